@@ -1,0 +1,37 @@
+//! What account pages show (shared by server and browser).
+
+use serde::{Deserialize, Serialize};
+
+use crate::otp_devices::views::DeviceView;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginProgress {
+    SignedOut,
+    /// The password was accepted; a code from a device is next.
+    AwaitingCode {
+        email_masked: String,
+    },
+    SignedIn {
+        home: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub full_name: String,
+    pub email: String,
+    pub nik_masked: Option<String>,
+    pub agency: Option<String>,
+    pub status_label: String,
+    pub devices: Vec<DeviceView>,
+    pub max_devices: usize,
+    /// A fresh code confirmed this session: adding a device is allowed.
+    pub confirmed_for_adding: bool,
+    pub recent_activity: Vec<ActivityView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub at: i64,
+    pub text: String,
+}

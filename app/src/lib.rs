@@ -1,0 +1,17 @@
+//! Tambah Perangkat OTP: the Leptos application shared by the server (SSR)
+//! and the browser (hydration). One module per capability; server-only
+//! code sits behind the `ssr` feature.
+
+pub mod accounts;
+pub mod audit;
+pub mod error;
+pub mod format;
+pub mod mail;
+pub mod otp_devices;
+mod text_enum;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod platform;
+
+pub use ui::shell::{App, shell};

@@ -1,0 +1,229 @@
+//! Every mail the system sends, in Indonesian, as plain text and HTML.
+
+use crate::format::date_time;
+
+/// A message ready to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    /// Which template made it (for the outbox listing and tests).
+    pub kind: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The parts every message has; `render` turns them into both bodies.
+struct Letter<'a> {
+    brand: &'a str,
+    greeting_name: &'a str,
+    paragraphs: Vec<String>,
+    action: Option<(&'a str, String)>,
+    after_action: Vec<String>,
+}
+
+impl Letter<'_> {
+    fn render(self, kind: &'static str, to: &str, subject: String) -> Email {
+        let mut text = format!("Yth. {},\n\n", self.greeting_name);
+        let mut html = format!(
+            "<!doctype html><html lang=\"id\"><body style=\"font-family:Arial,sans-serif;line-height:1.5;color:#1f2933\">\
+             <p>Yth. {},</p>",
+            escape_html(self.greeting_name)
+        );
+        for paragraph in &self.paragraphs {
+            text.push_str(&format!("{paragraph}\n\n"));
+            html.push_str(&format!("<p>{}</p>", escape_html(paragraph)));
+        }
+        if let Some((label, url)) = &self.action {
+            text.push_str(&format!("{label}:\n{url}\n\n"));
+            html.push_str(&format!(
+                "<p><a href=\"{url}\" style=\"display:inline-block;padding:12px 20px;background:#0b5cab;\
+                 color:#ffffff;text-decoration:none;border-radius:6px;font-weight:bold\">{label}</a></p>\
+                 <p style=\"font-size:13px;color:#52606d\">Jika tombol tidak berfungsi, salin tautan ini ke peramban Anda:<br>{url}</p>",
+                url = escape_html(url),
+                label = escape_html(label)
+            ));
+        }
+        for paragraph in &self.after_action {
+            text.push_str(&format!("{paragraph}\n\n"));
+            html.push_str(&format!("<p>{}</p>", escape_html(paragraph)));
+        }
+        let signature = format!("Salam,\nTim Helpdesk {}", self.brand);
+        text.push_str(&signature);
+        text.push_str("\n\nEmail ini dikirim otomatis; mohon tidak membalas email ini.\n");
+        html.push_str(&format!(
+            "<p>Salam,<br>Tim Helpdesk {}</p><p style=\"font-size:12px;color:#7b8794\">Email ini dikirim otomatis; \
+             mohon tidak membalas email ini.</p></body></html>",
+            escape_html(self.brand)
+        ));
+        Email {
+            kind,
+            to: to.to_string(),
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Who the mail is for.
+pub struct Recipient<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+fn not_you(brand: &str) -> String {
+    format!(
+        "Jika bukan Anda yang melakukannya, segera ganti kata sandi akun Anda dan hubungi \
+         Helpdesk {brand}: seseorang mungkin sedang mencoba mengakses akun Anda."
+    )
+}
+
+/// A device was added (and maybe the oldest one removed to stay within the limit).
+pub fn device_added(
+    brand: &str,
+    to: Recipient<'_>,
+    device_name: &str,
+    added_at: i64,
+    channel_label: &str,
+    evicted: &[(String, i64)],
+    max_devices: usize,
+) -> Email {
+    let mut paragraphs = vec![format!(
+        "Perangkat OTP \"{device_name}\" telah ditambahkan ke akun {brand} Anda pada {} melalui {channel_label}.",
+        date_time(added_at)
+    )];
+    for (name, created_at) in evicted {
+        paragraphs.push(format!(
+            "Karena akun Anda telah mencapai batas {max_devices} perangkat, perangkat paling lama \
+             \"{name}\" (ditambahkan {}) telah dihapus secara otomatis dan tidak dapat dipakai lagi untuk masuk.",
+            date_time(*created_at)
+        ));
+    }
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs,
+        action: None,
+        after_action: vec![not_you(brand)],
+    }
+    .render(
+        "device_added",
+        to.email,
+        format!("Perangkat OTP baru ditambahkan ke akun {brand} Anda"),
+    )
+}
+
+pub fn device_removed(brand: &str, to: Recipient<'_>, device_name: &str, removed_at: i64) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![format!(
+            "Perangkat OTP \"{device_name}\" telah dihapus dari akun {brand} Anda pada {}. \
+             Kode dari perangkat tersebut tidak dapat dipakai lagi untuk masuk.",
+            date_time(removed_at)
+        )],
+        action: None,
+        after_action: vec![not_you(brand)],
+    }
+    .render(
+        "device_removed",
+        to.email,
+        format!("Perangkat OTP dihapus dari akun {brand} Anda"),
+    )
+}
+
+pub fn otp_code_reused(
+    brand: &str,
+    to: Recipient<'_>,
+    device_name: &str,
+    at: i64,
+    ip: &str,
+) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!(
+                "Pada {} seseorang memasukkan kode OTP dari perangkat \"{device_name}\" yang sudah \
+                 pernah dipakai untuk masuk ke akun Anda (alamat IP {ip}). Kode tersebut ditolak.",
+                date_time(at)
+            ),
+            "Jika Anda baru saja mencoba masuk dua kali dengan kode yang sama, abaikan email ini."
+                .into(),
+        ],
+        action: None,
+        after_action: vec![not_you(brand)],
+    }
+    .render(
+        "otp_code_reused",
+        to.email,
+        format!("Kode OTP dipakai ulang pada akun {brand} Anda"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_what_people_typed() {
+        let mail = device_removed(
+            "BSrE",
+            Recipient {
+                email: "a@b.go.id",
+                name: "<Budi>",
+            },
+            "Hp \"<script>\"",
+            0,
+        );
+        assert!(mail.html.contains("Yth. &lt;Budi&gt;"));
+        assert!(mail.html.contains("&quot;&lt;script&gt;&quot;"));
+        assert!(!mail.html.contains("<script>"));
+        assert!(mail.text.contains("Hp \"<script>\""));
+    }
+
+    #[test]
+    fn device_added_names_the_evicted_device() {
+        let mail = device_added(
+            "BSrE",
+            Recipient {
+                email: "a@b.go.id",
+                name: "Budi",
+            },
+            "Hp Baru",
+            1_795_858_920,
+            "tautan Atur Perangkat OTP",
+            &[("Hp Lama".into(), 1_700_000_000)],
+            3,
+        );
+        assert_eq!(
+            mail.subject,
+            "Perangkat OTP baru ditambahkan ke akun BSrE Anda"
+        );
+        assert!(
+            mail.text
+                .contains("Perangkat OTP \"Hp Baru\" telah ditambahkan")
+        );
+        assert!(
+            mail.text
+                .contains("batas 3 perangkat, perangkat paling lama \"Hp Lama\"")
+        );
+        assert!(mail.text.contains("Jika bukan Anda yang melakukannya"));
+    }
+}

@@ -1,0 +1,228 @@
+//! SQL for OTP devices and secrets waiting for their first code.
+
+use sqlx::AnyConnection;
+
+use crate::platform::clock::UnixTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeviceRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub secret_sealed: Vec<u8>,
+    pub added_seq: i64,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub last_used_step: Option<i64>,
+    pub drift_steps: i64,
+    pub source_channel: String,
+    pub source_ip: Option<String>,
+}
+
+const COLUMNS: &str = "id, account_id, name, secret_sealed, added_seq, created_at, last_used_at, \
+     last_used_step, drift_steps, source_channel, source_ip";
+
+/// An account's devices, oldest first.
+pub async fn for_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM otp_devices WHERE account_id = $1 ORDER BY added_seq"
+    ))
+    .bind(account_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn find(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<DeviceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM otp_devices WHERE account_id = $1 AND id = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn name_taken(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    name_key: &str,
+    except_id: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM otp_devices WHERE account_id = $1 AND name_key = $2 AND id <> $3",
+    )
+    .bind(account_id)
+    .bind(name_key)
+    .bind(except_id.unwrap_or(""))
+    .fetch_one(conn)
+    .await?;
+    Ok(count > 0)
+}
+
+pub struct InsertDevice<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub name: &'a str,
+    pub name_key: &'a str,
+    pub secret_sealed: &'a [u8],
+    pub added_seq: i64,
+    /// The step of the code that confirmed the device: it cannot log in again.
+    pub confirmed_step: i64,
+    pub drift_steps: i64,
+    pub source_channel: &'a str,
+    pub source_ip: Option<&'a str>,
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    device: InsertDevice<'_>,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO otp_devices (id, account_id, name, name_key, secret_sealed, added_seq, created_at,
+                                  last_used_step, drift_steps, source_channel, source_ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(device.id)
+    .bind(device.account_id)
+    .bind(device.name)
+    .bind(device.name_key)
+    .bind(device.secret_sealed)
+    .bind(device.added_seq)
+    .bind(now)
+    .bind(device.confirmed_step)
+    .bind(device.drift_steps)
+    .bind(device.source_channel)
+    .bind(device.source_ip)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The replay guard: records `step` as used only if it is later than the
+/// last used step, in one statement, so that of any number of concurrent
+/// submissions of one code exactly one sees `true`.
+pub async fn claim_step(
+    conn: &mut AnyConnection,
+    id: &str,
+    step: i64,
+    drift_steps: i64,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE otp_devices SET last_used_step = $1, last_used_at = $2, drift_steps = $3
+         WHERE id = $4 AND (last_used_step IS NULL OR last_used_step < $1)",
+    )
+    .bind(step)
+    .bind(now)
+    .bind(drift_steps)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn rename(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    name_key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE otp_devices SET name = $1, name_key = $2 WHERE id = $3")
+        .bind(name)
+        .bind(name_key)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM otp_devices WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingRow {
+    pub id: String,
+    pub account_id: String,
+    pub secret_sealed: Vec<u8>,
+    pub expires_at: i64,
+}
+
+pub async fn find_pending(
+    conn: &mut AnyConnection,
+    origin: &str,
+    now: UnixTime,
+) -> Result<Option<PendingRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, account_id, secret_sealed, expires_at FROM pending_enrollments WHERE origin = $1 AND expires_at > $2",
+    )
+    .bind(origin)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
+pub struct InsertPending<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub origin: &'a str,
+    pub secret_sealed: &'a [u8],
+    pub expires_at: UnixTime,
+}
+
+/// Inserts unless the origin already has a secret (a concurrent page load won).
+pub async fn insert_pending(
+    conn: &mut AnyConnection,
+    pending: InsertPending<'_>,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pending_enrollments WHERE origin = $1 AND expires_at <= $2")
+        .bind(pending.origin)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO pending_enrollments (id, account_id, origin, secret_sealed, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (origin) DO NOTHING",
+    )
+    .bind(pending.id)
+    .bind(pending.account_id)
+    .bind(pending.origin)
+    .bind(pending.secret_sealed)
+    .bind(now)
+    .bind(pending.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_pending(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pending_enrollments WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_expired_pending(
+    conn: &mut AnyConnection,
+    now: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM pending_enrollments WHERE expires_at <= $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

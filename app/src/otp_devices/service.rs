@@ -1,0 +1,495 @@
+//! Device rules: adding (with the limit and eviction), verifying a code with
+//! the replay guard and throttling, renaming and removing.
+
+use sqlx::AnyConnection;
+
+use super::Channel;
+use super::repo::{self, DeviceRow, InsertDevice};
+use super::totp::{self, ACCEPTED_SKEW_STEPS, DRIFT_SEARCH_STEPS, TotpSecret};
+use super::types::STEP_SECONDS;
+use super::types::{DeviceName, OtpCode};
+use crate::accounts::repo::{self as accounts_repo, AccountRow, FailureCounter};
+use crate::accounts::sessions;
+use crate::accounts::throttle;
+use crate::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::error::{AppError, internal};
+use crate::mail::outbox;
+use crate::mail::templates::{self, Recipient};
+use crate::platform::clock::UnixTime;
+use crate::platform::crypto::new_id;
+use crate::platform::request::ClientInfo;
+use crate::platform::state::Services;
+
+/// A device that left an account, for the page and the mail that say so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedDevice {
+    pub id: String,
+    pub name: String,
+    pub created_at: UnixTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct AddedDevice {
+    pub device_id: String,
+    pub name: String,
+    /// Order of addition within the account (larger is newer).
+    pub position: i64,
+    pub evicted: Vec<RemovedDevice>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    #[error("{}", invalid_code_message(*.clock_offset_seconds))]
+    InvalidCode { clock_offset_seconds: Option<i64> },
+    #[error("Nama perangkat \"{0}\" sudah dipakai di akun Anda. Gunakan nama lain.")]
+    NameTaken(String),
+    #[error("Akun tidak ditemukan.")]
+    AccountGone,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+fn invalid_code_message(clock_offset_seconds: Option<i64>) -> String {
+    let mut message = "Kode OTP INVALID. Pindai ulang QR Code dengan aplikasi Authenticator, lalu \
+                       masukkan kode OTP yang baru. Ingat, kode OTP berubah setiap 30 detik."
+        .to_string();
+    if let Some(offset) = clock_offset_seconds {
+        let direction = if offset > 0 {
+            "lebih cepat"
+        } else {
+            "lebih lambat"
+        };
+        let amount = match offset.abs() {
+            s if s < 90 => format!("{s} detik"),
+            s => format!("{} menit", (s + 30) / 60),
+        };
+        message.push_str(&format!(
+            " Jam di ponsel Anda tampaknya {direction} sekitar {amount} dari waktu server: aktifkan \
+             pengaturan tanggal dan waktu otomatis di ponsel, lalu coba lagi."
+        ));
+    }
+    message
+}
+
+impl From<EnrollError> for AppError {
+    fn from(e: EnrollError) -> Self {
+        match e {
+            EnrollError::Database(e) => e.into(),
+            other => AppError::Rejected(other.to_string()),
+        }
+    }
+}
+
+/// Checks the first code from a new authenticator: the step it matched, or
+/// how far off the phone's clock seems when it matches a step further away.
+pub fn confirm_first_code(
+    secret: &TotpSecret,
+    code: &OtpCode,
+    now: UnixTime,
+) -> Result<i64, EnrollError> {
+    secret
+        .matching_step(code, now, ACCEPTED_SKEW_STEPS)
+        .ok_or_else(|| EnrollError::InvalidCode {
+            clock_offset_seconds: secret
+                .matching_step(code, now, DRIFT_SEARCH_STEPS)
+                .map(|step| (step - totp::step_at(now)) * STEP_SECONDS),
+        })
+}
+
+pub struct NewDevice<'a> {
+    pub account_id: &'a str,
+    pub name: &'a DeviceName,
+    pub secret: &'a TotpSecret,
+    pub code: &'a OtpCode,
+    pub channel: Channel,
+    pub actor: Actor<'a>,
+    pub ticket_id: Option<&'a str>,
+}
+
+/// The one way a device is added, from every channel, inside the caller's
+/// write transaction: the device is stored only after its first code
+/// verifies; past `max_devices` the devices added longest ago are removed,
+/// their sessions ended, and the holder is told by mail.
+pub async fn add_device(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    new: NewDevice<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<AddedDevice, EnrollError> {
+    let step = confirm_first_code(new.secret, new.code, now)?;
+    let position = accounts_repo::lock_devices(conn, new.account_id, now)
+        .await?
+        .ok_or(EnrollError::AccountGone)?;
+    let account = accounts_repo::find_by_id(conn, new.account_id)
+        .await?
+        .ok_or(EnrollError::AccountGone)?;
+    let name_key = new.name.unique_key();
+    if repo::name_taken(conn, new.account_id, &name_key, None).await? {
+        return Err(EnrollError::NameTaken(new.name.to_string()));
+    }
+    let device_id = new_id();
+    let sealed = svc.keys.seal(device_id.as_bytes(), new.secret.as_bytes());
+    let source_ip = client.map(|c| c.ip.to_string());
+    repo::insert(
+        conn,
+        InsertDevice {
+            id: &device_id,
+            account_id: new.account_id,
+            name: new.name.as_str(),
+            name_key: &name_key,
+            secret_sealed: &sealed,
+            added_seq: position,
+            confirmed_step: step,
+            drift_steps: step - totp::step_at(now),
+            source_channel: new.channel.as_str(),
+            source_ip: source_ip.as_deref(),
+        },
+        now,
+    )
+    .await?;
+
+    let devices = repo::for_account(conn, new.account_id).await?;
+    let excess = devices.len().saturating_sub(svc.settings.max_devices);
+    let mut evicted = Vec::new();
+    for oldest in devices.into_iter().take(excess) {
+        remove_in_tx(conn, &oldest).await?;
+        let entry = AuditEntry::new(new.actor, AuditAction::DeviceEvicted)
+            .subject(new.account_id)
+            .detail(serde_json::json!({
+                "device_id": oldest.id, "name": oldest.name, "added_at": oldest.created_at,
+                "replaced_by": device_id, "max_devices": svc.settings.max_devices,
+            }));
+        audit::record(conn, with_ticket(entry, new.ticket_id), client, now).await?;
+        evicted.push(RemovedDevice {
+            id: oldest.id,
+            name: oldest.name,
+            created_at: oldest.created_at,
+        });
+    }
+    // A device confirmed through identity proofing or a logged-in session
+    // starts the code counter afresh.
+    accounts_repo::clear_failures(conn, new.account_id, FailureCounter::Otp).await?;
+
+    let entry = AuditEntry::new(new.actor, AuditAction::DeviceAdded)
+        .subject(new.account_id)
+        .detail(serde_json::json!({
+            "device_id": device_id, "name": new.name.as_str(), "channel": new.channel.as_str(),
+            "drift_steps": step - totp::step_at(now),
+        }));
+    audit::record(conn, with_ticket(entry, new.ticket_id), client, now).await?;
+    let evicted_for_mail: Vec<(String, i64)> = evicted
+        .iter()
+        .map(|d| (d.name.clone(), d.created_at))
+        .collect();
+    let mail = templates::device_added(
+        &svc.settings.brand,
+        Recipient {
+            email: &account.email,
+            name: &account.full_name,
+        },
+        new.name.as_str(),
+        now,
+        new.channel.label(),
+        &evicted_for_mail,
+        svc.settings.max_devices,
+    );
+    outbox::enqueue(conn, &mail, now).await?;
+    Ok(AddedDevice {
+        device_id,
+        name: new.name.to_string(),
+        position,
+        evicted,
+    })
+}
+
+fn with_ticket<'a>(entry: AuditEntry<'a>, ticket_id: Option<&'a str>) -> AuditEntry<'a> {
+    match ticket_id {
+        Some(id) => entry.ticket(id),
+        None => entry,
+    }
+}
+
+async fn remove_in_tx(conn: &mut AnyConnection, device: &DeviceRow) -> Result<(), sqlx::Error> {
+    sessions::delete_for_device(conn, &device.id).await?;
+    repo::delete(conn, &device.id).await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error("Kode OTP salah. Masukkan kode yang sedang tampil di aplikasi Authenticator Anda.{}", attempts_hint(*.attempts_left))]
+    Invalid { attempts_left: i64 },
+    #[error(
+        "Kode OTP ini sudah pernah dipakai. Tunggu kode berikutnya muncul di aplikasi Authenticator (paling lama 30 detik), lalu coba lagi."
+    )]
+    Replayed,
+    #[error("Terlalu banyak kode OTP yang salah. Silakan coba lagi dalam {}.", crate::error::wait_text(*.0 as u64))]
+    Delayed(i64),
+    #[error(
+        "Verifikasi OTP untuk akun ini diblokir karena terlalu banyak kode yang salah. Ajukan Permohonan OTP melalui Helpdesk untuk menambahkan perangkat baru."
+    )]
+    Blocked,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+fn attempts_hint(attempts_left: i64) -> String {
+    match attempts_left {
+        0 => String::new(),
+        n => format!(" Sisa percobaan sebelum jeda: {n}."),
+    }
+}
+
+impl From<CodeError> for AppError {
+    fn from(e: CodeError) -> Self {
+        match e {
+            CodeError::Database(e) => e.into(),
+            CodeError::Delayed(wait) => AppError::TooManyAttempts(wait as u64),
+            other => AppError::Rejected(other.to_string()),
+        }
+    }
+}
+
+/// A device whose code was accepted.
+#[derive(Debug, Clone)]
+pub struct AcceptedCode {
+    pub device_id: String,
+    pub device_name: String,
+}
+
+/// Verifies a code against every device of the account. Each statement
+/// commits on its own: failures must count even when the caller gives up.
+pub async fn verify_account_code(
+    svc: &Services,
+    account: &AccountRow,
+    code: &OtpCode,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<AcceptedCode, CodeError> {
+    if let Some(until) = account.otp_locked_until.filter(|until| *until > now) {
+        return Err(if until >= throttle::BLOCKED_UNTIL {
+            CodeError::Blocked
+        } else {
+            CodeError::Delayed(until - now)
+        });
+    }
+    let mut conn = svc.db.pool().acquire().await?;
+    let devices = repo::for_account(&mut conn, &account.id).await?;
+    let actor = Actor::Account {
+        id: &account.id,
+        email: &account.email,
+    };
+    let current = totp::step_at(now);
+    for device in &devices {
+        let secret = match svc.keys.open(device.id.as_bytes(), &device.secret_sealed) {
+            Ok(bytes) => TotpSecret::from_bytes(bytes),
+            Err(e) => {
+                internal(format_args!("device {} secret: {e}", device.id));
+                continue;
+            }
+        };
+        let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) else {
+            continue;
+        };
+        if repo::claim_step(&mut conn, &device.id, step, step - current, now).await? {
+            accounts_repo::clear_failures(&mut conn, &account.id, FailureCounter::Otp).await?;
+            return Ok(AcceptedCode {
+                device_id: device.id.clone(),
+                device_name: device.name.clone(),
+            });
+        }
+        let entry = AuditEntry::new(actor, AuditAction::LoginOtpReplayed)
+            .subject(&account.id)
+            .detail(serde_json::json!({ "device_id": device.id, "step": step }));
+        audit::record(&mut conn, entry, Some(client), now).await?;
+        let mail = templates::otp_code_reused(
+            &svc.settings.brand,
+            Recipient {
+                email: &account.email,
+                name: &account.full_name,
+            },
+            &device.name,
+            now,
+            &client.ip.to_string(),
+        );
+        outbox::enqueue(&mut conn, &mail, now).await?;
+        svc.mail_queued.notify_one();
+        count_failure(&mut conn, account, now).await?;
+        return Err(CodeError::Replayed);
+    }
+    let failures = count_failure(&mut conn, account, now).await?;
+    let entry = AuditEntry::new(actor, AuditAction::LoginOtpFailed)
+        .subject(&account.id)
+        .detail(serde_json::json!({ "consecutive_failures": failures }));
+    audit::record(&mut conn, entry, Some(client), now).await?;
+    Err(CodeError::Invalid {
+        attempts_left: throttle::otp_attempts_before_delay(failures),
+    })
+}
+
+async fn count_failure(
+    conn: &mut AnyConnection,
+    account: &AccountRow,
+    now: UnixTime,
+) -> Result<i64, sqlx::Error> {
+    let failures = accounts_repo::add_failure(conn, &account.id, FailureCounter::Otp).await?;
+    if let Some(until) = throttle::otp_lock_after(failures, now) {
+        accounts_repo::lock_until(conn, &account.id, FailureCounter::Otp, until).await?;
+    }
+    Ok(failures)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("Perangkat tidak ditemukan.")]
+    NotFound,
+    #[error("Nama perangkat \"{0}\" sudah dipakai di akun Anda. Gunakan nama lain.")]
+    NameTaken(String),
+    #[error(
+        "Perangkat terakhir tidak dapat dihapus: tanpa perangkat OTP Anda tidak dapat masuk. Tambahkan perangkat lain terlebih dahulu."
+    )]
+    LastDevice,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<ChangeError> for AppError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Database(e) => e.into(),
+            ChangeError::NotFound => AppError::NotFound,
+            other => AppError::Rejected(other.to_string()),
+        }
+    }
+}
+
+pub async fn rename_device(
+    svc: &Services,
+    account: &AccountRow,
+    device_id: &str,
+    name: &DeviceName,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<(), ChangeError> {
+    let mut tx = svc.db.begin_write().await?;
+    accounts_repo::lock_devices(&mut tx, &account.id, now).await?;
+    let device = repo::find(&mut tx, &account.id, device_id)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    let key = name.unique_key();
+    if repo::name_taken(&mut tx, &account.id, &key, Some(device_id)).await? {
+        return Err(ChangeError::NameTaken(name.to_string()));
+    }
+    repo::rename(&mut tx, device_id, name.as_str(), &key).await?;
+    let entry = AuditEntry::new(
+        Actor::Account {
+            id: &account.id,
+            email: &account.email,
+        },
+        AuditAction::DeviceRenamed,
+    )
+    .subject(&account.id)
+    .detail(
+        serde_json::json!({ "device_id": device_id, "from": device.name, "to": name.as_str() }),
+    );
+    audit::record(&mut tx, entry, Some(client), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a device (never the last one), ends its sessions and tells the holder.
+pub async fn remove_device(
+    svc: &Services,
+    account: &AccountRow,
+    device_id: &str,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<RemovedDevice, ChangeError> {
+    let mut tx = svc.db.begin_write().await?;
+    accounts_repo::lock_devices(&mut tx, &account.id, now).await?;
+    let devices = repo::for_account(&mut tx, &account.id).await?;
+    let device = devices
+        .iter()
+        .find(|d| d.id == device_id)
+        .ok_or(ChangeError::NotFound)?;
+    if devices.len() == 1 {
+        return Err(ChangeError::LastDevice);
+    }
+    remove_in_tx(&mut tx, device).await?;
+    let entry = AuditEntry::new(
+        Actor::Account {
+            id: &account.id,
+            email: &account.email,
+        },
+        AuditAction::DeviceRemoved,
+    )
+    .subject(&account.id)
+    .detail(serde_json::json!({ "device_id": device.id, "name": device.name }));
+    audit::record(&mut tx, entry, Some(client), now).await?;
+    let mail = templates::device_removed(
+        &svc.settings.brand,
+        Recipient {
+            email: &account.email,
+            name: &account.full_name,
+        },
+        &device.name,
+        now,
+    );
+    outbox::enqueue(&mut tx, &mail, now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(RemovedDevice {
+        id: device.id.clone(),
+        name: device.name.clone(),
+        created_at: device.created_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_code_message_follows_the_source_document() {
+        let message = EnrollError::InvalidCode {
+            clock_offset_seconds: None,
+        }
+        .to_string();
+        assert!(message.starts_with("Kode OTP INVALID. Pindai ulang QR Code"));
+        assert!(message.contains("berubah setiap 30 detik"));
+        assert!(!message.contains("Jam di ponsel"));
+    }
+
+    #[test]
+    fn invalid_code_message_names_the_clock_offset() {
+        let ahead = EnrollError::InvalidCode {
+            clock_offset_seconds: Some(120),
+        }
+        .to_string();
+        assert!(ahead.contains("lebih cepat sekitar 2 menit"), "{ahead}");
+        let behind = EnrollError::InvalidCode {
+            clock_offset_seconds: Some(-60),
+        }
+        .to_string();
+        assert!(behind.contains("lebih lambat sekitar 60 detik"), "{behind}");
+    }
+
+    #[test]
+    fn first_code_reports_drift_beyond_the_accepted_window() {
+        let secret = TotpSecret::generate();
+        let now = 1_800_000_000;
+        let code = |offset: i64| {
+            OtpCode::parse(&secret.code_for_step(totp::step_at(now) + offset, 6)).unwrap()
+        };
+        assert_eq!(
+            confirm_first_code(&secret, &code(1), now).unwrap(),
+            totp::step_at(now) + 1
+        );
+        match confirm_first_code(&secret, &code(-4), now) {
+            Err(EnrollError::InvalidCode {
+                clock_offset_seconds,
+            }) => assert_eq!(clock_offset_seconds, Some(-120)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Key material and the few primitives built on it.
+//!
+//! One 32-byte master key (configured, or generated into the data directory)
+//! is expanded with HKDF into independent keys per purpose, so a leak of one
+//! derived key does not expose the others.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::types::Nik;
+
+pub const MASTER_KEY_LEN: usize = 32;
+/// First byte of every sealed value, so keys can be rotated later.
+const SEAL_KEY_VERSION: u8 = 1;
+const NONCE_LEN: usize = 12;
+
+pub struct Keys {
+    sealing: Aes256Gcm,
+    nik_mac_key: [u8; 32],
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("sealed value cannot be opened (wrong key, wrong owner or tampered)")]
+pub struct OpenError;
+
+impl Keys {
+    pub fn from_master(master: &[u8; MASTER_KEY_LEN]) -> Self {
+        let hkdf = Hkdf::<Sha256>::new(Some(b"tambah-perangkat-otp"), master);
+        let mut sealing_key = [0u8; 32];
+        let mut nik_mac_key = [0u8; 32];
+        hkdf.expand(b"seal/aes-256-gcm/v1", &mut sealing_key)
+            .and_then(|_| hkdf.expand(b"nik/hmac-sha256/v1", &mut nik_mac_key))
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        let sealing = Aes256Gcm::new_from_slice(&sealing_key).expect("key is 32 bytes");
+        sealing_key.fill(0);
+        Self {
+            sealing,
+            nik_mac_key,
+        }
+    }
+
+    /// Encrypts `plaintext`, binding it to `owner` (for example a device id)
+    /// so that a sealed value copied onto another row does not open.
+    pub fn seal(&self, owner: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        let nonce_bytes: [u8; NONCE_LEN] = random_bytes();
+        let nonce = Nonce::try_from(&nonce_bytes[..]).expect("nonce is 12 bytes");
+        let ciphertext = self
+            .sealing
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: owner,
+                },
+            )
+            .expect("AES-GCM encryption of a short value cannot fail");
+        let mut sealed = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
+        sealed.push(SEAL_KEY_VERSION);
+        sealed.extend_from_slice(&nonce_bytes);
+        sealed.extend_from_slice(&ciphertext);
+        sealed
+    }
+
+    pub fn open(&self, owner: &[u8], sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        let (&version, rest) = sealed.split_first().ok_or(OpenError)?;
+        if version != SEAL_KEY_VERSION || rest.len() < NONCE_LEN {
+            return Err(OpenError);
+        }
+        let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_from(nonce).map_err(|_| OpenError)?;
+        self.sealing
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: owner,
+                },
+            )
+            .map_err(|_| OpenError)
+    }
+
+    /// A keyed digest of the NIK: equal NIKs match, but the table alone
+    /// cannot be reversed by trying all 10^16 numbers.
+    pub fn nik_digest(&self, nik: &Nik) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.nik_mac_key)
+            .expect("HMAC takes any key length");
+        mac.update(nik.digits().as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(..)")
+    }
+}
+
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
+    bytes
+}
+
+/// A random row id: 128 bits as hex.
+pub fn new_id() -> String {
+    hex::encode(random_bytes::<16>())
+}
+
+/// A bearer secret (link or session token): the text goes to its holder, the
+/// database keeps only the SHA-256 digest.
+pub struct SecretToken {
+    pub text: String,
+    pub digest: Vec<u8>,
+}
+
+impl SecretToken {
+    pub fn generate() -> Self {
+        let text = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+        let digest = token_digest(&text);
+        Self { text, digest }
+    }
+}
+
+pub fn token_digest(text: &str) -> Vec<u8> {
+    Sha256::digest(text.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Keys {
+        Keys::from_master(&[7u8; 32])
+    }
+
+    #[test]
+    fn sealed_values_open_only_for_their_owner() {
+        let keys = keys();
+        let sealed = keys.seal(b"device-1", b"secret");
+        assert_eq!(keys.open(b"device-1", &sealed).unwrap(), b"secret");
+        assert!(keys.open(b"device-2", &sealed).is_err());
+        assert!(
+            Keys::from_master(&[8u8; 32])
+                .open(b"device-1", &sealed)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn tampered_or_short_values_do_not_open() {
+        let keys = keys();
+        let mut sealed = keys.seal(b"o", b"secret");
+        let last = sealed.len() - 1;
+        sealed[last] ^= 1;
+        assert!(keys.open(b"o", &sealed).is_err());
+        assert!(keys.open(b"o", &[]).is_err());
+        assert!(keys.open(b"o", &[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn sealing_twice_uses_fresh_nonces() {
+        let keys = keys();
+        assert_ne!(keys.seal(b"o", b"secret"), keys.seal(b"o", b"secret"));
+    }
+
+    #[test]
+    fn nik_digest_is_keyed_and_stable() {
+        let nik = Nik::parse("3201011508900001").unwrap();
+        assert_eq!(keys().nik_digest(&nik), keys().nik_digest(&nik));
+        assert_ne!(
+            keys().nik_digest(&nik),
+            Keys::from_master(&[8u8; 32]).nik_digest(&nik)
+        );
+    }
+
+    #[test]
+    fn tokens_are_long_and_stored_as_digest() {
+        let token = SecretToken::generate();
+        assert_eq!(token.text.len(), 43);
+        assert_eq!(token.digest, token_digest(&token.text));
+        assert_ne!(token.text, SecretToken::generate().text);
+    }
+}

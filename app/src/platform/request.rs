@@ -1,0 +1,142 @@
+//! Who is asking: client address, user agent and cookies of the current
+//! request, read from the context leptos_axum provides.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use http::HeaderValue;
+use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use http::request::Parts;
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+
+use super::state::Settings;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: IpAddr,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    /// The client of a request: the socket peer, or the first
+    /// `X-Forwarded-For` hop when the operator says a proxy sets it.
+    pub fn from_parts(parts: &Parts, trust_forwarded_for: bool) -> Self {
+        let forwarded = trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(300).collect());
+        Self {
+            ip: forwarded
+                .or(peer)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            user_agent,
+        }
+    }
+
+    /// For server functions: the current request's client.
+    pub fn current(settings: &Settings) -> Self {
+        use_context::<Parts>()
+            .map(|parts| Self::from_parts(&parts, settings.trust_forwarded_for))
+            .unwrap_or(Self {
+                ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                user_agent: None,
+            })
+    }
+}
+
+/// A cookie of the current request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Sets (or with `max_age` 0, removes) an HttpOnly cookie on the response.
+pub fn set_cookie(name: &str, value: &str, max_age: i64, settings: &Settings) {
+    let secure = if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let header =
+        format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
+    if let (Some(response), Ok(header)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&header),
+    ) {
+        response.append_header(SET_COOKIE, header);
+    }
+}
+
+/// The per-response CSP nonce, put in the request extensions by the
+/// security-headers middleware, which also names it in the policy.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// Makes the middleware's nonce the one Leptos puts on its inline scripts.
+pub fn provide_csp_nonce() {
+    let nonce =
+        use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(value)) = nonce {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(headers: &[(&str, &str)], peer: &str) -> Parts {
+        let mut builder = http::Request::builder();
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let (mut parts, _) = builder.body(()).unwrap().into_parts();
+        parts
+            .extensions
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        parts
+    }
+
+    #[test]
+    fn forwarded_for_is_used_only_when_trusted() {
+        let p = parts(
+            &[("x-forwarded-for", "203.0.113.9, 10.0.0.1")],
+            "10.0.0.1:5000",
+        );
+        assert_eq!(ClientInfo::from_parts(&p, false).ip.to_string(), "10.0.0.1");
+        assert_eq!(
+            ClientInfo::from_parts(&p, true).ip.to_string(),
+            "203.0.113.9"
+        );
+    }
+
+    #[test]
+    fn user_agent_is_truncated() {
+        let long = "x".repeat(1000);
+        let p = parts(&[("user-agent", &long)], "127.0.0.1:1");
+        assert_eq!(
+            ClientInfo::from_parts(&p, false).user_agent.unwrap().len(),
+            300
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! What every request handler and background worker shares.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use tokio::sync::Notify;
+
+use super::clock::{Clock, UnixTime};
+use super::crypto::Keys;
+use super::db::Db;
+use super::rate_limit::RateLimits;
+use crate::error::AppError;
+
+/// Behaviour the operator can tune; read once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Shown in the header, page titles and mail ("BSrE").
+    pub brand: String,
+    /// Where links in mail point, without a trailing slash.
+    pub public_base_url: String,
+    /// Devices an account may hold; adding one more removes the oldest.
+    pub max_devices: usize,
+    /// Mark cookies `Secure` (set when the public URL is https).
+    pub secure_cookies: bool,
+    /// Use the first `X-Forwarded-For` address as the client (behind a proxy only).
+    pub trust_forwarded_for: bool,
+    pub session_idle_seconds: i64,
+    pub session_max_seconds: i64,
+    pub rate_limit_per_minute: u32,
+}
+
+impl Settings {
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_base_url)
+    }
+}
+
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Keys,
+    pub settings: Settings,
+    pub limits: RateLimits,
+    /// Woken when mail is queued, so the sender need not wait for its next poll.
+    pub mail_queued: Notify,
+}
+
+impl Services {
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+}
+
+/// The axum router state; Leptos gives it to server functions as context.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: Arc<Services>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The services, from inside a server function or an SSR resource.
+pub fn services() -> Result<Arc<Services>, AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .map(|state| state.services)
+        .ok_or_else(|| crate::error::internal("AppState missing from the Leptos context"))
+}

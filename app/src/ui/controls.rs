@@ -1,0 +1,79 @@
+//! Small building blocks of forms and messages.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use crate::error::AppError;
+
+/// The error of the last submission of an action, if any, as an alert.
+/// Without JavaScript the server puts the error in the URL and the action
+/// reads it back while rendering, so this works for plain form posts too.
+pub fn action_error<S>(action: ServerAction<S>) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <ErrorMessage error /> })
+    }
+}
+
+#[component]
+pub fn ErrorMessage(error: AppError) -> impl IntoView {
+    view! {
+        <p class="alert alert--error" role="alert">
+            {error.to_string()}
+        </p>
+    }
+}
+
+/// A password field with a "Tampilkan" (show) switch.
+#[component]
+pub fn PasswordInput(
+    #[prop(into)] name: String,
+    #[prop(into)] id: String,
+    #[prop(into)] autocomplete: String,
+) -> impl IntoView {
+    let (visible, set_visible) = signal(false);
+    view! {
+        <div class="password-field">
+            <input
+                id=id
+                name=name
+                type=move || if visible.get() { "text" } else { "password" }
+                autocomplete=autocomplete
+                required
+            />
+            <button
+                type="button"
+                class="button button--small"
+                aria-pressed=move || visible.get().to_string()
+                on:click=move |_| set_visible.update(|v| *v = !*v)
+            >
+                {move || if visible.get() { "Sembunyikan" } else { "Tampilkan" }}
+            </button>
+        </div>
+    }
+}
+
+/// The 6-digit code field, with the keyboard and autofill hints phones use.
+#[component]
+pub fn OtpCodeInput(#[prop(into)] id: String) -> impl IntoView {
+    view! {
+        <input
+            id=id
+            name="code"
+            class="otp-input"
+            inputmode="numeric"
+            autocomplete="one-time-code"
+            pattern="[0-9 ]*"
+            maxlength="9"
+            placeholder="123456"
+            required
+        />
+    }
+}

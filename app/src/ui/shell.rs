@@ -1,0 +1,63 @@
+//! The HTML document and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use super::layout::{Footer, Header};
+use super::pages::{HomePage, NotFoundPage};
+use super::site::brand;
+use crate::accounts::pages::{AccountPage, AddDevicePage, LoginPage};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::platform::request::provide_csp_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="id">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <meta name="application-name" content=brand() />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let brand = brand();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tambah-otp.css" />
+        <Title formatter=move |page: String| {
+            if page.is_empty() {
+                format!("Tambah Perangkat OTP · {brand}")
+            } else {
+                format!("{page} · Tambah Perangkat OTP · {brand}")
+            }
+        } />
+        <Router>
+            <Header />
+            <main id="isi" class="page">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/akun/perangkat-baru") view=AddDevicePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}

@@ -1,0 +1,175 @@
+//! Configuration: defaults, then an optional TOML file, then environment
+//! variables (`TPO_*`, and `DATABASE_URL`). Every key is listed in the README.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind_addr: SocketAddr,
+    /// `sqlite://…` or `postgres://…`; empty means a SQLite file in `data_dir`.
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Where the SQLite file, the generated key and the mail folder live.
+    pub data_dir: PathBuf,
+    /// The address people reach the site at, used in mail links.
+    pub public_base_url: String,
+    pub brand: String,
+    pub max_devices: usize,
+    /// 64 hex characters; empty means `data_dir/secret.key` (generated on first start).
+    pub secret_key: String,
+    /// `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtp://host:1025` (plain, local servers only); empty: write .eml files.
+    pub smtp_url: String,
+    pub mail_from: String,
+    pub telegram_bot_token: String,
+    pub telegram_api_base: String,
+    /// `polling` or `webhook`.
+    pub telegram_mode: String,
+    pub telegram_webhook_secret: String,
+    pub trust_forwarded_for: bool,
+    pub rate_limit_per_minute: u32,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    pub selfie_retention_days: i64,
+    /// Fill an empty database with demo accounts and print their logins.
+    pub seed_demo: bool,
+    /// The built site (cargo-leptos output): `pkg/`, the CSS and static files.
+    pub site_root: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: String::new(),
+            database_max_connections: 10,
+            data_dir: PathBuf::from("data"),
+            public_base_url: String::new(),
+            brand: "BSrE".into(),
+            max_devices: 3,
+            secret_key: String::new(),
+            smtp_url: String::new(),
+            mail_from: "Helpdesk BSrE <helpdesk@bsre.localhost>".into(),
+            telegram_bot_token: String::new(),
+            telegram_api_base: "https://api.telegram.org".into(),
+            telegram_mode: "polling".into(),
+            telegram_webhook_secret: String::new(),
+            trust_forwarded_for: false,
+            rate_limit_per_minute: 20,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            selfie_retention_days: 30,
+            seed_demo: false,
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults < `config_file` (if given and present) < environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = config_file {
+            figment = figment.merge(Toml::file(path));
+        }
+        figment
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("TPO_"))
+            .extract::<Config>()
+            .map(Config::with_derived_defaults)
+    }
+
+    /// Fills the values that depend on others.
+    pub fn with_derived_defaults(mut self) -> Self {
+        if self.database_url.is_empty() {
+            self.database_url = format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tambah-otp.db").display()
+            );
+        }
+        if self.public_base_url.is_empty() {
+            self.public_base_url = format!("http://{}", self.bind_addr);
+        }
+        self.public_base_url = self.public_base_url.trim_end_matches('/').to_string();
+        self
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// The configuration with secrets replaced, for the start-up log.
+    pub fn redacted(&self) -> Self {
+        let hide = |s: &str| {
+            if s.is_empty() {
+                String::new()
+            } else {
+                "***".to_string()
+            }
+        };
+        let mut shown = self.clone();
+        shown.secret_key = hide(&self.secret_key);
+        shown.telegram_bot_token = hide(&self.telegram_bot_token);
+        shown.telegram_webhook_secret = hide(&self.telegram_webhook_secret);
+        shown.smtp_url = redact_url_password(&self.smtp_url);
+        shown.database_url = redact_url_password(&self.database_url);
+        shown
+    }
+}
+
+fn redact_url_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_defaults_follow_the_data_dir_and_address() {
+        let config = Config {
+            data_dir: "/tmp/x".into(),
+            ..Config::default()
+        }
+        .with_derived_defaults();
+        assert_eq!(
+            config.database_url,
+            "sqlite:///tmp/x/tambah-otp.db?mode=rwc"
+        );
+        assert_eq!(config.public_base_url, "http://127.0.0.1:3000");
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            redact_url_password("smtp://user:secret@mail:587"),
+            "smtp://user:***@mail:587"
+        );
+        assert_eq!(
+            redact_url_password("postgres://postgres@127.0.0.1/db"),
+            "postgres://postgres@127.0.0.1/db"
+        );
+        assert_eq!(redact_url_password(""), "");
+    }
+}

@@ -1,0 +1,47 @@
+//! The HTTP surface: Leptos pages and server functions, health probes,
+//! static files, and the middleware every response passes through.
+
+mod api_status;
+mod health;
+mod security;
+
+use app::platform::state::AppState;
+use app::{App, shell};
+use axum::routing::get;
+use axum::{Router, middleware};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let origin = security::AllowedOrigin::new(&state.services.settings.public_base_url);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(middleware::from_fn(api_status::status_from_error))
+        .layer(middleware::from_fn_with_state(
+            origin,
+            security::same_origin_only,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.services.settings.secure_cookies,
+            security::headers,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,15 @@
+//! The server: configuration, start-up, HTTP surface and background workers
+//! around the `app` crate's capabilities.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod keys;
+pub mod mailer;
+pub mod startup;
+pub mod telemetry;
+pub mod workers;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,96 @@
+//! Delivering outbox mail: over SMTP, or (the default for a newcomer's
+//! machine) as .eml files in `data/outbox` with the links in the log.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use app::mail::outbox::ClaimedMail;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+pub enum MailTransport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Folder {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: PathBuf,
+    },
+}
+
+pub struct Mailer {
+    transport: MailTransport,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(smtp_url: &str, from: &str, outbox_dir: PathBuf) -> anyhow::Result<Self> {
+        let from: Mailbox = from
+            .parse()
+            .with_context(|| format!("TPO_MAIL_FROM {from:?} is not a mail address"))?;
+        let transport = if smtp_url.is_empty() {
+            std::fs::create_dir_all(&outbox_dir)
+                .with_context(|| format!("creating the mail folder {}", outbox_dir.display()))?;
+            MailTransport::Folder {
+                transport: AsyncFileTransport::new(&outbox_dir),
+                dir: outbox_dir,
+            }
+        } else {
+            MailTransport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+                    .context("TPO_SMTP_URL is not a valid smtp:// or smtps:// URL")?
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .build(),
+            )
+        };
+        Ok(Self { transport, from })
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            MailTransport::Smtp(_) => "SMTP".into(),
+            MailTransport::Folder { dir, .. } => format!("folder {}", dir.display()),
+        }
+    }
+
+    pub async fn send(&self, mail: &ClaimedMail) -> Result<(), String> {
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e| format!("recipient: {e}"))?;
+        let domain = self.from.email.domain().to_string();
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&mail.subject)
+            // Stable per outbox row: a retry after a lost acknowledgement
+            // carries the same id, so receivers can drop the duplicate.
+            .message_id(Some(format!("<outbox-{}@{domain}>", mail.id)))
+            .multipart(MultiPart::alternative_plain_html(
+                mail.body_text.clone(),
+                mail.body_html.clone(),
+            ))
+            .map_err(|e| format!("building message: {e}"))?;
+        match &self.transport {
+            MailTransport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            MailTransport::Folder { transport, dir } => {
+                let id = transport.send(message).await.map_err(|e| e.to_string())?;
+                let links: Vec<&str> = mail
+                    .body_text
+                    .split_whitespace()
+                    .filter(|w| w.starts_with("http"))
+                    .collect();
+                tracing::info!(
+                    to = %mail.recipient,
+                    subject = %mail.subject,
+                    file = %dir.join(format!("{id}.eml")).display(),
+                    links = ?links,
+                    "mail written to the local outbox folder"
+                );
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    server::telemetry::init();
+    match server::cli::run(server::cli::Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Galat: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Building and running the application: one function used by `main`,
+//! the integration tests and the benchmarks.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::platform::clock::Clock;
+use app::platform::crypto::Keys;
+use app::platform::db::{Backend, Db};
+use app::platform::rate_limit::RateLimits;
+use app::platform::state::{AppState, Services, Settings};
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::mailer::Mailer;
+use crate::{http, keys, workers};
+
+/// The name cargo-leptos gives the built files (`pkg/tambah-otp.js` …).
+pub const OUTPUT_NAME: &str = "tambah-otp";
+
+/// Opens the database and applies pending migrations.
+pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let db = Db::connect(&config.database_url, config.database_max_connections)
+        .await
+        .context("connecting to the database")?;
+    let migrator = match db.backend() {
+        Backend::Sqlite => &migrations::SQLITE,
+        Backend::Postgres => &migrations::POSTGRES,
+    };
+    migrator
+        .run(db.pool())
+        .await
+        .context("applying database migrations")?;
+    Ok(db)
+}
+
+/// Everything but the HTTP listener: database, keys, settings.
+pub async fn build_services(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Arc<Services>> {
+    let db = connect_and_migrate(config).await?;
+    let master_key = keys::load_or_generate(&config.secret_key, &config.data_dir)?;
+    Ok(Arc::new(Services {
+        db,
+        clock,
+        keys: Keys::from_master(&master_key),
+        settings: Settings {
+            brand: config.brand.clone(),
+            public_base_url: config.public_base_url.clone(),
+            max_devices: config.max_devices.max(1),
+            secure_cookies: config.secure_cookies(),
+            trust_forwarded_for: config.trust_forwarded_for,
+            session_idle_seconds: config.session_idle_minutes.max(1) * 60,
+            session_max_seconds: config.session_max_hours.max(1) * 3600,
+            rate_limit_per_minute: config.rate_limit_per_minute,
+        },
+        limits: RateLimits::new(config.rate_limit_per_minute),
+        mail_queued: Notify::new(),
+    }))
+}
+
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    // Under `cargo leptos` its environment describes the build; otherwise the
+    // defaults match what `cargo leptos build` writes.
+    let site_root = std::env::var("LEPTOS_SITE_ROOT")
+        .unwrap_or_else(|_| config.site_root.display().to_string());
+    LeptosOptions::builder()
+        .output_name(
+            std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| OUTPUT_NAME.to_string()),
+        )
+        .site_root(site_root)
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_string()))
+        .site_addr(addr)
+        .build()
+}
+
+pub struct Application {
+    addr: SocketAddr,
+    services: Arc<Services>,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free one) and starts serving and
+    /// the background workers.
+    pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let services = build_services(&config, clock).await?;
+        let mailer = Arc::new(Mailer::new(
+            &config.smtp_url,
+            &config.mail_from,
+            config.outbox_dir(),
+        )?);
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            leptos_options: leptos_options(&config, addr),
+            services: services.clone(),
+        };
+        let shutdown = CancellationToken::new();
+        let router = http::router(state);
+        let serve_shutdown = shutdown.clone();
+        let server = tokio::spawn(async move {
+            let served = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { serve_shutdown.cancelled().await })
+            .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "HTTP server stopped with an error");
+            }
+        });
+        let tasks = vec![
+            server,
+            tokio::spawn(workers::mail::run(
+                services.clone(),
+                mailer,
+                shutdown.clone(),
+            )),
+            tokio::spawn(workers::sweeper::run(services.clone(), shutdown.clone())),
+        ];
+        Ok(Self {
+            addr,
+            services,
+            shutdown,
+            tasks,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn services(&self) -> &Arc<Services> {
+        &self.services
+    }
+
+    /// Stops accepting, lets running requests and workers finish, closes the pool.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.services.db.close().await;
+    }
+
+    /// Runs until SIGINT or SIGTERM, then stops gracefully.
+    pub async fn run_until_signal(self) {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.stop().await;
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
+}

@@ -1,0 +1,19 @@
+//! Structured logs: `RUST_LOG` filters (default info), `TPO_LOG_FORMAT=json`
+//! for machine-readable output.
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let result = if std::env::var("TPO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    // A second init (tests start several servers) keeps the first subscriber.
+    drop(result);
+}

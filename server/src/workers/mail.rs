@@ -1,0 +1,61 @@
+//! Drains the mail outbox. Woken when mail is queued; otherwise it looks
+//! again when the next retry is due (at most every 30 s, which also picks up
+//! mail queued by another process).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::mail::outbox;
+use app::platform::crypto::new_id;
+use app::platform::state::Services;
+use tokio_util::sync::CancellationToken;
+
+use crate::mailer::Mailer;
+
+const LEASE_SECONDS: i64 = 120;
+const IDLE_POLL: Duration = Duration::from_secs(30);
+
+pub async fn run(svc: Arc<Services>, mailer: Arc<Mailer>, shutdown: CancellationToken) {
+    let owner = format!("mail-{}", &new_id()[..12]);
+    tracing::info!(worker = %owner, transport = %mailer.describe(), "mail worker started");
+    loop {
+        let pause = match send_due(&svc, &mailer, &owner).await {
+            Ok(()) => match outbox::next_due_in(svc.db.pool(), svc.now()).await {
+                Ok(Some(seconds)) => Duration::from_secs(seconds as u64).min(IDLE_POLL),
+                Ok(None) => IDLE_POLL,
+                Err(e) => {
+                    tracing::warn!(error = %e, "mail worker cannot read the outbox");
+                    IDLE_POLL
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "mail worker cannot claim mail");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = svc.mail_queued.notified() => {}
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+    tracing::info!(worker = %owner, "mail worker stopped");
+}
+
+/// Sends every message that is due now.
+async fn send_due(svc: &Services, mailer: &Mailer, owner: &str) -> Result<(), sqlx::Error> {
+    while let Some(mail) =
+        outbox::claim_next(svc.db.pool(), owner, svc.now(), LEASE_SECONDS).await?
+    {
+        match mailer.send(&mail).await {
+            Ok(()) => outbox::mark_sent(svc.db.pool(), mail.id, owner, svc.now()).await?,
+            Err(error) => {
+                tracing::warn!(mail_id = mail.id, attempt = mail.attempts, %error, "mail not sent; will retry");
+                outbox::mark_failed(svc.db.pool(), &mail, owner, &error, svc.now()).await?;
+                // The server is probably down: leave the rest for the next round.
+                break;
+            }
+        }
+    }
+    Ok(())
+}

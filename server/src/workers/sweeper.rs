@@ -1,0 +1,36 @@
+//! Once a minute: removes expired sessions and pending enrollments and
+//! forgets idle rate-limit entries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::accounts::sessions;
+use app::otp_devices::repo as devices_repo;
+use app::platform::state::Services;
+use tokio_util::sync::CancellationToken;
+
+const PERIOD: Duration = Duration::from_secs(60);
+
+pub async fn run(svc: Arc<Services>, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = sweep(&svc).await {
+            tracing::warn!(error = %e, "sweep failed; will try again");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(PERIOD) => {}
+        }
+    }
+}
+
+pub async fn sweep(svc: &Services) -> Result<(), sqlx::Error> {
+    let now = svc.now();
+    let mut conn = svc.db.pool().acquire().await?;
+    let sessions = sessions::delete_expired(&mut conn, now).await?;
+    let pending = devices_repo::delete_expired_pending(&mut conn, now).await?;
+    svc.limits.forget_idle();
+    if sessions + pending > 0 {
+        tracing::debug!(sessions, pending, "swept expired rows");
+    }
+    Ok(())
+}
