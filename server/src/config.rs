@@ -94,7 +94,8 @@ impl Config {
                 self.data_dir.join("tambah-otp.db").display()
             );
         }
-        if self.public_base_url.is_empty() {
+        // With port 0 the address is known only once bound (see `Application::start`).
+        if self.public_base_url.is_empty() && self.bind_addr.port() != 0 {
             self.public_base_url = format!("http://{}", self.bind_addr);
         }
         self.public_base_url = self.public_base_url.trim_end_matches('/').to_string();

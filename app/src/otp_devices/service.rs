@@ -60,7 +60,7 @@ fn invalid_code_message(clock_offset_seconds: Option<i64>) -> String {
             "lebih lambat"
         };
         let amount = match offset.abs() {
-            s if s < 90 => format!("{s} detik"),
+            s if s < 120 => format!("{s} detik"),
             s => format!("{} menit", (s + 30) / 60),
         };
         message.push_str(&format!(

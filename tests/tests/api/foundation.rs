@@ -1,0 +1,130 @@
+//! The shell: pages render on the server in Indonesian, probes answer,
+//! every response carries the security headers, cross-site posts are refused
+//! and no bad input becomes a 500.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{page_text, spawn_app, Backend};
+use crate::on_both_backends;
+
+async fn pages_render_in_indonesian(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+    for (path, expected) in [
+        ("/", "Tambah Perangkat OTP"),
+        ("/", "Cara kerjanya"),
+        ("/login", "Masuk dengan email dinas dan kata sandi"),
+    ] {
+        let (status, html) = app.get_page(&client, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(html.starts_with("<!DOCTYPE html><html lang=\"id\">"), "{path}");
+        assert!(page_text(&html).contains(expected), "{path} lacks {expected:?}");
+        assert!(html.contains("/pkg/tambah-otp.js"), "{path} loads the hydration script");
+    }
+    app.stop().await;
+}
+
+async fn unknown_pages_are_404_in_indonesian(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, html) = app.get_page(&app.client(), "/tidak-ada").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page_text(&html).contains("Halaman tidak ditemukan"));
+    app.stop().await;
+}
+
+async fn probes_report_process_and_database(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+    assert_eq!(app.get_page(&client, "/healthz").await, (StatusCode::OK, "ok".into()));
+    assert_eq!(app.get_page(&client, "/readyz").await, (StatusCode::OK, "ready".into()));
+    app.stop().await;
+}
+
+async fn every_response_has_security_headers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+    for request in [client.get(app.url("/")), client.get(app.url("/tidak-ada")), client.post(app.url("/api/login/state"))] {
+        let response = request.send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"), "{csp}");
+        assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "same-origin");
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    app.stop().await;
+}
+
+async fn page_nonce_matches_the_policy(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.client().get(app.url("/login")).send().await.unwrap();
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let html = response.text().await.unwrap();
+    assert!(html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")), "hydration script carries the nonce");
+    app.stop().await;
+}
+
+async fn cross_site_posts_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+    let form = [("email", "budi@kominfo.go.id"), ("password", "x")];
+    let evil = client
+        .post(app.url("/api/login/password"))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    assert!(evil.text().await.unwrap().contains("tidak berasal dari situs ini"));
+    let cross = client
+        .post(app.url("/api/login/password"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let same = client.post(app.url("/api/login/password")).header("origin", &app.base).form(&form).send().await.unwrap();
+    assert_eq!(same.status(), StatusCode::UNAUTHORIZED, "same-origin request reaches the login");
+    app.stop().await;
+}
+
+async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+    let cases: [(&str, &[(&str, &str)], StatusCode, &str); 5] = [
+        ("login/password", &[("email", "bukan-email"), ("password", "x")], StatusCode::BAD_REQUEST, "Format email tidak valid"),
+        ("login/password", &[("email", "a@b.go.id")], StatusCode::BAD_REQUEST, "BadRequest"),
+        ("login/password", &[("email", "a@b.go.id"), ("password", "")], StatusCode::BAD_REQUEST, "Kata sandi wajib diisi"),
+        ("login/code", &[("code", "12")], StatusCode::CONFLICT, "Waktu memasukkan kode OTP habis"),
+        ("account", &[], StatusCode::UNAUTHORIZED, "Unauthenticated"),
+    ];
+    for (endpoint, form, status, text) in cases {
+        let (got, body) = app.call(&client, endpoint, form).await;
+        assert_eq!(got, status, "{endpoint} {form:?}: {body}");
+        assert!(body.contains(text), "{endpoint}: {body}");
+    }
+    let raw = client
+        .post(app.url("/api/login/password"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'%', b'%'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
+
+on_both_backends!(
+    pages_render_in_indonesian,
+    unknown_pages_are_404_in_indonesian,
+    probes_report_process_and_database,
+    every_response_has_security_headers,
+    page_nonce_matches_the_policy,
+    cross_site_posts_are_refused,
+    bad_input_gets_a_clear_answer_never_a_500,
+);
