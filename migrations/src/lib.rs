@@ -20,7 +20,7 @@ mod tests {
                 .map(|m| (m.version, m.description.to_string()))
                 .collect::<Vec<_>>()
         };
-        assert!(!SQLITE.iter().next().is_none());
+        assert!(SQLITE.iter().next().is_some());
         assert_eq!(names(&SQLITE), names(&POSTGRES));
     }
 }

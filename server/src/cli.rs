@@ -49,6 +49,8 @@ pub enum Command {
         role: String,
         #[arg(long, default_value = "Perangkat awal")]
         device_name: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Create a signer account (as imported from AMS), optionally with one OTP device.
     CreateSigner {
@@ -66,9 +68,12 @@ pub enum Command {
         password: String,
         #[arg(long, default_value = "verified", value_parser = ["verified", "unverified", "suspended"])]
         status: String,
-        /// Give the account a first device and print its key.
+        /// Give the account a device and print its key (repeat for several, oldest first).
         #[arg(long)]
-        device_name: Option<String>,
+        device_name: Vec<String>,
+        /// Print the account and device keys as JSON (for scripts and tests).
+        #[arg(long)]
+        json: bool,
     },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
@@ -93,6 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             password,
             role,
             device_name,
+            json,
         } => {
             let role = Role::parse(&role).ok_or_else(|| anyhow!("unknown role"))?;
             let account = NewAccount {
@@ -105,7 +111,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 status: AccountStatus::Verified,
                 password: NewPassword::parse(&password).map_err(anyhow::Error::msg)?,
             };
-            create_with_device(config, account, Some(device_name)).await
+            create_with_devices(config, account, &[device_name], json).await
         }
         Command::CreateSigner {
             email,
@@ -116,6 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             password,
             status,
             device_name,
+            json,
         } => {
             let account = NewAccount {
                 email: OfficialEmail::parse(&email).map_err(anyhow::Error::msg)?,
@@ -131,7 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 status: AccountStatus::parse(&status).ok_or_else(|| anyhow!("unknown status"))?,
                 password: NewPassword::parse(&password).map_err(anyhow::Error::msg)?,
             };
-            create_with_device(config, account, device_name).await
+            create_with_devices(config, account, &device_name, json).await
         }
         Command::SeedDemo { json } => {
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
@@ -175,29 +182,44 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_with_device(
+async fn create_with_devices(
     config: Config,
     account: NewAccount,
-    device_name: Option<String>,
+    device_names: &[String],
+    json: bool,
 ) -> anyhow::Result<()> {
     let svc = build_services(&config, Arc::new(SystemClock)).await?;
     let email = account.email.clone();
     let now = svc.now();
     let id = create_account(&svc, account, Actor::System, now).await?;
-    println!("Akun {email} dibuat.");
-    if let Some(name) = device_name {
-        let name = DeviceName::parse(&name).map_err(anyhow::Error::msg)?;
-        let (secret, _) = provision_device(&svc, &id, &name, now)
+    let mut devices = Vec::new();
+    for (age, name) in device_names.iter().enumerate() {
+        let name = DeviceName::parse(name).map_err(anyhow::Error::msg)?;
+        // Oldest first, a minute apart, so their order is the order given.
+        let added_at = now - (device_names.len() - age) as i64 * 60;
+        let (secret, _) = provision_device(&svc, &id, &name, added_at)
             .await
             .map_err(|e| anyhow!("{e}"))?;
+        devices.push(demo::DemoDevice {
+            name: name.to_string(),
+            secret: secret.to_base32(),
+            otpauth_uri: secret.otpauth_uri(&svc.settings.brand, email.as_str()),
+        });
+    }
+    if json {
         println!(
-            "Perangkat OTP \"{name}\": masukkan kunci ini ke aplikasi Authenticator: {}",
-            secret.to_grouped_base32()
+            "{}",
+            serde_json::json!({ "id": id, "email": email.as_str(), "devices": devices })
         );
-        println!(
-            "atau buka: {}",
-            secret.otpauth_uri(&svc.settings.brand, email.as_str())
-        );
+    } else {
+        println!("Akun {email} dibuat.");
+        for device in &devices {
+            println!(
+                "Perangkat OTP \"{}\": kunci untuk aplikasi Authenticator: {}",
+                device.name, device.secret
+            );
+            println!("  atau buka: {}", device.otpauth_uri);
+        }
     }
     svc.db.close().await;
     Ok(())

@@ -74,7 +74,7 @@ impl Default for Config {
 
 impl Config {
     /// Defaults < `config_file` (if given and present) < environment.
-    pub fn load(config_file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(config_file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = config_file {
             figment = figment.merge(Toml::file(path));
@@ -84,6 +84,7 @@ impl Config {
             .merge(Env::prefixed("TPO_"))
             .extract::<Config>()
             .map(Config::with_derived_defaults)
+            .map_err(Box::new)
     }
 
     /// Fills the values that depend on others.

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{page_text, spawn_app, Backend};
+use crate::helpers::{Backend, Form, page_text, spawn_app};
 use crate::on_both_backends;
 
 async fn pages_render_in_indonesian(backend: Backend) {
@@ -17,9 +17,18 @@ async fn pages_render_in_indonesian(backend: Backend) {
     ] {
         let (status, html) = app.get_page(&client, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
-        assert!(html.starts_with("<!DOCTYPE html><html lang=\"id\">"), "{path}");
-        assert!(page_text(&html).contains(expected), "{path} lacks {expected:?}");
-        assert!(html.contains("/pkg/tambah-otp.js"), "{path} loads the hydration script");
+        assert!(
+            html.starts_with("<!DOCTYPE html><html lang=\"id\">"),
+            "{path}"
+        );
+        assert!(
+            page_text(&html).contains(expected),
+            "{path} lacks {expected:?}"
+        );
+        assert!(
+            html.contains("/pkg/tambah-otp.js"),
+            "{path} loads the hydration script"
+        );
     }
     app.stop().await;
 }
@@ -35,19 +44,32 @@ async fn unknown_pages_are_404_in_indonesian(backend: Backend) {
 async fn probes_report_process_and_database(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
-    assert_eq!(app.get_page(&client, "/healthz").await, (StatusCode::OK, "ok".into()));
-    assert_eq!(app.get_page(&client, "/readyz").await, (StatusCode::OK, "ready".into()));
+    assert_eq!(
+        app.get_page(&client, "/healthz").await,
+        (StatusCode::OK, "ok".into())
+    );
+    assert_eq!(
+        app.get_page(&client, "/readyz").await,
+        (StatusCode::OK, "ready".into())
+    );
     app.stop().await;
 }
 
 async fn every_response_has_security_headers(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
-    for request in [client.get(app.url("/")), client.get(app.url("/tidak-ada")), client.post(app.url("/api/login/state"))] {
+    for request in [
+        client.get(app.url("/")),
+        client.get(app.url("/tidak-ada")),
+        client.post(app.url("/api/login/state")),
+    ] {
         let response = request.send().await.unwrap();
         let headers = response.headers();
         let csp = headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"), "{csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"),
+            "{csp}"
+        );
         assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
         assert_eq!(headers["x-frame-options"], "DENY");
         assert_eq!(headers["x-content-type-options"], "nosniff");
@@ -60,10 +82,23 @@ async fn every_response_has_security_headers(backend: Backend) {
 async fn page_nonce_matches_the_policy(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app.client().get(app.url("/login")).send().await.unwrap();
-    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
     let html = response.text().await.unwrap();
-    assert!(html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")), "hydration script carries the nonce");
+    assert!(
+        html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")),
+        "hydration script carries the nonce"
+    );
     app.stop().await;
 }
 
@@ -79,7 +114,12 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(evil.status(), StatusCode::FORBIDDEN);
-    assert!(evil.text().await.unwrap().contains("tidak berasal dari situs ini"));
+    assert!(
+        evil.text()
+            .await
+            .unwrap()
+            .contains("tidak berasal dari situs ini")
+    );
     let cross = client
         .post(app.url("/api/login/password"))
         .header("sec-fetch-site", "cross-site")
@@ -88,19 +128,49 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(cross.status(), StatusCode::FORBIDDEN);
-    let same = client.post(app.url("/api/login/password")).header("origin", &app.base).form(&form).send().await.unwrap();
-    assert_eq!(same.status(), StatusCode::UNAUTHORIZED, "same-origin request reaches the login");
+    let same = client
+        .post(app.url("/api/login/password"))
+        .header("origin", &app.base)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        same.status(),
+        StatusCode::UNAUTHORIZED,
+        "same-origin request reaches the login"
+    );
     app.stop().await;
 }
 
 async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
-    let cases: [(&str, &[(&str, &str)], StatusCode, &str); 5] = [
-        ("login/password", &[("email", "bukan-email"), ("password", "x")], StatusCode::BAD_REQUEST, "Format email tidak valid"),
-        ("login/password", &[("email", "a@b.go.id")], StatusCode::BAD_REQUEST, "BadRequest"),
-        ("login/password", &[("email", "a@b.go.id"), ("password", "")], StatusCode::BAD_REQUEST, "Kata sandi wajib diisi"),
-        ("login/code", &[("code", "12")], StatusCode::CONFLICT, "Waktu memasukkan kode OTP habis"),
+    let cases: [(&str, Form, StatusCode, &str); 5] = [
+        (
+            "login/password",
+            &[("email", "bukan-email"), ("password", "x")],
+            StatusCode::BAD_REQUEST,
+            "Format email tidak valid",
+        ),
+        (
+            "login/password",
+            &[("email", "a@b.go.id")],
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+        ),
+        (
+            "login/password",
+            &[("email", "a@b.go.id"), ("password", "")],
+            StatusCode::BAD_REQUEST,
+            "Kata sandi wajib diisi",
+        ),
+        (
+            "login/code",
+            &[("code", "12")],
+            StatusCode::CONFLICT,
+            "Waktu memasukkan kode OTP habis",
+        ),
         ("account", &[], StatusCode::UNAUTHORIZED, "Unauthenticated"),
     ];
     for (endpoint, form, status, text) in cases {

@@ -5,16 +5,21 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::accounts::service::{create_account, provision_device, NewAccount};
-use app::accounts::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role};
+use app::accounts::service::{NewAccount, create_account, provision_device};
+use app::accounts::types::{
+    AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
+};
 use app::audit::Actor;
-use app::otp_devices::totp::{step_at, TotpSecret};
+use app::otp_devices::totp::{TotpSecret, step_at};
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::ManualClock;
 use app::platform::state::Services;
 use reqwest::StatusCode;
 use server::{Application, Config};
 use sqlx::Connection;
+
+/// A server function's form fields.
+pub type Form<'a> = &'a [(&'a str, &'a str)];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -33,7 +38,6 @@ pub struct TestApp {
     pub base: String,
     pub clock: Arc<ManualClock>,
     pub data_dir: PathBuf,
-    pub database_url: String,
 }
 
 pub struct Options {
@@ -44,7 +48,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { rate_limit_per_minute: 100_000, smtp_url: String::new(), max_devices: 3 }
+        Self {
+            rate_limit_per_minute: 100_000,
+            smtp_url: String::new(),
+            max_devices: 3,
+        }
     }
 }
 
@@ -70,10 +78,16 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         ..Config::default()
     }
     .with_derived_defaults();
-    let database_url = config.database_url.clone();
-    let app = Application::start(config, clock.clone()).await.expect("the app starts");
+    let app = Application::start(config, clock.clone())
+        .await
+        .expect("the app starts");
     let base = format!("http://{}", app.addr());
-    TestApp { app: Some(app), base, clock, data_dir, database_url }
+    TestApp {
+        app: Some(app),
+        base,
+        clock,
+        data_dir,
+    }
 }
 
 async fn fresh_postgres_database() -> String {
@@ -81,9 +95,16 @@ async fn fresh_postgres_database() -> String {
         panic!("{POSTGRES_URL_VAR} is not set: run the tests with `make test`, which starts a PostgreSQL cluster")
     });
     let name = format!("tpo_{}", hex::encode(random::<6>()));
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL reachable");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
-    let (base, _) = admin_url.rsplit_once('/').expect("URL with a database name");
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("PostgreSQL reachable");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("URL with a database name");
     format!("{base}/{name}")
 }
 
@@ -178,10 +199,18 @@ impl TestApp {
         let mut devices = Vec::new();
         for (i, name) in spec.devices.iter().enumerate() {
             let added_at = now - (spec.devices.len() - i) as i64 * 86_400;
-            let (secret, _) = provision_device(svc, &id, &DeviceName::parse(name).unwrap(), added_at).await.unwrap();
+            let (secret, _) =
+                provision_device(svc, &id, &DeviceName::parse(name).unwrap(), added_at)
+                    .await
+                    .unwrap();
             devices.push((name.to_string(), secret));
         }
-        TestAccount { id, email: spec.email.to_string(), password, devices }
+        TestAccount {
+            id,
+            email: spec.email.to_string(),
+            password,
+            devices,
+        }
     }
 
     pub async fn signer(&self) -> TestAccount {
@@ -189,16 +218,36 @@ impl TestApp {
     }
 
     /// Posts a form to a server function the way a script would (JSON answer).
-    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let response = client.post(self.url(&format!("/api/{endpoint}"))).form(form).send().await.unwrap();
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let response = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         let status = response.status();
         (status, response.text().await.unwrap())
     }
 
     /// Email + password, then a code from the device at `device`.
-    pub async fn log_in(&self, client: &reqwest::Client, account: &TestAccount, device: usize) -> StatusCode {
-        let (status, body) =
-            self.call(client, "login/password", &[("email", &account.email), ("password", &account.password)]).await;
+    pub async fn log_in(
+        &self,
+        client: &reqwest::Client,
+        account: &TestAccount,
+        device: usize,
+    ) -> StatusCode {
+        let (status, body) = self
+            .call(
+                client,
+                "login/password",
+                &[("email", &account.email), ("password", &account.password)],
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "password step: {body}");
         let code = self.code(account.secret(device), 0);
         self.call(client, "login/code", &[("code", &code)]).await.0
@@ -272,20 +321,30 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str, account_id: &str) -> i64 {
-        sqlx::query_scalar(sql).bind(account_id).fetch_one(self.services().db.pool()).await.unwrap()
-    }
-
-    pub async fn active_sessions(&self, account_id: &str) -> i64 {
-        self.count("SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND stage = 'active'", account_id).await
-    }
-
-    pub async fn audit_count(&self, account_id: &str, action: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE subject_account_id = $1 AND action = $2")
+        sqlx::query_scalar(sql)
             .bind(account_id)
-            .bind(action)
             .fetch_one(self.services().db.pool())
             .await
             .unwrap()
+    }
+
+    pub async fn active_sessions(&self, account_id: &str) -> i64 {
+        self.count(
+            "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND stage = 'active'",
+            account_id,
+        )
+        .await
+    }
+
+    pub async fn audit_count(&self, account_id: &str, action: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE subject_account_id = $1 AND action = $2",
+        )
+        .bind(account_id)
+        .bind(action)
+        .fetch_one(self.services().db.pool())
+        .await
+        .unwrap()
     }
 
     pub async fn device_names(&self, account_id: &str) -> Vec<String> {

@@ -3,18 +3,26 @@
 use futures::future::join_all;
 use reqwest::StatusCode;
 
-use crate::helpers::{spawn_app, AccountSpec, Backend};
+use crate::helpers::{AccountSpec, Backend, spawn_app};
 use crate::on_both_backends;
 use app::accounts::types::AccountStatus;
 
 async fn code_from_any_device_logs_in(backend: Backend) {
     let app = spawn_app(backend).await;
-    let signer = app.create_account(AccountSpec { devices: &["Hp Lama", "Tablet"], ..Default::default() }).await;
+    let signer = app
+        .create_account(AccountSpec {
+            devices: &["Hp Lama", "Tablet"],
+            ..Default::default()
+        })
+        .await;
     let client = app.client();
     assert_eq!(app.log_in(&client, &signer, 1).await, StatusCode::OK);
     let (status, body) = app.call(&client, "account", &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("\"name\":\"Tablet\"") && body.contains("\"is_current\":true"), "{body}");
+    assert!(
+        body.contains("\"name\":\"Tablet\"") && body.contains("\"is_current\":true"),
+        "{body}"
+    );
     app.stop().await;
 }
 
@@ -22,19 +30,46 @@ async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let client = app.client();
-    let wrong = app.call(&client, "login/password", &[("email", &signer.email), ("password", "salah-sekali")]).await;
-    let unknown = app.call(&client, "login/password", &[("email", "tidak.ada@kominfo.go.id"), ("password", "x")]).await;
-    assert_eq!(wrong, (StatusCode::UNAUTHORIZED, "\"BadCredentials\"".into()));
+    let wrong = app
+        .call(
+            &client,
+            "login/password",
+            &[("email", &signer.email), ("password", "salah-sekali")],
+        )
+        .await;
+    let unknown = app
+        .call(
+            &client,
+            "login/password",
+            &[("email", "tidak.ada@kominfo.go.id"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(
+        wrong,
+        (StatusCode::UNAUTHORIZED, "\"BadCredentials\"".into())
+    );
     assert_eq!(unknown, wrong);
-    assert_eq!(app.audit_count(&signer.id, "login_password_failed").await, 1);
+    assert_eq!(
+        app.audit_count(&signer.id, "login_password_failed").await,
+        1
+    );
     app.stop().await;
 }
 
 async fn suspended_accounts_cannot_log_in(backend: Backend) {
     let app = spawn_app(backend).await;
-    let signer = app.create_account(AccountSpec { status: AccountStatus::Suspended, ..Default::default() }).await;
+    let signer = app
+        .create_account(AccountSpec {
+            status: AccountStatus::Suspended,
+            ..Default::default()
+        })
+        .await;
     let (status, body) = app
-        .call(&app.client(), "login/password", &[("email", &signer.email), ("password", &signer.password)])
+        .call(
+            &app.client(),
+            "login/password",
+            &[("email", &signer.email), ("password", &signer.password)],
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("ditangguhkan"), "{body}");
@@ -46,10 +81,19 @@ async fn neighbouring_steps_are_accepted_and_farther_ones_not(backend: Backend) 
     let signer = app.signer().await;
     for (offset, accepted) in [(-2, false), (2, false), (-1, true), (1, true)] {
         let client = app.client();
-        app.call(&client, "login/password", &[("email", &signer.email), ("password", &signer.password)]).await;
+        app.call(
+            &client,
+            "login/password",
+            &[("email", &signer.email), ("password", &signer.password)],
+        )
+        .await;
         let code = app.code(signer.secret(0), offset);
         let (status, body) = app.call(&client, "login/code", &[("code", &code)]).await;
-        assert_eq!(status == StatusCode::OK, accepted, "offset {offset}: {status} {body}");
+        assert_eq!(
+            status == StatusCode::OK,
+            accepted,
+            "offset {offset}: {status} {body}"
+        );
         // Each accepted step may be used once; move on so the next case is fresh.
         app.clock.advance(90);
     }
@@ -61,16 +105,32 @@ async fn same_code_submitted_64_times_concurrently_is_accepted_once(backend: Bac
     let signer = app.signer().await;
     let clients: Vec<_> = (0..64).map(|_| app.client()).collect();
     for client in &clients {
-        let (status, _) =
-            app.call(client, "login/password", &[("email", &signer.email), ("password", &signer.password)]).await;
+        let (status, _) = app
+            .call(
+                client,
+                "login/password",
+                &[("email", &signer.email), ("password", &signer.password)],
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
     }
     let code = app.code(signer.secret(0), 0);
     let form = [("code", code.as_str())];
-    let results = join_all(clients.iter().map(|client| app.call(client, "login/code", &form))).await;
-    let accepted = results.iter().filter(|(status, _)| *status == StatusCode::OK).count();
+    let results = join_all(
+        clients
+            .iter()
+            .map(|client| app.call(client, "login/code", &form)),
+    )
+    .await;
+    let accepted = results
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .count();
     assert_eq!(accepted, 1, "{results:?}");
-    for (status, body) in results.iter().filter(|(status, _)| *status != StatusCode::OK) {
+    for (status, body) in results
+        .iter()
+        .filter(|(status, _)| *status != StatusCode::OK)
+    {
         assert!(
             (*status == StatusCode::CONFLICT && body.contains("sudah pernah dipakai"))
                 || *status == StatusCode::TOO_MANY_REQUESTS,
@@ -87,7 +147,12 @@ async fn replayed_code_is_refused_logged_and_mailed(backend: Backend) {
     let signer = app.signer().await;
     assert_eq!(app.log_in(&app.client(), &signer, 0).await, StatusCode::OK);
     let replay = app.client();
-    app.call(&replay, "login/password", &[("email", &signer.email), ("password", &signer.password)]).await;
+    app.call(
+        &replay,
+        "login/password",
+        &[("email", &signer.email), ("password", &signer.password)],
+    )
+    .await;
     let code = app.code(signer.secret(0), 0);
     let (status, body) = app.call(&replay, "login/code", &[("code", &code)]).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -97,7 +162,10 @@ async fn replayed_code_is_refused_logged_and_mailed(backend: Backend) {
     // The next period's code works.
     app.clock.advance(30);
     let code = app.code(signer.secret(0), 0);
-    assert_eq!(app.call(&replay, "login/code", &[("code", &code)]).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call(&replay, "login/code", &[("code", &code)]).await.0,
+        StatusCode::OK
+    );
     app.stop().await;
 }
 
@@ -105,26 +173,45 @@ async fn otp_throttling_engages_and_releases(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let client = app.client();
-    app.call(&client, "login/password", &[("email", &signer.email), ("password", &signer.password)]).await;
+    app.call(
+        &client,
+        "login/password",
+        &[("email", &signer.email), ("password", &signer.password)],
+    )
+    .await;
     let wrong = {
         let right = app.code(signer.secret(0), 0);
-        if right == "000000" { "111111".to_string() } else { "000000".to_string() }
+        if right == "000000" {
+            "111111".to_string()
+        } else {
+            "000000".to_string()
+        }
     };
     for attempt in 1..=5 {
         let (status, body) = app.call(&client, "login/code", &[("code", &wrong)]).await;
         assert_eq!(status, StatusCode::CONFLICT, "attempt {attempt}");
         assert!(body.contains("Kode OTP salah"), "{body}");
         if attempt < 5 {
-            assert!(body.contains(&format!("Sisa percobaan sebelum jeda: {}", 5 - attempt)), "{body}");
+            assert!(
+                body.contains(&format!("Sisa percobaan sebelum jeda: {}", 5 - attempt)),
+                "{body}"
+            );
         }
     }
     let right = app.code(signer.secret(0), 0);
     let (status, body) = app.call(&client, "login/code", &[("code", &right)]).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a correct code waits too: {body}");
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a correct code waits too: {body}"
+    );
     assert!(body.contains("TooManyAttempts"), "{body}");
     app.clock.advance(31);
     let right = app.code(signer.secret(0), 0);
-    assert_eq!(app.call(&client, "login/code", &[("code", &right)]).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call(&client, "login/code", &[("code", &right)]).await.0,
+        StatusCode::OK
+    );
     app.stop().await;
 }
 
@@ -132,16 +219,39 @@ async fn password_guessing_does_not_lock_the_code_step(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let owner = app.client();
-    app.call(&owner, "login/password", &[("email", &signer.email), ("password", &signer.password)]).await;
+    app.call(
+        &owner,
+        "login/password",
+        &[("email", &signer.email), ("password", &signer.password)],
+    )
+    .await;
     let attacker = app.client();
     for _ in 0..12 {
-        app.call(&attacker, "login/password", &[("email", &signer.email), ("password", "tebakan")]).await;
+        app.call(
+            &attacker,
+            "login/password",
+            &[("email", &signer.email), ("password", "tebakan")],
+        )
+        .await;
     }
-    let (status, _) =
-        app.call(&attacker, "login/password", &[("email", &signer.email), ("password", &signer.password)]).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "password step is throttled");
+    let (status, _) = app
+        .call(
+            &attacker,
+            "login/password",
+            &[("email", &signer.email), ("password", &signer.password)],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "password step is throttled"
+    );
     let code = app.code(signer.secret(0), 0);
-    assert_eq!(app.call(&owner, "login/code", &[("code", &code)]).await.0, StatusCode::OK, "code step is not");
+    assert_eq!(
+        app.call(&owner, "login/code", &[("code", &code)]).await.0,
+        StatusCode::OK,
+        "code step is not"
+    );
     app.stop().await;
 }
 
@@ -151,17 +261,30 @@ async fn logout_ends_the_session(backend: Backend) {
     let client = app.client();
     assert_eq!(app.log_in(&client, &signer, 0).await, StatusCode::OK);
     assert_eq!(app.call(&client, "logout", &[]).await.0, StatusCode::OK);
-    assert_eq!(app.call(&client, "account", &[]).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call(&client, "account", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.active_sessions(&signer.id).await, 0);
     app.stop().await;
 }
 
 async fn per_client_rate_limit_answers_429(backend: Backend) {
-    let app = crate::helpers::spawn_app_with(backend, crate::helpers::Options { rate_limit_per_minute: 3, ..Default::default() }).await;
+    let app = crate::helpers::spawn_app_with(
+        backend,
+        crate::helpers::Options {
+            rate_limit_per_minute: 3,
+            ..Default::default()
+        },
+    )
+    .await;
     let client = app.client();
     let form = [("email", "a@kominfo.go.id"), ("password", "x")];
     for _ in 0..3 {
-        assert_eq!(app.call(&client, "login/password", &form).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.call(&client, "login/password", &form).await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let (status, body) = app.call(&client, "login/password", &form).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);

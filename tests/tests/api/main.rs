@@ -2,6 +2,6 @@
 
 mod helpers;
 
+mod devices;
 mod foundation;
 mod login;
-mod devices;

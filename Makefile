@@ -1,0 +1,14 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+.PHONY: run test lint
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+lint:
+	scripts/ensure-tools.sh
+	cargo fmt --all -- --check
+	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings

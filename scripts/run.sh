@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the site and runs it with the embedded defaults: a SQLite file in
+# ./data, mail written to ./data/outbox, demo accounts printed on first start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-tools.sh
+cargo leptos build --frontend-only
+cargo build -p server
+export TPO_SEED_DEMO="${TPO_SEED_DEMO:-true}"
+exec "${CARGO_TARGET_DIR:-target}/debug/server" run

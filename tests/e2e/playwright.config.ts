@@ -1,0 +1,70 @@
+// End-to-end tests: Debian's Chromium (never a downloaded browser) against
+// the built server, with a real SMTP server (MailDev) catching the mail.
+import { defineConfig, devices } from '@playwright/test';
+import path from 'node:path';
+import os from 'node:os';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const serverPort = Number(process.env.TPO_E2E_PORT ?? 3311);
+export const smtpPort = serverPort + 1;
+export const mailApiPort = serverPort + 2;
+export const baseURL = `http://127.0.0.1:${serverPort}`;
+export const mailApi = `http://127.0.0.1:${mailApiPort}`;
+export const serverBin =
+  process.env.TPO_SERVER_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'server');
+export const serverEnv: Record<string, string> = {
+  TPO_BIND_ADDR: `127.0.0.1:${serverPort}`,
+  TPO_DATA_DIR: process.env.TPO_E2E_DATA_DIR ?? path.join(os.tmpdir(), `tpo-e2e-${serverPort}`),
+  TPO_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+  TPO_MAIL_FROM: 'Helpdesk BSrE <helpdesk@bsre.go.id>',
+  TPO_RATE_LIMIT_PER_MINUTE: '1000',
+  TPO_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
+  RUST_LOG: process.env.RUST_LOG ?? 'warn',
+};
+
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // A fake camera (a moving test pattern) for "Ambil Foto".
+  '--use-fake-device-for-media-stream',
+];
+
+export default defineConfig({
+  testDir: './specs',
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: {
+    ...devices['Pixel 7'],
+    baseURL,
+    locale: 'id-ID',
+    timezoneId: 'Asia/Jakarta',
+    trace: 'retain-on-failure',
+    launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
+  },
+  webServer: [
+    {
+      command: `node_modules/.bin/maildev --smtp ${smtpPort} --web ${mailApiPort} --ip 127.0.0.1 --web-ip 127.0.0.1`,
+      url: `${mailApi}/api/email`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `"${serverBin}" run`,
+      cwd: repoRoot,
+      env: serverEnv,
+      url: `${baseURL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+    },
+  ],
+});
