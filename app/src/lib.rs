@@ -3,9 +3,12 @@
 //! code sits behind the `ssr` feature.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod error;
 pub mod format;
+pub mod helpdesk;
+pub mod identity_check;
 pub mod mail;
 pub mod otp_devices;
 mod text_enum;

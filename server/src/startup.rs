@@ -61,6 +61,7 @@ pub async fn build_services(
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
             rate_limit_per_minute: config.rate_limit_per_minute,
+            selfie_retention_days: config.selfie_retention_days.max(0),
         },
         limits: RateLimits::new(config.rate_limit_per_minute),
         mail_queued: Notify::new(),

@@ -3,76 +3,23 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use super::current;
 use super::views::{AccountView, LoginProgress};
 use crate::error::AppError;
 use crate::otp_devices::views::{AddedDeviceView, EnrollmentView};
-
-#[cfg(feature = "ssr")]
-mod server {
-    use super::super::service::{self, SessionHolder};
-    use super::super::sessions::{COOKIE, Stage};
-    use crate::error::AppError;
-    use crate::platform::rate_limit::Action;
-    use crate::platform::request::{ClientInfo, cookie, set_cookie};
-    use crate::platform::state::{Services, services};
-    use std::sync::Arc;
-
-    pub struct Call {
-        pub svc: Arc<Services>,
-        pub client: ClientInfo,
-        pub now: i64,
-    }
-
-    /// Services, client and time of the current request; `limit` spends
-    /// one unit of the client's budget for that action.
-    pub fn call(limit: Option<Action>) -> Result<Call, AppError> {
-        let svc = services()?;
-        let client = ClientInfo::current(&svc.settings);
-        if let Some(action) = limit {
-            svc.limits.check(action, client.ip)?;
-        }
-        let now = svc.now();
-        Ok(Call { svc, client, now })
-    }
-
-    pub async fn session(call: &Call, stage: Stage) -> Result<Option<SessionHolder>, AppError> {
-        match cookie(COOKIE) {
-            Some(value) => service::find_session(&call.svc, &value, stage, call.now).await,
-            None => Ok(None),
-        }
-    }
-
-    /// The signed-in holder, or `Unauthenticated`.
-    pub async fn signed_in(call: &Call) -> Result<SessionHolder, AppError> {
-        session(call, Stage::Active)
-            .await?
-            .ok_or(AppError::Unauthenticated)
-    }
-
-    pub fn set_session_cookie(call: &Call, token: &str, max_age: i64) {
-        set_cookie(COOKIE, token, max_age, &call.svc.settings);
-    }
-
-    pub fn home_of(holder: &SessionHolder) -> &'static str {
-        if holder.account.role().is_staff() {
-            "/admin"
-        } else {
-            "/akun"
-        }
-    }
-}
 
 #[server(endpoint = "login/state")]
 pub async fn login_state() -> Result<LoginProgress, AppError> {
     use super::sessions::Stage;
     use super::types::OfficialEmail;
-    let call = server::call(None)?;
-    if let Some(holder) = server::session(&call, Stage::Active).await? {
+    let call = current::call(None)?;
+    if let Some(holder) = current::session(&call, Stage::Active).await? {
         return Ok(LoginProgress::SignedIn {
-            home: server::home_of(&holder).into(),
+            home: current::home_of(&holder).into(),
         });
     }
-    Ok(match server::session(&call, Stage::AwaitingOtp).await? {
+    Ok(match current::session(&call, Stage::AwaitingOtp).await? {
         Some(holder) => LoginProgress::AwaitingCode {
             email_masked: OfficialEmail::parse(&holder.account.email)
                 .map(|e| e.masked())
@@ -86,11 +33,11 @@ pub async fn login_state() -> Result<LoginProgress, AppError> {
 pub async fn login_password(email: String, password: String) -> Result<(), AppError> {
     use super::sessions::AWAITING_OTP_SECONDS;
     use crate::platform::rate_limit::Action;
-    let call = server::call(Some(Action::Login))?;
+    let call = current::call(Some(Action::Login))?;
     let token =
         super::service::check_password(&call.svc, &email, &password, &call.client, call.now)
             .await?;
-    server::set_session_cookie(&call, &token.text, AWAITING_OTP_SECONDS);
+    current::set_session_cookie(&call, &token.text, AWAITING_OTP_SECONDS);
     Ok(())
 }
 
@@ -98,14 +45,14 @@ pub async fn login_password(email: String, password: String) -> Result<(), AppEr
 pub async fn login_code(code: String) -> Result<(), AppError> {
     use super::sessions::Stage;
     use crate::platform::rate_limit::Action;
-    let call = server::call(Some(Action::Login))?;
-    let waiting = server::session(&call, Stage::AwaitingOtp).await?.ok_or_else(|| {
+    let call = current::call(Some(Action::Login))?;
+    let waiting = current::session(&call, Stage::AwaitingOtp).await?.ok_or_else(|| {
         AppError::rejected("Waktu memasukkan kode OTP habis. Silakan masuk kembali dengan email dan kata sandi.")
     })?;
     let (token, account) =
         super::service::check_code(&call.svc, &waiting.session, &code, &call.client, call.now)
             .await?;
-    server::set_session_cookie(&call, &token.text, call.svc.settings.session_max_seconds);
+    current::set_session_cookie(&call, &token.text, call.svc.settings.session_max_seconds);
     leptos_axum::redirect(if account.role().is_staff() {
         "/admin"
     } else {
@@ -116,11 +63,11 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let call = server::call(None)?;
+    let call = current::call(None)?;
     if let Some(value) = crate::platform::request::cookie(super::sessions::COOKIE) {
         super::service::logout(&call.svc, &value, &call.client, call.now).await?;
     }
-    server::set_session_cookie(&call, "", 0);
+    current::set_session_cookie(&call, "", 0);
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -130,8 +77,8 @@ pub async fn my_account() -> Result<AccountView, AppError> {
     use super::views::ActivityView;
     use crate::otp_devices::views::DeviceView;
     use crate::otp_devices::{Channel, repo as devices_repo};
-    let call = server::call(None)?;
-    let holder = server::signed_in(&call).await?;
+    let call = current::call(None)?;
+    let holder = current::signed_in(&call).await?;
     let mut conn = call.svc.db.pool().acquire().await?;
     let devices = devices_repo::for_account(&mut conn, &holder.account.id)
         .await?
@@ -173,16 +120,16 @@ pub async fn my_account() -> Result<AccountView, AppError> {
 #[server(endpoint = "account/confirm")]
 pub async fn confirm_with_code(code: String) -> Result<(), AppError> {
     use crate::platform::rate_limit::Action;
-    let call = server::call(Some(Action::Login))?;
-    let holder = server::signed_in(&call).await?;
+    let call = current::call(Some(Action::Login))?;
+    let holder = current::signed_in(&call).await?;
     super::service::confirm_session(&call.svc, &holder, &code, &call.client, call.now).await
 }
 
 #[server(endpoint = "account/devices/rename")]
 pub async fn rename_device(device_id: String, name: String) -> Result<(), AppError> {
     use crate::otp_devices::types::DeviceName;
-    let call = server::call(None)?;
-    let holder = server::signed_in(&call).await?;
+    let call = current::call(None)?;
+    let holder = current::signed_in(&call).await?;
     let name = DeviceName::parse(&name).map_err(AppError::Invalid)?;
     crate::otp_devices::service::rename_device(
         &call.svc,
@@ -199,8 +146,8 @@ pub async fn rename_device(device_id: String, name: String) -> Result<(), AppErr
 #[server(endpoint = "account/devices/remove")]
 pub async fn remove_device(device_id: String, password: String) -> Result<(), AppError> {
     use crate::platform::rate_limit::Action;
-    let call = server::call(Some(Action::Login))?;
-    let holder = server::signed_in(&call).await?;
+    let call = current::call(Some(Action::Login))?;
+    let holder = current::signed_in(&call).await?;
     super::service::reconfirm_password(&holder, &password).await?;
     let removed = crate::otp_devices::service::remove_device(
         &call.svc,
@@ -212,7 +159,7 @@ pub async fn remove_device(device_id: String, password: String) -> Result<(), Ap
     .await?;
     if holder.session.device_id.as_deref() == Some(removed.id.as_str()) {
         // This session was opened with the removed device and has just ended.
-        server::set_session_cookie(&call, "", 0);
+        current::set_session_cookie(&call, "", 0);
         leptos_axum::redirect("/login");
     }
     Ok(())
@@ -221,8 +168,8 @@ pub async fn remove_device(device_id: String, password: String) -> Result<(), Ap
 #[server(endpoint = "account/devices/new")]
 pub async fn new_device_enrollment() -> Result<EnrollmentView, AppError> {
     use crate::otp_devices::enrollment;
-    let call = server::call(None)?;
-    let holder = server::signed_in(&call).await?;
+    let call = current::call(None)?;
+    let holder = current::signed_in(&call).await?;
     if !holder.is_confirmed(call.now) {
         return Err(confirmation_needed());
     }
@@ -253,8 +200,8 @@ pub async fn add_device(name: String, code: String) -> Result<AddedDeviceView, A
     use crate::otp_devices::views::EvictedDeviceView;
     use crate::otp_devices::{Channel, enrollment, repo as devices_repo};
     use crate::platform::rate_limit::Action;
-    let call = server::call(Some(Action::Enroll))?;
-    let holder = server::signed_in(&call).await?;
+    let call = current::call(Some(Action::Enroll))?;
+    let holder = current::signed_in(&call).await?;
     if !holder.is_confirmed(call.now) {
         return Err(confirmation_needed());
     }

@@ -7,6 +7,8 @@ pub mod types;
 pub mod views;
 
 #[cfg(feature = "ssr")]
+pub mod current;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -204,6 +204,17 @@ pub async fn clear_failures(
     Ok(())
 }
 
+/// Locks the account row until the transaction ends (PostgreSQL; SQLite's
+/// write transaction is exclusive already), serialising requests for one account.
+pub async fn touch(conn: &mut AnyConnection, id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Takes the account's device lock for the rest of the transaction and
 /// returns the next position in its device order. Every device change starts
 /// here, so concurrent changes to one account run one after another.

@@ -23,6 +23,16 @@ pub enum AuditAction {
     DeviceRenamed,
     DeviceRemoved,
     DeviceEvicted,
+    HelpdeskMismatch,
+    TicketCreated,
+    TicketSuperseded,
+    TicketExpired,
+    SelfieSubmitted,
+    SelfieViewed,
+    SelfieApproved,
+    SelfieRejected,
+    SelfieDeleted,
+    OtpSetupCompleted,
 }
 
 crate::text_enum::text_enum!(AuditAction {
@@ -38,4 +48,14 @@ crate::text_enum::text_enum!(AuditAction {
     DeviceRenamed => "device_renamed",
     DeviceRemoved => "device_removed",
     DeviceEvicted => "device_evicted",
+    HelpdeskMismatch => "helpdesk_mismatch",
+    TicketCreated => "ticket_created",
+    TicketSuperseded => "ticket_superseded",
+    TicketExpired => "ticket_expired",
+    SelfieSubmitted => "selfie_submitted",
+    SelfieViewed => "selfie_viewed",
+    SelfieApproved => "selfie_approved",
+    SelfieRejected => "selfie_rejected",
+    SelfieDeleted => "selfie_deleted",
+    OtpSetupCompleted => "otp_setup_completed",
 });

@@ -177,6 +177,110 @@ pub fn otp_code_reused(
     )
 }
 
+/// "Permohonan Reset OTP BSrE nomor tiket #d1q0517" with the link to the identity check.
+pub fn otp_request_received(
+    brand: &str,
+    to: Recipient<'_>,
+    ticket_number: &str,
+    link: &str,
+    expires_at: i64,
+) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!("Permohonan OTP Anda telah kami terima dengan nomor tiket #{ticket_number}."),
+            "Untuk melanjutkan, lakukan pengecekan data diri: buka tautan di bawah ini, tekan “Ambil Foto” untuk \
+             mengambil swafoto (foto wajah Anda sendiri), lalu tekan “Submit”. Petugas kami akan memeriksanya."
+                .into(),
+        ],
+        action: Some(("Pengecekan Data Diri", link.to_string())),
+        after_action: vec![
+            format!(
+                "Tautan ini berlaku sampai {} dan hanya untuk permohonan ini. Jangan teruskan email ini kepada siapa pun.",
+                date_time(expires_at)
+            ),
+            "Jika Anda tidak merasa mengajukan permohonan ini, abaikan email ini: perangkat OTP Anda tidak berubah.".into(),
+        ],
+    }
+    .render(
+        "otp_request_received",
+        to.email,
+        format!("Permohonan Reset OTP {brand} nomor tiket #{ticket_number}"),
+    )
+}
+
+pub fn question_received(
+    brand: &str,
+    to: Recipient<'_>,
+    ticket_number: &str,
+    question: &str,
+) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!("Pertanyaan Anda telah kami terima dengan nomor tiket #{ticket_number}. Petugas kami akan membalas melalui email ini."),
+            format!("Pertanyaan Anda:\n{question}"),
+        ],
+        action: None,
+        after_action: vec![],
+    }
+    .render("question_received", to.email, format!("Pertanyaan Helpdesk {brand} nomor tiket #{ticket_number}"))
+}
+
+/// "Perbarui Akun Anda": the selfie was approved; the link adds the device.
+pub fn selfie_approved(
+    brand: &str,
+    to: Recipient<'_>,
+    ticket_number: &str,
+    link: &str,
+    expires_at: i64,
+) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!("Pengecekan data diri untuk tiket #{ticket_number} telah disetujui petugas kami."),
+            "Silakan tambahkan perangkat OTP baru: buka tautan di bawah ini di perangkat mana pun, pasang aplikasi \
+             Authenticator di ponsel baru Anda, pindai QR Code, lalu masukkan nama perangkat dan kode OTP."
+                .into(),
+        ],
+        action: Some(("Atur Perangkat OTP", link.to_string())),
+        after_action: vec![format!(
+            "Tautan ini berlaku sampai {} dan hanya dapat dipakai satu kali. Jika akun Anda sudah memiliki jumlah \
+             perangkat maksimal, perangkat yang paling lama ditambahkan akan dihapus otomatis.",
+            date_time(expires_at)
+        )],
+    }
+    .render("selfie_approved", to.email, "Perbarui Akun Anda".into())
+}
+
+/// The selfie was rejected: the reason, and a fresh identity-check link.
+pub fn selfie_rejected(
+    brand: &str,
+    to: Recipient<'_>,
+    ticket_number: &str,
+    reason: &str,
+    link: &str,
+    expires_at: i64,
+) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!("Swafoto Anda untuk tiket #{ticket_number} belum dapat kami setujui."),
+            format!("Alasan dari petugas: {reason}"),
+            "Silakan ambil swafoto sekali lagi melalui tautan di bawah ini: pastikan wajah Anda terlihat jelas, \
+             menghadap kamera, dengan cahaya yang cukup."
+                .into(),
+        ],
+        action: Some(("Pengecekan Ulang", link.to_string())),
+        after_action: vec![format!("Tautan ini berlaku sampai {}.", date_time(expires_at))],
+    }
+    .render("selfie_rejected", to.email, format!("Pengecekan Ulang Data Diri tiket #{ticket_number}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +300,33 @@ mod tests {
         assert!(mail.html.contains("&quot;&lt;script&gt;&quot;"));
         assert!(!mail.html.contains("<script>"));
         assert!(mail.text.contains("Hp \"<script>\""));
+    }
+
+    #[test]
+    fn otp_request_mail_has_the_subject_and_link_of_the_source_document() {
+        let mail = otp_request_received(
+            "BSrE",
+            Recipient {
+                email: "a@b.go.id",
+                name: "Budi",
+            },
+            "d1q0517",
+            "https://otp.bsre.go.id/verifikasi/abc",
+            1_795_858_920,
+        );
+        assert_eq!(
+            mail.subject,
+            "Permohonan Reset OTP BSrE nomor tiket #d1q0517"
+        );
+        assert!(
+            mail.text
+                .contains("Pengecekan Data Diri:\nhttps://otp.bsre.go.id/verifikasi/abc")
+        );
+        assert!(mail.html.contains(">Pengecekan Data Diri</a>"));
+        assert!(
+            mail.text
+                .contains("berlaku sampai 28 November 2026 16.42 WIB")
+        );
     }
 
     #[test]

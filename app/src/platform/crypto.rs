@@ -22,6 +22,8 @@ const NONCE_LEN: usize = 12;
 pub struct Keys {
     sealing: Aes256Gcm,
     nik_mac_key: [u8; 32],
+    signing_key: [u8; 32],
+    ticket_number_key: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,16 +33,20 @@ pub struct OpenError;
 impl Keys {
     pub fn from_master(master: &[u8; MASTER_KEY_LEN]) -> Self {
         let hkdf = Hkdf::<Sha256>::new(Some(b"tambah-perangkat-otp"), master);
-        let mut sealing_key = [0u8; 32];
-        let mut nik_mac_key = [0u8; 32];
-        hkdf.expand(b"seal/aes-256-gcm/v1", &mut sealing_key)
-            .and_then(|_| hkdf.expand(b"nik/hmac-sha256/v1", &mut nik_mac_key))
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        let derive = |purpose: &[u8]| {
+            let mut key = [0u8; 32];
+            hkdf.expand(purpose, &mut key)
+                .expect("32 bytes is a valid HKDF-SHA256 output length");
+            key
+        };
+        let mut sealing_key = derive(b"seal/aes-256-gcm/v1");
         let sealing = Aes256Gcm::new_from_slice(&sealing_key).expect("key is 32 bytes");
         sealing_key.fill(0);
         Self {
             sealing,
-            nik_mac_key,
+            nik_mac_key: derive(b"nik/hmac-sha256/v1"),
+            signing_key: derive(b"sign/hmac-sha256/v1"),
+            ticket_number_key: derive(b"ticket-number/feistel/v1"),
         }
     }
 
@@ -91,6 +97,27 @@ impl Keys {
             .expect("HMAC takes any key length");
         mac.update(nik.digits().as_bytes());
         mac.finalize().into_bytes().to_vec()
+    }
+}
+
+impl Keys {
+    /// A tag proving the server wrote `message` for `purpose` (short-lived cookies).
+    pub fn sign(&self, purpose: &str, message: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.signing_key)
+            .expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    pub fn verify(&self, purpose: &str, message: &[u8], tag: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(self.sign(purpose, message).ct_eq(tag))
+    }
+
+    pub fn ticket_number_key(&self) -> [u8; 32] {
+        self.ticket_number_key
     }
 }
 
@@ -176,6 +203,16 @@ mod tests {
             keys().nik_digest(&nik),
             Keys::from_master(&[8u8; 32]).nik_digest(&nik)
         );
+    }
+
+    #[test]
+    fn signatures_bind_purpose_and_message() {
+        let keys = keys();
+        let tag = keys.sign("cookie", b"budi@bssn.go.id");
+        assert!(keys.verify("cookie", b"budi@bssn.go.id", &tag));
+        assert!(!keys.verify("other", b"budi@bssn.go.id", &tag));
+        assert!(!keys.verify("cookie", b"siti@bssn.go.id", &tag));
+        assert!(!Keys::from_master(&[8u8; 32]).verify("cookie", b"budi@bssn.go.id", &tag));
     }
 
     #[test]

@@ -9,6 +9,9 @@ use super::layout::{Footer, Header};
 use super::pages::{HomePage, NotFoundPage};
 use super::site::brand;
 use crate::accounts::pages::{AccountPage, AddDevicePage, LoginPage};
+use crate::admin::pages::AdminPage;
+use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage, TicketStatusPage};
+use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,6 +55,12 @@ pub fn App() -> impl IntoView {
             <main id="isi" class="page">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async />
+                    <Route path=path!("/helpdesk/terkirim") view=ReceiptPage ssr=SsrMode::Async />
+                    <Route path=path!("/tiket") view=TicketStatusPage ssr=SsrMode::Async />
+                    <Route path=path!("/verifikasi/terkirim") view=SelfieSubmittedPage ssr=SsrMode::Async />
+                    <Route path=path!("/verifikasi/:token") view=VerifyPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/akun/perangkat-baru") view=AddDevicePage ssr=SsrMode::Async />

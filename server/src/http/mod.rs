@@ -4,6 +4,7 @@
 mod api_status;
 mod health;
 mod security;
+mod selfies;
 
 use app::platform::state::AppState;
 use app::{App, shell};
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(selfies::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -1,4 +1,5 @@
-//! Once a minute: removes expired sessions and pending enrollments and
+//! Once a minute: removes expired sessions and pending enrollments, closes
+//! tickets whose links expired, deletes selfies past their retention, and
 //! forgets idle rate-limit entries.
 
 use std::sync::Arc;
@@ -28,9 +29,17 @@ pub async fn sweep(svc: &Services) -> Result<(), sqlx::Error> {
     let mut conn = svc.db.pool().acquire().await?;
     let sessions = sessions::delete_expired(&mut conn, now).await?;
     let pending = devices_repo::delete_expired_pending(&mut conn, now).await?;
+    drop(conn);
+    let tickets = app::helpdesk::service::expire_stale(svc, now).await?;
+    let photos = app::identity_check::service::purge_old_photos(
+        svc,
+        svc.settings.selfie_retention_days,
+        now,
+    )
+    .await?;
     svc.limits.forget_idle();
-    if sessions + pending > 0 {
-        tracing::debug!(sessions, pending, "swept expired rows");
+    if sessions + pending > 0 || tickets + photos > 0 {
+        tracing::info!(sessions, pending, tickets, photos, "swept expired rows");
     }
     Ok(())
 }

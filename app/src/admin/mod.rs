@@ -1,0 +1,3 @@
+//! The staff area. For now the verifier queue of the identity check.
+
+pub mod pages;

@@ -1,0 +1,158 @@
+//! Server functions of /helpdesk and /tiket.
+
+use leptos::prelude::*;
+
+use super::views::{HelpdeskView, Receipt, TicketView};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod checked_email {
+    //! The email that passed "Periksa", carried to the form in a signed,
+    //! short-lived cookie: it keeps the address out of URLs, works without
+    //! JavaScript, and makes the form usable only after the check.
+
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use crate::accounts::types::OfficialEmail;
+    use crate::platform::request::{cookie, set_cookie};
+    use crate::platform::state::Services;
+
+    const COOKIE: &str = "tpo_periksa";
+    const PURPOSE: &str = "helpdesk-checked-email";
+    pub const LIFETIME_SECONDS: i64 = 30 * 60;
+
+    pub fn remember(svc: &Services, email: &OfficialEmail, now: i64) {
+        let expires = now + LIFETIME_SECONDS;
+        let message = format!("{}|{expires}", email.as_str());
+        let tag = svc.keys.sign(PURPOSE, message.as_bytes());
+        let value = format!(
+            "{}.{expires}.{}",
+            URL_SAFE_NO_PAD.encode(email.as_str()),
+            URL_SAFE_NO_PAD.encode(tag)
+        );
+        set_cookie(COOKIE, &value, LIFETIME_SECONDS, &svc.settings);
+    }
+
+    pub fn forget(svc: &Services) {
+        set_cookie(COOKIE, "", 0, &svc.settings);
+    }
+
+    pub fn read(svc: &Services, now: i64) -> Option<OfficialEmail> {
+        let value = cookie(COOKIE)?;
+        let mut parts = value.split('.');
+        let email = String::from_utf8(URL_SAFE_NO_PAD.decode(parts.next()?).ok()?).ok()?;
+        let expires: i64 = parts.next()?.parse().ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+        let message = format!("{email}|{expires}");
+        (expires > now && svc.keys.verify(PURPOSE, message.as_bytes(), &tag))
+            .then(|| OfficialEmail::parse(&email).ok())
+            .flatten()
+    }
+}
+
+#[server(endpoint = "helpdesk/state")]
+pub async fn helpdesk_state() -> Result<HelpdeskView, AppError> {
+    let svc = crate::platform::state::services()?;
+    Ok(HelpdeskView {
+        checked_email: checked_email::read(&svc, svc.now()).map(String::from),
+    })
+}
+
+/// "Periksa": opens the form for the email of a verified signer.
+#[server(endpoint = "helpdesk/check")]
+pub async fn helpdesk_check(email: String) -> Result<(), AppError> {
+    use crate::accounts::types::OfficialEmail;
+    use crate::helpdesk::service::{RequestError, eligible_account};
+    use crate::platform::rate_limit::Action;
+    use crate::platform::request::ClientInfo;
+    let svc = crate::platform::state::services()?;
+    let client = ClientInfo::current(&svc.settings);
+    svc.limits.check(Action::Helpdesk, client.ip)?;
+    let email = OfficialEmail::parse(&email).map_err(AppError::Invalid)?;
+    let mut conn = svc.db.pool().acquire().await?;
+    if eligible_account(&mut conn, &email).await?.is_none() {
+        return Err(RequestError::NotEligible.into());
+    }
+    checked_email::remember(&svc, &email, svc.now());
+    Ok(())
+}
+
+#[server(endpoint = "helpdesk/reset")]
+pub async fn helpdesk_reset() -> Result<(), AppError> {
+    let svc = crate::platform::state::services()?;
+    checked_email::forget(&svc);
+    Ok(())
+}
+
+/// "Kirim": a Permohonan OTP or a general question, for the checked email.
+#[server(endpoint = "helpdesk/submit")]
+pub async fn helpdesk_submit(
+    category: String,
+    full_name: Option<String>,
+    nik: Option<String>,
+    message: Option<String>,
+) -> Result<Receipt, AppError> {
+    use crate::accounts::types::{Nik, PersonName};
+    use crate::helpdesk::service::{OtpRequest, ask_question, request_otp};
+    use crate::helpdesk::types::{Category, QuestionText, TicketChannel};
+    use crate::platform::rate_limit::Action;
+    use crate::platform::request::ClientInfo;
+    let svc = crate::platform::state::services()?;
+    let client = ClientInfo::current(&svc.settings);
+    svc.limits.check(Action::Helpdesk, client.ip)?;
+    let now = svc.now();
+    let email = checked_email::read(&svc, now).ok_or_else(|| {
+        AppError::rejected("Sesi formulir telah berakhir. Masukkan email dinas Anda lalu tekan Periksa sekali lagi.")
+    })?;
+    let receipt = match Category::parse(&category) {
+        Some(Category::OtpRequest) => {
+            let full_name = PersonName::parse(full_name.as_deref().unwrap_or_default())
+                .map_err(AppError::Invalid)?;
+            let nik = Nik::parse(nik.as_deref().unwrap_or_default()).map_err(AppError::Invalid)?;
+            let request = OtpRequest {
+                email: &email,
+                nik: &nik,
+                full_name: Some(&full_name),
+                channel: TicketChannel::Web,
+            };
+            request_otp(&svc, request, Some(&client), now).await?
+        }
+        Some(Category::GeneralQuestion) => {
+            let question = QuestionText::parse(message.as_deref().unwrap_or_default())
+                .map_err(AppError::Invalid)?;
+            ask_question(
+                &svc,
+                &email,
+                &question,
+                TicketChannel::Web,
+                Some(&client),
+                now,
+            )
+            .await?
+        }
+        None => return Err(AppError::invalid("Pilih kategori permohonan.")),
+    };
+    leptos_axum::redirect(&format!(
+        "/helpdesk/terkirim?nomor={}&kategori={category}",
+        receipt.number
+    ));
+    Ok(receipt)
+}
+
+/// The status page: a ticket and its timeline, given its number and the email.
+#[server(endpoint = "tickets/lookup")]
+pub async fn ticket_lookup(number: String, email: String) -> Result<TicketView, AppError> {
+    use crate::accounts::types::OfficialEmail;
+    use crate::helpdesk::types::TicketNumber;
+    use crate::platform::rate_limit::Action;
+    use crate::platform::request::ClientInfo;
+    let svc = crate::platform::state::services()?;
+    let client = ClientInfo::current(&svc.settings);
+    svc.limits.check(Action::Helpdesk, client.ip)?;
+    let number = TicketNumber::parse(&number).map_err(AppError::Invalid)?;
+    let email = OfficialEmail::parse(&email).map_err(AppError::Invalid)?;
+    crate::helpdesk::service::lookup(&svc, &number, &email).await?.ok_or_else(|| {
+        AppError::rejected("Tiket tidak ditemukan. Periksa kembali nomor tiket dan email dinas yang Anda pakai saat mengajukan.")
+    })
+}

@@ -1,0 +1,223 @@
+//! /helpdesk, /helpdesk/terkirim and /tiket.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use super::api::{HelpdeskCheck, HelpdeskReset, HelpdeskSubmit, helpdesk_state, ticket_lookup};
+use super::types::{Category, TicketNumber};
+use super::views::TicketView;
+use crate::format::date_time;
+use crate::ui::controls::{ErrorMessage, action_error};
+use crate::ui::site::brand;
+
+#[component]
+pub fn HelpdeskPage() -> impl IntoView {
+    let check = ServerAction::<HelpdeskCheck>::new();
+    let reset = ServerAction::<HelpdeskReset>::new();
+    let submit = ServerAction::<HelpdeskSubmit>::new();
+    let state = Resource::new(
+        move || (check.version().get(), reset.version().get()),
+        |_| helpdesk_state(),
+    );
+    view! {
+        <Title text="Helpdesk" />
+        <section class="card">
+            <h1>{format!("Helpdesk {}", brand())}</h1>
+            <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+                {move || Suspend::new(async move {
+                    match state.await {
+                        Ok(state) => match state.checked_email {
+                            None => view! {
+                                <p>"Masukkan email dinas yang terdaftar di AMS, lalu tekan Periksa."</p>
+                                {action_error(check)}
+                                <ActionForm action=check attr:class="form">
+                                    <label for="email">"Email dinas"</label>
+                                    <input id="email" name="email" type="email" inputmode="email" autocomplete="email" required />
+                                    <button type="submit" class="button button--primary">"Periksa"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            Some(email) => view! {
+                                <div class="checked-email">
+                                    <p>"Email dinas: " <strong data-testid="checked-email">{email}</strong></p>
+                                    <ActionForm action=reset attr:class="form form--inline">
+                                        <button type="submit" class="button button--link">"Ganti email"</button>
+                                    </ActionForm>
+                                </div>
+                                <RequestForm submit />
+                            }.into_any(),
+                        },
+                        Err(error) => view! { <ErrorMessage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+        <p class="note">
+            "Sudah punya nomor tiket? " <A href="/tiket">"Cek status tiket"</A> "."
+        </p>
+    }
+}
+
+#[component]
+fn RequestForm(submit: ServerAction<HelpdeskSubmit>) -> impl IntoView {
+    let (category, set_category) = signal(Category::OtpRequest.as_str().to_string());
+    // Without JavaScript both field groups stay visible; once the page is
+    // live, only the chosen category's fields are shown.
+    let (live, set_live) = signal(false);
+    Effect::new(move |_| set_live.set(true));
+    let hide_unless =
+        move |wanted: Category| move || live.get() && category.get() != wanted.as_str();
+    view! {
+        {action_error(submit)}
+        <ActionForm action=submit attr:class="form">
+            <label for="kategori">"Kategori"</label>
+            <select id="kategori" name="category" on:change=move |ev| set_category.set(event_target_value(&ev))>
+                <option value=Category::OtpRequest.as_str() selected>{Category::OtpRequest.label()}</option>
+                <option value=Category::GeneralQuestion.as_str()>{Category::GeneralQuestion.label()}</option>
+            </select>
+            <fieldset class="fieldset" class:is-hidden=hide_unless(Category::OtpRequest)>
+                <legend>"Data akun AMS (untuk Permohonan OTP)"</legend>
+                <p class="hint">
+                    "Nama lengkap dan NIK harus sama dengan data akun AMS Anda. Setelah Anda menekan Kirim, "
+                    "kami mengirim tautan Pengecekan Data Diri ke email dinas di atas."
+                </p>
+                <label for="nama">"Nama lengkap"</label>
+                <input id="nama" name="full_name" autocomplete="name" maxlength="100" />
+                <label for="nik">"NIK"</label>
+                <input id="nik" name="nik" inputmode="numeric" autocomplete="off" maxlength="19" placeholder="16 angka sesuai KTP" />
+            </fieldset>
+            <fieldset class="fieldset" class:is-hidden=hide_unless(Category::GeneralQuestion)>
+                <legend>"Pertanyaan (untuk Pertanyaan Umum)"</legend>
+                <label for="pesan">"Pesan"</label>
+                <textarea id="pesan" name="message" rows="5" maxlength="2000"></textarea>
+            </fieldset>
+            <button type="submit" class="button button--primary">"Kirim"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn ReceiptPage() -> impl IntoView {
+    let query = use_query_map();
+    let number = move || query.with(|q| q.get("nomor").and_then(|n| TicketNumber::parse(&n).ok()));
+    let category = move || query.with(|q| q.get("kategori").and_then(|c| Category::parse(&c)));
+    let state = Resource::new(|| (), |_| helpdesk_state());
+    view! {
+        <Title text="Permohonan terkirim" />
+        <section class="card">
+            {move || match number() {
+                None => view! {
+                    <h1>"Nomor tiket tidak dikenal"</h1>
+                    <p><A href="/helpdesk">"Kembali ke Helpdesk"</A></p>
+                }.into_any(),
+                Some(number) => view! {
+                    <h1>"Permohonan Anda sudah kami terima"</h1>
+                    <p class="ticket-number">"Nomor tiket: " <strong data-testid="ticket-number">{format!("#{number}")}</strong></p>
+                    <Suspense fallback=|| ()>
+                        {move || { let number = number.clone(); Suspend::new(async move {
+                            let email = state.await.ok().and_then(|s| s.checked_email).unwrap_or_else(|| "email dinas Anda".into());
+                            match category() {
+                                Some(Category::GeneralQuestion) => view! {
+                                    <p>{format!("Kami mengirim konfirmasi ke {email}. Petugas akan membalas pertanyaan Anda melalui email.")}</p>
+                                }.into_any(),
+                                _ => view! {
+                                    <p>{format!(
+                                        "Kami mengirim email “Permohonan Reset OTP {} nomor tiket #{number}” ke {email}. \
+                                         Buka email tersebut lalu tekan tautan “Pengecekan Data Diri” untuk mengambil swafoto. \
+                                         Tautan berlaku 48 jam.",
+                                        brand()
+                                    )}</p>
+                                    <p class="hint">"Tidak menerima email dalam beberapa menit? Periksa folder spam, atau ajukan permohonan lagi: permohonan baru menggantikan yang lama."</p>
+                                }.into_any(),
+                            }
+                        })}}
+                    </Suspense>
+                    <p><A href="/tiket">"Cek status tiket"</A></p>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn TicketStatusPage() -> impl IntoView {
+    let query = use_query_map();
+    let asked = move || query.with(|q| q.get("nomor").zip(q.get("email")));
+    let ticket = Resource::new(asked, |asked| async move {
+        match asked {
+            Some((number, email)) => Some(ticket_lookup(number, email).await),
+            None => None,
+        }
+    });
+    view! {
+        <Title text="Status tiket" />
+        <section class="card">
+            <h1>"Cek status tiket"</h1>
+            <form method="get" action="/tiket" class="form">
+                <label for="nomor">"Nomor tiket"</label>
+                <input id="nomor" name="nomor" placeholder="d1q0517" maxlength="9" autocomplete="off"
+                    prop:value=move || asked().map(|(n, _)| n).unwrap_or_default() required />
+                <label for="email-tiket">"Email dinas"</label>
+                <input id="email-tiket" name="email" type="email" autocomplete="email"
+                    prop:value=move || asked().map(|(_, e)| e).unwrap_or_default() required />
+                <button type="submit" class="button button--primary">"Cek status"</button>
+            </form>
+        </section>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match ticket.await {
+                    Some(Ok(ticket)) => view! { <TicketDetails ticket /> }.into_any(),
+                    Some(Err(error)) => view! { <ErrorMessage error /> }.into_any(),
+                    None => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TicketDetails(ticket: TicketView) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="tiket">
+            <h2 id="tiket">{format!("Tiket #{}", ticket.number)}</h2>
+            <dl class="facts">
+                <dt>"Kategori"</dt><dd>{ticket.category_label}</dd>
+                <dt>"Kanal"</dt><dd>{ticket.channel_label}</dd>
+                <dt>"Status"</dt><dd data-testid="ticket-status">{ticket.status_label}</dd>
+                <dt>"Diajukan"</dt><dd>{date_time(ticket.created_at)}</dd>
+                <dt>"Diperbarui"</dt><dd>{date_time(ticket.updated_at)}</dd>
+            </dl>
+            <h3>"Riwayat"</h3>
+            <ol class="timeline">
+                {ticket.events.into_iter().map(|event| view! {
+                    <li>
+                        <time>{date_time(event.at)}</time>
+                        <strong>{event.status_label}</strong>
+                        <span>{event.note}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// A mailed link that cannot be used: why, and how to start again.
+#[component]
+pub fn LinkProblemNotice(problem: super::views::LinkProblem) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::GONE);
+    }
+    view! {
+        <Title text=problem.title() />
+        <section class="card">
+            <h1>{problem.title()}</h1>
+            <p>{problem.explanation()}</p>
+            <div class="actions">
+                <A href="/helpdesk" attr:class="button button--primary">"Ajukan Permohonan OTP"</A>
+                <A href="/tiket" attr:class="button">"Cek status tiket"</A>
+            </div>
+        </section>
+    }
+}

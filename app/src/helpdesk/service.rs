@@ -1,0 +1,344 @@
+//! Helpdesk rules: who may ask, how the request is matched against the AMS
+//! data, and what a new OTP request does (supersede, ticket, link, mail).
+//! Used by the web form and the Telegram bot alike.
+
+use sqlx::AnyConnection;
+
+use super::links::{self, LinkPurpose};
+use super::repo::{self, InsertTicket, TicketRow};
+use super::ticket_number::TicketNumberer;
+use super::types::{Category, QuestionText, TicketChannel, TicketNumber, TicketStatus};
+use super::views::{Receipt, TicketEventView, TicketView};
+use crate::accounts::repo::{self as accounts_repo, AccountRow};
+use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
+use crate::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::mail::outbox;
+use crate::mail::templates::{self, Recipient};
+use crate::platform::clock::UnixTime;
+use crate::platform::crypto::new_id;
+use crate::platform::request::ClientInfo;
+use crate::platform::state::Services;
+
+/// Mismatched submissions per account per hour before the form refuses more.
+pub const MISMATCHES_PER_HOUR: i64 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// Unknown, unverified, suspended or staff: deliberately one answer.
+    #[error(
+        "Email ini tidak dapat mengajukan permohonan melalui Helpdesk. Pastikan Anda memakai email dinas yang \
+         terdaftar di AMS dengan status verified. Jika akun Anda belum terverifikasi atau sedang ditangguhkan, \
+         hubungi Helpdesk melalui kanal resmi."
+    )]
+    NotEligible,
+    #[error(
+        "Data yang Anda isi tidak cocok dengan data akun AMS. Periksa kembali nama lengkap dan NIK (16 angka sesuai KTP)."
+    )]
+    Mismatch,
+    #[error(
+        "Terlalu banyak percobaan dengan data yang tidak cocok untuk email ini. Silakan coba lagi dalam 1 jam."
+    )]
+    TooManyMismatches,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<RequestError> for crate::error::AppError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Database(e) => e.into(),
+            RequestError::TooManyMismatches => crate::error::AppError::TooManyAttempts(3600),
+            other => crate::error::AppError::Rejected(other.to_string()),
+        }
+    }
+}
+
+/// The account behind an email, if it may use the helpdesk (a verified signer).
+pub async fn eligible_account(
+    conn: &mut AnyConnection,
+    email: &OfficialEmail,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    Ok(accounts_repo::find_by_email(conn, email.as_str())
+        .await?
+        .filter(|a| a.status() == AccountStatus::Verified && a.role() == Role::Signer))
+}
+
+/// What a signer sends to ask for a new OTP device. The web form asks for the
+/// full name too; the Telegram bot only for NIK and email.
+pub struct OtpRequest<'a> {
+    pub email: &'a OfficialEmail,
+    pub nik: &'a Nik,
+    pub full_name: Option<&'a PersonName>,
+    pub channel: TicketChannel,
+}
+
+pub async fn request_otp(
+    svc: &Services,
+    request: OtpRequest<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<Receipt, RequestError> {
+    let mut tx = svc.db.begin_write().await?;
+    let account = eligible_account(&mut tx, request.email)
+        .await?
+        .ok_or(RequestError::NotEligible)?;
+    let actor = Actor::Account {
+        id: &account.id,
+        email: &account.email,
+    };
+    // Serialise requests of one account (PostgreSQL row lock; SQLite holds the write lock already).
+    accounts_repo::touch(&mut tx, &account.id, now).await?;
+    if recent_mismatches(&mut tx, &account.id, now).await? >= MISMATCHES_PER_HOUR {
+        return Err(RequestError::TooManyMismatches);
+    }
+    let stored_digest = accounts_repo::nik_digest(&mut tx, &account.id).await?;
+    let nik_matches =
+        stored_digest.is_some_and(|stored| stored == svc.keys.nik_digest(request.nik));
+    let name_matches = request.full_name.is_none_or(|name| {
+        PersonName::parse(&account.full_name).is_ok_and(|recorded| recorded.matches(name))
+    });
+    if !(nik_matches && name_matches) {
+        let entry = AuditEntry::new(actor, AuditAction::HelpdeskMismatch).subject(&account.id).detail(serde_json::json!({
+            "channel": request.channel.as_str(), "nik_matches": nik_matches, "name_matches": name_matches,
+        }));
+        audit::record(&mut tx, entry, client, now).await?;
+        tx.commit().await?;
+        return Err(RequestError::Mismatch);
+    }
+
+    for old in repo::open_otp_requests(&mut tx, &account.id).await? {
+        supersede(&mut tx, &old, now).await?;
+        let entry = AuditEntry::new(actor, AuditAction::TicketSuperseded)
+            .subject(&account.id)
+            .ticket(&old.id);
+        audit::record(&mut tx, entry, client, now).await?;
+    }
+    let ticket = create_ticket(
+        &mut tx,
+        svc,
+        &account,
+        Category::OtpRequest,
+        request.channel,
+        None,
+        now,
+    )
+    .await?;
+    let link = links::issue(&mut tx, &ticket.id, LinkPurpose::IdentityCheck, now).await?;
+    repo::transition(
+        &mut tx,
+        &ticket.id,
+        &[TicketStatus::Submitted],
+        TicketStatus::AwaitingSelfie,
+        "Tautan Pengecekan Data Diri dikirim ke email dinas.",
+        now,
+    )
+    .await?;
+    let mail = templates::otp_request_received(
+        &svc.settings.brand,
+        Recipient {
+            email: &account.email,
+            name: &account.full_name,
+        },
+        ticket.number.as_str(),
+        &svc.settings
+            .link(&LinkPurpose::IdentityCheck.path(&link.token.text)),
+        link.expires_at,
+    );
+    outbox::enqueue(&mut tx, &mail, now).await?;
+    let entry = AuditEntry::new(actor, AuditAction::TicketCreated)
+        .subject(&account.id)
+        .ticket(&ticket.id)
+        .detail(serde_json::json!({ "number": ticket.number.as_str(), "category": "otp_request", "channel": request.channel.as_str() }));
+    audit::record(&mut tx, entry, client, now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(Receipt {
+        number: ticket.number.to_string(),
+        email_masked: request.email.masked(),
+    })
+}
+
+/// A plain ticket for the helpdesk staff ("Pertanyaan Umum").
+pub async fn ask_question(
+    svc: &Services,
+    email: &OfficialEmail,
+    question: &QuestionText,
+    channel: TicketChannel,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<Receipt, RequestError> {
+    let mut tx = svc.db.begin_write().await?;
+    let account = eligible_account(&mut tx, email)
+        .await?
+        .ok_or(RequestError::NotEligible)?;
+    let ticket = create_ticket(
+        &mut tx,
+        svc,
+        &account,
+        Category::GeneralQuestion,
+        channel,
+        Some(question.as_str()),
+        now,
+    )
+    .await?;
+    let mail = templates::question_received(
+        &svc.settings.brand,
+        Recipient {
+            email: &account.email,
+            name: &account.full_name,
+        },
+        ticket.number.as_str(),
+        question.as_str(),
+    );
+    outbox::enqueue(&mut tx, &mail, now).await?;
+    let entry = AuditEntry::new(Actor::Account { id: &account.id, email: &account.email }, AuditAction::TicketCreated)
+        .subject(&account.id)
+        .ticket(&ticket.id)
+        .detail(serde_json::json!({ "number": ticket.number.as_str(), "category": "general_question", "channel": channel.as_str() }));
+    audit::record(&mut tx, entry, client, now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(Receipt {
+        number: ticket.number.to_string(),
+        email_masked: email.masked(),
+    })
+}
+
+struct NewTicket {
+    id: String,
+    number: TicketNumber,
+}
+
+async fn create_ticket(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    account: &AccountRow,
+    category: Category,
+    channel: TicketChannel,
+    message: Option<&str>,
+    now: UnixTime,
+) -> Result<NewTicket, sqlx::Error> {
+    let serial = repo::next_serial(conn).await?;
+    let number = TicketNumberer::new(svc.keys.ticket_number_key()).number(serial as u64);
+    let id = new_id();
+    repo::insert(
+        conn,
+        InsertTicket {
+            id: &id,
+            number: number.as_str(),
+            serial,
+            category,
+            channel,
+            account_id: &account.id,
+            status: TicketStatus::Submitted,
+            message,
+        },
+        now,
+    )
+    .await?;
+    let note = format!("{} diterima melalui {}.", category.label(), channel.label());
+    repo::add_event(conn, &id, TicketStatus::Submitted, &note, now).await?;
+    Ok(NewTicket { id, number })
+}
+
+async fn supersede(
+    conn: &mut AnyConnection,
+    ticket: &TicketRow,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    links::revoke_for_ticket(conn, &ticket.id, now).await?;
+    repo::transition(
+        conn,
+        &ticket.id,
+        TicketStatus::OPEN,
+        TicketStatus::Superseded,
+        "Digantikan oleh Permohonan OTP yang lebih baru; tautan lama tidak berlaku lagi.",
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn recent_mismatches(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    now: UnixTime,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE subject_account_id = $1 AND action = $2 AND at > $3",
+    )
+    .bind(account_id)
+    .bind(AuditAction::HelpdeskMismatch.as_str())
+    .bind(now - 3600)
+    .fetch_one(conn)
+    .await
+}
+
+/// A ticket with its timeline, if `number` and `email` belong together.
+pub async fn lookup(
+    svc: &Services,
+    number: &TicketNumber,
+    email: &OfficialEmail,
+) -> Result<Option<TicketView>, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let Some(ticket) = repo::find_by_number(&mut conn, number.as_str()).await? else {
+        return Ok(None);
+    };
+    let Some(account) = accounts_repo::find_by_id(&mut conn, &ticket.account_id).await? else {
+        return Ok(None);
+    };
+    if account.email != email.as_str() {
+        return Ok(None);
+    }
+    let events = repo::events(&mut conn, &ticket.id)
+        .await?
+        .into_iter()
+        .map(|e| TicketEventView {
+            at: e.at,
+            status_label: TicketStatus::parse(&e.status)
+                .map(TicketStatus::label)
+                .unwrap_or("-")
+                .to_string(),
+            note: e.note,
+        })
+        .collect();
+    Ok(Some(TicketView {
+        number: ticket.number.clone(),
+        category_label: ticket.category().label().to_string(),
+        channel_label: ticket.channel().label().to_string(),
+        status: ticket.status.clone(),
+        status_label: ticket.status().label().to_string(),
+        created_at: ticket.created_at,
+        updated_at: ticket.updated_at,
+        events,
+    }))
+}
+
+/// Closes open requests whose links all expired; returns how many.
+pub async fn expire_stale(svc: &Services, now: UnixTime) -> Result<usize, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let stale = repo::with_only_expired_links(&mut conn, now).await?;
+    drop(conn);
+    let mut expired = 0;
+    for ticket in stale {
+        let mut tx = svc.db.begin_write().await?;
+        let moved = repo::transition(
+            &mut tx,
+            &ticket.id,
+            &[ticket.status()],
+            TicketStatus::Expired,
+            "Tautan tidak dipakai sampai batas waktunya. Ajukan permohonan baru bila masih diperlukan.",
+            now,
+        )
+        .await?;
+        if moved {
+            let entry = AuditEntry::new(Actor::System, AuditAction::TicketExpired)
+                .subject(&ticket.account_id)
+                .ticket(&ticket.id);
+            audit::record(&mut tx, entry, None, now).await?;
+            expired += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(expired)
+}

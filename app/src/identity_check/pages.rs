@@ -1,0 +1,87 @@
+//! /verifikasi/:token and /verifikasi/terkirim.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::api::verification_page;
+use super::camera::SelfieCapture;
+use super::types::PhotoError;
+use super::views::{VerifyPageState, VerifyView};
+use crate::format::date_time;
+use crate::helpdesk::pages::LinkProblemNotice;
+use crate::helpdesk::types::TicketNumber;
+use crate::ui::controls::ErrorMessage;
+
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let page = Resource::new(token, verification_page);
+    view! {
+        <Title text="Pengecekan Data Diri" />
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(VerifyPageState::Ready(view)) => view! { <IdentityCheck view /> }.into_any(),
+                    Ok(VerifyPageState::Problem(problem)) => view! { <LinkProblemNotice problem /> }.into_any(),
+                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn IdentityCheck(view: VerifyView) -> impl IntoView {
+    let query = use_query_map();
+    // Set by the plain-form fallback when the server refused the photo.
+    let refused =
+        move || query.with(|q| q.get("galat").and_then(|code| PhotoError::from_code(&code)));
+    view! {
+        <section class="card">
+            <h1>"Pengecekan Data Diri"</h1>
+            <p class="ticket-number">"Tiket " <strong>{format!("#{}", view.ticket_number)}</strong></p>
+            <dl class="facts">
+                <dt>"Nama"</dt><dd>{view.name_masked}</dd>
+                <dt>"Email dinas"</dt><dd>{view.email_masked}</dd>
+                <dt>"NIK"</dt><dd>{view.nik_masked}</dd>
+            </dl>
+            {view.rejection_reason.map(|reason| view! {
+                <div class="alert alert--warning" role="status">
+                    <p><strong>"Swafoto sebelumnya ditolak petugas."</strong></p>
+                    <p>{format!("Alasan: {reason}")}</p>
+                </div>
+            })}
+            <p>
+                "Jika data di atas milik Anda, tekan " <strong>"Ambil Foto"</strong>
+                " untuk mengambil swafoto, periksa hasilnya, lalu tekan " <strong>"Submit"</strong> "."
+            </p>
+            {move || refused().map(|error| view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> })}
+            <SelfieCapture upload_path=view.upload_path />
+            <p class="hint">
+                {format!("Tautan ini berlaku sampai {}. ", date_time(view.expires_at))}
+                "Swafoto hanya dapat dilihat oleh petugas verifikasi dan dihapus otomatis setelah permohonan selesai."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SelfieSubmittedPage() -> impl IntoView {
+    let query = use_query_map();
+    let number = move || query.with(|q| q.get("nomor").and_then(|n| TicketNumber::parse(&n).ok()));
+    view! {
+        <Title text="Swafoto terkirim" />
+        <section class="card">
+            <h1>"Swafoto terkirim"</h1>
+            {move || number().map(|n| view! { <p class="ticket-number">"Tiket " <strong>{format!("#{n}")}</strong></p> })}
+            <p>
+                "Petugas kami akan memeriksa swafoto Anda. Hasilnya dikirim ke email dinas Anda: jika disetujui, "
+                "email “Perbarui Akun Anda” berisi tautan " <strong>"Atur Perangkat OTP"</strong> "."
+            </p>
+            <p><A href="/tiket">"Cek status tiket"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,155 @@
+//! SQL for selfies.
+
+use sqlx::AnyConnection;
+
+use super::photo::Selfie;
+use crate::platform::clock::UnixTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SelfieRow {
+    pub id: String,
+    pub ticket_id: String,
+    pub account_id: String,
+    pub width: i64,
+    pub height: i64,
+    pub bytes: i64,
+    pub submitted_at: i64,
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub reason: Option<String>,
+    pub deleted_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, ticket_id, account_id, width, height, bytes, submitted_at, decision, decided_by, \
+     decided_at, reason, deleted_at";
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    id: &str,
+    ticket_id: &str,
+    account_id: &str,
+    selfie: &Selfie,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO selfies (id, ticket_id, account_id, image, width, height, bytes, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(ticket_id)
+    .bind(account_id)
+    .bind(&selfie.jpeg)
+    .bind(i64::from(selfie.width))
+    .bind(i64::from(selfie.height))
+    .bind(selfie.jpeg.len() as i64)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The undecided selfie of a ticket (the one a verifier looks at).
+pub async fn pending_for_ticket(
+    conn: &mut AnyConnection,
+    ticket_id: &str,
+) -> Result<Option<SelfieRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM selfies WHERE ticket_id = $1 AND decision IS NULL ORDER BY submitted_at DESC LIMIT 1"
+    ))
+    .bind(ticket_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Every selfie of an account, newest first.
+pub async fn for_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+) -> Result<Vec<SelfieRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM selfies WHERE account_id = $1 ORDER BY submitted_at DESC"
+    ))
+    .bind(account_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The most recent rejection reason for a ticket, for the "Pengecekan Ulang" page.
+pub async fn last_rejection(
+    conn: &mut AnyConnection,
+    ticket_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT reason FROM selfies WHERE ticket_id = $1 AND decision = 'rejected' ORDER BY decided_at DESC LIMIT 1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten)
+}
+
+/// The photo bytes and the account they show, unless already deleted.
+pub async fn image(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(Vec<u8>, String, String)>, sqlx::Error> {
+    let row: Option<(Option<Vec<u8>>, String, String)> =
+        sqlx::query_as("SELECT image, account_id, ticket_id FROM selfies WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.and_then(|(image, account, ticket)| image.map(|bytes| (bytes, account, ticket))))
+}
+
+/// Records the decision once (compare-and-set on an undecided selfie).
+pub async fn decide(
+    conn: &mut AnyConnection,
+    id: &str,
+    decision: &str,
+    decided_by: &str,
+    reason: Option<&str>,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE selfies SET decision = $1, decided_by = $2, reason = $3, decided_at = $4
+         WHERE id = $5 AND decision IS NULL",
+    )
+    .bind(decision)
+    .bind(decided_by)
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Selfies whose ticket closed before `closed_before` and still hold a photo.
+pub async fn due_for_deletion(
+    conn: &mut AnyConnection,
+    closed_before: UnixTime,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.id, s.account_id, s.ticket_id FROM selfies s JOIN tickets t ON t.id = s.ticket_id
+         WHERE s.image IS NOT NULL AND t.closed_at IS NOT NULL AND t.closed_at < $1",
+    )
+    .bind(closed_before)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn delete_image(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE selfies SET image = NULL, deleted_at = $1 WHERE id = $2 AND image IS NOT NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

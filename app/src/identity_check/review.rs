@@ -1,0 +1,198 @@
+//! The verifier's side: the queue of selfies and the decision.
+
+use super::repo;
+use super::types::RejectionReason;
+use super::views::{EarlierSelfie, ReviewItem};
+use crate::accounts::repo as accounts_repo;
+use crate::accounts::service::SessionHolder;
+use crate::audit::{self, AuditAction, AuditEntry};
+use crate::error::AppError;
+use crate::helpdesk::links::{self, LinkPurpose};
+use crate::helpdesk::repo as tickets;
+use crate::helpdesk::types::TicketStatus;
+use crate::mail::outbox;
+use crate::mail::templates::{self, Recipient};
+use crate::platform::clock::UnixTime;
+use crate::platform::request::ClientInfo;
+use crate::platform::state::Services;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("Tiket ini sudah diputuskan oleh petugas lain atau tidak lagi menunggu verifikasi.")]
+    AlreadyDecided,
+    #[error("Anda tidak dapat memutuskan permohonan untuk akun Anda sendiri.")]
+    OwnAccount,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<ReviewError> for AppError {
+    fn from(e: ReviewError) -> Self {
+        match e {
+            ReviewError::Database(e) => e.into(),
+            other => AppError::Rejected(other.to_string()),
+        }
+    }
+}
+
+/// Tickets waiting for a verifier, oldest first, each with the account's
+/// data and its earlier selfies.
+pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let waiting: Vec<tickets::TicketRow> = sqlx::query_as(
+        "SELECT id, number, category, channel, account_id, status, message, created_at, updated_at, closed_at
+         FROM tickets WHERE status = 'selfie_submitted' ORDER BY updated_at LIMIT 50",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut items = Vec::new();
+    for ticket in waiting {
+        let Some(selfie) = repo::pending_for_ticket(&mut conn, &ticket.id).await? else {
+            continue;
+        };
+        let Some(account) = accounts_repo::find_by_id(&mut conn, &ticket.account_id).await? else {
+            continue;
+        };
+        let earlier = repo::for_account(&mut conn, &account.id)
+            .await?
+            .into_iter()
+            .filter(|s| s.id != selfie.id)
+            .map(|s| EarlierSelfie {
+                has_image: s.deleted_at.is_none(),
+                decision_label: match s.decision.as_deref() {
+                    Some("approved") => "Disetujui",
+                    Some("rejected") => "Ditolak",
+                    _ => "Belum diputuskan",
+                }
+                .into(),
+                reason: s.reason,
+                submitted_at: s.submitted_at,
+                selfie_id: s.id,
+            })
+            .collect();
+        items.push(ReviewItem {
+            channel_label: ticket.channel().label().into(),
+            ticket_id: ticket.id,
+            ticket_number: ticket.number,
+            requested_at: ticket.created_at,
+            submitted_at: selfie.submitted_at,
+            selfie_id: selfie.id,
+            full_name: account.full_name,
+            email: account.email,
+            nik_masked: account.nik_masked.unwrap_or_default(),
+            phone: account.phone,
+            agency: account.agency,
+            earlier,
+        });
+    }
+    Ok(items)
+}
+
+pub enum Decision<'a> {
+    Approve,
+    Reject(&'a RejectionReason),
+}
+
+/// Records the verifier's decision once; approval mails the "Atur Perangkat
+/// OTP" link (24 h), rejection mails the reason and a fresh identity-check
+/// link ("Pengecekan Ulang", 48 h).
+pub async fn decide(
+    svc: &Services,
+    verifier: &SessionHolder,
+    ticket_id: &str,
+    decision: Decision<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<(), ReviewError> {
+    let mut tx = svc.db.begin_write().await?;
+    let ticket = tickets::find(&mut tx, ticket_id)
+        .await?
+        .ok_or(ReviewError::AlreadyDecided)?;
+    if ticket.account_id == verifier.account.id {
+        return Err(ReviewError::OwnAccount);
+    }
+    let selfie = repo::pending_for_ticket(&mut tx, ticket_id)
+        .await?
+        .ok_or(ReviewError::AlreadyDecided)?;
+    let account = accounts_repo::find_by_id(&mut tx, &ticket.account_id)
+        .await?
+        .ok_or(ReviewError::AlreadyDecided)?;
+    let (label, reason, next_status, note, next_link) = match decision {
+        Decision::Approve => (
+            "approved",
+            None,
+            TicketStatus::Approved,
+            "Swafoto disetujui petugas; tautan Atur Perangkat OTP dikirim ke email dinas."
+                .to_string(),
+            LinkPurpose::OtpSetup,
+        ),
+        Decision::Reject(reason) => (
+            "rejected",
+            Some(reason.as_str()),
+            TicketStatus::Rejected,
+            format!(
+                "Swafoto ditolak petugas: {}. Tautan Pengecekan Ulang dikirim ke email dinas.",
+                reason.as_str()
+            ),
+            LinkPurpose::IdentityCheck,
+        ),
+    };
+    if !repo::decide(
+        &mut tx,
+        &selfie.id,
+        label,
+        &verifier.account.id,
+        reason,
+        now,
+    )
+    .await?
+        || !tickets::transition(
+            &mut tx,
+            ticket_id,
+            &[TicketStatus::SelfieSubmitted],
+            next_status,
+            &note,
+            now,
+        )
+        .await?
+    {
+        return Err(ReviewError::AlreadyDecided);
+    }
+    let link = links::issue(&mut tx, ticket_id, next_link, now).await?;
+    let url = svc.settings.link(&next_link.path(&link.token.text));
+    let to = Recipient {
+        email: &account.email,
+        name: &account.full_name,
+    };
+    let mail = match reason {
+        None => templates::selfie_approved(
+            &svc.settings.brand,
+            to,
+            &ticket.number,
+            &url,
+            link.expires_at,
+        ),
+        Some(reason) => templates::selfie_rejected(
+            &svc.settings.brand,
+            to,
+            &ticket.number,
+            reason,
+            &url,
+            link.expires_at,
+        ),
+    };
+    outbox::enqueue(&mut tx, &mail, now).await?;
+    let action = if reason.is_none() {
+        AuditAction::SelfieApproved
+    } else {
+        AuditAction::SelfieRejected
+    };
+    let entry = AuditEntry::new(verifier.actor(), action)
+        .subject(&account.id)
+        .ticket(ticket_id)
+        .detail(serde_json::json!({ "selfie_id": selfie.id, "reason": reason }));
+    audit::record(&mut tx, entry, Some(client), now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! The signer's side of the identity check: opening the link and sending
+//! the selfie. Retention of photos lives here too.
+
+use super::photo::{self, PhotoError};
+use super::repo;
+use super::types::mask_name;
+use super::views::VerifyView;
+use crate::accounts::repo::{self as accounts_repo, AccountRow};
+use crate::accounts::types::OfficialEmail;
+use crate::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::helpdesk::links::{self, LinkPurpose, LinkRow};
+use crate::helpdesk::repo::{self as tickets, TicketRow};
+use crate::helpdesk::types::TicketStatus;
+use crate::helpdesk::views::LinkProblem;
+use crate::platform::clock::UnixTime;
+use crate::platform::crypto::new_id;
+use crate::platform::request::ClientInfo;
+use crate::platform::state::Services;
+
+/// An identity-check link that can be used now, with its ticket and account.
+pub struct OpenCheck {
+    pub link: LinkRow,
+    pub ticket: TicketRow,
+    pub account: AccountRow,
+}
+
+pub async fn open(
+    svc: &Services,
+    token: &str,
+    now: UnixTime,
+) -> Result<Result<OpenCheck, LinkProblem>, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let link = match links::resolve(&mut conn, token, LinkPurpose::IdentityCheck, now).await? {
+        Ok(link) => link,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let Some(ticket) = tickets::find(&mut conn, &link.ticket_id).await? else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    if !matches!(
+        ticket.status(),
+        TicketStatus::AwaitingSelfie | TicketStatus::Rejected
+    ) {
+        return Ok(Err(LinkProblem::Used));
+    }
+    let Some(account) = accounts_repo::find_by_id(&mut conn, &ticket.account_id).await? else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    Ok(Ok(OpenCheck {
+        link,
+        ticket,
+        account,
+    }))
+}
+
+pub async fn view(
+    svc: &Services,
+    check: &OpenCheck,
+    token: &str,
+) -> Result<VerifyView, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let rejection_reason = match check.ticket.status() {
+        TicketStatus::Rejected => repo::last_rejection(&mut conn, &check.ticket.id).await?,
+        _ => None,
+    };
+    Ok(VerifyView {
+        ticket_number: check.ticket.number.clone(),
+        name_masked: mask_name(&check.account.full_name),
+        email_masked: OfficialEmail::parse(&check.account.email)
+            .map(|e| e.masked())
+            .unwrap_or_default(),
+        nik_masked: check.account.nik_masked.clone().unwrap_or_default(),
+        rejection_reason,
+        expires_at: check.link.expires_at,
+        upload_path: format!("{}/foto", LinkPurpose::IdentityCheck.path(token)),
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("{}", .0.title())]
+    Link(LinkProblem),
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Checks the photo, then in one transaction spends the link, stores the
+/// selfie and moves the ticket to `selfie_submitted`. A refused photo stores
+/// nothing and leaves the link usable.
+pub async fn submit(
+    svc: &Services,
+    token: &str,
+    upload: Vec<u8>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<String, SubmitError> {
+    let check = open(svc, token, now).await?.map_err(SubmitError::Link)?;
+    let selfie = tokio::task::spawn_blocking(move || photo::process(&upload))
+        .await
+        .unwrap_or(Err(PhotoError::Unreadable))?;
+    let mut tx = svc.db.begin_write().await?;
+    if !links::mark_used(&mut tx, &check.link.id, now).await? {
+        return Err(SubmitError::Link(LinkProblem::Used));
+    }
+    let selfie_id = new_id();
+    repo::insert(
+        &mut tx,
+        &selfie_id,
+        &check.ticket.id,
+        &check.account.id,
+        &selfie,
+        now,
+    )
+    .await?;
+    let moved = tickets::transition(
+        &mut tx,
+        &check.ticket.id,
+        &[TicketStatus::AwaitingSelfie, TicketStatus::Rejected],
+        TicketStatus::SelfieSubmitted,
+        "Swafoto diterima; menunggu verifikasi petugas.",
+        now,
+    )
+    .await?;
+    if !moved {
+        return Err(SubmitError::Link(LinkProblem::Used));
+    }
+    let entry = AuditEntry::new(Actor::Account { id: &check.account.id, email: &check.account.email }, AuditAction::SelfieSubmitted)
+        .subject(&check.account.id)
+        .ticket(&check.ticket.id)
+        .detail(serde_json::json!({ "selfie_id": selfie_id, "bytes": selfie.jpeg.len(), "width": selfie.width, "height": selfie.height }));
+    audit::record(&mut tx, entry, Some(client), now).await?;
+    tx.commit().await?;
+    Ok(check.ticket.number)
+}
+
+/// Deletes photos of tickets closed more than `retention_days` ago; the row
+/// (who decided, when, why) stays. Returns how many were deleted.
+pub async fn purge_old_photos(
+    svc: &Services,
+    retention_days: i64,
+    now: UnixTime,
+) -> Result<usize, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let due = repo::due_for_deletion(&mut conn, now - retention_days * 86_400).await?;
+    drop(conn);
+    for (selfie_id, account_id, ticket_id) in &due {
+        let mut tx = svc.db.begin_write().await?;
+        repo::delete_image(&mut tx, selfie_id, now).await?;
+        let entry = AuditEntry::new(Actor::System, AuditAction::SelfieDeleted)
+            .subject(account_id)
+            .ticket(ticket_id)
+            .detail(
+                serde_json::json!({ "selfie_id": selfie_id, "retention_days": retention_days }),
+            );
+        audit::record(&mut tx, entry, None, now).await?;
+        tx.commit().await?;
+    }
+    Ok(due.len())
+}

@@ -1,0 +1,118 @@
+//! Parsed review input and the reasons a photo is refused.
+
+/// Why a verifier rejects a selfie, as the signer will read it: 5–500 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectionReason(String);
+
+impl RejectionReason {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let text = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        match text.chars().count() {
+            0 => Err("Alasan penolakan wajib diisi: signer akan membacanya di email.".into()),
+            1..=4 => {
+                Err("Alasan penolakan terlalu singkat; jelaskan apa yang perlu diperbaiki.".into())
+            }
+            501.. => Err("Alasan penolakan maksimal 500 karakter.".into()),
+            _ => Ok(Self(text)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// "Budi Santoso" -> "Bu** Sa*****": enough for the owner to recognise.
+pub fn mask_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|word| {
+            let shown: String = word.chars().take(2).collect();
+            let hidden = word.chars().count().saturating_sub(2);
+            format!("{shown}{}", "*".repeat(hidden))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Why an uploaded selfie was refused, with a message that helps retake it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error(
+        "File bukan foto JPEG atau PNG. Ambil foto dengan kamera, atau pilih file foto JPEG/PNG."
+    )]
+    NotAnImage,
+    #[error(
+        "Foto terlalu besar. Ukuran file maksimal 10 MB dan resolusi maksimal 8000×8000 piksel."
+    )]
+    TooLarge,
+    #[error("Foto terlalu kecil. Gunakan foto minimal 240×240 piksel.")]
+    TooSmall,
+    #[error("Foto rusak atau tidak lengkap. Ambil ulang foto, lalu kirim lagi.")]
+    Unreadable,
+    #[error(
+        "Wajah tidak terdeteksi. Pastikan wajah Anda terlihat jelas dan menghadap kamera, dengan cahaya yang cukup dan tanpa masker atau kacamata hitam."
+    )]
+    NoFace,
+    #[error("Terdeteksi lebih dari satu wajah. Pastikan hanya wajah Anda yang ada di dalam foto.")]
+    SeveralFaces,
+}
+
+impl PhotoError {
+    /// A short stable code, for URLs of the form fallback (`?galat=…`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotAnImage => "bukan-foto",
+            Self::TooLarge => "terlalu-besar",
+            Self::TooSmall => "terlalu-kecil",
+            Self::Unreadable => "rusak",
+            Self::NoFace => "tanpa-wajah",
+            Self::SeveralFaces => "banyak-wajah",
+        }
+    }
+
+    pub const ALL: [PhotoError; 6] = [
+        Self::NotAnImage,
+        Self::TooLarge,
+        Self::TooSmall,
+        Self::Unreadable,
+        Self::NoFace,
+        Self::SeveralFaces,
+    ];
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_need_some_words() {
+        assert!(RejectionReason::parse("   ").is_err());
+        assert!(RejectionReason::parse("buram").is_ok());
+        assert!(RejectionReason::parse("ok").is_err());
+        assert_eq!(
+            RejectionReason::parse(" Wajah  tertutup\nmasker ")
+                .unwrap()
+                .as_str(),
+            "Wajah tertutup masker"
+        );
+        assert!(RejectionReason::parse(&"x".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn photo_error_codes_round_trip() {
+        for error in PhotoError::ALL {
+            assert_eq!(PhotoError::from_code(error.code()), Some(error));
+        }
+        assert_eq!(PhotoError::from_code("lain"), None);
+    }
+
+    #[test]
+    fn names_are_masked_word_by_word() {
+        assert_eq!(mask_name("Budi Santoso"), "Bu** Sa*****");
+        assert_eq!(mask_name("Ni Luh Putu"), "Ni Lu* Pu**");
+    }
+}

@@ -1,0 +1,51 @@
+//! What identity-check pages show (shared by server and browser).
+
+use serde::{Deserialize, Serialize};
+
+use crate::helpdesk::views::LinkProblem;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyView {
+    pub ticket_number: String,
+    pub name_masked: String,
+    pub email_masked: String,
+    pub nik_masked: String,
+    /// Set on a "Pengecekan Ulang": why the previous selfie was rejected.
+    pub rejection_reason: Option<String>,
+    pub expires_at: i64,
+    /// Where the photo is posted (multipart field `photo`).
+    pub upload_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VerifyPageState {
+    Ready(VerifyView),
+    Problem(LinkProblem),
+}
+
+/// A selfie waiting for a verifier, with the account it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub ticket_id: String,
+    pub ticket_number: String,
+    pub channel_label: String,
+    pub requested_at: i64,
+    pub submitted_at: i64,
+    pub selfie_id: String,
+    pub full_name: String,
+    pub email: String,
+    pub nik_masked: String,
+    pub phone: Option<String>,
+    pub agency: Option<String>,
+    pub earlier: Vec<EarlierSelfie>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierSelfie {
+    pub selfie_id: String,
+    pub submitted_at: i64,
+    pub decision_label: String,
+    pub reason: Option<String>,
+    /// False once the retention period removed the photo.
+    pub has_image: bool,
+}

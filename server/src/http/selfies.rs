@@ -1,0 +1,220 @@
+//! The selfie upload (multipart, from the camera page or the plain form) and
+//! the staff-only photo view.
+
+use app::accounts::service::find_session;
+use app::accounts::sessions::{COOKIE, Stage};
+use app::audit::{self, AuditAction, AuditEntry};
+use app::identity_check::photo::MAX_UPLOAD_BYTES;
+use app::identity_check::repo as selfies;
+use app::identity_check::service::{SubmitError, submit};
+use app::platform::rate_limit::Action;
+use app::platform::request::ClientInfo;
+use app::platform::state::AppState;
+use axum::Json;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{RequestPartsExt, Router};
+use serde_json::json;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/verifikasi/{token}/foto",
+            post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route("/admin/swafoto/{id}", get(photo))
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+fn client(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
+    let mut parts = http::Request::new(()).into_parts().0;
+    parts.headers = headers.clone();
+    parts.extensions.insert(ConnectInfo(peer));
+    ClientInfo::from_parts(&parts, state.services.settings.trust_forwarded_for)
+}
+
+/// POST /verifikasi/{token}/foto with the photo in the `photo` field. Script
+/// callers (Accept: application/json) get JSON; a plain form gets a redirect.
+async fn upload(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    request: Request,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let peer = parts
+        .extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map(|c| c.0)
+        .unwrap_or(([0, 0, 0, 0], 0).into());
+    let headers = parts.headers.clone();
+    let json = wants_json(&headers);
+    let client = client(&state, &headers, peer);
+    let svc = &state.services;
+    let refuse = |status: StatusCode, message: String, code: &str| -> Response {
+        if json {
+            (status, Json(json!({ "error": message }))).into_response()
+        } else {
+            Redirect::to(&format!("/verifikasi/{token}?galat={code}")).into_response()
+        }
+    };
+    if let Err(e) = svc.limits.check(Action::Upload, client.ip) {
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            e.to_string(),
+            "terlalu-sering",
+        );
+    }
+    let request = Request::from_parts(parts, body);
+    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Kirim foto melalui formulir di halaman ini.".into(),
+            "bukan-foto",
+        );
+    };
+    let mut photo = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photo") => match field.bytes().await {
+                Ok(bytes) => {
+                    photo = Some(bytes.to_vec());
+                    break;
+                }
+                Err(_) => {
+                    return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large(), "terlalu-besar");
+                }
+            },
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large(), "terlalu-besar");
+            }
+            Err(_) => break,
+        }
+    }
+    let Some(photo) = photo.filter(|p| !p.is_empty()) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Pilih atau ambil foto terlebih dahulu.".into(),
+            "bukan-foto",
+        );
+    };
+    match submit(svc, &token, photo, &client, svc.now()).await {
+        Ok(ticket_number) => {
+            let next = format!("/verifikasi/terkirim?nomor={ticket_number}");
+            if json {
+                Json(json!({ "redirect": next })).into_response()
+            } else {
+                Redirect::to(&next).into_response()
+            }
+        }
+        Err(SubmitError::Photo(problem)) => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem.to_string(),
+            problem.code(),
+        ),
+        // The page itself explains a used, expired or superseded link.
+        Err(SubmitError::Link(problem)) => {
+            if json {
+                (StatusCode::GONE, Json(json!({ "error": format!("{}. {}", problem.title(), problem.explanation()) })))
+                    .into_response()
+            } else {
+                Redirect::to(&format!("/verifikasi/{token}")).into_response()
+            }
+        }
+        Err(SubmitError::Database(e)) => {
+            let error = app::error::internal(format_args!("storing a selfie: {e}"));
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error.to_string(),
+                "gangguan",
+            )
+        }
+    }
+}
+
+fn too_large() -> String {
+    app::identity_check::types::PhotoError::TooLarge.to_string()
+}
+
+/// GET /admin/swafoto/{id}: the photo, for a signed-in verifier or admin only;
+/// every view is in the audit log, and nothing may cache it.
+async fn photo(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let svc = &state.services;
+    let now = svc.now();
+    let (mut parts, _) = request.into_parts();
+    let peer = parts
+        .extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map(|c| c.0)
+        .unwrap_or(([0, 0, 0, 0], 0).into());
+    let cookie_value = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string());
+    let forbidden = (
+        StatusCode::FORBIDDEN,
+        "Hanya petugas verifikasi yang dapat melihat swafoto.",
+    )
+        .into_response();
+    let Some(cookie_value) = cookie_value else {
+        return forbidden;
+    };
+    let staff = match find_session(svc, &cookie_value, Stage::Active, now).await {
+        Ok(Some(holder)) if holder.account.role().is_staff() => holder,
+        Ok(_) => return forbidden,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    let found = async {
+        let mut conn = svc.db.pool().acquire().await?;
+        let Some((bytes, account_id, ticket_id)) = selfies::image(&mut conn, &id).await? else {
+            return Ok(None);
+        };
+        let client = client(&state, &parts.headers, peer);
+        let entry = AuditEntry::new(staff.actor(), AuditAction::SelfieViewed)
+            .subject(&account_id)
+            .ticket(&ticket_id)
+            .detail(json!({ "selfie_id": id }));
+        audit::record(&mut conn, entry, Some(&client), now).await?;
+        Ok::<_, sqlx::Error>(Some(bytes))
+    }
+    .await;
+    match found {
+        Ok(Some(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "no-store, private"),
+                (header::CONTENT_DISPOSITION, "inline"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            "Swafoto tidak ada atau sudah dihapus.",
+        )
+            .into_response(),
+        Err(e) => {
+            let error = app::error::internal(format_args!("reading a selfie: {e}"));
+            (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
+        }
+    }
+}
