@@ -11,6 +11,7 @@ pub mod helpdesk;
 pub mod identity_check;
 pub mod mail;
 pub mod otp_devices;
+pub mod otp_setup;
 mod text_enum;
 pub mod ui;
 

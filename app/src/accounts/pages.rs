@@ -276,7 +276,7 @@ pub fn AddDevicePage() -> impl IntoView {
         <section class="card">
             <h1>"Tambah perangkat OTP"</h1>
             {move || match add.value().get() {
-                Some(Ok(added)) => view! { <AddedDevice added /> }.into_any(),
+                Some(Ok(added)) => view! { <AddedDevice added next_href="/akun" next_label="Kembali ke Akun Saya" /> }.into_any(),
                 _ => view! {
                     <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
                         {move || Suspend::new(async move {
@@ -317,7 +317,11 @@ pub fn AddDevicePage() -> impl IntoView {
 
 /// "Penambahan perangkat OTP selesai dilakukan", naming any device removed to stay within the limit.
 #[component]
-pub fn AddedDevice(added: AddedDeviceView) -> impl IntoView {
+pub fn AddedDevice(
+    added: AddedDeviceView,
+    #[prop(into)] next_href: String,
+    #[prop(into)] next_label: String,
+) -> impl IntoView {
     view! {
         <div class="alert alert--success" role="status">
             <p><strong>"Penambahan perangkat OTP selesai dilakukan."</strong></p>
@@ -331,6 +335,6 @@ pub fn AddedDevice(added: AddedDeviceView) -> impl IntoView {
                 </p>
             }).collect_view()}
         </div>
-        <A href="/akun" attr:class="button">"Kembali ke Akun Saya"</A>
+        <A href=next_href attr:class="button button--primary">{next_label}</A>
     }
 }

@@ -12,6 +12,7 @@ use crate::accounts::pages::{AccountPage, AddDevicePage, LoginPage};
 use crate::admin::pages::AdminPage;
 use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage, TicketStatusPage};
 use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
+use crate::otp_setup::pages::OtpSetupPage;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tiket") view=TicketStatusPage ssr=SsrMode::Async />
                     <Route path=path!("/verifikasi/terkirim") view=SelfieSubmittedPage ssr=SsrMode::Async />
                     <Route path=path!("/verifikasi/:token") view=VerifyPage ssr=SsrMode::Async />
+                    <Route path=path!("/otp/atur/:token") view=OtpSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />

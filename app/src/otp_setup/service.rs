@@ -1,0 +1,208 @@
+//! The setup link's rules: one secret per link (so a refresh shows the same
+//! QR code), and completion in one transaction: device added (with eviction),
+//! link spent, ticket completed.
+
+use super::views::{SetupPageState, SetupView};
+use crate::accounts::repo as accounts_repo;
+use crate::accounts::types::OfficialEmail;
+use crate::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::error::AppError;
+use crate::helpdesk::links::{self, LinkPurpose, LinkRow};
+use crate::helpdesk::repo as tickets;
+use crate::helpdesk::types::TicketStatus;
+use crate::helpdesk::views::LinkProblem;
+use crate::otp_devices::Channel;
+use crate::otp_devices::enrollment;
+use crate::otp_devices::repo as devices_repo;
+use crate::otp_devices::service::{AddedDevice, EnrollError, NewDevice, add_device};
+use crate::otp_devices::types::{DeviceName, OtpCode};
+use crate::otp_devices::views::{AddedDeviceView, EvictedDeviceView};
+use crate::platform::clock::UnixTime;
+use crate::platform::request::ClientInfo;
+use crate::platform::state::Services;
+
+pub async fn page(
+    svc: &Services,
+    token: &str,
+    now: UnixTime,
+) -> Result<SetupPageState, sqlx::Error> {
+    let mut tx = svc.db.begin_write().await?;
+    let link = match links::resolve(&mut tx, token, LinkPurpose::OtpSetup, now).await? {
+        Ok(link) => link,
+        Err(LinkProblem::Used) => return completed(&mut tx, token).await,
+        Err(problem) => return Ok(SetupPageState::Problem(problem)),
+    };
+    let Some(ticket) = tickets::find(&mut tx, &link.ticket_id)
+        .await?
+        .filter(|t| t.status() == TicketStatus::Approved)
+    else {
+        return Ok(SetupPageState::Problem(LinkProblem::Superseded));
+    };
+    let Some(account) = accounts_repo::find_by_id(&mut tx, &ticket.account_id).await? else {
+        return Ok(SetupPageState::Problem(LinkProblem::Unknown));
+    };
+    let pending = enrollment::get_or_create(
+        &mut tx,
+        &svc.keys,
+        &account.id,
+        &links::enrollment_origin(&link),
+        link.expires_at,
+        now,
+    )
+    .await?;
+    let devices = devices_repo::for_account(&mut tx, &account.id).await?;
+    tx.commit().await?;
+    let would_evict = (devices.len() >= svc.settings.max_devices)
+        .then(|| devices.first())
+        .flatten()
+        .map(|d| EvictedDeviceView {
+            name: d.name.clone(),
+            added_at: d.created_at,
+        });
+    Ok(SetupPageState::Ready(SetupView {
+        ticket_number: ticket.number,
+        email_masked: OfficialEmail::parse(&account.email)
+            .map(|e| e.masked())
+            .unwrap_or_default(),
+        enrollment: enrollment::view(&pending.secret, &svc.settings.brand, &account.email, now),
+        device_count: devices.len(),
+        max_devices: svc.settings.max_devices,
+        would_evict,
+        expires_at: link.expires_at,
+    }))
+}
+
+/// A spent setup link shows what it did, from the audit entries of its ticket.
+async fn completed(
+    conn: &mut sqlx::AnyConnection,
+    token: &str,
+) -> Result<SetupPageState, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.action, a.detail FROM audit_log a JOIN link_tokens l ON l.ticket_id = a.ticket_id
+         WHERE l.token_digest = $1 AND l.purpose = 'otp_setup' AND a.action IN ('device_added', 'device_evicted')
+         ORDER BY a.id",
+    )
+    .bind(crate::platform::crypto::token_digest(token))
+    .fetch_all(conn)
+    .await?;
+    let detail = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap_or_default();
+    let Some(added) = rows.iter().find(|(action, _)| action == "device_added") else {
+        return Ok(SetupPageState::Problem(LinkProblem::Used));
+    };
+    let evicted = rows
+        .iter()
+        .filter(|(action, _)| action == "device_evicted")
+        .map(|(_, json)| {
+            let d = detail(json);
+            EvictedDeviceView {
+                name: d["name"].as_str().unwrap_or_default().to_string(),
+                added_at: d["added_at"].as_i64().unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(SetupPageState::Completed(AddedDeviceView {
+        name: detail(&added.1)["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        evicted,
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{}. {}", .0.title(), .0.explanation())]
+    Link(LinkProblem),
+    #[error(transparent)]
+    Enroll(#[from] EnrollError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<SetupError> for AppError {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::Link(_) => AppError::Rejected(e.to_string()),
+            SetupError::Enroll(e) => e.into(),
+            SetupError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// "Kirim": adds the device whose QR code this link showed.
+pub async fn complete(
+    svc: &Services,
+    token: &str,
+    name: &DeviceName,
+    code: &OtpCode,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<AddedDevice, SetupError> {
+    let mut tx = svc.db.begin_write().await?;
+    let link: LinkRow = links::resolve(&mut tx, token, LinkPurpose::OtpSetup, now)
+        .await?
+        .map_err(SetupError::Link)?;
+    let ticket = tickets::find(&mut tx, &link.ticket_id)
+        .await?
+        .filter(|t| t.status() == TicketStatus::Approved)
+        .ok_or(SetupError::Link(LinkProblem::Superseded))?;
+    let account = accounts_repo::find_by_id(&mut tx, &ticket.account_id)
+        .await?
+        .ok_or(SetupError::Link(LinkProblem::Unknown))?;
+    let pending = enrollment::load(&mut tx, &svc.keys, &links::enrollment_origin(&link), now)
+        .await?
+        .ok_or(SetupError::Link(LinkProblem::Expired))?;
+    let added = add_device(
+        &mut tx,
+        svc,
+        NewDevice {
+            account_id: &account.id,
+            name,
+            secret: &pending.secret,
+            code,
+            channel: Channel::SetupLink,
+            actor: Actor::Account {
+                id: &account.id,
+                email: &account.email,
+            },
+            ticket_id: Some(&ticket.id),
+        },
+        Some(client),
+        now,
+    )
+    .await?;
+    if !links::mark_used(&mut tx, &link.id, now).await? {
+        return Err(SetupError::Link(LinkProblem::Used));
+    }
+    devices_repo::delete_pending(&mut tx, &pending.id).await?;
+    let mut note = format!("Perangkat OTP \"{}\" ditambahkan.", added.name);
+    for old in &added.evicted {
+        note.push_str(&format!(
+            " Perangkat \"{}\" dihapus otomatis karena batas jumlah perangkat.",
+            old.name
+        ));
+    }
+    tickets::transition(
+        &mut tx,
+        &ticket.id,
+        &[TicketStatus::Approved],
+        TicketStatus::Completed,
+        &note,
+        now,
+    )
+    .await?;
+    let entry = AuditEntry::new(
+        Actor::Account {
+            id: &account.id,
+            email: &account.email,
+        },
+        AuditAction::OtpSetupCompleted,
+    )
+    .subject(&account.id)
+    .ticket(&ticket.id)
+    .detail(serde_json::json!({ "device_id": added.device_id }));
+    audit::record(&mut tx, entry, Some(client), now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(added)
+}

@@ -1,0 +1,26 @@
+//! What the setup page shows (shared by server and browser).
+
+use serde::{Deserialize, Serialize};
+
+use crate::helpdesk::views::LinkProblem;
+use crate::otp_devices::views::{AddedDeviceView, EnrollmentView, EvictedDeviceView};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupView {
+    pub ticket_number: String,
+    pub email_masked: String,
+    pub enrollment: EnrollmentView,
+    pub device_count: usize,
+    pub max_devices: usize,
+    /// The device that adding one more would remove, if the account is full.
+    pub would_evict: Option<EvictedDeviceView>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SetupPageState {
+    Ready(SetupView),
+    /// The link was spent by adding this device: shown again on refresh.
+    Completed(AddedDeviceView),
+    Problem(LinkProblem),
+}
