@@ -93,17 +93,20 @@ pub struct Application {
 impl Application {
     /// Binds the listener (port 0 picks a free one) and starts serving and
     /// the background workers.
-    pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        let addr = listener.local_addr()?;
+        if config.public_base_url.is_empty() {
+            config.public_base_url = format!("http://{addr}");
+        }
         let services = build_services(&config, clock).await?;
         let mailer = Arc::new(Mailer::new(
             &config.smtp_url,
             &config.mail_from,
             config.outbox_dir(),
         )?);
-        let listener = TcpListener::bind(config.bind_addr)
-            .await
-            .with_context(|| format!("binding {}", config.bind_addr))?;
-        let addr = listener.local_addr()?;
         let state = AppState {
             leptos_options: leptos_options(&config, addr),
             services: services.clone(),

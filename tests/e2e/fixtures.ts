@@ -3,8 +3,9 @@
 // MailDev inbox.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { expect } from '@playwright/test';
-import { mailApi, repoRoot, serverBin, serverEnv } from './playwright.config';
+import fs from 'node:fs';
+import { expect, request } from '@playwright/test';
+import { baseURL, facePhoto, mailApi, repoRoot, serverBin, serverEnv } from './playwright.config';
 
 export type Device = { name: string; secret: string; otpauth_uri: string };
 export type Account = { id: string; email: string; password: string; name: string; nik: string; phone: string; devices: Device[] };
@@ -68,6 +69,56 @@ export function createSigner(options: { devices?: string[]; status?: string; nam
   for (const device of options.devices ?? ['Hp Lama']) args.push('--device-name', device);
   const created = JSON.parse(runCli(args).trim());
   return { id: created.id, email, password, name, nik, phone, devices: created.devices };
+}
+
+/** A verifier made with `server create-admin --role verifier`. */
+export function createVerifier(): Account {
+  const tag = crypto.randomBytes(5).toString('hex');
+  const email = `verifikator.${tag}@bsre.go.id`;
+  const password = `sandi-${tag}`;
+  const created = JSON.parse(
+    runCli(['create-admin', '--json', '--role', 'verifier', '--email', email, '--name', 'Verifikator Uji', '--password', password]).trim(),
+  );
+  return { id: created.id, email, password, name: 'Verifikator Uji', nik: '', phone: '', devices: created.devices };
+}
+
+/** An API client with its own cookies, logged in with email, password and a code. */
+export async function loggedInApi(account: Account) {
+  const api = await request.newContext({ baseURL });
+  await api.post('/api/login/password', { form: { email: account.email, password: account.password } });
+  await freshPeriod();
+  const response = await api.post('/api/login/code', { form: { code: totp(account.devices[0].secret) } });
+  expect(response.ok()).toBeTruthy();
+  return api;
+}
+
+/** Files a Permohonan OTP through the helpdesk API; returns the ticket number and the mailed link. */
+export async function requestOtp(signer: Account): Promise<{ number: string; link: string }> {
+  const api = await request.newContext({ baseURL });
+  expect((await api.post('/api/helpdesk/check', { form: { email: signer.email } })).ok()).toBeTruthy();
+  const submitted = await api.post('/api/helpdesk/submit', {
+    form: { category: 'otp_request', full_name: signer.name, nik: signer.nik },
+    maxRedirects: 0,
+  });
+  const { number } = await submitted.json();
+  const mail = await waitForMail(signer.email, `#${number}`);
+  return { number, link: linkIn(mail, `${baseURL}/verifikasi/`) };
+}
+
+/** Request, selfie (uploaded like the camera page does) and approval: the "Atur Perangkat OTP" link. */
+export async function approvedSetupLink(signer: Account): Promise<string> {
+  const { number, link } = await requestOtp(signer);
+  const api = await request.newContext({ baseURL });
+  const uploaded = await api.post(`${link}/foto`, {
+    headers: { accept: 'application/json' },
+    multipart: { photo: { name: 'swafoto.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(facePhoto) } },
+  });
+  expect(uploaded.ok()).toBeTruthy();
+  const staff = await loggedInApi(createVerifier());
+  const queue: { ticket_id: string; ticket_number: string }[] = await (await staff.post('/api/review/queue')).json();
+  const item = queue.find((i) => i.ticket_number === number)!;
+  expect((await staff.post('/api/review/approve', { form: { ticket_id: item.ticket_id } })).ok()).toBeTruthy();
+  return linkIn(await waitForMail(signer.email, 'Perbarui Akun Anda'), `${baseURL}/otp/atur/`);
 }
 
 type Mail = { id: string; subject: string; text: string; html: string; to: { address: string }[] };

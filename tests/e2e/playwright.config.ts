@@ -1,6 +1,7 @@
 // End-to-end tests: Debian's Chromium (never a downloaded browser) against
 // the built server, with a real SMTP server (MailDev) catching the mail.
 import { defineConfig, devices } from '@playwright/test';
+import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 
@@ -22,6 +23,12 @@ export const serverEnv: Record<string, string> = {
   RUST_LOG: process.env.RUST_LOG ?? 'warn',
 };
 
+// Chromium's fake camera plays this portrait (public domain, see
+// tests/fixtures/README.md); its MJPEG reader takes a single JPEG frame.
+export const facePhoto = path.join(repoRoot, 'tests', 'fixtures', 'astronaut.jpg');
+const fakeCamera = path.join(os.tmpdir(), 'tpo-e2e-camera.mjpeg');
+fs.copyFileSync(facePhoto, fakeCamera);
+
 export const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',
@@ -30,8 +37,9 @@ export const chromiumArgs = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  // A fake camera (a moving test pattern) for "Ambil Foto".
+  // A fake camera for "Ambil Foto"; permission is granted (or not) per test.
   '--use-fake-device-for-media-stream',
+  `--use-file-for-fake-video-capture=${fakeCamera}`,
 ];
 
 export default defineConfig({

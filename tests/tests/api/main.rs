@@ -4,4 +4,8 @@ mod helpers;
 
 mod devices;
 mod foundation;
+mod helpdesk;
+mod identity;
 mod login;
+mod mail;
+mod otp_setup;

@@ -1,0 +1,63 @@
+import { test } from '@playwright/test';
+import { createSigner, createVerifier, expect, freshPeriod, requestOtp, totp, waitForMail, linkIn } from '../fixtures';
+import { baseURL, facePhoto } from '../playwright.config';
+
+test.describe('with the camera allowed', () => {
+  test.use({ permissions: ['camera'] });
+
+  test('Ambil Foto takes the selfie, a verifier approves it, the setup link works', async ({ page, browser }) => {
+    const signer = createSigner();
+    const { number, link } = await requestOtp(signer);
+    await page.goto(link);
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByRole('button', { name: 'Ambil Foto' }).click();
+    const video = page.locator('video.camera__video');
+    await expect(video).toBeVisible();
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Jepret' }).click();
+    await expect(page.getByAltText('Pratinjau swafoto Anda')).toBeVisible();
+    await page.getByRole('button', { name: 'Ulangi' }).click();
+    await page.getByRole('button', { name: 'Ambil Foto' }).click();
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Jepret' }).click();
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect(page).toHaveURL(new RegExp(`/verifikasi/terkirim\\?nomor=${number}`));
+    await expect(page.getByRole('heading', { name: 'Swafoto terkirim' })).toBeVisible();
+
+    // The verifier, in another browser context.
+    const verifier = createVerifier();
+    const staff = await (await browser.newContext()).newPage();
+    await staff.goto(`${baseURL}/login`);
+    await expect(staff.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    await staff.getByLabel('Email dinas').fill(verifier.email);
+    await staff.locator('#password').fill(verifier.password);
+    await staff.getByRole('button', { name: 'Lanjut' }).click();
+    await freshPeriod();
+    await staff.getByLabel('Kode OTP').fill(totp(verifier.devices[0].secret));
+    await staff.getByRole('button', { name: 'Masuk', exact: true }).click();
+    await expect(staff).toHaveURL(/\/admin$/);
+    const card = staff.locator(`article[data-ticket="${number}"]`);
+    await expect(card).toContainText(signer.email);
+    const photo = card.getByAltText(`Swafoto untuk tiket #${number}`);
+    await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    await card.getByRole('button', { name: 'Setujui' }).click();
+    await expect(card).toHaveCount(0);
+
+    const mail = await waitForMail(signer.email, 'Perbarui Akun Anda');
+    await page.goto(linkIn(mail, `${baseURL}/otp/atur/`));
+    await expect(page.getByRole('heading', { name: 'Pindai QR Code' })).toBeVisible();
+  });
+});
+
+test('when the camera is refused, the signer picks a photo instead', async ({ page }) => {
+  const signer = createSigner();
+  const { number, link } = await requestOtp(signer);
+  await page.goto(link);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Ambil Foto' }).click();
+  await expect(page.getByText('Izin kamera ditolak')).toBeVisible();
+  await page.getByLabel('Foto wajah (swafoto)').setInputFiles(facePhoto);
+  await expect(page.getByAltText('Pratinjau swafoto Anda')).toBeVisible();
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(new RegExp(`/verifikasi/terkirim\\?nomor=${number}`));
+});

@@ -1,0 +1,443 @@
+//! The identity check: photo rules on upload, privacy of stored photos, the
+//! verifier's decision and its mails, and retention.
+
+use std::sync::OnceLock;
+
+use image::{DynamicImage, GenericImageView};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpdesk::open_request;
+use crate::helpers::{
+    AccountSpec, Backend, TestAccount, TestApp, folder_mail, page_text, spawn_app,
+};
+use crate::on_both_backends;
+use app::accounts::types::Role;
+
+pub const FACE: &[u8] = include_bytes!("../../fixtures/astronaut.jpg");
+
+pub async fn upload(app: &TestApp, link: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(bytes)
+            .file_name("swafoto.jpg")
+            .mime_str("image/jpeg")
+            .unwrap(),
+    );
+    let response = app
+        .client()
+        .post(format!("{link}/foto"))
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A signed-in verifier.
+pub async fn verifier(app: &TestApp) -> (TestAccount, reqwest::Client) {
+    let account = app
+        .create_account(AccountSpec {
+            email: "verifikator@bsre.go.id",
+            name: "Verifikator",
+            nik: None,
+            phone: None,
+            role: Role::Verifier,
+            ..Default::default()
+        })
+        .await;
+    let client = app.client();
+    assert_eq!(app.log_in(&client, &account, 0).await, StatusCode::OK);
+    (account, client)
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap()
+}
+
+fn jpeg(image: &DynamicImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&image.to_rgb8())
+        .unwrap();
+    out
+}
+
+/// An APP1 segment with Orientation 6 (turn 90° clockwise to view) and a GPS position.
+fn exif_app1() -> Vec<u8> {
+    let mut tiff: Vec<u8> = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    let entry = |tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+        [
+            tag.to_le_bytes().as_slice(),
+            &kind.to_le_bytes(),
+            &count.to_le_bytes(),
+            &value,
+        ]
+        .concat()
+    };
+    tiff.extend(2u16.to_le_bytes());
+    tiff.extend(entry(0x0112, 3, 1, [6, 0, 0, 0]));
+    tiff.extend(entry(0x8825, 4, 1, 38u32.to_le_bytes()));
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(2u16.to_le_bytes());
+    tiff.extend(entry(0x0001, 2, 2, *b"S\0\0\0"));
+    tiff.extend(entry(0x0002, 5, 3, 68u32.to_le_bytes()));
+    tiff.extend(0u32.to_le_bytes());
+    for (numerator, denominator) in [(6u32, 1u32), (10, 1), (0, 1)] {
+        tiff.extend(numerator.to_le_bytes());
+        tiff.extend(denominator.to_le_bytes());
+    }
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend(((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    segment.extend(b"Exif\0\0");
+    segment.extend(tiff);
+    segment
+}
+
+/// The portrait stored sideways with an EXIF tag saying so, plus GPS data:
+/// only a server that applies the orientation finds the face.
+fn sideways_face_with_exif() -> Vec<u8> {
+    let upright = image::load_from_memory(FACE)
+        .unwrap()
+        .crop_imm(0, 0, 512, 400);
+    let stored = jpeg(&upright.rotate270());
+    [&stored[..2], &exif_app1(), &stored[2..]].concat()
+}
+
+/// 20000×20000 pixels in about 400 KB: the decompression bomb the size checks must stop.
+fn huge_png() -> Vec<u8> {
+    static PNG: OnceLock<Vec<u8>> = OnceLock::new();
+    PNG.get_or_init(|| {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, 20_000, 20_000);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header().unwrap();
+        let mut stream = writer.stream_writer().unwrap();
+        let row = vec![0u8; 20_000];
+        for _ in 0..20_000 {
+            std::io::Write::write_all(&mut stream, &row).unwrap();
+        }
+        stream.finish().unwrap();
+        drop(writer);
+        out
+    })
+    .clone()
+}
+
+async fn bad_photos_get_a_helpful_answer_and_store_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (_, link) = open_request(&app, &signer).await;
+    let face = image::load_from_memory(FACE).unwrap();
+    let mut pair = DynamicImage::new_rgb8(1024, 512);
+    image::GenericImage::copy_from(&mut pair, &face, 0, 0).unwrap();
+    image::GenericImage::copy_from(&mut pair, &face, 512, 0).unwrap();
+    let scenery = DynamicImage::ImageRgb8(image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x / 3) as u8, (y / 2) as u8, 140])
+    }));
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "not an image",
+            b"%PDF-1.7 bukan foto".to_vec(),
+            "File bukan foto JPEG atau PNG",
+        ),
+        (
+            "truncated JPEG",
+            FACE[..FACE.len() / 2].to_vec(),
+            "Foto rusak atau tidak lengkap",
+        ),
+        ("20000x20000 PNG", huge_png(), "resolusi maksimal 8000×8000"),
+        ("no face", jpeg(&scenery), "Wajah tidak terdeteksi"),
+        ("two faces", jpeg(&pair), "lebih dari satu wajah"),
+    ];
+    for (case, bytes, message) in cases {
+        let (status, answer) = upload(&app, &link, bytes).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(message),
+            "{case}: {answer}"
+        );
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM selfies").await, 0);
+    assert_eq!(
+        app.get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
+            .await
+            .0,
+        StatusCode::OK,
+        "link still usable"
+    );
+    app.stop().await;
+}
+
+async fn plain_form_uploads_redirect_with_the_reason(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (number, link) = open_request(&app, &signer).await;
+    let form = |bytes: &'static [u8]| {
+        reqwest::multipart::Form::new().part(
+            "photo",
+            reqwest::multipart::Part::bytes(bytes).file_name("foto.jpg"),
+        )
+    };
+    let refused = app
+        .client()
+        .post(format!("{link}/foto"))
+        .multipart(form(b"GIF89a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    let back = refused.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.ends_with("?galat=bukan-foto"), "{back}");
+    let (_, page) = app.get_page(&app.client(), &back).await;
+    assert!(page_text(&page).contains("File bukan foto JPEG atau PNG"));
+    let accepted = app
+        .client()
+        .post(format!("{link}/foto"))
+        .multipart(form(FACE))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        accepted.headers()["location"],
+        format!("/verifikasi/terkirim?nomor={number}")
+    );
+    app.stop().await;
+}
+
+async fn a_good_photo_is_stored_upright_without_metadata_and_the_link_is_spent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (number, link) = open_request(&app, &signer).await;
+    let (status, answer) = upload(&app, &link, sideways_face_with_exif()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["redirect"],
+        format!("/verifikasi/terkirim?nomor={number}")
+    );
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT image FROM selfies")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap();
+    assert!(!stored.windows(4).any(|w| w == b"Exif"), "no EXIF block");
+    assert!(
+        !stored.windows(2).any(|w| w == [0xFF, 0xE1]),
+        "no APP1 segment at all"
+    );
+    assert_eq!(
+        image::load_from_memory(&stored).unwrap().dimensions(),
+        (512, 400),
+        "turned upright"
+    );
+    let (status, page) = app
+        .get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        page_text(&page).contains("Tautan ini sudah digunakan"),
+        "reused link"
+    );
+    let (status, _) = upload(&app, &link, FACE.to_vec()).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM selfies").await, 1);
+    let (_, body) = app
+        .call(
+            &app.client(),
+            "tickets/lookup",
+            &[("number", &number), ("email", &signer.email)],
+        )
+        .await;
+    assert!(body.contains("\"status\":\"selfie_submitted\""), "{body}");
+    app.stop().await;
+}
+
+async fn only_staff_can_see_a_selfie(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (_, link) = open_request(&app, &signer).await;
+    upload(&app, &link, FACE.to_vec()).await;
+    let id: String = sqlx::query_scalar("SELECT id FROM selfies")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap();
+    let path = format!("/admin/swafoto/{id}");
+    assert_eq!(
+        app.get_page(&app.client(), &path).await.0,
+        StatusCode::FORBIDDEN,
+        "anonymous"
+    );
+    let signer_client = app.client();
+    assert_eq!(app.log_in(&signer_client, &signer, 0).await, StatusCode::OK);
+    assert_eq!(
+        app.get_page(&signer_client, &path).await.0,
+        StatusCode::FORBIDDEN,
+        "the signer"
+    );
+    assert_eq!(
+        app.call(&signer_client, "review/queue", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (staff, staff_client) = verifier(&app).await;
+    let response = staff_client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.headers()["cache-control"], "no-store, private");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE actor_account_id = $1 AND action = 'selfie_viewed'", &staff.id).await, 1);
+    app.stop().await;
+}
+
+/// Sends a selfie for a new request and returns (ticket id, ticket number).
+pub async fn submitted_ticket(app: &TestApp, signer: &TestAccount) -> (String, String) {
+    let (number, link) = open_request(app, signer).await;
+    assert_eq!(upload(app, &link, FACE.to_vec()).await.0, StatusCode::OK);
+    let id = sqlx::query_scalar("SELECT id FROM tickets WHERE number = $1")
+        .bind(&number)
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap();
+    (id, number)
+}
+
+async fn approval_mails_the_setup_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (ticket_id, number) = submitted_ticket(&app, &signer).await;
+    let (_, staff) = verifier(&app).await;
+    let (status, queue) = app.call(&staff, "review/queue", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        queue.contains(&number) && queue.contains("3201********0001"),
+        "{queue}"
+    );
+    let (_, page) = app.get_page(&staff, "/admin").await;
+    assert!(
+        page_text(&page).contains(&format!("Tiket #{number}")) && page.contains("/admin/swafoto/")
+    );
+    assert_eq!(
+        app.call(&staff, "review/approve", &[("ticket_id", &ticket_id)])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, body) = app
+        .call(&staff, "review/approve", &[("ticket_id", &ticket_id)])
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "decided once");
+    assert!(body.contains("sudah diputuskan"), "{body}");
+    let mail = folder_mail(&app, &signer.email, "Perbarui Akun Anda").await;
+    assert!(mail.text.contains("Atur Perangkat OTP"));
+    let link = mail.link("/otp/atur/");
+    let (status, page) = app
+        .get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page_text(&page).contains("Pindai QR Code"));
+    app.stop().await;
+}
+
+async fn rejection_needs_a_reason_and_mails_a_new_check(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (ticket_id, number) = submitted_ticket(&app, &signer).await;
+    let (_, staff) = verifier(&app).await;
+    let (status, body) = app
+        .call(
+            &staff,
+            "review/reject",
+            &[("ticket_id", &ticket_id), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Alasan penolakan wajib diisi"), "{body}");
+    let reason = "Wajah tertutup bayangan, ambil di tempat terang";
+    assert_eq!(
+        app.call(
+            &staff,
+            "review/reject",
+            &[("ticket_id", &ticket_id), ("reason", reason)]
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let mail = folder_mail(
+        &app,
+        &signer.email,
+        &format!("Pengecekan Ulang Data Diri tiket #{number}"),
+    )
+    .await;
+    assert!(mail.text.contains(reason));
+    let link = mail.link("/verifikasi/");
+    let (status, page) = app
+        .get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page_text(&page).contains(&format!("Alasan: {reason}")));
+    assert_eq!(
+        upload(&app, &link, FACE.to_vec()).await.0,
+        StatusCode::OK,
+        "a second selfie"
+    );
+    let (_, queue) = app.call(&staff, "review/queue", &[]).await;
+    assert!(
+        queue.contains("\"decision_label\":\"Ditolak\""),
+        "earlier selfie shown: {queue}"
+    );
+    app.stop().await;
+}
+
+async fn photos_are_deleted_after_retention_and_the_record_stays(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (ticket_id, _) = submitted_ticket(&app, &signer).await;
+    let (_, staff) = verifier(&app).await;
+    app.call(
+        &staff,
+        "review/reject",
+        &[("ticket_id", &ticket_id), ("reason", "Foto buram sekali")],
+    )
+    .await;
+    // A new request supersedes (closes) this ticket.
+    open_request(&app, &signer).await;
+    app.clock.advance(29 * 86_400);
+    app.sweep().await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM selfies WHERE image IS NOT NULL").await,
+        1,
+        "kept for 30 days"
+    );
+    app.clock.advance(2 * 86_400);
+    app.sweep().await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM selfies WHERE image IS NOT NULL").await,
+        0
+    );
+    let kept: (String, String) = sqlx::query_as("SELECT decision, decided_by FROM selfies")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept.0, "rejected");
+    assert_eq!(app.audit_count(&signer.id, "selfie_deleted").await, 1);
+    app.stop().await;
+}
+
+on_both_backends!(
+    bad_photos_get_a_helpful_answer_and_store_nothing,
+    plain_form_uploads_redirect_with_the_reason,
+    a_good_photo_is_stored_upright_without_metadata_and_the_link_is_spent,
+    only_staff_can_see_a_selfie,
+    approval_mails_the_setup_link,
+    rejection_needs_a_reason_and_mails_a_new_check,
+    photos_are_deleted_after_retention_and_the_record_stays,
+);

@@ -1,0 +1,166 @@
+//! Mail through a real SMTP server (MailDev): delivery, an outage that
+//! delays mail without losing it, and two server processes sharing the outbox.
+
+use std::collections::HashSet;
+
+use app::mail::outbox;
+use app::mail::templates::Email;
+use reqwest::StatusCode;
+
+use crate::helpdesk::request_otp;
+use crate::helpers::{Backend, MailServer, Options, free_port, page_text, spawn_app_with};
+use crate::on_both_backends;
+
+async fn outbox_state(app: &crate::helpers::TestApp) -> (i64, i64, Option<String>) {
+    sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(attempts), 0), MAX(last_error) FROM mail_outbox WHERE sent_at IS NULL")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap()
+}
+
+async fn the_request_mail_arrives_over_smtp_and_its_link_works(backend: Backend) {
+    let mail_server = MailServer::start().await;
+    let app = spawn_app_with(
+        backend,
+        Options {
+            smtp_url: mail_server.smtp_url(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let signer = app.signer().await;
+    let (status, body) = request_otp(
+        &app,
+        &app.client(),
+        &signer.email,
+        "Budi Santoso",
+        "3201011508900001",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mail = mail_server
+        .wait_for(&signer.email, "Permohonan Reset OTP BSrE nomor tiket #")
+        .await;
+    assert!(mail.html.contains("Pengecekan Data Diri"));
+    let link = mail.link("/verifikasi/");
+    assert_eq!(
+        link.len(),
+        app.base.len() + "/verifikasi/".len() + 43,
+        "the decoded link is whole: {link}"
+    );
+    let (status, page) = app
+        .get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page_text(&page).contains("Pengecekan Data Diri"));
+    let blanked: (String, String) = sqlx::query_as(
+        "SELECT body_text, body_html FROM mail_outbox WHERE kind = 'otp_request_received'",
+    )
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        blanked,
+        (String::new(), String::new()),
+        "sent bodies (with their links) are not kept"
+    );
+    app.stop().await;
+}
+
+async fn mail_waits_while_smtp_is_down_and_arrives_after(backend: Backend) {
+    let (smtp_port, api_port) = (free_port(), free_port());
+    let app = spawn_app_with(
+        backend,
+        Options {
+            smtp_url: format!("smtp://127.0.0.1:{smtp_port}"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let signer = app.signer().await;
+    let (status, body) = request_otp(
+        &app,
+        &app.client(),
+        &signer.email,
+        "Budi Santoso",
+        "3201011508900001",
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the ticket is created while mail is down: {body}"
+    );
+    let mut attempts = 0;
+    for _ in 0..100 {
+        let (waiting, tried, error) = outbox_state(&app).await;
+        attempts = tried;
+        if waiting >= 1 && tried >= 1 && error.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(attempts >= 1, "the worker tried and failed");
+    let mail_server = MailServer::start_on(smtp_port, api_port).await;
+    app.clock.advance(60);
+    app.services().mail_queued.notify_one();
+    let mail = mail_server
+        .wait_for(&signer.email, "Permohonan Reset OTP")
+        .await;
+    assert!(mail.text.contains("/verifikasi/"));
+    assert_eq!(outbox_state(&app).await.0, 0, "nothing left unsent");
+    app.stop().await;
+}
+
+async fn two_processes_send_each_message_exactly_once(backend: Backend) {
+    let mail_server = MailServer::start().await;
+    let first = spawn_app_with(
+        backend,
+        Options {
+            smtp_url: mail_server.smtp_url(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let second = first.second_process(&mail_server.smtp_url()).await;
+    let svc = first.services();
+    let mut tx = svc.db.begin_write().await.unwrap();
+    for i in 0..40 {
+        let email = Email {
+            kind: "test",
+            to: format!("penerima{i}@kominfo.go.id"),
+            subject: format!("Pesan {i}"),
+            text: format!("Isi {i}"),
+            html: format!("<p>Isi {i}</p>"),
+        };
+        outbox::enqueue(&mut tx, &email, first.now()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    svc.mail_queued.notify_one();
+    second.services().mail_queued.notify_one();
+    for _ in 0..200 {
+        if mail_server.all().await.len() >= 40 && outbox_state(&first).await.0 == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let received = mail_server.all().await;
+    let subjects: HashSet<String> = received.iter().map(|m| m.subject.clone()).collect();
+    assert_eq!(received.len(), 40, "no message twice, none lost");
+    assert_eq!(subjects.len(), 40);
+    let senders: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NOT NULL")
+            .fetch_one(svc.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(senders, 40);
+    second.stop().await;
+    first.stop().await;
+}
+
+on_both_backends!(
+    the_request_mail_arrives_over_smtp_and_its_link_works,
+    mail_waits_while_smtp_is_down_and_arrives_after,
+    two_processes_send_each_message_exactly_once,
+);
