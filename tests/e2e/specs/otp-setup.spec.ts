@@ -32,7 +32,7 @@ test.describe('with clipboard access', () => {
 
     await freshPeriod();
     await page.getByLabel('Nama Perangkat').fill('  Hp  Jackie Ñandú 2606 ');
-    await page.getByLabel('Kode OTP').fill(totp(key).replace(/(\d{3})/, '$1 '));
+    await page.locator('#kode-otp').fill(totp(key).replace(/(\d{3})/, '$1 '));
     await page.getByRole('button', { name: 'Kirim' }).click();
     await expect(page.getByText('Penambahan perangkat OTP selesai dilakukan.')).toBeVisible();
     await expect(page.getByText('Perangkat “Hp Jackie Ñandú 2606” sekarang dapat dipakai untuk masuk.')).toBeVisible();
@@ -55,7 +55,7 @@ test('a fourth device removes the oldest, which no longer logs in', async ({ pag
   const key = (await page.getByTestId('manual-key').textContent())!.replace(/\s/g, '');
   await freshPeriod();
   await page.getByLabel('Nama Perangkat').fill('Hp Baru');
-  await page.getByLabel('Kode OTP').fill(totp(key));
+  await page.locator('#kode-otp').fill(totp(key));
   await page.getByRole('button', { name: 'Kirim' }).click();
   await expect(page.locator('.evicted')).toContainText('perangkat paling lama “Hp Kantor”');
 
