@@ -12,6 +12,7 @@ pub mod identity_check;
 pub mod mail;
 pub mod otp_devices;
 pub mod otp_setup;
+pub mod telegram;
 mod text_enum;
 pub mod ui;
 

@@ -167,11 +167,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
         svc.db.close().await;
     }
-    if config.telegram_bot_token.is_empty() {
-        tracing::info!(
-            "no Telegram bot token configured (TPO_TELEGRAM_BOT_TOKEN): the Telegram channel is off"
-        );
-    }
     let app = Application::start(config.clone(), Arc::new(SystemClock)).await?;
     tracing::info!(url = %config.public_base_url, addr = %app.addr(), "Tambah Perangkat OTP is ready");
     println!(

@@ -8,6 +8,7 @@ pub mod http;
 pub mod keys;
 pub mod mailer;
 pub mod startup;
+pub mod telegram;
 pub mod telemetry;
 pub mod workers;
 

@@ -18,7 +18,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::mailer::Mailer;
-use crate::{http, keys, workers};
+use crate::telegram::client::BotApi;
+use crate::telegram::webhook::WebhookSecret;
+use crate::{http, keys, telegram, workers};
 
 /// The name cargo-leptos gives the built files (`pkg/tambah-otp.js` …).
 pub const OUTPUT_NAME: &str = "tambah-otp";
@@ -65,6 +67,7 @@ pub async fn build_services(
         },
         limits: RateLimits::new(config.rate_limit_per_minute),
         mail_queued: Notify::new(),
+        telegram_queued: Notify::new(),
     }))
 }
 
@@ -81,6 +84,33 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_string()))
         .site_addr(addr)
         .build()
+}
+
+struct TelegramBot {
+    api: Arc<BotApi>,
+    /// Set in webhook mode.
+    webhook: Option<WebhookSecret>,
+}
+
+fn telegram_bot(config: &Config) -> anyhow::Result<Option<TelegramBot>> {
+    if config.telegram_bot_token.is_empty() {
+        return Ok(None);
+    }
+    let api = Arc::new(BotApi::new(
+        &config.telegram_api_base,
+        &config.telegram_bot_token,
+    ));
+    let webhook = match config.telegram_mode.as_str() {
+        "polling" => None,
+        "webhook" if config.telegram_webhook_secret.len() >= 16 => {
+            Some(WebhookSecret(config.telegram_webhook_secret.clone()))
+        }
+        "webhook" => anyhow::bail!(
+            "TPO_TELEGRAM_MODE=webhook needs TPO_TELEGRAM_WEBHOOK_SECRET of at least 16 characters"
+        ),
+        other => anyhow::bail!("TPO_TELEGRAM_MODE must be polling or webhook, not {other:?}"),
+    };
+    Ok(Some(TelegramBot { api, webhook }))
 }
 
 pub struct Application {
@@ -112,7 +142,8 @@ impl Application {
             services: services.clone(),
         };
         let shutdown = CancellationToken::new();
-        let router = http::router(state);
+        let bot = telegram_bot(&config)?;
+        let router = http::router(state, bot.as_ref().and_then(|b| b.webhook.clone()));
         let serve_shutdown = shutdown.clone();
         let server = tokio::spawn(async move {
             let served = axum::serve(
@@ -125,7 +156,7 @@ impl Application {
                 tracing::error!(error = %e, "HTTP server stopped with an error");
             }
         });
-        let tasks = vec![
+        let mut tasks = vec![
             server,
             tokio::spawn(workers::mail::run(
                 services.clone(),
@@ -134,6 +165,41 @@ impl Application {
             )),
             tokio::spawn(workers::sweeper::run(services.clone(), shutdown.clone())),
         ];
+        match bot {
+            None => tracing::info!(
+                "no Telegram bot token configured (TPO_TELEGRAM_BOT_TOKEN): the Telegram channel is off"
+            ),
+            Some(bot) => {
+                tasks.push(tokio::spawn(telegram::sender::run(
+                    services.clone(),
+                    bot.api.clone(),
+                    shutdown.clone(),
+                )));
+                match bot.webhook {
+                    None => tasks.push(tokio::spawn(telegram::poller::run(
+                        services.clone(),
+                        bot.api,
+                        shutdown.clone(),
+                    ))),
+                    Some(WebhookSecret(secret)) => {
+                        let url = format!(
+                            "{}{}",
+                            services.settings.public_base_url,
+                            telegram::webhook::PATH
+                        );
+                        let payload = serde_json::json!({
+                            "url": url, "secret_token": secret, "allowed_updates": ["message", "callback_query"],
+                        });
+                        match bot.api.call("setWebhook", &payload).await {
+                            Ok(()) => tracing::info!(%url, "Telegram bot started (webhook)"),
+                            Err(e) => {
+                                tracing::warn!(%url, error = %e, "setWebhook failed: Telegram cannot reach the bot")
+                            }
+                        }
+                    }
+                }
+            }
+        }
         Ok(Self {
             addr,
             services,

@@ -79,7 +79,26 @@ pub async fn request_otp(
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let mut tx = svc.db.begin_write().await?;
-    let account = eligible_account(&mut tx, request.email)
+    let result = request_otp_in(&mut tx, svc, request, client, now).await;
+    // A mismatch is refused but still recorded (it counts toward the limit).
+    if matches!(result, Ok(_) | Err(RequestError::Mismatch)) {
+        tx.commit().await?;
+        svc.mail_queued.notify_one();
+    }
+    result
+}
+
+/// The OTP request inside the caller's write transaction (the Telegram bot
+/// commits it with the update that asked for it). Commit on `Ok` and on
+/// `Mismatch`.
+pub async fn request_otp_in(
+    tx: &mut AnyConnection,
+    svc: &Services,
+    request: OtpRequest<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<Receipt, RequestError> {
+    let account = eligible_account(tx, request.email)
         .await?
         .ok_or(RequestError::NotEligible)?;
     let actor = Actor::Account {
@@ -87,11 +106,11 @@ pub async fn request_otp(
         email: &account.email,
     };
     // Serialise requests of one account (PostgreSQL row lock; SQLite holds the write lock already).
-    accounts_repo::touch(&mut tx, &account.id, now).await?;
-    if recent_mismatches(&mut tx, &account.id, now).await? >= MISMATCHES_PER_HOUR {
+    accounts_repo::touch(tx, &account.id, now).await?;
+    if recent_mismatches(tx, &account.id, now).await? >= MISMATCHES_PER_HOUR {
         return Err(RequestError::TooManyMismatches);
     }
-    let stored_digest = accounts_repo::nik_digest(&mut tx, &account.id).await?;
+    let stored_digest = accounts_repo::nik_digest(tx, &account.id).await?;
     let nik_matches =
         stored_digest.is_some_and(|stored| stored == svc.keys.nik_digest(request.nik));
     let name_matches = request.full_name.is_none_or(|name| {
@@ -101,20 +120,19 @@ pub async fn request_otp(
         let entry = AuditEntry::new(actor, AuditAction::HelpdeskMismatch).subject(&account.id).detail(serde_json::json!({
             "channel": request.channel.as_str(), "nik_matches": nik_matches, "name_matches": name_matches,
         }));
-        audit::record(&mut tx, entry, client, now).await?;
-        tx.commit().await?;
+        audit::record(tx, entry, client, now).await?;
         return Err(RequestError::Mismatch);
     }
 
-    for old in repo::open_otp_requests(&mut tx, &account.id).await? {
-        supersede(&mut tx, &old, now).await?;
+    for old in repo::open_otp_requests(tx, &account.id).await? {
+        supersede(tx, &old, now).await?;
         let entry = AuditEntry::new(actor, AuditAction::TicketSuperseded)
             .subject(&account.id)
             .ticket(&old.id);
-        audit::record(&mut tx, entry, client, now).await?;
+        audit::record(tx, entry, client, now).await?;
     }
     let ticket = create_ticket(
-        &mut tx,
+        tx,
         svc,
         &account,
         Category::OtpRequest,
@@ -123,9 +141,9 @@ pub async fn request_otp(
         now,
     )
     .await?;
-    let link = links::issue(&mut tx, &ticket.id, LinkPurpose::IdentityCheck, now).await?;
+    let link = links::issue(tx, &ticket.id, LinkPurpose::IdentityCheck, now).await?;
     repo::transition(
-        &mut tx,
+        tx,
         &ticket.id,
         &[TicketStatus::Submitted],
         TicketStatus::AwaitingSelfie,
@@ -144,14 +162,12 @@ pub async fn request_otp(
             .link(&LinkPurpose::IdentityCheck.path(&link.token.text)),
         link.expires_at,
     );
-    outbox::enqueue(&mut tx, &mail, now).await?;
+    outbox::enqueue(tx, &mail, now).await?;
     let entry = AuditEntry::new(actor, AuditAction::TicketCreated)
         .subject(&account.id)
         .ticket(&ticket.id)
         .detail(serde_json::json!({ "number": ticket.number.as_str(), "category": "otp_request", "channel": request.channel.as_str() }));
-    audit::record(&mut tx, entry, client, now).await?;
-    tx.commit().await?;
-    svc.mail_queued.notify_one();
+    audit::record(tx, entry, client, now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: request.email.masked(),
@@ -168,11 +184,27 @@ pub async fn ask_question(
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let mut tx = svc.db.begin_write().await?;
-    let account = eligible_account(&mut tx, email)
+    let receipt = ask_question_in(&mut tx, svc, email, question, channel, client, now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(receipt)
+}
+
+/// The question inside the caller's write transaction.
+pub async fn ask_question_in(
+    tx: &mut AnyConnection,
+    svc: &Services,
+    email: &OfficialEmail,
+    question: &QuestionText,
+    channel: TicketChannel,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<Receipt, RequestError> {
+    let account = eligible_account(tx, email)
         .await?
         .ok_or(RequestError::NotEligible)?;
     let ticket = create_ticket(
-        &mut tx,
+        tx,
         svc,
         &account,
         Category::GeneralQuestion,
@@ -190,14 +222,12 @@ pub async fn ask_question(
         ticket.number.as_str(),
         question.as_str(),
     );
-    outbox::enqueue(&mut tx, &mail, now).await?;
+    outbox::enqueue(tx, &mail, now).await?;
     let entry = AuditEntry::new(Actor::Account { id: &account.id, email: &account.email }, AuditAction::TicketCreated)
         .subject(&account.id)
         .ticket(&ticket.id)
         .detail(serde_json::json!({ "number": ticket.number.as_str(), "category": "general_question", "channel": channel.as_str() }));
-    audit::record(&mut tx, entry, client, now).await?;
-    tx.commit().await?;
-    svc.mail_queued.notify_one();
+    audit::record(tx, entry, client, now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: email.masked(),

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod db;
+pub mod queue;
 pub mod rate_limit;
 pub mod request;
 pub mod state;

@@ -23,15 +23,21 @@ pub enum Action {
 
 pub struct RateLimits {
     limiter: DefaultKeyedRateLimiter<(Action, IpAddr)>,
+    chats: DefaultKeyedRateLimiter<i64>,
     clock: DefaultClock,
 }
+
+/// Messages per minute one Telegram chat may send the bot.
+pub const CHAT_MESSAGES_PER_MINUTE: u32 = 30;
 
 impl RateLimits {
     /// `per_minute` requests per action and client, with bursts of the same size.
     pub fn new(per_minute: u32) -> Self {
         let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
+        let per_chat = NonZeroU32::new(CHAT_MESSAGES_PER_MINUTE).expect("non-zero");
         Self {
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            chats: RateLimiter::keyed(Quota::per_minute(per_chat)),
             clock: DefaultClock::default(),
         }
     }
@@ -45,9 +51,17 @@ impl RateLimits {
             })
     }
 
+    /// One message from a Telegram chat.
+    pub fn check_chat(&self, chat_id: i64) -> Result<(), AppError> {
+        self.chats.check_key(&chat_id).map_err(|not_until| {
+            AppError::TooManyAttempts(not_until.wait_time_from(self.clock.now()).as_secs().max(1))
+        })
+    }
+
     /// Forgets clients that have been quiet; called by the sweeper.
     pub fn forget_idle(&self) {
         self.limiter.retain_recent();
+        self.chats.retain_recent();
     }
 }
 

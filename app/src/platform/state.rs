@@ -46,6 +46,8 @@ pub struct Services {
     pub limits: RateLimits,
     /// Woken when mail is queued, so the sender need not wait for its next poll.
     pub mail_queued: Notify,
+    /// Woken when bot replies are queued.
+    pub telegram_queued: Notify,
 }
 
 impl Services {

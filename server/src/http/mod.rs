@@ -8,21 +8,32 @@ mod selfies;
 
 use app::platform::state::AppState;
 use app::{App, shell};
-use axum::routing::get;
+use axum::Extension;
+use axum::routing::{get, post};
 use axum::{Router, middleware};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-pub fn router(state: AppState) -> Router {
+use crate::telegram::webhook::{self, WebhookSecret};
+
+/// The whole site; with `telegram_webhook` (webhook mode) also the bot's endpoint.
+pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
     };
     let origin = security::AllowedOrigin::new(&state.services.settings.public_base_url);
-    Router::new()
+    let mut router = Router::new();
+    if let Some(secret) = telegram_webhook {
+        router = router.route(
+            webhook::PATH,
+            post(webhook::receive).layer(Extension(secret)),
+        );
+    }
+    router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(selfies::router())

@@ -29,6 +29,7 @@ pub async fn sweep(svc: &Services) -> Result<(), sqlx::Error> {
     let mut conn = svc.db.pool().acquire().await?;
     let sessions = sessions::delete_expired(&mut conn, now).await?;
     let pending = devices_repo::delete_expired_pending(&mut conn, now).await?;
+    app::telegram::repo::forget_old(&mut conn, now - 7 * 86_400).await?;
     drop(conn);
     let tickets = app::helpdesk::service::expire_stale(svc, now).await?;
     let photos = app::identity_check::service::purge_old_photos(

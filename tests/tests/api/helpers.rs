@@ -45,6 +45,10 @@ pub struct Options {
     pub rate_limit_per_minute: u32,
     pub smtp_url: String,
     pub max_devices: usize,
+    /// A Bot API base URL: turns the Telegram bot on (polling unless a
+    /// webhook secret is given).
+    pub telegram_api_base: Option<String>,
+    pub telegram_webhook_secret: Option<String>,
 }
 
 impl Default for Options {
@@ -53,6 +57,8 @@ impl Default for Options {
             rate_limit_per_minute: 100_000,
             smtp_url: String::new(),
             max_devices: 3,
+            telegram_api_base: None,
+            telegram_webhook_secret: None,
         }
     }
 }
@@ -74,11 +80,12 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         database_url,
         data_dir: data_dir.clone(),
         rate_limit_per_minute: options.rate_limit_per_minute,
-        smtp_url: options.smtp_url,
+        smtp_url: options.smtp_url.clone(),
         max_devices: options.max_devices,
         ..Config::default()
     }
     .with_derived_defaults();
+    let config = with_telegram(config, &options);
     let database_url = config.database_url.clone();
     let app = Application::start(config, clock.clone())
         .await
@@ -91,6 +98,18 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         data_dir,
         database_url,
     }
+}
+
+fn with_telegram(mut config: Config, options: &Options) -> Config {
+    if let Some(base) = &options.telegram_api_base {
+        config.telegram_bot_token = "123456:TEST-TOKEN".into();
+        config.telegram_api_base = base.clone();
+        if let Some(secret) = &options.telegram_webhook_secret {
+            config.telegram_mode = "webhook".into();
+            config.telegram_webhook_secret = secret.clone();
+        }
+    }
+    config
 }
 
 async fn fresh_postgres_database() -> String {
@@ -233,7 +252,7 @@ impl TestApp {
             .form(form)
             .send()
             .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e:?}"));
         let status = response.status();
         (status, response.text().await.unwrap())
     }
@@ -258,7 +277,11 @@ impl TestApp {
     }
 
     pub async fn get_page(&self, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
-        let response = client.get(self.url(path)).send().await.unwrap();
+        let response = client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
         let status = response.status();
         (status, response.text().await.unwrap())
     }
@@ -365,16 +388,17 @@ impl TestApp {
 impl TestApp {
     /// A second server process on the same database (same key, same data
     /// directory), as in a scale-out behind a load balancer.
-    pub async fn second_process(&self, smtp_url: &str) -> Application {
+    pub async fn second_process(&self, options: Options) -> Application {
         let config = Config {
             bind_addr: "127.0.0.1:0".parse().unwrap(),
             database_url: self.database_url.clone(),
             data_dir: self.data_dir.clone(),
-            smtp_url: smtp_url.to_string(),
+            smtp_url: options.smtp_url.clone(),
             rate_limit_per_minute: 100_000,
             ..Config::default()
         }
         .with_derived_defaults();
+        let config = with_telegram(config, &options);
         Application::start(config, self.clock.clone())
             .await
             .expect("second process starts")

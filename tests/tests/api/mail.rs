@@ -122,7 +122,12 @@ async fn two_processes_send_each_message_exactly_once(backend: Backend) {
         },
     )
     .await;
-    let second = first.second_process(&mail_server.smtp_url()).await;
+    let second = first
+        .second_process(Options {
+            smtp_url: mail_server.smtp_url(),
+            ..Default::default()
+        })
+        .await;
     let svc = first.services();
     let mut tx = svc.db.begin_write().await.unwrap();
     for i in 0..40 {

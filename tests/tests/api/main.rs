@@ -3,9 +3,11 @@
 mod helpers;
 
 mod devices;
+mod fake_telegram;
 mod foundation;
 mod helpdesk;
 mod identity;
 mod login;
 mod mail;
 mod otp_setup;
+mod telegram;

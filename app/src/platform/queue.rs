@@ -1,0 +1,136 @@
+//! Durable work queues (mail, Telegram replies): rows are claimed one at a
+//! time with a lease (owner + expiry) in a single UPDATE whose conditions are
+//! re-checked on the row it locks, so several processes on one database
+//! never hold the same row; a crashed holder's lease simply runs out.
+//!
+//! Queue tables share the columns `id`, `next_attempt_at`, `attempts`,
+//! `lease_owner`, `lease_until`, `sent_at` and `last_error`.
+
+use sqlx::{AnyPool, FromRow, any::AnyRow};
+
+use crate::platform::clock::UnixTime;
+
+/// One queue table and how its rows are claimed.
+pub struct Queue {
+    pub table: &'static str,
+    /// Columns the claim returns (mapped to the caller's row type).
+    pub returning: &'static str,
+    /// Extra condition (`AND …`) on a claimable row `q`, for example per-chat order.
+    pub also: &'static str,
+    /// Columns blanked once a row is sent (bodies holding links).
+    pub blank_when_sent: &'static str,
+}
+
+impl Queue {
+    /// Leases the oldest due row to `owner` for `lease_seconds`.
+    pub async fn claim<T>(
+        &self,
+        pool: &AnyPool,
+        owner: &str,
+        now: UnixTime,
+        lease_seconds: i64,
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let claimable = |row: &str| {
+            format!(
+                "{row}sent_at IS NULL AND {row}next_attempt_at <= $3 \
+                 AND ({row}lease_until IS NULL OR {row}lease_until < $3)"
+            )
+        };
+        let sql = format!(
+            "UPDATE {table} SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+             WHERE id = (SELECT q.id FROM {table} q WHERE {in_queue} {also} ORDER BY q.id LIMIT 1)
+               AND {still_free}
+             RETURNING {returning}",
+            table = self.table,
+            in_queue = claimable("q."),
+            also = self.also,
+            still_free = claimable(""),
+            returning = self.returning,
+        );
+        sqlx::query_as(&sql)
+            .bind(owner)
+            .bind(now + lease_seconds)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+    }
+
+    pub async fn mark_sent(
+        &self,
+        pool: &AnyPool,
+        id: i64,
+        owner: &str,
+        now: UnixTime,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!(
+            "UPDATE {} SET sent_at = $1, lease_owner = NULL, lease_until = NULL, last_error = NULL {}
+             WHERE id = $2 AND lease_owner = $3",
+            self.table, self.blank_when_sent
+        );
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(id)
+            .bind(owner)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives the row back for another attempt at `next_attempt_at`.
+    pub async fn retry_at(
+        &self,
+        pool: &AnyPool,
+        id: i64,
+        owner: &str,
+        error: &str,
+        next_attempt_at: UnixTime,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!(
+            "UPDATE {} SET next_attempt_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL
+             WHERE id = $3 AND lease_owner = $4",
+            self.table
+        );
+        sqlx::query(&sql)
+            .bind(next_attempt_at)
+            .bind(error.chars().take(500).collect::<String>())
+            .bind(id)
+            .bind(owner)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Seconds until the next row is due (None when nothing waits).
+    pub async fn next_due_in(
+        &self,
+        pool: &AnyPool,
+        now: UnixTime,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let next: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT MIN(next_attempt_at) FROM {} WHERE sent_at IS NULL",
+            self.table
+        ))
+        .fetch_one(pool)
+        .await?;
+        Ok(next.map(|at| (at - now).max(0)))
+    }
+}
+
+/// 30 s doubling per attempt, at most `max_seconds`.
+pub fn backoff(attempts: i64, max_seconds: i64) -> i64 {
+    (30 * 2_i64.pow((attempts - 1).clamp(0, 10) as u32)).min(max_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        assert_eq!(super::backoff(1, 900), 30);
+        assert_eq!(super::backoff(2, 900), 60);
+        assert_eq!(super::backoff(5, 900), 480);
+        assert_eq!(super::backoff(9, 900), 900);
+    }
+}
