@@ -197,7 +197,6 @@ pub async fn new_device_enrollment() -> Result<EnrollmentView, AppError> {
 pub async fn add_device(name: String, code: String) -> Result<AddedDeviceView, AppError> {
     use crate::otp_devices::service::{NewDevice, add_device};
     use crate::otp_devices::types::{DeviceName, OtpCode};
-    use crate::otp_devices::views::EvictedDeviceView;
     use crate::otp_devices::{Channel, enrollment, repo as devices_repo};
     use crate::platform::rate_limit::Action;
     let call = current::call(Some(Action::Enroll))?;
@@ -225,7 +224,7 @@ pub async fn add_device(name: String, code: String) -> Result<AddedDeviceView, A
             secret: &pending.secret,
             code: &code,
             channel: Channel::AccountPage,
-            actor: holder.actor(),
+            actor: holder.account.actor(),
             ticket_id: None,
         },
         Some(&call.client),
@@ -235,17 +234,7 @@ pub async fn add_device(name: String, code: String) -> Result<AddedDeviceView, A
     devices_repo::delete_pending(&mut tx, &pending.id).await?;
     tx.commit().await?;
     call.svc.mail_queued.notify_one();
-    Ok(AddedDeviceView {
-        name: added.name,
-        evicted: added
-            .evicted
-            .into_iter()
-            .map(|d| EvictedDeviceView {
-                name: d.name,
-                added_at: d.created_at,
-            })
-            .collect(),
-    })
+    Ok(added.into())
 }
 
 #[cfg(feature = "ssr")]

@@ -3,6 +3,8 @@
 use sqlx::AnyConnection;
 
 use super::types::{AccountStatus, Role};
+use crate::audit::Actor;
+use crate::mail::templates::Recipient;
 use crate::platform::clock::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,6 +26,22 @@ pub struct AccountRow {
 }
 
 impl AccountRow {
+    /// The account as the actor of an audit entry.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor::Account {
+            id: &self.id,
+            email: &self.email,
+        }
+    }
+
+    /// The account as the addressee of a mail.
+    pub fn recipient(&self) -> Recipient<'_> {
+        Recipient {
+            email: &self.email,
+            name: &self.full_name,
+        }
+    }
+
     pub fn role(&self) -> Role {
         Role::parse(&self.role).unwrap_or(Role::Signer)
     }

@@ -198,14 +198,8 @@ pub async fn check_password(
         now,
     )
     .await?;
-    let entry = AuditEntry::new(
-        Actor::Account {
-            id: &account.id,
-            email: &account.email,
-        },
-        AuditAction::LoginPasswordAccepted,
-    )
-    .subject(&account.id);
+    let entry =
+        AuditEntry::new(account.actor(), AuditAction::LoginPasswordAccepted).subject(&account.id);
     audit::record(&mut conn, entry, Some(client), now).await?;
     Ok(token)
 }
@@ -243,15 +237,9 @@ pub async fn check_code(
         now,
     )
     .await?;
-    let entry = AuditEntry::new(
-        Actor::Account {
-            id: &account.id,
-            email: &account.email,
-        },
-        AuditAction::LoginSucceeded,
-    )
-    .subject(&account.id)
-    .detail(serde_json::json!({ "device_id": device_id, "device_name": device_name }));
+    let entry = AuditEntry::new(account.actor(), AuditAction::LoginSucceeded)
+        .subject(&account.id)
+        .detail(serde_json::json!({ "device_id": device_id, "device_name": device_name }));
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
     Ok((token, account))
@@ -265,13 +253,6 @@ pub struct SessionHolder {
 }
 
 impl SessionHolder {
-    pub fn actor(&self) -> Actor<'_> {
-        Actor::Account {
-            id: &self.account.id,
-            email: &self.account.email,
-        }
-    }
-
     pub fn is_confirmed(&self, now: UnixTime) -> bool {
         self.session
             .confirmed_until
@@ -325,7 +306,7 @@ pub async fn logout(
     sessions::delete(&mut tx, &holder.session.token_digest).await?;
     audit::record(
         &mut tx,
-        AuditEntry::new(holder.actor(), AuditAction::Logout).subject(&holder.account.id),
+        AuditEntry::new(holder.account.actor(), AuditAction::Logout).subject(&holder.account.id),
         Some(client),
         now,
     )
@@ -351,7 +332,7 @@ pub async fn confirm_session(
         now + sessions::CONFIRMATION_SECONDS,
     )
     .await?;
-    let entry = AuditEntry::new(holder.actor(), AuditAction::SessionConfirmed)
+    let entry = AuditEntry::new(holder.account.actor(), AuditAction::SessionConfirmed)
         .subject(&holder.account.id)
         .detail(serde_json::json!({ "device_id": accepted.device_id }));
     audit::record(&mut tx, entry, Some(client), now).await?;

@@ -13,7 +13,7 @@ use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
 use crate::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::mail::outbox;
-use crate::mail::templates::{self, Recipient};
+use crate::mail::templates;
 use crate::platform::clock::UnixTime;
 use crate::platform::crypto::new_id;
 use crate::platform::request::ClientInfo;
@@ -101,10 +101,7 @@ pub async fn request_otp_in(
     let account = eligible_account(tx, request.email)
         .await?
         .ok_or(RequestError::NotEligible)?;
-    let actor = Actor::Account {
-        id: &account.id,
-        email: &account.email,
-    };
+    let actor = account.actor();
     // Serialise requests of one account (PostgreSQL row lock; SQLite holds the write lock already).
     accounts_repo::touch(tx, &account.id, now).await?;
     if recent_mismatches(tx, &account.id, now).await? >= MISMATCHES_PER_HOUR {
@@ -134,10 +131,13 @@ pub async fn request_otp_in(
     let ticket = create_ticket(
         tx,
         svc,
-        &account,
-        Category::OtpRequest,
-        request.channel,
-        None,
+        TicketFor {
+            account: &account,
+            category: Category::OtpRequest,
+            channel: request.channel,
+            message: None,
+            client,
+        },
         now,
     )
     .await?;
@@ -153,21 +153,13 @@ pub async fn request_otp_in(
     .await?;
     let mail = templates::otp_request_received(
         &svc.settings.brand,
-        Recipient {
-            email: &account.email,
-            name: &account.full_name,
-        },
+        account.recipient(),
         ticket.number.as_str(),
         &svc.settings
             .link(&LinkPurpose::IdentityCheck.path(&link.token.text)),
         link.expires_at,
     );
     outbox::enqueue(tx, &mail, now).await?;
-    let entry = AuditEntry::new(actor, AuditAction::TicketCreated)
-        .subject(&account.id)
-        .ticket(&ticket.id)
-        .detail(serde_json::json!({ "number": ticket.number.as_str(), "category": "otp_request", "channel": request.channel.as_str() }));
-    audit::record(tx, entry, client, now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: request.email.masked(),
@@ -206,28 +198,23 @@ pub async fn ask_question_in(
     let ticket = create_ticket(
         tx,
         svc,
-        &account,
-        Category::GeneralQuestion,
-        channel,
-        Some(question.as_str()),
+        TicketFor {
+            account: &account,
+            category: Category::GeneralQuestion,
+            channel,
+            message: Some(question.as_str()),
+            client,
+        },
         now,
     )
     .await?;
     let mail = templates::question_received(
         &svc.settings.brand,
-        Recipient {
-            email: &account.email,
-            name: &account.full_name,
-        },
+        account.recipient(),
         ticket.number.as_str(),
         question.as_str(),
     );
     outbox::enqueue(tx, &mail, now).await?;
-    let entry = AuditEntry::new(Actor::Account { id: &account.id, email: &account.email }, AuditAction::TicketCreated)
-        .subject(&account.id)
-        .ticket(&ticket.id)
-        .detail(serde_json::json!({ "number": ticket.number.as_str(), "category": "general_question", "channel": channel.as_str() }));
-    audit::record(tx, entry, client, now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: email.masked(),
@@ -239,13 +226,26 @@ struct NewTicket {
     number: TicketNumber,
 }
 
+/// What a new ticket is about and who asked.
+struct TicketFor<'a> {
+    account: &'a AccountRow,
+    category: Category,
+    channel: TicketChannel,
+    message: Option<&'a str>,
+    client: Option<&'a ClientInfo>,
+}
+
+/// A numbered ticket with its first event and its audit entry.
 async fn create_ticket(
     conn: &mut AnyConnection,
     svc: &Services,
-    account: &AccountRow,
-    category: Category,
-    channel: TicketChannel,
-    message: Option<&str>,
+    TicketFor {
+        account,
+        category,
+        channel,
+        message,
+        client,
+    }: TicketFor<'_>,
     now: UnixTime,
 ) -> Result<NewTicket, sqlx::Error> {
     let serial = repo::next_serial(conn).await?;
@@ -268,6 +268,13 @@ async fn create_ticket(
     .await?;
     let note = format!("{} diterima melalui {}.", category.label(), channel.label());
     repo::add_event(conn, &id, TicketStatus::Submitted, &note, now).await?;
+    let entry = AuditEntry::new(account.actor(), AuditAction::TicketCreated)
+        .subject(&account.id)
+        .ticket(&id)
+        .detail(serde_json::json!({
+            "number": number.as_str(), "category": category.as_str(), "channel": channel.as_str(),
+        }));
+    audit::record(conn, entry, client, now).await?;
     Ok(NewTicket { id, number })
 }
 

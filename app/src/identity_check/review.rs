@@ -11,7 +11,7 @@ use crate::helpdesk::links::{self, LinkPurpose};
 use crate::helpdesk::repo as tickets;
 use crate::helpdesk::types::TicketStatus;
 use crate::mail::outbox;
-use crate::mail::templates::{self, Recipient};
+use crate::mail::templates;
 use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -160,10 +160,7 @@ pub async fn decide(
     }
     let link = links::issue(&mut tx, ticket_id, next_link, now).await?;
     let url = svc.settings.link(&next_link.path(&link.token.text));
-    let to = Recipient {
-        email: &account.email,
-        name: &account.full_name,
-    };
+    let to = account.recipient();
     let mail = match reason {
         None => templates::selfie_approved(
             &svc.settings.brand,
@@ -187,7 +184,7 @@ pub async fn decide(
     } else {
         AuditAction::SelfieRejected
     };
-    let entry = AuditEntry::new(verifier.actor(), action)
+    let entry = AuditEntry::new(verifier.account.actor(), action)
         .subject(&account.id)
         .ticket(ticket_id)
         .detail(serde_json::json!({ "selfie_id": selfie.id, "reason": reason }));

@@ -126,7 +126,7 @@ pub async fn submit(
     if !moved {
         return Err(SubmitError::Link(LinkProblem::Used));
     }
-    let entry = AuditEntry::new(Actor::Account { id: &check.account.id, email: &check.account.email }, AuditAction::SelfieSubmitted)
+    let entry = AuditEntry::new(check.account.actor(), AuditAction::SelfieSubmitted)
         .subject(&check.account.id)
         .ticket(&check.ticket.id)
         .detail(serde_json::json!({ "selfie_id": selfie_id, "bytes": selfie.jpeg.len(), "width": selfie.width, "height": selfie.height }));

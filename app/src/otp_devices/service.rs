@@ -8,13 +8,14 @@ use super::repo::{self, DeviceRow, InsertDevice};
 use super::totp::{self, ACCEPTED_SKEW_STEPS, DRIFT_SEARCH_STEPS, TotpSecret};
 use super::types::STEP_SECONDS;
 use super::types::{DeviceName, OtpCode};
+use super::views::{AddedDeviceView, EvictedDeviceView};
 use crate::accounts::repo::{self as accounts_repo, AccountRow, FailureCounter};
 use crate::accounts::sessions;
 use crate::accounts::throttle;
 use crate::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::error::{AppError, internal};
 use crate::mail::outbox;
-use crate::mail::templates::{self, Recipient};
+use crate::mail::templates;
 use crate::platform::clock::UnixTime;
 use crate::platform::crypto::new_id;
 use crate::platform::request::ClientInfo;
@@ -35,6 +36,22 @@ pub struct AddedDevice {
     /// Order of addition within the account (larger is newer).
     pub position: i64,
     pub evicted: Vec<RemovedDevice>,
+}
+
+impl From<AddedDevice> for AddedDeviceView {
+    fn from(added: AddedDevice) -> Self {
+        AddedDeviceView {
+            name: added.name,
+            evicted: added
+                .evicted
+                .into_iter()
+                .map(|d| EvictedDeviceView {
+                    name: d.name,
+                    added_at: d.created_at,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,10 +201,7 @@ pub async fn add_device(
         .collect();
     let mail = templates::device_added(
         &svc.settings.brand,
-        Recipient {
-            email: &account.email,
-            name: &account.full_name,
-        },
+        account.recipient(),
         new.name.as_str(),
         now,
         new.channel.label(),
@@ -275,10 +289,7 @@ pub async fn verify_account_code(
     }
     let mut conn = svc.db.pool().acquire().await?;
     let devices = repo::for_account(&mut conn, &account.id).await?;
-    let actor = Actor::Account {
-        id: &account.id,
-        email: &account.email,
-    };
+    let actor = account.actor();
     let current = totp::step_at(now);
     for device in &devices {
         let secret = match svc.keys.open(device.id.as_bytes(), &device.secret_sealed) {
@@ -304,10 +315,7 @@ pub async fn verify_account_code(
         audit::record(&mut conn, entry, Some(client), now).await?;
         let mail = templates::otp_code_reused(
             &svc.settings.brand,
-            Recipient {
-                email: &account.email,
-                name: &account.full_name,
-            },
+            account.recipient(),
             &device.name,
             now,
             &client.ip.to_string(),
@@ -381,17 +389,11 @@ pub async fn rename_device(
         return Err(ChangeError::NameTaken(name.to_string()));
     }
     repo::rename(&mut tx, device_id, name.as_str(), &key).await?;
-    let entry = AuditEntry::new(
-        Actor::Account {
-            id: &account.id,
-            email: &account.email,
-        },
-        AuditAction::DeviceRenamed,
-    )
-    .subject(&account.id)
-    .detail(
-        serde_json::json!({ "device_id": device_id, "from": device.name, "to": name.as_str() }),
-    );
+    let entry = AuditEntry::new(account.actor(), AuditAction::DeviceRenamed)
+        .subject(&account.id)
+        .detail(
+            serde_json::json!({ "device_id": device_id, "from": device.name, "to": name.as_str() }),
+        );
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
     Ok(())
@@ -416,25 +418,12 @@ pub async fn remove_device(
         return Err(ChangeError::LastDevice);
     }
     remove_in_tx(&mut tx, device).await?;
-    let entry = AuditEntry::new(
-        Actor::Account {
-            id: &account.id,
-            email: &account.email,
-        },
-        AuditAction::DeviceRemoved,
-    )
-    .subject(&account.id)
-    .detail(serde_json::json!({ "device_id": device.id, "name": device.name }));
+    let entry = AuditEntry::new(account.actor(), AuditAction::DeviceRemoved)
+        .subject(&account.id)
+        .detail(serde_json::json!({ "device_id": device.id, "name": device.name }));
     audit::record(&mut tx, entry, Some(client), now).await?;
-    let mail = templates::device_removed(
-        &svc.settings.brand,
-        Recipient {
-            email: &account.email,
-            name: &account.full_name,
-        },
-        &device.name,
-        now,
-    );
+    let mail =
+        templates::device_removed(&svc.settings.brand, account.recipient(), &device.name, now);
     outbox::enqueue(&mut tx, &mail, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();

@@ -19,22 +19,11 @@ pub async fn complete_otp_setup(
     code: String,
 ) -> Result<AddedDeviceView, AppError> {
     use crate::otp_devices::types::{DeviceName, OtpCode};
-    use crate::otp_devices::views::EvictedDeviceView;
     use crate::platform::rate_limit::Action;
     let call = crate::accounts::current::call(Some(Action::Enroll))?;
     let name = DeviceName::parse(&name).map_err(AppError::Invalid)?;
     let code = OtpCode::parse(&code).map_err(AppError::Invalid)?;
     let added =
         super::service::complete(&call.svc, &token, &name, &code, &call.client, call.now).await?;
-    Ok(AddedDeviceView {
-        name: added.name,
-        evicted: added
-            .evicted
-            .into_iter()
-            .map(|d| EvictedDeviceView {
-                name: d.name,
-                added_at: d.created_at,
-            })
-            .collect(),
-    })
+    Ok(added.into())
 }

@@ -5,7 +5,7 @@
 use super::views::{SetupPageState, SetupView};
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::types::OfficialEmail;
-use crate::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::error::AppError;
 use crate::helpdesk::links::{self, LinkPurpose, LinkRow};
 use crate::helpdesk::repo as tickets;
@@ -161,10 +161,7 @@ pub async fn complete(
             secret: &pending.secret,
             code,
             channel: Channel::SetupLink,
-            actor: Actor::Account {
-                id: &account.id,
-                email: &account.email,
-            },
+            actor: account.actor(),
             ticket_id: Some(&ticket.id),
         },
         Some(client),
@@ -191,16 +188,10 @@ pub async fn complete(
         now,
     )
     .await?;
-    let entry = AuditEntry::new(
-        Actor::Account {
-            id: &account.id,
-            email: &account.email,
-        },
-        AuditAction::OtpSetupCompleted,
-    )
-    .subject(&account.id)
-    .ticket(&ticket.id)
-    .detail(serde_json::json!({ "device_id": added.device_id }));
+    let entry = AuditEntry::new(account.actor(), AuditAction::OtpSetupCompleted)
+        .subject(&account.id)
+        .ticket(&ticket.id)
+        .detail(serde_json::json!({ "device_id": added.device_id }));
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();

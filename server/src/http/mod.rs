@@ -9,10 +9,12 @@ mod selfies;
 use app::platform::state::AppState;
 use app::{App, shell};
 use axum::Extension;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -54,7 +56,29 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
             state.services.settings.secure_cookies,
             security::headers,
         ))
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A bug must not take the connection down or show internals: log it, answer
+/// with a plain Indonesian page.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    let error = app::error::internal(format_args!("panic while handling a request: {detail}"));
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\"><title>Gangguan</title></head>\
+         <body><h1>Terjadi gangguan</h1><p>{error}</p><p><a href=\"/\">Kembali ke beranda</a></p></body></html>"
+    );
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }

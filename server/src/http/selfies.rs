@@ -189,7 +189,7 @@ async fn photo(
             return Ok(None);
         };
         let client = client(&state, &parts.headers, peer);
-        let entry = AuditEntry::new(staff.actor(), AuditAction::SelfieViewed)
+        let entry = AuditEntry::new(staff.account.actor(), AuditAction::SelfieViewed)
             .subject(&account_id)
             .ticket(&ticket_id)
             .detail(json!({ "selfie_id": id }));

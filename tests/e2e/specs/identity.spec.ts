@@ -20,7 +20,11 @@ test.describe('with the camera allowed', () => {
     await page.getByRole('button', { name: 'Ambil Foto' }).click();
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Jepret' }).click();
+    const upload = page.waitForRequest((r) => r.url().endsWith('/foto') && r.method() === 'POST');
     await page.getByRole('button', { name: 'Submit' }).click();
+    const bytes = (await upload).postDataBuffer()?.length ?? 0;
+    console.log(`selfie upload from the camera page: ${(bytes / 1024).toFixed(1)} KB`);
+    expect(bytes).toBeGreaterThan(5_000);
     await expect(page).toHaveURL(new RegExp(`/verifikasi/terkirim\\?nomor=${number}`));
     await expect(page.getByRole('heading', { name: 'Swafoto terkirim' })).toBeVisible();
 

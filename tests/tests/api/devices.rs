@@ -266,12 +266,7 @@ async fn rename_and_remove_follow_the_rules(backend: Backend) {
         .await;
     let client = app.client();
     assert_eq!(app.log_in(&client, &signer, 0).await, StatusCode::OK);
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM otp_devices WHERE account_id = $1 ORDER BY added_seq")
-            .bind(&signer.id)
-            .fetch_all(app.services().db.pool())
-            .await
-            .unwrap();
+    let ids = app.device_ids(&signer.id).await;
 
     let (status, _) = app
         .call(
@@ -339,12 +334,7 @@ async fn removing_the_session_device_logs_out(backend: Backend) {
         .await;
     let client = app.client();
     assert_eq!(app.log_in(&client, &signer, 0).await, StatusCode::OK);
-    let first: String =
-        sqlx::query_scalar("SELECT id FROM otp_devices WHERE account_id = $1 ORDER BY added_seq")
-            .bind(&signer.id)
-            .fetch_one(app.services().db.pool())
-            .await
-            .unwrap();
+    let first = app.device_ids(&signer.id).await[0].clone();
     let (status, _) = app
         .call(
             &client,

@@ -257,6 +257,28 @@ impl TestApp {
         (status, response.text().await.unwrap())
     }
 
+    /// The password step of login.
+    pub async fn enter_password(
+        &self,
+        client: &reqwest::Client,
+        account: &TestAccount,
+    ) -> (StatusCode, String) {
+        self.call(
+            client,
+            "login/password",
+            &[("email", &account.email), ("password", &account.password)],
+        )
+        .await
+    }
+
+    pub async fn device_ids(&self, account_id: &str) -> Vec<String> {
+        sqlx::query_scalar("SELECT id FROM otp_devices WHERE account_id = $1 ORDER BY added_seq")
+            .bind(account_id)
+            .fetch_all(self.services().db.pool())
+            .await
+            .unwrap()
+    }
+
     /// Email + password, then a code from the device at `device`.
     pub async fn log_in(
         &self,
@@ -264,13 +286,7 @@ impl TestApp {
         account: &TestAccount,
         device: usize,
     ) -> StatusCode {
-        let (status, body) = self
-            .call(
-                client,
-                "login/password",
-                &[("email", &account.email), ("password", &account.password)],
-            )
-            .await;
+        let (status, body) = self.enter_password(client, account).await;
         assert_eq!(status, StatusCode::OK, "password step: {body}");
         let code = self.code(account.secret(device), 0);
         self.call(client, "login/code", &[("code", &code)]).await.0

@@ -81,12 +81,7 @@ async fn neighbouring_steps_are_accepted_and_farther_ones_not(backend: Backend) 
     let signer = app.signer().await;
     for (offset, accepted) in [(-2, false), (2, false), (-1, true), (1, true)] {
         let client = app.client();
-        app.call(
-            &client,
-            "login/password",
-            &[("email", &signer.email), ("password", &signer.password)],
-        )
-        .await;
+        app.enter_password(&client, &signer).await;
         let code = app.code(signer.secret(0), offset);
         let (status, body) = app.call(&client, "login/code", &[("code", &code)]).await;
         assert_eq!(
@@ -147,12 +142,7 @@ async fn replayed_code_is_refused_logged_and_mailed(backend: Backend) {
     let signer = app.signer().await;
     assert_eq!(app.log_in(&app.client(), &signer, 0).await, StatusCode::OK);
     let replay = app.client();
-    app.call(
-        &replay,
-        "login/password",
-        &[("email", &signer.email), ("password", &signer.password)],
-    )
-    .await;
+    app.enter_password(&replay, &signer).await;
     let code = app.code(signer.secret(0), 0);
     let (status, body) = app.call(&replay, "login/code", &[("code", &code)]).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -173,12 +163,7 @@ async fn otp_throttling_engages_and_releases(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let client = app.client();
-    app.call(
-        &client,
-        "login/password",
-        &[("email", &signer.email), ("password", &signer.password)],
-    )
-    .await;
+    app.enter_password(&client, &signer).await;
     let wrong = {
         let right = app.code(signer.secret(0), 0);
         if right == "000000" {
@@ -219,12 +204,7 @@ async fn password_guessing_does_not_lock_the_code_step(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let owner = app.client();
-    app.call(
-        &owner,
-        "login/password",
-        &[("email", &signer.email), ("password", &signer.password)],
-    )
-    .await;
+    app.enter_password(&owner, &signer).await;
     let attacker = app.client();
     for _ in 0..12 {
         app.call(

@@ -224,12 +224,7 @@ async fn the_enrollment_code_cannot_log_in_again(backend: Backend) {
         StatusCode::OK
     );
     let client = app.client();
-    app.call(
-        &client,
-        "login/password",
-        &[("email", &signer.email), ("password", &signer.password)],
-    )
-    .await;
+    app.enter_password(&client, &signer).await;
     let (status, body) = app.call(&client, "login/code", &[("code", &code)]).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("sudah pernah dipakai"), "{body}");
@@ -328,12 +323,7 @@ async fn at_the_limit_the_oldest_device_is_named_and_removed(backend: Backend) {
     );
     app.clock.advance(30);
     let client = app.client();
-    app.call(
-        &client,
-        "login/password",
-        &[("email", &signer.email), ("password", &signer.password)],
-    )
-    .await;
+    app.enter_password(&client, &signer).await;
     let (status, _) = app
         .call(
             &client,
@@ -380,7 +370,54 @@ async fn concurrent_submissions_of_one_link_add_one_device(backend: Backend) {
     app.stop().await;
 }
 
+/// A browser without JavaScript posts the form and follows redirects.
+async fn the_form_works_without_javascript(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let link = approved_link(&app, &signer).await;
+    let secret = secret_from(&page(&app, &link).await.1);
+    let client = app.client();
+    let post = |code: String| {
+        client
+            .post(app.url("/api/otp-setup/complete"))
+            .header("accept", "text/html")
+            .header("referer", &link)
+            .form(&[
+                ("token", token_of(&link).to_string()),
+                ("name", "Hp Baru".into()),
+                ("code", code),
+            ])
+            .send()
+    };
+    let wrong = post("000000".into()).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::FOUND);
+    let back = wrong.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with(&link), "back to the page: {back}");
+    let (_, html) = app
+        .get_page(&client, back.strip_prefix(&app.base).unwrap())
+        .await;
+    assert!(
+        page_text(&html).contains("Kode OTP INVALID"),
+        "the error is shown on the page"
+    );
+    let right = post(app.code(&secret, 0)).await.unwrap();
+    assert_eq!(right.status(), StatusCode::FOUND);
+    let (_, html) = app
+        .get_page(
+            &client,
+            right.headers()["location"]
+                .to_str()
+                .unwrap()
+                .strip_prefix(&app.base)
+                .unwrap(),
+        )
+        .await;
+    assert!(page_text(&html).contains("Penambahan perangkat OTP selesai dilakukan"));
+    app.stop().await;
+}
+
 on_both_backends!(
+    the_form_works_without_javascript,
     the_qr_code_is_stable_and_decodes_to_the_otpauth_uri,
     a_wrong_code_is_invalid_and_a_drifting_clock_is_named,
     codes_of_the_previous_and_next_period_are_accepted,
