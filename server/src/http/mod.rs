@@ -13,16 +13,26 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::OnceLock;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::telegram::webhook::{self, WebhookSecret};
 
+/// The page routes, generated once per process. Generating them sets a
+/// process-wide flag in Leptos that stops every resource from loading; done
+/// again while another server in the process renders pages (tests start many),
+/// those pages would wait forever.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole site; with `telegram_webhook` (webhook mode) also the bot's endpoint.
 pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())

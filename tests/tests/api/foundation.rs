@@ -10,13 +10,32 @@ use crate::on_both_backends;
 async fn pages_render_in_indonesian(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
-    for (path, expected) in [
-        ("/", "Tambah Perangkat OTP"),
-        ("/", "Cara kerjanya"),
-        ("/login", "Masuk dengan email dinas dan kata sandi"),
+    let unknown_link = "A".repeat(43);
+    let verify = format!("/verifikasi/{unknown_link}");
+    let setup = format!("/otp/atur/{unknown_link}");
+    for (path, status, expected) in [
+        ("/", StatusCode::OK, "Cara kerjanya"),
+        (
+            "/login",
+            StatusCode::OK,
+            "Masuk dengan email dinas dan kata sandi",
+        ),
+        (
+            "/helpdesk",
+            StatusCode::OK,
+            "Masukkan email dinas yang terdaftar di AMS",
+        ),
+        ("/tiket", StatusCode::OK, "Cek status tiket"),
+        (
+            "/helpdesk/terkirim?nomor=d1q0517",
+            StatusCode::OK,
+            "Nomor tiket: #d1q0517",
+        ),
+        (verify.as_str(), StatusCode::GONE, "Tautan tidak dikenal"),
+        (setup.as_str(), StatusCode::GONE, "Tautan tidak dikenal"),
     ] {
-        let (status, html) = app.get_page(&client, path).await;
-        assert_eq!(status, StatusCode::OK, "{path}");
+        let (got, html) = app.get_page(&client, path).await;
+        assert_eq!(got, status, "{path}");
         assert!(
             html.starts_with("<!DOCTYPE html><html lang=\"id\">"),
             "{path}"
@@ -29,6 +48,17 @@ async fn pages_render_in_indonesian(backend: Backend) {
             html.contains("/pkg/tambah-otp.js"),
             "{path} loads the hydration script"
         );
+    }
+    // Pages behind a login send the visitor to /login.
+    for path in ["/akun", "/akun/perangkat-baru", "/admin"] {
+        let response = client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(response.headers()["location"], "/login", "{path}");
     }
     app.stop().await;
 }
