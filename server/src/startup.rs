@@ -62,7 +62,6 @@ pub async fn build_services(
             trust_forwarded_for: config.trust_forwarded_for,
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
-            rate_limit_per_minute: config.rate_limit_per_minute,
             selfie_retention_days: config.selfie_retention_days.max(0),
         },
         limits: RateLimits::new(config.rate_limit_per_minute),

@@ -75,18 +75,6 @@ pub async fn find_by_id(
         .await
 }
 
-pub async fn find_by_nik_digest(
-    conn: &mut AnyConnection,
-    digest: &[u8],
-) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM accounts WHERE nik_digest = $1"
-    ))
-    .bind(digest)
-    .fetch_optional(conn)
-    .await
-}
-
 /// The stored NIK digest of an account, for matching only.
 pub async fn nik_digest(
     conn: &mut AnyConnection,

@@ -14,9 +14,7 @@ use crate::platform::crypto::{Keys, new_id};
 
 pub struct PendingEnrollment {
     pub id: String,
-    pub account_id: String,
     pub secret: TotpSecret,
-    pub expires_at: UnixTime,
 }
 
 /// The pending secret of `origin`, created on first use.
@@ -66,9 +64,7 @@ pub async fn load(
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok(Some(PendingEnrollment {
         id: row.id,
-        account_id: row.account_id,
         secret: TotpSecret::from_bytes(secret),
-        expires_at: row.expires_at,
     }))
 }
 

@@ -155,9 +155,7 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Erro
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingRow {
     pub id: String,
-    pub account_id: String,
     pub secret_sealed: Vec<u8>,
-    pub expires_at: i64,
 }
 
 pub async fn find_pending(
@@ -166,7 +164,7 @@ pub async fn find_pending(
     now: UnixTime,
 ) -> Result<Option<PendingRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, account_id, secret_sealed, expires_at FROM pending_enrollments WHERE origin = $1 AND expires_at > $2",
+        "SELECT id, secret_sealed FROM pending_enrollments WHERE origin = $1 AND expires_at > $2",
     )
     .bind(origin)
     .bind(now)

@@ -56,11 +56,14 @@ impl ClientInfo {
     }
 }
 
-/// A cookie of the current request.
+/// A cookie of the current request (inside a server function or page).
 pub fn cookie(name: &str) -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    parts
-        .headers
+    cookie_in(&use_context::<Parts>()?.headers, name)
+}
+
+/// A cookie among request headers (plain axum handlers).
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -27,7 +27,6 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub session_idle_seconds: i64,
     pub session_max_seconds: i64,
-    pub rate_limit_per_minute: u32,
     /// Days after a ticket closes before its selfies are deleted.
     pub selfie_retention_days: i64,
 }

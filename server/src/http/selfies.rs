@@ -8,16 +8,15 @@ use app::identity_check::photo::MAX_UPLOAD_BYTES;
 use app::identity_check::repo as selfies;
 use app::identity_check::service::{SubmitError, submit};
 use app::platform::rate_limit::Action;
-use app::platform::request::ClientInfo;
+use app::platform::request::{ClientInfo, cookie_in};
 use app::platform::state::AppState;
 use axum::Json;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{RequestPartsExt, Router};
 use serde_json::json;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,13 +34,6 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
-fn client(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> ClientInfo {
-    let mut parts = http::Request::new(()).into_parts().0;
-    parts.headers = headers.clone();
-    parts.extensions.insert(ConnectInfo(peer));
-    ClientInfo::from_parts(&parts, state.services.settings.trust_forwarded_for)
-}
-
 /// POST /verifikasi/{token}/foto with the photo in the `photo` field. Script
 /// callers (Accept: application/json) get JSON; a plain form gets a redirect.
 async fn upload(
@@ -49,16 +41,10 @@ async fn upload(
     Path(token): Path<String>,
     request: Request,
 ) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let peer = parts
-        .extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map(|c| c.0)
-        .unwrap_or(([0, 0, 0, 0], 0).into());
-    let headers = parts.headers.clone();
-    let json = wants_json(&headers);
-    let client = client(&state, &headers, peer);
+    let (parts, body) = request.into_parts();
+    let json = wants_json(&parts.headers);
     let svc = &state.services;
+    let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
     let refuse = |status: StatusCode, message: String, code: &str| -> Response {
         if json {
             (status, Json(json!({ "error": message }))).into_response()
@@ -155,21 +141,8 @@ async fn photo(
 ) -> Response {
     let svc = &state.services;
     let now = svc.now();
-    let (mut parts, _) = request.into_parts();
-    let peer = parts
-        .extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map(|c| c.0)
-        .unwrap_or(([0, 0, 0, 0], 0).into());
-    let cookie_value = parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string());
+    let (parts, _) = request.into_parts();
+    let cookie_value = cookie_in(&parts.headers, COOKIE);
     let forbidden = (
         StatusCode::FORBIDDEN,
         "Hanya petugas verifikasi yang dapat melihat swafoto.",
@@ -188,7 +161,7 @@ async fn photo(
         let Some((bytes, account_id, ticket_id)) = selfies::image(&mut conn, &id).await? else {
             return Ok(None);
         };
-        let client = client(&state, &parts.headers, peer);
+        let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
         let entry = AuditEntry::new(staff.account.actor(), AuditAction::SelfieViewed)
             .subject(&account_id)
             .ticket(&ticket_id)
