@@ -167,79 +167,27 @@ pub async fn remove_device(device_id: String, password: String) -> Result<(), Ap
 
 #[server(endpoint = "account/devices/new")]
 pub async fn new_device_enrollment() -> Result<EnrollmentView, AppError> {
-    use crate::otp_devices::enrollment;
     let call = current::call(None)?;
     let holder = current::signed_in(&call).await?;
-    if !holder.is_confirmed(call.now) {
-        return Err(confirmation_needed());
-    }
-    let origin = format!("session:{}", hex::encode(&holder.session.token_digest));
-    let mut tx = call.svc.db.begin_write().await?;
-    let pending = enrollment::get_or_create(
-        &mut tx,
-        &call.svc.keys,
-        &holder.account.id,
-        &origin,
-        holder.session.confirmed_until.unwrap_or(call.now),
-        call.now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(enrollment::view(
-        &pending.secret,
-        &call.svc.settings.brand,
-        &holder.account.email,
-        call.now,
-    ))
+    super::service::self_enrollment(&call.svc, &holder, call.now).await
 }
 
 #[server(endpoint = "account/devices/add")]
 pub async fn add_device(name: String, code: String) -> Result<AddedDeviceView, AppError> {
-    use crate::otp_devices::service::{NewDevice, add_device};
     use crate::otp_devices::types::{DeviceName, OtpCode};
-    use crate::otp_devices::{Channel, enrollment, repo as devices_repo};
     use crate::platform::rate_limit::Action;
     let call = current::call(Some(Action::Enroll))?;
     let holder = current::signed_in(&call).await?;
-    if !holder.is_confirmed(call.now) {
-        return Err(confirmation_needed());
-    }
     let name = DeviceName::parse(&name).map_err(AppError::Invalid)?;
     let code = OtpCode::parse(&code).map_err(AppError::Invalid)?;
-    let origin = format!("session:{}", hex::encode(&holder.session.token_digest));
-    let mut tx = call.svc.db.begin_write().await?;
-    let pending = enrollment::load(&mut tx, &call.svc.keys, &origin, call.now)
-        .await?
-        .ok_or_else(|| {
-            AppError::rejected(
-                "QR Code sudah kedaluwarsa. Muat ulang halaman untuk mendapatkan QR Code baru.",
-            )
-        })?;
-    let added = add_device(
-        &mut tx,
+    let added = super::service::finish_self_enrollment(
         &call.svc,
-        NewDevice {
-            account_id: &holder.account.id,
-            name: &name,
-            secret: &pending.secret,
-            code: &code,
-            channel: Channel::AccountPage,
-            actor: holder.account.actor(),
-            ticket_id: None,
-        },
-        Some(&call.client),
+        &holder,
+        &name,
+        &code,
+        &call.client,
         call.now,
     )
     .await?;
-    devices_repo::delete_pending(&mut tx, &pending.id).await?;
-    tx.commit().await?;
-    call.svc.mail_queued.notify_one();
     Ok(added.into())
-}
-
-#[cfg(feature = "ssr")]
-fn confirmation_needed() -> AppError {
-    AppError::rejected(
-        "Untuk menambah perangkat, masukkan dulu kode OTP dari perangkat yang sudah terdaftar di halaman Akun Saya.",
-    )
 }

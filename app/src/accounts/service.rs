@@ -8,10 +8,12 @@ use super::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, P
 use crate::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::error::AppError;
 use crate::otp_devices::Channel;
+use crate::otp_devices::enrollment;
 use crate::otp_devices::repo as devices_repo;
 use crate::otp_devices::service::{self as devices, AcceptedCode, AddedDevice, NewDevice};
 use crate::otp_devices::totp::{self, TotpSecret};
 use crate::otp_devices::types::{DeviceName, OtpCode};
+use crate::otp_devices::views::EnrollmentView;
 use crate::platform::clock::UnixTime;
 use crate::platform::crypto::{SecretToken, new_id, token_digest};
 use crate::platform::request::ClientInfo;
@@ -357,4 +359,88 @@ pub async fn reconfirm_password(
             "Kata sandi salah. Perangkat tidak dihapus.",
         ))
     }
+}
+
+fn confirmation_needed() -> AppError {
+    AppError::rejected(
+        "Untuk menambah perangkat, masukkan dulu kode OTP dari perangkat yang sudah terdaftar di halaman Akun Saya.",
+    )
+}
+
+/// Where a signed-in session keeps the secret it is adding.
+fn self_enrollment_origin(holder: &SessionHolder) -> String {
+    format!("session:{}", hex::encode(&holder.session.token_digest))
+}
+
+/// The QR step of adding a device from /akun, once a fresh code confirmed
+/// the session; the secret lives as long as the confirmation.
+pub async fn self_enrollment(
+    svc: &Services,
+    holder: &SessionHolder,
+    now: UnixTime,
+) -> Result<EnrollmentView, AppError> {
+    let confirmed_until = holder
+        .session
+        .confirmed_until
+        .filter(|until| *until > now)
+        .ok_or_else(confirmation_needed)?;
+    let mut tx = svc.db.begin_write().await?;
+    let pending = enrollment::get_or_create(
+        &mut tx,
+        &svc.keys,
+        &holder.account.id,
+        &self_enrollment_origin(holder),
+        confirmed_until,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(enrollment::view(
+        &pending.secret,
+        &svc.settings.brand,
+        &holder.account.email,
+        now,
+    ))
+}
+
+/// Adds the device shown by [`self_enrollment`] once its first code verifies.
+pub async fn finish_self_enrollment(
+    svc: &Services,
+    holder: &SessionHolder,
+    name: &DeviceName,
+    code: &OtpCode,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<AddedDevice, AppError> {
+    if !holder.is_confirmed(now) {
+        return Err(confirmation_needed());
+    }
+    let mut tx = svc.db.begin_write().await?;
+    let pending = enrollment::load(&mut tx, &svc.keys, &self_enrollment_origin(holder), now)
+        .await?
+        .ok_or_else(|| {
+            AppError::rejected(
+                "QR Code sudah kedaluwarsa. Muat ulang halaman untuk mendapatkan QR Code baru.",
+            )
+        })?;
+    let added = devices::add_device(
+        &mut tx,
+        svc,
+        NewDevice {
+            account_id: &holder.account.id,
+            name,
+            secret: &pending.secret,
+            code,
+            channel: Channel::AccountPage,
+            actor: holder.account.actor(),
+            ticket_id: None,
+        },
+        Some(client),
+        now,
+    )
+    .await?;
+    devices_repo::delete_pending(&mut tx, &pending.id).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(added)
 }

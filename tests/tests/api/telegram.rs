@@ -293,7 +293,25 @@ async fn webhook_mode_checks_the_secret_and_handles_updates_once(backend: Backen
     app.stop().await;
 }
 
+async fn a_flooding_chat_is_answered_only_up_to_its_limit(backend: Backend) {
+    let (app, fake) = bot_app(backend).await;
+    let limit = app::platform::rate_limit::CHAT_MESSAGES_PER_MINUTE as i64;
+    for id in 1..=limit + 10 {
+        fake.push(text(id, CHAT, "/help"));
+    }
+    fake.push(text(1000, CHAT + 1, "/start"));
+    fake.wait_for_text(CHAT + 1, "Selamat datang").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        fake.texts(CHAT).len() as i64,
+        limit,
+        "the extra messages are not answered"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_flooding_chat_is_answered_only_up_to_its_limit,
     a_request_by_chat_creates_one_telegram_ticket_and_one_mail,
     an_unknown_account_gets_the_same_answer_and_nothing_is_created,
     invalid_nik_and_email_get_a_hint_and_the_same_question,
