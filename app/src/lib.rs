@@ -1,6 +1,18 @@
 //! Tambah Perangkat OTP: the Leptos application shared by the server (SSR)
 //! and the browser (hydration). One module per capability; server-only
 //! code sits behind the `ssr` feature.
+//!
+//! Modules only import from floors below their own (checked by
+//! `tests/layering.rs`), bottom to top:
+//! 1. `error`, `format`, `ids`, `text_enum`
+//! 2. `platform` (database, clock, keys, request context, limits)
+//! 3. `audit`, `mail`, `ui`
+//! 4. `accounts`
+//! 5. `otp_devices`
+//! 6. `tickets`
+//! 7. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `telegram`
+//! 8. `admin`
+//! 9. `routes` (the document and the route table)
 
 pub mod accounts;
 pub mod admin;
@@ -9,14 +21,19 @@ pub mod error;
 pub mod format;
 pub mod helpdesk;
 pub mod identity_check;
+pub mod ids;
+pub mod login;
 pub mod mail;
+pub mod my_account;
 pub mod otp_devices;
 pub mod otp_setup;
+pub mod routes;
 pub mod telegram;
 mod text_enum;
+pub mod tickets;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod platform;
 
-pub use ui::shell::{App, shell};
+pub use routes::{App, shell};

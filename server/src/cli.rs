@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use app::accounts::repo as accounts_repo;
-use app::accounts::service::{NewAccount, create_account, provision_device};
+use app::accounts::service::{NewAccount, create_account};
 use app::accounts::types::{
     AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
 };
 use app::audit::Actor;
+use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::SystemClock;
 use clap::{Parser, Subcommand};

@@ -1,10 +1,11 @@
 //! Demo accounts for a newcomer's first run and for the end-to-end tests.
 
-use app::accounts::service::{NewAccount, create_account, provision_device};
+use app::accounts::service::{NewAccount, create_account};
 use app::accounts::types::{
     AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
 };
 use app::audit::Actor;
+use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::state::Services;
 use serde::Serialize;

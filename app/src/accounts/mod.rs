@@ -1,10 +1,9 @@
-//! Accounts: signers and staff, passwords, the two-step login and the
-//! signed-in signer's own page.
+//! Accounts: signers and staff, passwords, sessions and the throttles that
+//! slow guessing. The login flow and the account page sit higher up
+//! (`login`, `my_account`) because they also need OTP devices.
 
-pub mod api;
-pub mod pages;
+pub mod server_fns;
 pub mod types;
-pub mod views;
 
 #[cfg(feature = "ssr")]
 pub mod current;

@@ -1,22 +1,28 @@
-//! SQL for accounts. Callers pass a connection or an open transaction.
+//! SQL for accounts and their login sessions. Callers pass a connection or
+//! an open transaction.
 
 use sqlx::AnyConnection;
 
-use super::types::{AccountStatus, Role};
+use super::sessions::Stage;
+use super::types::{AccountStatus, OfficialEmail, Role};
 use crate::audit::Actor;
+use crate::ids::{AccountId, DeviceId};
 use crate::mail::templates::Recipient;
 use crate::platform::clock::UnixTime;
+use crate::platform::crypto::SecretToken;
+use crate::platform::db::is_unique_violation;
+use crate::platform::request::ClientInfo;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
-    pub id: String,
+    pub id: AccountId,
     pub email: String,
     pub full_name: String,
     pub nik_masked: Option<String>,
     pub phone: Option<String>,
     pub agency: Option<String>,
-    pub role: String,
-    pub status: String,
+    pub role: Role,
+    pub status: AccountStatus,
     pub password_hash: String,
     pub password_failures: i64,
     pub password_locked_until: Option<i64>,
@@ -41,15 +47,6 @@ impl AccountRow {
             name: &self.full_name,
         }
     }
-
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Signer)
-    }
-
-    pub fn status(&self) -> AccountStatus {
-        // The CHECK constraint makes anything else impossible; treat it as the safest state.
-        AccountStatus::parse(&self.status).unwrap_or(AccountStatus::Suspended)
-    }
 }
 
 const COLUMNS: &str = "id, email, full_name, nik_masked, phone, agency, role, status, password_hash, \
@@ -57,17 +54,17 @@ const COLUMNS: &str = "id, email, full_name, nik_masked, phone, agency, role, st
 
 pub async fn find_by_email(
     conn: &mut AnyConnection,
-    email: &str,
+    email: &OfficialEmail,
 ) -> Result<Option<AccountRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE email = $1"))
-        .bind(email)
+        .bind(email.as_str())
         .fetch_optional(conn)
         .await
 }
 
 pub async fn find_by_id(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AccountId,
 ) -> Result<Option<AccountRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
         .bind(id)
@@ -78,7 +75,7 @@ pub async fn find_by_id(
 /// The stored NIK digest of an account, for matching only.
 pub async fn nik_digest(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AccountId,
 ) -> Result<Option<Vec<u8>>, sqlx::Error> {
     sqlx::query_scalar("SELECT nik_digest FROM accounts WHERE id = $1")
         .bind(id)
@@ -88,8 +85,8 @@ pub async fn nik_digest(
 }
 
 pub struct InsertAccount<'a> {
-    pub id: &'a str,
-    pub email: &'a str,
+    pub id: &'a AccountId,
+    pub email: &'a OfficialEmail,
     pub full_name: &'a str,
     pub nik_digest: Option<&'a [u8]>,
     pub nik_masked: Option<&'a str>,
@@ -100,44 +97,35 @@ pub struct InsertAccount<'a> {
     pub password_hash: &'a str,
 }
 
+/// Inserts the account; false when its email or NIK is already taken.
 pub async fn insert(
     conn: &mut AnyConnection,
     account: InsertAccount<'_>,
     now: UnixTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
         "INSERT INTO accounts (id, email, full_name, nik_digest, nik_masked, phone, agency, role, status,
                                password_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
     )
     .bind(account.id)
-    .bind(account.email)
+    .bind(account.email.as_str())
     .bind(account.full_name)
     .bind(account.nik_digest)
     .bind(account.nik_masked)
     .bind(account.phone)
     .bind(account.agency)
-    .bind(account.role.as_str())
-    .bind(account.status.as_str())
+    .bind(account.role)
+    .bind(account.status)
     .bind(account.password_hash)
     .bind(now)
     .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn email_or_nik_taken(
-    conn: &mut AnyConnection,
-    email: &str,
-    nik_digest: Option<&[u8]>,
-) -> Result<bool, sqlx::Error> {
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE email = $1 OR nik_digest = $2")
-            .bind(email)
-            .bind(nik_digest)
-            .fetch_one(conn)
-            .await?;
-    Ok(count > 0)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
@@ -166,7 +154,7 @@ impl FailureCounter {
 /// Adds a failure and returns the new consecutive count.
 pub async fn add_failure(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AccountId,
     counter: FailureCounter,
 ) -> Result<i64, sqlx::Error> {
     let (failures, _) = counter.columns();
@@ -180,7 +168,7 @@ pub async fn add_failure(
 
 pub async fn lock_until(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AccountId,
     counter: FailureCounter,
     until: UnixTime,
 ) -> Result<(), sqlx::Error> {
@@ -197,7 +185,7 @@ pub async fn lock_until(
 
 pub async fn clear_failures(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AccountId,
     counter: FailureCounter,
 ) -> Result<(), sqlx::Error> {
     let (failures, locked_until) = counter.columns();
@@ -212,7 +200,11 @@ pub async fn clear_failures(
 
 /// Locks the account row until the transaction ends (PostgreSQL; SQLite's
 /// write transaction is exclusive already), serialising requests for one account.
-pub async fn touch(conn: &mut AnyConnection, id: &str, now: UnixTime) -> Result<(), sqlx::Error> {
+pub async fn touch(
+    conn: &mut AnyConnection,
+    id: &AccountId,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE accounts SET updated_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
@@ -226,7 +218,7 @@ pub async fn touch(conn: &mut AnyConnection, id: &str, now: UnixTime) -> Result<
 /// here, so concurrent changes to one account run one after another.
 pub async fn lock_devices(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AccountId,
     now: UnixTime,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("UPDATE accounts SET device_seq = device_seq + 1, updated_at = $2 WHERE id = $1 RETURNING device_seq")
@@ -234,4 +226,122 @@ pub async fn lock_devices(
         .bind(now)
         .fetch_optional(conn)
         .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub token_digest: Vec<u8>,
+    pub account_id: AccountId,
+    pub device_id: Option<DeviceId>,
+    pub stage: Stage,
+    pub confirmed_until: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+pub struct NewSession<'a> {
+    pub account_id: &'a AccountId,
+    pub device_id: Option<&'a DeviceId>,
+    pub stage: Stage,
+    pub expires_at: UnixTime,
+}
+
+pub async fn create_session(
+    conn: &mut AnyConnection,
+    session: NewSession<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<SecretToken, sqlx::Error> {
+    let token = SecretToken::generate();
+    sqlx::query(
+        "INSERT INTO sessions (token_digest, account_id, device_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+    )
+    .bind(&token.digest)
+    .bind(session.account_id)
+    .bind(session.device_id)
+    .bind(session.stage)
+    .bind(now)
+    .bind(session.expires_at)
+    .bind(client.ip.to_string())
+    .bind(client.user_agent.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The unexpired session with this digest.
+pub async fn find_session(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+    now: UnixTime,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT token_digest, account_id, device_id, stage, confirmed_until, created_at, expires_at
+         FROM sessions WHERE token_digest = $1 AND expires_at > $2",
+    )
+    .bind(digest)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Slides the idle expiry forward (never past the absolute limit the caller computed).
+pub async fn touch_session(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+    now: UnixTime,
+    expires_at: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_digest = $3")
+        .bind(now)
+        .bind(expires_at)
+        .bind(digest)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn confirm_session_until(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+    until: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET confirmed_until = $1 WHERE token_digest = $2")
+        .bind(until)
+        .bind(digest)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, digest: &[u8]) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE token_digest = $1")
+        .bind(digest)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ends every session opened with `device_id`; returns how many.
+pub async fn delete_sessions_for_device(
+    conn: &mut AnyConnection,
+    device_id: &DeviceId,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE device_id = $1")
+        .bind(device_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn delete_expired_sessions(
+    conn: &mut AnyConnection,
+    now: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }

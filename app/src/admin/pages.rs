@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 
 use crate::error::AppError;
 use crate::format::date_time;
-use crate::identity_check::api::{ApproveSelfie, RejectSelfie, review_queue};
+use crate::identity_check::server_fns::{ApproveSelfie, RejectSelfie, review_queue};
 use crate::identity_check::views::ReviewItem;
 use crate::ui::controls::{ErrorMessage, action_error};
 
@@ -80,11 +80,11 @@ fn ReviewCard(
             })}
             <div class="review__actions">
                 <ActionForm action=approve attr:class="form form--inline">
-                    <input type="hidden" name="ticket_id" value=approve_id.clone() />
+                    <input type="hidden" name="ticket_id" value=approve_id.to_string() />
                     <button type="submit" class="button button--primary">"Setujui"</button>
                 </ActionForm>
                 <ActionForm action=reject attr:class="form">
-                    <input type="hidden" name="ticket_id" value=reject_id.clone() />
+                    <input type="hidden" name="ticket_id" value=reject_id.to_string() />
                     <label for=reason_id.clone()>"Alasan penolakan (dikirim ke signer)"</label>
                     <textarea id=reason_id.clone() name="reason" rows="2" maxlength="500" required></textarea>
                     <button type="submit" class="button button--danger">"Tolak"</button>

@@ -1,14 +1,20 @@
+//! SQL for the audit log.
+
 use sqlx::AnyConnection;
 
-use super::AuditAction;
+use super::AuditEvent;
+use crate::ids::{AccountId, TicketId};
 use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
+
+/// The stored action name of [`AuditEvent::HelpdeskMismatch`].
+pub(super) const HELPDESK_MISMATCH: &str = "helpdesk_mismatch";
 
 /// Who acted: an account (signer or staff), or the system itself.
 #[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
     Account {
-        id: &'a str,
+        id: &'a AccountId,
         email: &'a str,
     },
     /// Someone not logged in, named by what they typed (never a password).
@@ -22,35 +28,28 @@ pub enum Actor<'a> {
 #[derive(Debug)]
 pub struct AuditEntry<'a> {
     pub actor: Actor<'a>,
-    pub action: AuditAction,
-    pub subject_account_id: Option<&'a str>,
-    pub ticket_id: Option<&'a str>,
-    pub detail: serde_json::Value,
+    pub event: AuditEvent,
+    pub subject_account_id: Option<&'a AccountId>,
+    pub ticket_id: Option<&'a TicketId>,
 }
 
 impl<'a> AuditEntry<'a> {
-    pub fn new(actor: Actor<'a>, action: AuditAction) -> Self {
+    pub fn new(actor: Actor<'a>, event: AuditEvent) -> Self {
         Self {
             actor,
-            action,
+            event,
             subject_account_id: None,
             ticket_id: None,
-            detail: serde_json::json!({}),
         }
     }
 
-    pub fn subject(mut self, account_id: &'a str) -> Self {
+    pub fn subject(mut self, account_id: &'a AccountId) -> Self {
         self.subject_account_id = Some(account_id);
         self
     }
 
-    pub fn ticket(mut self, ticket_id: &'a str) -> Self {
+    pub fn ticket(mut self, ticket_id: &'a TicketId) -> Self {
         self.ticket_id = Some(ticket_id);
-        self
-    }
-
-    pub fn detail(mut self, detail: serde_json::Value) -> Self {
-        self.detail = detail;
         self
     }
 }
@@ -62,13 +61,14 @@ pub async fn record(
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     let (actor_account_id, actor) = match entry.actor {
-        Actor::Account { id, email } => (Some(id.to_string()), email.to_string()),
+        Actor::Account { id, email } => (Some(id.clone()), email.to_string()),
         Actor::Anonymous { claimed } => (
             None,
             format!("anonim: {}", claimed.chars().take(120).collect::<String>()),
         ),
         Actor::System => (None, "sistem".to_string()),
     };
+    let (action, detail) = entry.event.to_stored();
     sqlx::query(
         "INSERT INTO audit_log (at, actor_account_id, actor, action, subject_account_id, ticket_id, detail, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -76,10 +76,10 @@ pub async fn record(
     .bind(now)
     .bind(actor_account_id)
     .bind(actor)
-    .bind(entry.action.as_str())
+    .bind(action)
     .bind(entry.subject_account_id)
     .bind(entry.ticket_id)
-    .bind(entry.detail.to_string())
+    .bind(detail)
     .bind(client.map(|c| c.ip.to_string()))
     .bind(client.and_then(|c| c.user_agent.clone()))
     .execute(conn)
@@ -87,69 +87,80 @@ pub async fn record(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AuditRow {
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: UnixTime,
+    actor: String,
+    action: String,
+    subject_account_id: Option<AccountId>,
+    ticket_id: Option<TicketId>,
+    detail: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+/// One entry as read back.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
     pub id: i64,
-    pub at: i64,
+    pub at: UnixTime,
     pub actor: String,
-    pub action: String,
-    pub subject_account_id: Option<String>,
-    pub ticket_id: Option<String>,
-    pub detail: String,
+    pub event: AuditEvent,
+    pub subject_account_id: Option<AccountId>,
+    pub ticket_id: Option<TicketId>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+impl TryFrom<AuditRow> for AuditRecord {
+    type Error = sqlx::Error;
+
+    fn try_from(row: AuditRow) -> Result<Self, Self::Error> {
+        let event = AuditEvent::from_stored(&row.action, &row.detail)
+            .map_err(|e| sqlx::Error::Decode(format!("audit entry {}: {e}", row.id).into()))?;
+        Ok(Self {
+            id: row.id,
+            at: row.at,
+            actor: row.actor,
+            event,
+            subject_account_id: row.subject_account_id,
+            ticket_id: row.ticket_id,
+            ip: row.ip,
+            user_agent: row.user_agent,
+        })
+    }
 }
 
 /// The newest entries about an account, newest first.
 pub async fn for_account(
     conn: &mut AnyConnection,
-    account_id: &str,
+    account_id: &AccountId,
     limit: i64,
-) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<AuditRecord>, sqlx::Error> {
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT id, at, actor, action, subject_account_id, ticket_id, detail, ip, user_agent
          FROM audit_log WHERE subject_account_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(account_id)
     .bind(limit)
     .fetch_all(conn)
-    .await
+    .await?;
+    rows.into_iter().map(AuditRecord::try_from).collect()
 }
 
-/// A sentence for the account holder about their own account's history, for
-/// the events they should notice; other actions return `None`.
-pub fn describe_for_holder(row: &AuditRow) -> Option<String> {
-    let detail: serde_json::Value = serde_json::from_str(&row.detail).unwrap_or_default();
-    let text = |key: &str| detail[key].as_str().unwrap_or("-").to_string();
-    let ip = row.ip.clone().unwrap_or_else(|| "-".into());
-    Some(match AuditAction::parse(&row.action)? {
-        AuditAction::DeviceAdded => {
-            let channel = crate::otp_devices::Channel::parse(&text("channel"))
-                .map(|c| c.label())
-                .unwrap_or("-");
-            format!(
-                "Perangkat \"{}\" ditambahkan melalui {channel}.",
-                text("name")
-            )
-        }
-        AuditAction::DeviceRemoved => format!("Perangkat \"{}\" dihapus.", text("name")),
-        AuditAction::DeviceEvicted => format!(
-            "Perangkat \"{}\" dihapus otomatis karena batas {} perangkat tercapai.",
-            text("name"),
-            detail["max_devices"].as_u64().unwrap_or_default()
-        ),
-        AuditAction::DeviceRenamed => format!(
-            "Perangkat \"{}\" diganti nama menjadi \"{}\".",
-            text("from"),
-            text("to")
-        ),
-        AuditAction::LoginSucceeded => format!(
-            "Masuk dengan kode dari perangkat \"{}\" (IP {ip}).",
-            text("device_name")
-        ),
-        AuditAction::LoginOtpReplayed => {
-            format!("Kode OTP yang sudah pernah dipakai ditolak (IP {ip}).")
-        }
-        _ => return None,
-    })
+/// Helpdesk requests for an account whose data did not match, since `since`.
+pub async fn helpdesk_mismatches_since(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+    since: UnixTime,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE subject_account_id = $1 AND action = $2 AND at > $3",
+    )
+    .bind(account_id)
+    .bind(HELPDESK_MISMATCH)
+    .bind(since)
+    .fetch_one(conn)
+    .await
 }

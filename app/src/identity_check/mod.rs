@@ -4,9 +4,9 @@
 //! the "Pengecekan Ulang" link). Photos are kept for staff only and deleted
 //! some days after the ticket closes.
 
-pub mod api;
 pub mod camera;
 pub mod pages;
+pub mod server_fns;
 pub mod types;
 pub mod views;
 

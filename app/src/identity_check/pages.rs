@@ -5,13 +5,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::verification_page;
 use super::camera::SelfieCapture;
+use super::server_fns::verification_page;
 use super::types::PhotoError;
 use super::views::{VerifyPageState, VerifyView};
 use crate::format::date_time;
-use crate::helpdesk::pages::LinkProblemNotice;
-use crate::helpdesk::types::TicketNumber;
+use crate::tickets::pages::LinkProblemNotice;
+use crate::tickets::types::TicketNumber;
 use crate::ui::controls::ErrorMessage;
 
 #[component]

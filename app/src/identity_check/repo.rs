@@ -3,19 +3,21 @@
 use sqlx::AnyConnection;
 
 use super::photo::Selfie;
+use super::types::SelfieDecision;
+use crate::ids::{AccountId, SelfieId, TicketId};
 use crate::platform::clock::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SelfieRow {
-    pub id: String,
-    pub ticket_id: String,
-    pub account_id: String,
+    pub id: SelfieId,
+    pub ticket_id: TicketId,
+    pub account_id: AccountId,
     pub width: i64,
     pub height: i64,
     pub bytes: i64,
     pub submitted_at: i64,
-    pub decision: Option<String>,
-    pub decided_by: Option<String>,
+    pub decision: Option<SelfieDecision>,
+    pub decided_by: Option<AccountId>,
     pub decided_at: Option<i64>,
     pub reason: Option<String>,
     pub deleted_at: Option<i64>,
@@ -26,9 +28,9 @@ const COLUMNS: &str = "id, ticket_id, account_id, width, height, bytes, submitte
 
 pub async fn insert(
     conn: &mut AnyConnection,
-    id: &str,
-    ticket_id: &str,
-    account_id: &str,
+    id: &SelfieId,
+    ticket_id: &TicketId,
+    account_id: &AccountId,
     selfie: &Selfie,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
@@ -52,7 +54,7 @@ pub async fn insert(
 /// The undecided selfie of a ticket (the one a verifier looks at).
 pub async fn pending_for_ticket(
     conn: &mut AnyConnection,
-    ticket_id: &str,
+    ticket_id: &TicketId,
 ) -> Result<Option<SelfieRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM selfies WHERE ticket_id = $1 AND decision IS NULL ORDER BY submitted_at DESC LIMIT 1"
@@ -65,7 +67,7 @@ pub async fn pending_for_ticket(
 /// Every selfie of an account, newest first.
 pub async fn for_account(
     conn: &mut AnyConnection,
-    account_id: &str,
+    account_id: &AccountId,
 ) -> Result<Vec<SelfieRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM selfies WHERE account_id = $1 ORDER BY submitted_at DESC"
@@ -78,12 +80,13 @@ pub async fn for_account(
 /// The most recent rejection reason for a ticket, for the "Pengecekan Ulang" page.
 pub async fn last_rejection(
     conn: &mut AnyConnection,
-    ticket_id: &str,
+    ticket_id: &TicketId,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT reason FROM selfies WHERE ticket_id = $1 AND decision = 'rejected' ORDER BY decided_at DESC LIMIT 1",
+        "SELECT reason FROM selfies WHERE ticket_id = $1 AND decision = $2 ORDER BY decided_at DESC LIMIT 1",
     )
     .bind(ticket_id)
+    .bind(SelfieDecision::Rejected)
     .fetch_optional(conn)
     .await
     .map(Option::flatten)
@@ -92,9 +95,9 @@ pub async fn last_rejection(
 /// The photo bytes and the account they show, unless already deleted.
 pub async fn image(
     conn: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<(Vec<u8>, String, String)>, sqlx::Error> {
-    let row: Option<(Option<Vec<u8>>, String, String)> =
+    id: &SelfieId,
+) -> Result<Option<(Vec<u8>, AccountId, TicketId)>, sqlx::Error> {
+    let row: Option<(Option<Vec<u8>>, AccountId, TicketId)> =
         sqlx::query_as("SELECT image, account_id, ticket_id FROM selfies WHERE id = $1")
             .bind(id)
             .fetch_optional(conn)
@@ -105,9 +108,9 @@ pub async fn image(
 /// Records the decision once (compare-and-set on an undecided selfie).
 pub async fn decide(
     conn: &mut AnyConnection,
-    id: &str,
-    decision: &str,
-    decided_by: &str,
+    id: &SelfieId,
+    decision: SelfieDecision,
+    decided_by: &AccountId,
     reason: Option<&str>,
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
@@ -129,7 +132,7 @@ pub async fn decide(
 pub async fn due_for_deletion(
     conn: &mut AnyConnection,
     closed_before: UnixTime,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+) -> Result<Vec<(SelfieId, AccountId, TicketId)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT s.id, s.account_id, s.ticket_id FROM selfies s JOIN tickets t ON t.id = s.ticket_id
          WHERE s.image IS NOT NULL AND t.closed_at IS NOT NULL AND t.closed_at < $1",
@@ -141,7 +144,7 @@ pub async fn due_for_deletion(
 
 pub async fn delete_image(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &SelfieId,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(

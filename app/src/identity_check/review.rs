@@ -1,20 +1,21 @@
 //! The verifier's side: the queue of selfies and the decision.
 
 use super::repo;
-use super::types::RejectionReason;
+use super::types::{RejectionReason, SelfieDecision};
 use super::views::{EarlierSelfie, ReviewItem};
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::service::SessionHolder;
-use crate::audit::{self, AuditAction, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::error::AppError;
-use crate::helpdesk::links::{self, LinkPurpose};
-use crate::helpdesk::repo as tickets;
-use crate::helpdesk::types::TicketStatus;
-use crate::mail::outbox;
+use crate::ids::{SelfieId, TicketId};
+use crate::mail::repo as mail_repo;
 use crate::mail::templates;
 use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::tickets;
+use crate::tickets::links::{self, LinkPurpose};
+use crate::tickets::types::TicketStatus;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -39,12 +40,7 @@ impl From<ReviewError> for AppError {
 /// data and its earlier selfies.
 pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
     let mut conn = svc.db.pool().acquire().await?;
-    let waiting: Vec<tickets::TicketRow> = sqlx::query_as(
-        "SELECT id, number, category, channel, account_id, status, message, created_at, updated_at, closed_at
-         FROM tickets WHERE status = 'selfie_submitted' ORDER BY updated_at LIMIT 50",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let waiting = tickets::repo::in_status(&mut conn, TicketStatus::SelfieSubmitted, 50).await?;
     let mut items = Vec::new();
     for ticket in waiting {
         let Some(selfie) = repo::pending_for_ticket(&mut conn, &ticket.id).await? else {
@@ -59,19 +55,17 @@ pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
             .filter(|s| s.id != selfie.id)
             .map(|s| EarlierSelfie {
                 has_image: s.deleted_at.is_none(),
-                decision_label: match s.decision.as_deref() {
-                    Some("approved") => "Disetujui",
-                    Some("rejected") => "Ditolak",
-                    _ => "Belum diputuskan",
-                }
-                .into(),
+                decision_label: s
+                    .decision
+                    .map_or("Belum diputuskan", SelfieDecision::label)
+                    .into(),
                 reason: s.reason,
                 submitted_at: s.submitted_at,
                 selfie_id: s.id,
             })
             .collect();
         items.push(ReviewItem {
-            channel_label: ticket.channel().label().into(),
+            channel_label: ticket.channel.label().into(),
             ticket_id: ticket.id,
             ticket_number: ticket.number,
             requested_at: ticket.created_at,
@@ -99,13 +93,13 @@ pub enum Decision<'a> {
 pub async fn decide(
     svc: &Services,
     verifier: &SessionHolder,
-    ticket_id: &str,
+    ticket_id: &TicketId,
     decision: Decision<'_>,
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<(), ReviewError> {
     let mut tx = svc.db.begin_write().await?;
-    let ticket = tickets::find(&mut tx, ticket_id)
+    let ticket = tickets::repo::find(&mut tx, ticket_id)
         .await?
         .ok_or(ReviewError::AlreadyDecided)?;
     if ticket.account_id == verifier.account.id {
@@ -119,7 +113,7 @@ pub async fn decide(
         .ok_or(ReviewError::AlreadyDecided)?;
     let (label, reason, next_status, note, next_link) = match decision {
         Decision::Approve => (
-            "approved",
+            SelfieDecision::Approved,
             None,
             TicketStatus::Approved,
             "Swafoto disetujui petugas; tautan Atur Perangkat OTP dikirim ke email dinas."
@@ -127,7 +121,7 @@ pub async fn decide(
             LinkPurpose::OtpSetup,
         ),
         Decision::Reject(reason) => (
-            "rejected",
+            SelfieDecision::Rejected,
             Some(reason.as_str()),
             TicketStatus::Rejected,
             format!(
@@ -146,7 +140,7 @@ pub async fn decide(
         now,
     )
     .await?
-        || !tickets::transition(
+        || !tickets::repo::transition(
             &mut tx,
             ticket_id,
             &[TicketStatus::SelfieSubmitted],
@@ -178,18 +172,44 @@ pub async fn decide(
             link.expires_at,
         ),
     };
-    outbox::enqueue(&mut tx, &mail, now).await?;
-    let action = if reason.is_none() {
-        AuditAction::SelfieApproved
-    } else {
-        AuditAction::SelfieRejected
+    mail_repo::enqueue(&mut tx, &mail, now).await?;
+    let event = match reason {
+        None => AuditEvent::SelfieApproved {
+            selfie_id: selfie.id,
+        },
+        Some(reason) => AuditEvent::SelfieRejected {
+            selfie_id: selfie.id,
+            reason: reason.to_string(),
+        },
     };
-    let entry = AuditEntry::new(verifier.account.actor(), action)
+    let entry = AuditEntry::new(verifier.account.actor(), event)
         .subject(&account.id)
-        .ticket(ticket_id)
-        .detail(serde_json::json!({ "selfie_id": selfie.id, "reason": reason }));
+        .ticket(ticket_id);
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(())
+}
+
+/// A selfie's image for a verifier or admin, recorded in the audit log;
+/// `None` when it never existed or was deleted under the retention rule.
+pub async fn staff_photo(
+    svc: &Services,
+    staff: &SessionHolder,
+    selfie_id: &SelfieId,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let Some((bytes, account_id, ticket_id)) = repo::image(&mut conn, selfie_id).await? else {
+        return Ok(None);
+    };
+    let event = AuditEvent::SelfieViewed {
+        selfie_id: selfie_id.clone(),
+    };
+    let entry = AuditEntry::new(staff.account.actor(), event)
+        .subject(&account_id)
+        .ticket(&ticket_id);
+    audit::record(&mut conn, entry, Some(client), now).await?;
+    Ok(Some(bytes))
 }

@@ -7,15 +7,17 @@ use super::types::mask_name;
 use super::views::VerifyView;
 use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::types::OfficialEmail;
-use crate::audit::{self, Actor, AuditAction, AuditEntry};
-use crate::helpdesk::links::{self, LinkPurpose, LinkRow};
-use crate::helpdesk::repo::{self as tickets, TicketRow};
-use crate::helpdesk::types::TicketStatus;
-use crate::helpdesk::views::LinkProblem;
+use crate::audit::{self, Actor, AuditEntry, AuditEvent};
+use crate::ids::SelfieId;
 use crate::platform::clock::UnixTime;
-use crate::platform::crypto::new_id;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::tickets;
+use crate::tickets::links::{self, LinkPurpose};
+use crate::tickets::repo::LinkRow;
+use crate::tickets::repo::TicketRow;
+use crate::tickets::types::TicketStatus;
+use crate::tickets::views::LinkProblem;
 
 /// An identity-check link that can be used now, with its ticket and account.
 pub struct OpenCheck {
@@ -34,11 +36,11 @@ pub async fn open(
         Ok(link) => link,
         Err(problem) => return Ok(Err(problem)),
     };
-    let Some(ticket) = tickets::find(&mut conn, &link.ticket_id).await? else {
+    let Some(ticket) = tickets::repo::find(&mut conn, &link.ticket_id).await? else {
         return Ok(Err(LinkProblem::Unknown));
     };
     if !matches!(
-        ticket.status(),
+        ticket.status,
         TicketStatus::AwaitingSelfie | TicketStatus::Rejected
     ) {
         return Ok(Err(LinkProblem::Used));
@@ -59,7 +61,7 @@ pub async fn view(
     token: &str,
 ) -> Result<VerifyView, sqlx::Error> {
     let mut conn = svc.db.pool().acquire().await?;
-    let rejection_reason = match check.ticket.status() {
+    let rejection_reason = match check.ticket.status {
         TicketStatus::Rejected => repo::last_rejection(&mut conn, &check.ticket.id).await?,
         _ => None,
     };
@@ -101,10 +103,10 @@ pub async fn submit(
         .await
         .unwrap_or(Err(PhotoError::Unreadable))?;
     let mut tx = svc.db.begin_write().await?;
-    if !links::mark_used(&mut tx, &check.link.id, now).await? {
+    if !tickets::repo::mark_link_used(&mut tx, &check.link.id, now).await? {
         return Err(SubmitError::Link(LinkProblem::Used));
     }
-    let selfie_id = new_id();
+    let selfie_id = SelfieId::generate();
     repo::insert(
         &mut tx,
         &selfie_id,
@@ -114,7 +116,7 @@ pub async fn submit(
         now,
     )
     .await?;
-    let moved = tickets::transition(
+    let moved = tickets::repo::transition(
         &mut tx,
         &check.ticket.id,
         &[TicketStatus::AwaitingSelfie, TicketStatus::Rejected],
@@ -126,10 +128,15 @@ pub async fn submit(
     if !moved {
         return Err(SubmitError::Link(LinkProblem::Used));
     }
-    let entry = AuditEntry::new(check.account.actor(), AuditAction::SelfieSubmitted)
+    let event = AuditEvent::SelfieSubmitted {
+        selfie_id,
+        bytes: selfie.jpeg.len(),
+        width: selfie.width,
+        height: selfie.height,
+    };
+    let entry = AuditEntry::new(check.account.actor(), event)
         .subject(&check.account.id)
-        .ticket(&check.ticket.id)
-        .detail(serde_json::json!({ "selfie_id": selfie_id, "bytes": selfie.jpeg.len(), "width": selfie.width, "height": selfie.height }));
+        .ticket(&check.ticket.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
     Ok(check.ticket.number)
@@ -148,12 +155,13 @@ pub async fn purge_old_photos(
     for (selfie_id, account_id, ticket_id) in &due {
         let mut tx = svc.db.begin_write().await?;
         repo::delete_image(&mut tx, selfie_id, now).await?;
-        let entry = AuditEntry::new(Actor::System, AuditAction::SelfieDeleted)
+        let event = AuditEvent::SelfieDeleted {
+            selfie_id: selfie_id.clone(),
+            retention_days,
+        };
+        let entry = AuditEntry::new(Actor::System, event)
             .subject(account_id)
-            .ticket(ticket_id)
-            .detail(
-                serde_json::json!({ "selfie_id": selfie_id, "retention_days": retention_days }),
-            );
+            .ticket(ticket_id);
         audit::record(&mut tx, entry, None, now).await?;
         tx.commit().await?;
     }

@@ -22,6 +22,24 @@ impl RejectionReason {
     }
 }
 
+/// A verifier's decision on a selfie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelfieDecision {
+    Approved,
+    Rejected,
+}
+
+crate::text_enum::text_enum!(SelfieDecision { Approved => "approved", Rejected => "rejected" });
+
+impl SelfieDecision {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Approved => "Disetujui",
+            Self::Rejected => "Ditolak",
+        }
+    }
+}
+
 /// "Budi Santoso" -> "Bu** Sa*****": enough for the owner to recognise.
 pub fn mask_name(name: &str) -> String {
     name.split_whitespace()

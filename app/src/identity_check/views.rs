@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::helpdesk::views::LinkProblem;
+use crate::ids::{SelfieId, TicketId};
+use crate::tickets::views::LinkProblem;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyView {
@@ -26,12 +27,12 @@ pub enum VerifyPageState {
 /// A selfie waiting for a verifier, with the account it is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewItem {
-    pub ticket_id: String,
+    pub ticket_id: TicketId,
     pub ticket_number: String,
     pub channel_label: String,
     pub requested_at: i64,
     pub submitted_at: i64,
-    pub selfie_id: String,
+    pub selfie_id: SelfieId,
     pub full_name: String,
     pub email: String,
     pub nik_masked: String,
@@ -42,7 +43,7 @@ pub struct ReviewItem {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EarlierSelfie {
-    pub selfie_id: String,
+    pub selfie_id: SelfieId,
     pub submitted_at: i64,
     pub decision_label: String,
     pub reason: Option<String>,

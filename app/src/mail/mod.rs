@@ -4,6 +4,6 @@
 //! server never fails or delays a request, and nothing queued is lost.
 
 #[cfg(feature = "ssr")]
-pub mod outbox;
+pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod templates;

@@ -9,11 +9,12 @@ use sqlx::AnyConnection;
 use super::repo::{self, InsertPending};
 use super::totp::TotpSecret;
 use super::views::EnrollmentView;
+use crate::ids::{AccountId, PendingEnrollmentId};
 use crate::platform::clock::UnixTime;
-use crate::platform::crypto::{Keys, new_id};
+use crate::platform::crypto::Keys;
 
 pub struct PendingEnrollment {
-    pub id: String,
+    pub id: PendingEnrollmentId,
     pub secret: TotpSecret,
 }
 
@@ -21,7 +22,7 @@ pub struct PendingEnrollment {
 pub async fn get_or_create(
     conn: &mut AnyConnection,
     keys: &Keys,
-    account_id: &str,
+    account_id: &AccountId,
     origin: &str,
     expires_at: UnixTime,
     now: UnixTime,
@@ -29,9 +30,9 @@ pub async fn get_or_create(
     if let Some(existing) = load(conn, keys, origin, now).await? {
         return Ok(existing);
     }
-    let id = new_id();
+    let id = PendingEnrollmentId::generate();
     let secret = TotpSecret::generate();
-    let sealed = keys.seal(id.as_bytes(), secret.as_bytes());
+    let sealed = keys.seal(id.as_str().as_bytes(), secret.as_bytes());
     repo::insert_pending(
         conn,
         InsertPending {
@@ -60,7 +61,7 @@ pub async fn load(
         return Ok(None);
     };
     let secret = keys
-        .open(row.id.as_bytes(), &row.secret_sealed)
+        .open(row.id.as_str().as_bytes(), &row.secret_sealed)
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok(Some(PendingEnrollment {
         id: row.id,

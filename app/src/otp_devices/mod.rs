@@ -2,7 +2,7 @@
 //! authenticators; adding one more removes the one added longest ago, and a
 //! code from any of them completes a login.
 
-pub mod components;
+pub mod pages;
 pub mod types;
 pub mod views;
 

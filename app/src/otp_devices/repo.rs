@@ -2,12 +2,14 @@
 
 use sqlx::AnyConnection;
 
+use super::Channel;
+use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
 use crate::platform::clock::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeviceRow {
-    pub id: String,
-    pub account_id: String,
+    pub id: DeviceId,
+    pub account_id: AccountId,
     pub name: String,
     pub secret_sealed: Vec<u8>,
     pub added_seq: i64,
@@ -15,7 +17,7 @@ pub struct DeviceRow {
     pub last_used_at: Option<i64>,
     pub last_used_step: Option<i64>,
     pub drift_steps: i64,
-    pub source_channel: String,
+    pub source_channel: Channel,
     pub source_ip: Option<String>,
 }
 
@@ -25,7 +27,7 @@ const COLUMNS: &str = "id, account_id, name, secret_sealed, added_seq, created_a
 /// An account's devices, oldest first.
 pub async fn for_account(
     conn: &mut AnyConnection,
-    account_id: &str,
+    account_id: &AccountId,
 ) -> Result<Vec<DeviceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM otp_devices WHERE account_id = $1 ORDER BY added_seq"
@@ -37,8 +39,8 @@ pub async fn for_account(
 
 pub async fn find(
     conn: &mut AnyConnection,
-    account_id: &str,
-    id: &str,
+    account_id: &AccountId,
+    id: &DeviceId,
 ) -> Result<Option<DeviceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM otp_devices WHERE account_id = $1 AND id = $2"
@@ -51,24 +53,24 @@ pub async fn find(
 
 pub async fn name_taken(
     conn: &mut AnyConnection,
-    account_id: &str,
+    account_id: &AccountId,
     name_key: &str,
-    except_id: Option<&str>,
+    except_id: Option<&DeviceId>,
 ) -> Result<bool, sqlx::Error> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM otp_devices WHERE account_id = $1 AND name_key = $2 AND id <> $3",
     )
     .bind(account_id)
     .bind(name_key)
-    .bind(except_id.unwrap_or(""))
+    .bind(except_id.map_or("", DeviceId::as_str))
     .fetch_one(conn)
     .await?;
     Ok(count > 0)
 }
 
 pub struct InsertDevice<'a> {
-    pub id: &'a str,
-    pub account_id: &'a str,
+    pub id: &'a DeviceId,
+    pub account_id: &'a AccountId,
     pub name: &'a str,
     pub name_key: &'a str,
     pub secret_sealed: &'a [u8],
@@ -76,7 +78,7 @@ pub struct InsertDevice<'a> {
     /// The step of the code that confirmed the device: it cannot log in again.
     pub confirmed_step: i64,
     pub drift_steps: i64,
-    pub source_channel: &'a str,
+    pub source_channel: Channel,
     pub source_ip: Option<&'a str>,
 }
 
@@ -111,7 +113,7 @@ pub async fn insert(
 /// submissions of one code exactly one sees `true`.
 pub async fn claim_step(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &DeviceId,
     step: i64,
     drift_steps: i64,
     now: UnixTime,
@@ -131,7 +133,7 @@ pub async fn claim_step(
 
 pub async fn rename(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &DeviceId,
     name: &str,
     name_key: &str,
 ) -> Result<(), sqlx::Error> {
@@ -144,7 +146,7 @@ pub async fn rename(
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(conn: &mut AnyConnection, id: &DeviceId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM otp_devices WHERE id = $1")
         .bind(id)
         .execute(conn)
@@ -154,7 +156,7 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Erro
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingRow {
-    pub id: String,
+    pub id: PendingEnrollmentId,
     pub secret_sealed: Vec<u8>,
 }
 
@@ -173,8 +175,8 @@ pub async fn find_pending(
 }
 
 pub struct InsertPending<'a> {
-    pub id: &'a str,
-    pub account_id: &'a str,
+    pub id: &'a PendingEnrollmentId,
+    pub account_id: &'a AccountId,
     pub origin: &'a str,
     pub secret_sealed: &'a [u8],
     pub expires_at: UnixTime,
@@ -206,7 +208,10 @@ pub async fn insert_pending(
     Ok(())
 }
 
-pub async fn delete_pending(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete_pending(
+    conn: &mut AnyConnection,
+    id: &PendingEnrollmentId,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM pending_enrollments WHERE id = $1")
         .bind(id)
         .execute(conn)

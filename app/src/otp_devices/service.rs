@@ -10,28 +10,27 @@ use super::types::STEP_SECONDS;
 use super::types::{DeviceName, OtpCode};
 use super::views::{AddedDeviceView, EvictedDeviceView};
 use crate::accounts::repo::{self as accounts_repo, AccountRow, FailureCounter};
-use crate::accounts::sessions;
 use crate::accounts::throttle;
-use crate::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::{AppError, internal};
-use crate::mail::outbox;
+use crate::ids::{AccountId, DeviceId, TicketId};
+use crate::mail::repo as mail_repo;
 use crate::mail::templates;
 use crate::platform::clock::UnixTime;
-use crate::platform::crypto::new_id;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 
 /// A device that left an account, for the page and the mail that say so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemovedDevice {
-    pub id: String,
+    pub id: DeviceId,
     pub name: String,
     pub created_at: UnixTime,
 }
 
 #[derive(Debug, Clone)]
 pub struct AddedDevice {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub name: String,
     /// Order of addition within the account (larger is newer).
     pub position: i64,
@@ -114,13 +113,13 @@ pub fn confirm_first_code(
 }
 
 pub struct NewDevice<'a> {
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub name: &'a DeviceName,
     pub secret: &'a TotpSecret,
     pub code: &'a OtpCode,
     pub channel: Channel,
     pub actor: Actor<'a>,
-    pub ticket_id: Option<&'a str>,
+    pub ticket_id: Option<&'a TicketId>,
 }
 
 /// The one way a device is added, from every channel, inside the caller's
@@ -145,8 +144,10 @@ pub async fn add_device(
     if repo::name_taken(conn, new.account_id, &name_key, None).await? {
         return Err(EnrollError::NameTaken(new.name.to_string()));
     }
-    let device_id = new_id();
-    let sealed = svc.keys.seal(device_id.as_bytes(), new.secret.as_bytes());
+    let device_id = DeviceId::generate();
+    let sealed = svc
+        .keys
+        .seal(device_id.as_str().as_bytes(), new.secret.as_bytes());
     let source_ip = client.map(|c| c.ip.to_string());
     repo::insert(
         conn,
@@ -159,7 +160,7 @@ pub async fn add_device(
             added_seq: position,
             confirmed_step: step,
             drift_steps: step - totp::step_at(now),
-            source_channel: new.channel.as_str(),
+            source_channel: new.channel,
             source_ip: source_ip.as_deref(),
         },
         now,
@@ -171,12 +172,17 @@ pub async fn add_device(
     let mut evicted = Vec::new();
     for oldest in devices.into_iter().take(excess) {
         remove_in_tx(conn, &oldest).await?;
-        let entry = AuditEntry::new(new.actor, AuditAction::DeviceEvicted)
-            .subject(new.account_id)
-            .detail(serde_json::json!({
-                "device_id": oldest.id, "name": oldest.name, "added_at": oldest.created_at,
-                "replaced_by": device_id, "max_devices": svc.settings.max_devices,
-            }));
+        let entry = AuditEntry::new(
+            new.actor,
+            AuditEvent::DeviceEvicted {
+                device_id: oldest.id.clone(),
+                name: oldest.name.clone(),
+                added_at: oldest.created_at,
+                replaced_by: device_id.clone(),
+                max_devices: svc.settings.max_devices,
+            },
+        )
+        .subject(new.account_id);
         audit::record(conn, with_ticket(entry, new.ticket_id), client, now).await?;
         evicted.push(RemovedDevice {
             id: oldest.id,
@@ -188,12 +194,16 @@ pub async fn add_device(
     // starts the code counter afresh.
     accounts_repo::clear_failures(conn, new.account_id, FailureCounter::Otp).await?;
 
-    let entry = AuditEntry::new(new.actor, AuditAction::DeviceAdded)
-        .subject(new.account_id)
-        .detail(serde_json::json!({
-            "device_id": device_id, "name": new.name.as_str(), "channel": new.channel.as_str(),
-            "drift_steps": step - totp::step_at(now),
-        }));
+    let entry = AuditEntry::new(
+        new.actor,
+        AuditEvent::DeviceAdded {
+            device_id: device_id.clone(),
+            name: new.name.to_string(),
+            channel: new.channel.as_str().to_string(),
+            drift_steps: step - totp::step_at(now),
+        },
+    )
+    .subject(new.account_id);
     audit::record(conn, with_ticket(entry, new.ticket_id), client, now).await?;
     let evicted_for_mail: Vec<(String, i64)> = evicted
         .iter()
@@ -208,7 +218,7 @@ pub async fn add_device(
         &evicted_for_mail,
         svc.settings.max_devices,
     );
-    outbox::enqueue(conn, &mail, now).await?;
+    mail_repo::enqueue(conn, &mail, now).await?;
     Ok(AddedDevice {
         device_id,
         name: new.name.to_string(),
@@ -217,7 +227,7 @@ pub async fn add_device(
     })
 }
 
-fn with_ticket<'a>(entry: AuditEntry<'a>, ticket_id: Option<&'a str>) -> AuditEntry<'a> {
+fn with_ticket<'a>(entry: AuditEntry<'a>, ticket_id: Option<&'a TicketId>) -> AuditEntry<'a> {
     match ticket_id {
         Some(id) => entry.ticket(id),
         None => entry,
@@ -225,7 +235,7 @@ fn with_ticket<'a>(entry: AuditEntry<'a>, ticket_id: Option<&'a str>) -> AuditEn
 }
 
 async fn remove_in_tx(conn: &mut AnyConnection, device: &DeviceRow) -> Result<(), sqlx::Error> {
-    sessions::delete_for_device(conn, &device.id).await?;
+    accounts_repo::delete_sessions_for_device(conn, &device.id).await?;
     repo::delete(conn, &device.id).await
 }
 
@@ -243,6 +253,8 @@ pub enum CodeError {
         "Verifikasi OTP untuk akun ini diblokir karena terlalu banyak kode yang salah. Ajukan Permohonan OTP melalui Helpdesk untuk menambahkan perangkat baru."
     )]
     Blocked,
+    #[error("the sealed secret of device {0} does not open")]
+    SecretUnreadable(DeviceId),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -259,6 +271,7 @@ impl From<CodeError> for AppError {
         match e {
             CodeError::Database(e) => e.into(),
             CodeError::Delayed(wait) => AppError::TooManyAttempts(wait as u64),
+            CodeError::SecretUnreadable(_) => internal(e),
             other => AppError::Rejected(other.to_string()),
         }
     }
@@ -267,7 +280,7 @@ impl From<CodeError> for AppError {
 /// A device whose code was accepted.
 #[derive(Debug, Clone)]
 pub struct AcceptedCode {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub device_name: String,
 }
 
@@ -292,13 +305,13 @@ pub async fn verify_account_code(
     let actor = account.actor();
     let current = totp::step_at(now);
     for device in &devices {
-        let secret = match svc.keys.open(device.id.as_bytes(), &device.secret_sealed) {
-            Ok(bytes) => TotpSecret::from_bytes(bytes),
-            Err(e) => {
-                internal(format_args!("device {} secret: {e}", device.id));
-                continue;
-            }
-        };
+        // A secret that does not open is the server's fault (a wrong key, a
+        // damaged row): the check stops before anything counts as a failure.
+        let secret = svc
+            .keys
+            .open(device.id.as_str().as_bytes(), &device.secret_sealed)
+            .map(TotpSecret::from_bytes)
+            .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))?;
         let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) else {
             continue;
         };
@@ -309,9 +322,14 @@ pub async fn verify_account_code(
                 device_name: device.name.clone(),
             });
         }
-        let entry = AuditEntry::new(actor, AuditAction::LoginOtpReplayed)
-            .subject(&account.id)
-            .detail(serde_json::json!({ "device_id": device.id, "step": step }));
+        let entry = AuditEntry::new(
+            actor,
+            AuditEvent::LoginOtpReplayed {
+                device_id: device.id.clone(),
+                step,
+            },
+        )
+        .subject(&account.id);
         audit::record(&mut conn, entry, Some(client), now).await?;
         let mail = templates::otp_code_reused(
             &svc.settings.brand,
@@ -320,15 +338,19 @@ pub async fn verify_account_code(
             now,
             &client.ip.to_string(),
         );
-        outbox::enqueue(&mut conn, &mail, now).await?;
+        mail_repo::enqueue(&mut conn, &mail, now).await?;
         svc.mail_queued.notify_one();
         count_failure(&mut conn, account, now).await?;
         return Err(CodeError::Replayed);
     }
     let failures = count_failure(&mut conn, account, now).await?;
-    let entry = AuditEntry::new(actor, AuditAction::LoginOtpFailed)
-        .subject(&account.id)
-        .detail(serde_json::json!({ "consecutive_failures": failures }));
+    let entry = AuditEntry::new(
+        actor,
+        AuditEvent::LoginOtpFailed {
+            consecutive_failures: failures,
+        },
+    )
+    .subject(&account.id);
     audit::record(&mut conn, entry, Some(client), now).await?;
     Err(CodeError::Invalid {
         attempts_left: throttle::otp_attempts_before_delay(failures),
@@ -374,7 +396,7 @@ impl From<ChangeError> for AppError {
 pub async fn rename_device(
     svc: &Services,
     account: &AccountRow,
-    device_id: &str,
+    device_id: &DeviceId,
     name: &DeviceName,
     client: &ClientInfo,
     now: UnixTime,
@@ -389,11 +411,15 @@ pub async fn rename_device(
         return Err(ChangeError::NameTaken(name.to_string()));
     }
     repo::rename(&mut tx, device_id, name.as_str(), &key).await?;
-    let entry = AuditEntry::new(account.actor(), AuditAction::DeviceRenamed)
-        .subject(&account.id)
-        .detail(
-            serde_json::json!({ "device_id": device_id, "from": device.name, "to": name.as_str() }),
-        );
+    let entry = AuditEntry::new(
+        account.actor(),
+        AuditEvent::DeviceRenamed {
+            device_id: device_id.clone(),
+            from: device.name,
+            to: name.to_string(),
+        },
+    )
+    .subject(&account.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
     Ok(())
@@ -403,7 +429,7 @@ pub async fn rename_device(
 pub async fn remove_device(
     svc: &Services,
     account: &AccountRow,
-    device_id: &str,
+    device_id: &DeviceId,
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<RemovedDevice, ChangeError> {
@@ -412,19 +438,24 @@ pub async fn remove_device(
     let devices = repo::for_account(&mut tx, &account.id).await?;
     let device = devices
         .iter()
-        .find(|d| d.id == device_id)
+        .find(|d| &d.id == device_id)
         .ok_or(ChangeError::NotFound)?;
     if devices.len() == 1 {
         return Err(ChangeError::LastDevice);
     }
     remove_in_tx(&mut tx, device).await?;
-    let entry = AuditEntry::new(account.actor(), AuditAction::DeviceRemoved)
-        .subject(&account.id)
-        .detail(serde_json::json!({ "device_id": device.id, "name": device.name }));
+    let entry = AuditEntry::new(
+        account.actor(),
+        AuditEvent::DeviceRemoved {
+            device_id: device.id.clone(),
+            name: device.name.clone(),
+        },
+    )
+    .subject(&account.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
     let mail =
         templates::device_removed(&svc.settings.brand, account.recipient(), &device.name, now);
-    outbox::enqueue(&mut tx, &mail, now).await?;
+    mail_repo::enqueue(&mut tx, &mail, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(RemovedDevice {
@@ -432,6 +463,39 @@ pub async fn remove_device(
         name: device.name.clone(),
         created_at: device.created_at,
     })
+}
+
+/// Gives an account a device whose secret the administrator hands over
+/// (first device of a new account, demo data). The same add-device rule
+/// applies: the code is computed from the new secret and verified.
+pub async fn provision_device(
+    svc: &Services,
+    account_id: &AccountId,
+    name: &DeviceName,
+    now: UnixTime,
+) -> Result<(TotpSecret, AddedDevice), EnrollError> {
+    let secret = TotpSecret::generate();
+    let code = OtpCode::parse(&secret.code_for_step(totp::step_at(now), 6))
+        .expect("a code computed from a secret is six digits");
+    let mut tx = svc.db.begin_write().await?;
+    let added = add_device(
+        &mut tx,
+        svc,
+        NewDevice {
+            account_id,
+            name,
+            secret: &secret,
+            code: &code,
+            channel: Channel::Administrator,
+            actor: Actor::System,
+            ticket_id: None,
+        },
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((secret, added))
 }
 
 #[cfg(test)]

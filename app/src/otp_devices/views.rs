@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::DeviceId;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceView {
-    pub id: String,
+    pub id: DeviceId,
     pub name: String,
     pub added_at: i64,
     pub last_used_at: Option<i64>,

@@ -3,8 +3,8 @@
 //! the QR code or use the key, name the device and enter a code) and adds
 //! the device through the one add-device operation of `otp_devices`.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 pub mod views;
 
 #[cfg(feature = "ssr")]

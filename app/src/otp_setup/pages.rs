@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::api::{CompleteOtpSetup, otp_setup_page};
+use super::server_fns::{CompleteOtpSetup, otp_setup_page};
 use super::views::{SetupPageState, SetupView};
-use crate::accounts::pages::AddedDevice;
 use crate::format::{date, date_time};
-use crate::helpdesk::pages::LinkProblemNotice;
-use crate::otp_devices::components::ScanStep;
+use crate::otp_devices::pages::AddedDeviceNotice;
+use crate::otp_devices::pages::ScanStep;
+use crate::tickets::pages::LinkProblemNotice;
 use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error};
 
 /// Authenticator apps with their store pages (Android, iOS).
@@ -50,7 +50,7 @@ pub fn OtpSetupPage() -> impl IntoView {
                     Ok(SetupPageState::Completed(added)) => view! {
                         <section class="card">
                             <h1>"Pengaturan OTP"</h1>
-                            <AddedDevice added next_href="/login" next_label="Masuk ke akun" />
+                            <AddedDeviceNotice added next_href="/login" next_label="Masuk ke akun" />
                         </section>
                     }.into_any(),
                     Ok(SetupPageState::Problem(problem)) => view! { <LinkProblemNotice problem /> }.into_any(),

@@ -5,12 +5,8 @@
 use super::views::{SetupPageState, SetupView};
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::types::OfficialEmail;
-use crate::audit::{self, AuditAction, AuditEntry};
+use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::error::AppError;
-use crate::helpdesk::links::{self, LinkPurpose, LinkRow};
-use crate::helpdesk::repo as tickets;
-use crate::helpdesk::types::TicketStatus;
-use crate::helpdesk::views::LinkProblem;
 use crate::otp_devices::Channel;
 use crate::otp_devices::enrollment;
 use crate::otp_devices::repo as devices_repo;
@@ -18,8 +14,14 @@ use crate::otp_devices::service::{AddedDevice, EnrollError, NewDevice, add_devic
 use crate::otp_devices::types::{DeviceName, OtpCode};
 use crate::otp_devices::views::{AddedDeviceView, EvictedDeviceView};
 use crate::platform::clock::UnixTime;
+use crate::platform::crypto::token_digest;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::tickets;
+use crate::tickets::links::{self, LinkPurpose};
+use crate::tickets::repo::LinkRow;
+use crate::tickets::types::TicketStatus;
+use crate::tickets::views::LinkProblem;
 
 pub async fn page(
     svc: &Services,
@@ -32,9 +34,9 @@ pub async fn page(
         Err(LinkProblem::Used) => return completed(&mut tx, token).await,
         Err(problem) => return Ok(SetupPageState::Problem(problem)),
     };
-    let Some(ticket) = tickets::find(&mut tx, &link.ticket_id)
+    let Some(ticket) = tickets::repo::find(&mut tx, &link.ticket_id)
         .await?
-        .filter(|t| t.status() == TicketStatus::Approved)
+        .filter(|t| t.status == TicketStatus::Approved)
     else {
         return Ok(SetupPageState::Problem(LinkProblem::Superseded));
     };
@@ -72,41 +74,17 @@ pub async fn page(
     }))
 }
 
-/// A spent setup link shows what it did, from the audit entries of its ticket.
+/// A spent setup link shows what it did, as stored on its ticket.
 async fn completed(
     conn: &mut sqlx::AnyConnection,
     token: &str,
 ) -> Result<SetupPageState, sqlx::Error> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT a.action, a.detail FROM audit_log a JOIN link_tokens l ON l.ticket_id = a.ticket_id
-         WHERE l.token_digest = $1 AND l.purpose = 'otp_setup' AND a.action IN ('device_added', 'device_evicted')
-         ORDER BY a.id",
-    )
-    .bind(crate::platform::crypto::token_digest(token))
-    .fetch_all(conn)
-    .await?;
-    let detail = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap_or_default();
-    let Some(added) = rows.iter().find(|(action, _)| action == "device_added") else {
+    let Some(json) = tickets::repo::setup_outcome_by_link(conn, &token_digest(token)).await? else {
         return Ok(SetupPageState::Problem(LinkProblem::Used));
     };
-    let evicted = rows
-        .iter()
-        .filter(|(action, _)| action == "device_evicted")
-        .map(|(_, json)| {
-            let d = detail(json);
-            EvictedDeviceView {
-                name: d["name"].as_str().unwrap_or_default().to_string(),
-                added_at: d["added_at"].as_i64().unwrap_or_default(),
-            }
-        })
-        .collect();
-    Ok(SetupPageState::Completed(AddedDeviceView {
-        name: detail(&added.1)["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        evicted,
-    }))
+    let outcome: AddedDeviceView = serde_json::from_str(&json)
+        .map_err(|e| sqlx::Error::Decode(format!("setup outcome: {e}").into()))?;
+    Ok(SetupPageState::Completed(outcome))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,9 +120,9 @@ pub async fn complete(
     let link: LinkRow = links::resolve(&mut tx, token, LinkPurpose::OtpSetup, now)
         .await?
         .map_err(SetupError::Link)?;
-    let ticket = tickets::find(&mut tx, &link.ticket_id)
+    let ticket = tickets::repo::find(&mut tx, &link.ticket_id)
         .await?
-        .filter(|t| t.status() == TicketStatus::Approved)
+        .filter(|t| t.status == TicketStatus::Approved)
         .ok_or(SetupError::Link(LinkProblem::Superseded))?;
     let account = accounts_repo::find_by_id(&mut tx, &ticket.account_id)
         .await?
@@ -168,7 +146,7 @@ pub async fn complete(
         now,
     )
     .await?;
-    if !links::mark_used(&mut tx, &link.id, now).await? {
+    if !tickets::repo::mark_link_used(&mut tx, &link.id, now).await? {
         return Err(SetupError::Link(LinkProblem::Used));
     }
     devices_repo::delete_pending(&mut tx, &pending.id).await?;
@@ -179,7 +157,7 @@ pub async fn complete(
             old.name
         ));
     }
-    tickets::transition(
+    tickets::repo::transition(
         &mut tx,
         &ticket.id,
         &[TicketStatus::Approved],
@@ -188,10 +166,15 @@ pub async fn complete(
         now,
     )
     .await?;
-    let entry = AuditEntry::new(account.actor(), AuditAction::OtpSetupCompleted)
+    let outcome = serde_json::to_string(&AddedDeviceView::from(added.clone()))
+        .expect("the outcome is plain data");
+    tickets::repo::store_setup_outcome(&mut tx, &ticket.id, &outcome).await?;
+    let event = AuditEvent::OtpSetupCompleted {
+        device_id: added.device_id.clone(),
+    };
+    let entry = AuditEntry::new(account.actor(), event)
         .subject(&account.id)
-        .ticket(&ticket.id)
-        .detail(serde_json::json!({ "device_id": added.device_id }));
+        .ticket(&ticket.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();

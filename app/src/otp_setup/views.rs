@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::helpdesk::views::LinkProblem;
 use crate::otp_devices::views::{AddedDeviceView, EnrollmentView, EvictedDeviceView};
+use crate::tickets::views::LinkProblem;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetupView {

@@ -104,3 +104,11 @@ impl Db {
         self.pool.close().await;
     }
 }
+
+/// Whether an insert failed on a UNIQUE constraint (the other side of a
+/// race), which callers turn into their own "already taken" answer.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}

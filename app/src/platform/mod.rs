@@ -2,6 +2,7 @@
 //! request details and rate limits. No business rules live here.
 
 pub mod clock;
+pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod queue;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::types::{Nik, OfficialEmail};
-use crate::helpdesk::types::{QuestionText, TicketNumber};
+use crate::tickets::types::{QuestionText, TicketNumber};
 
 /// A conversation left alone this long starts over.
 pub const IDLE_RESET_SECONDS: i64 = 30 * 60;

@@ -1,8 +1,7 @@
-//! Layout and controls shared by every page.
+//! Page pieces that know no capability: the header and footer, form
+//! controls, error messages, the brand, and the home and not-found pages.
 
 pub mod controls;
-pub mod countdown;
 pub mod layout;
 pub mod pages;
-pub mod shell;
 pub mod site;

@@ -3,10 +3,10 @@
 
 use app::accounts::service::find_session;
 use app::accounts::sessions::{COOKIE, Stage};
-use app::audit::{self, AuditAction, AuditEntry};
 use app::identity_check::photo::MAX_UPLOAD_BYTES;
-use app::identity_check::repo as selfies;
+use app::identity_check::review::staff_photo;
 use app::identity_check::service::{SubmitError, submit};
+use app::ids::SelfieId;
 use app::platform::rate_limit::Action;
 use app::platform::request::{ClientInfo, cookie_in};
 use app::platform::state::AppState;
@@ -152,24 +152,15 @@ async fn photo(
         return forbidden;
     };
     let staff = match find_session(svc, &cookie_value, Stage::Active, now).await {
-        Ok(Some(holder)) if holder.account.role().is_staff() => holder,
+        Ok(Some(holder)) if holder.account.role.is_staff() => holder,
         Ok(_) => return forbidden,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
-    let found = async {
-        let mut conn = svc.db.pool().acquire().await?;
-        let Some((bytes, account_id, ticket_id)) = selfies::image(&mut conn, &id).await? else {
-            return Ok(None);
-        };
-        let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
-        let entry = AuditEntry::new(staff.account.actor(), AuditAction::SelfieViewed)
-            .subject(&account_id)
-            .ticket(&ticket_id)
-            .detail(json!({ "selfie_id": id }));
-        audit::record(&mut conn, entry, Some(&client), now).await?;
-        Ok::<_, sqlx::Error>(Some(bytes))
-    }
-    .await;
+    let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
+    let found = match SelfieId::parse(&id) {
+        Some(id) => staff_photo(svc, &staff, &id, &client, now).await,
+        None => Ok(None),
+    };
     match found {
         Ok(Some(bytes)) => (
             [

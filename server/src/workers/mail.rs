@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::mail::outbox::{self, ClaimedMail};
+use app::mail::repo::{self as mail_repo, ClaimedMail};
 use app::platform::crypto::new_id;
 use app::platform::state::Services;
 use tokio_util::sync::CancellationToken;
@@ -20,7 +20,7 @@ pub async fn run(svc: Arc<Services>, mailer: Arc<Mailer>, shutdown: Cancellation
     tracing::info!(worker = %owner, transport = %mailer.describe(), "mail worker started");
     loop {
         let pause = match send_due(&svc, &mailer, &owner).await {
-            Ok(()) => match outbox::QUEUE.next_due_in(svc.db.pool(), svc.now()).await {
+            Ok(()) => match mail_repo::QUEUE.next_due_in(svc.db.pool(), svc.now()).await {
                 Ok(Some(seconds)) => Duration::from_secs(seconds as u64).min(IDLE_POLL),
                 Ok(None) => IDLE_POLL,
                 Err(e) => {
@@ -44,19 +44,19 @@ pub async fn run(svc: Arc<Services>, mailer: Arc<Mailer>, shutdown: Cancellation
 
 /// Sends every message that is due now.
 async fn send_due(svc: &Services, mailer: &Mailer, owner: &str) -> Result<(), sqlx::Error> {
-    while let Some(mail) = outbox::QUEUE
+    while let Some(mail) = mail_repo::QUEUE
         .claim::<ClaimedMail>(svc.db.pool(), owner, svc.now(), LEASE_SECONDS)
         .await?
     {
         match mailer.send(&mail).await {
             Ok(()) => {
-                outbox::QUEUE
+                mail_repo::QUEUE
                     .mark_sent(svc.db.pool(), mail.id, owner, svc.now())
                     .await?
             }
             Err(error) => {
                 tracing::warn!(mail_id = mail.id, attempt = mail.attempts, %error, "mail not sent; will retry");
-                outbox::retry_later(svc.db.pool(), &mail, owner, &error, svc.now()).await?;
+                mail_repo::retry_later(svc.db.pool(), &mail, owner, &error, svc.now()).await?;
                 // The server is probably down: leave the rest for the next round.
                 break;
             }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::accounts::sessions;
+use app::accounts::repo as accounts_repo;
 use app::otp_devices::repo as devices_repo;
 use app::platform::state::Services;
 use tokio_util::sync::CancellationToken;
@@ -27,11 +27,11 @@ pub async fn run(svc: Arc<Services>, shutdown: CancellationToken) {
 pub async fn sweep(svc: &Services) -> Result<(), sqlx::Error> {
     let now = svc.now();
     let mut conn = svc.db.pool().acquire().await?;
-    let sessions = sessions::delete_expired(&mut conn, now).await?;
+    let sessions = accounts_repo::delete_expired_sessions(&mut conn, now).await?;
     let pending = devices_repo::delete_expired_pending(&mut conn, now).await?;
     app::telegram::repo::forget_old(&mut conn, now - 7 * 86_400).await?;
     drop(conn);
-    let tickets = app::helpdesk::service::expire_stale(svc, now).await?;
+    let tickets = app::tickets::service::expire_stale(svc, now).await?;
     let photos = app::identity_check::service::purge_old_photos(
         svc,
         svc.settings.selfie_retention_days,

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use app::audit::Actor;
+use app::ids::AccountId;
 use app::otp_devices::Channel;
 use app::otp_devices::service::{NewDevice, add_device};
 use app::otp_devices::totp::{TotpSecret, step_at};
@@ -32,12 +33,13 @@ async fn add(
     let now = app.now();
     let code = OtpCode::parse(&secret.code_for_step(step_at(now), 6)).unwrap();
     let name = DeviceName::parse(name).unwrap();
+    let account_id = AccountId::parse(account_id).expect("an account id");
     let mut tx = svc.db.begin_write().await.map_err(|e| e.to_string())?;
     let added = add_device(
         &mut tx,
         svc,
         NewDevice {
-            account_id,
+            account_id: &account_id,
             name: &name,
             secret: &secret,
             code: &code,

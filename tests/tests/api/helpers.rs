@@ -5,11 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::accounts::service::{NewAccount, create_account, provision_device};
+use app::accounts::service::{NewAccount, create_account};
 use app::accounts::types::{
     AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
 };
 use app::audit::Actor;
+use app::otp_devices::service::provision_device;
 use app::otp_devices::totp::{TotpSecret, step_at};
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::ManualClock;
@@ -229,7 +230,7 @@ impl TestApp {
             devices.push((name.to_string(), secret));
         }
         TestAccount {
-            id,
+            id: id.to_string(),
             email: spec.email.to_string(),
             password,
             devices,

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use app::mail::outbox;
+use app::mail::repo as mail_repo;
 use app::mail::templates::Email;
 use reqwest::StatusCode;
 
@@ -138,7 +138,9 @@ async fn two_processes_send_each_message_exactly_once(backend: Backend) {
             text: format!("Isi {i}"),
             html: format!("<p>Isi {i}</p>"),
         };
-        outbox::enqueue(&mut tx, &email, first.now()).await.unwrap();
+        mail_repo::enqueue(&mut tx, &email, first.now())
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
     svc.mail_queued.notify_one();

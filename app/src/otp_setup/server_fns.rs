@@ -8,7 +8,7 @@ use crate::otp_devices::views::AddedDeviceView;
 
 #[server(endpoint = "otp-setup/page")]
 pub async fn otp_setup_page(token: String) -> Result<SetupPageState, AppError> {
-    let call = crate::accounts::current::call(None)?;
+    let call = crate::platform::context::call(None)?;
     Ok(super::service::page(&call.svc, &token, call.now).await?)
 }
 
@@ -20,7 +20,7 @@ pub async fn complete_otp_setup(
 ) -> Result<AddedDeviceView, AppError> {
     use crate::otp_devices::types::{DeviceName, OtpCode};
     use crate::platform::rate_limit::Action;
-    let call = crate::accounts::current::call(Some(Action::Enroll))?;
+    let call = crate::platform::context::call(Some(Action::Enroll))?;
     let name = DeviceName::parse(&name).map_err(AppError::Invalid)?;
     let code = OtpCode::parse(&code).map_err(AppError::Invalid)?;
     let added =

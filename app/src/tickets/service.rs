@@ -11,11 +11,11 @@ use super::types::{Category, QuestionText, TicketChannel, TicketNumber, TicketSt
 use super::views::{Receipt, TicketEventView, TicketView};
 use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
-use crate::audit::{self, Actor, AuditAction, AuditEntry};
-use crate::mail::outbox;
+use crate::audit::{self, Actor, AuditEntry, AuditEvent};
+use crate::ids::TicketId;
+use crate::mail::repo as mail_repo;
 use crate::mail::templates;
 use crate::platform::clock::UnixTime;
-use crate::platform::crypto::new_id;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 
@@ -58,9 +58,15 @@ pub async fn eligible_account(
     conn: &mut AnyConnection,
     email: &OfficialEmail,
 ) -> Result<Option<AccountRow>, sqlx::Error> {
-    Ok(accounts_repo::find_by_email(conn, email.as_str())
+    Ok(accounts_repo::find_by_email(conn, email)
         .await?
-        .filter(|a| a.status() == AccountStatus::Verified && a.role() == Role::Signer))
+        .filter(|a| a.status == AccountStatus::Verified && a.role == Role::Signer))
+}
+
+/// "Periksa": whether an email may use the helpdesk.
+pub async fn is_eligible(svc: &Services, email: &OfficialEmail) -> Result<bool, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    Ok(eligible_account(&mut conn, email).await?.is_some())
 }
 
 /// What a signer sends to ask for a new OTP device. The web form asks for the
@@ -104,26 +110,32 @@ pub async fn request_otp_in(
     let actor = account.actor();
     // Serialise requests of one account (PostgreSQL row lock; SQLite holds the write lock already).
     accounts_repo::touch(tx, &account.id, now).await?;
-    if recent_mismatches(tx, &account.id, now).await? >= MISMATCHES_PER_HOUR {
+    if audit::helpdesk_mismatches_since(tx, &account.id, now - 3600).await? >= MISMATCHES_PER_HOUR {
         return Err(RequestError::TooManyMismatches);
     }
     let stored_digest = accounts_repo::nik_digest(tx, &account.id).await?;
-    let nik_matches =
-        stored_digest.is_some_and(|stored| stored == svc.keys.nik_digest(request.nik));
+    let nik_matches = stored_digest
+        .is_some_and(|stored| stored == svc.keys.nik_digest(request.nik.digits().as_bytes()));
     let name_matches = request.full_name.is_none_or(|name| {
         PersonName::parse(&account.full_name).is_ok_and(|recorded| recorded.matches(name))
     });
     if !(nik_matches && name_matches) {
-        let entry = AuditEntry::new(actor, AuditAction::HelpdeskMismatch).subject(&account.id).detail(serde_json::json!({
-            "channel": request.channel.as_str(), "nik_matches": nik_matches, "name_matches": name_matches,
-        }));
+        let entry = AuditEntry::new(
+            actor,
+            AuditEvent::HelpdeskMismatch {
+                channel: request.channel.as_str().to_string(),
+                nik_matches,
+                name_matches,
+            },
+        )
+        .subject(&account.id);
         audit::record(tx, entry, client, now).await?;
         return Err(RequestError::Mismatch);
     }
 
     for old in repo::open_otp_requests(tx, &account.id).await? {
         supersede(tx, &old, now).await?;
-        let entry = AuditEntry::new(actor, AuditAction::TicketSuperseded)
+        let entry = AuditEntry::new(actor, AuditEvent::TicketSuperseded)
             .subject(&account.id)
             .ticket(&old.id);
         audit::record(tx, entry, client, now).await?;
@@ -159,7 +171,7 @@ pub async fn request_otp_in(
             .link(&LinkPurpose::IdentityCheck.path(&link.token.text)),
         link.expires_at,
     );
-    outbox::enqueue(tx, &mail, now).await?;
+    mail_repo::enqueue(tx, &mail, now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: request.email.masked(),
@@ -214,7 +226,7 @@ pub async fn ask_question_in(
         ticket.number.as_str(),
         question.as_str(),
     );
-    outbox::enqueue(tx, &mail, now).await?;
+    mail_repo::enqueue(tx, &mail, now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: email.masked(),
@@ -222,7 +234,7 @@ pub async fn ask_question_in(
 }
 
 struct NewTicket {
-    id: String,
+    id: TicketId,
     number: TicketNumber,
 }
 
@@ -250,7 +262,7 @@ async fn create_ticket(
 ) -> Result<NewTicket, sqlx::Error> {
     let serial = repo::next_serial(conn).await?;
     let number = TicketNumberer::new(svc.keys.ticket_number_key()).number(serial as u64);
-    let id = new_id();
+    let id = TicketId::generate();
     repo::insert(
         conn,
         InsertTicket {
@@ -268,12 +280,16 @@ async fn create_ticket(
     .await?;
     let note = format!("{} diterima melalui {}.", category.label(), channel.label());
     repo::add_event(conn, &id, TicketStatus::Submitted, &note, now).await?;
-    let entry = AuditEntry::new(account.actor(), AuditAction::TicketCreated)
-        .subject(&account.id)
-        .ticket(&id)
-        .detail(serde_json::json!({
-            "number": number.as_str(), "category": category.as_str(), "channel": channel.as_str(),
-        }));
+    let entry = AuditEntry::new(
+        account.actor(),
+        AuditEvent::TicketCreated {
+            number: number.to_string(),
+            category: category.as_str().to_string(),
+            channel: channel.as_str().to_string(),
+        },
+    )
+    .subject(&account.id)
+    .ticket(&id);
     audit::record(conn, entry, client, now).await?;
     Ok(NewTicket { id, number })
 }
@@ -283,7 +299,7 @@ async fn supersede(
     ticket: &TicketRow,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    links::revoke_for_ticket(conn, &ticket.id, now).await?;
+    repo::revoke_links(conn, &ticket.id, now).await?;
     repo::transition(
         conn,
         &ticket.id,
@@ -294,21 +310,6 @@ async fn supersede(
     )
     .await?;
     Ok(())
-}
-
-async fn recent_mismatches(
-    conn: &mut AnyConnection,
-    account_id: &str,
-    now: UnixTime,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE subject_account_id = $1 AND action = $2 AND at > $3",
-    )
-    .bind(account_id)
-    .bind(AuditAction::HelpdeskMismatch.as_str())
-    .bind(now - 3600)
-    .fetch_one(conn)
-    .await
 }
 
 /// A ticket with its timeline, if `number` and `email` belong together.
@@ -332,19 +333,16 @@ pub async fn lookup(
         .into_iter()
         .map(|e| TicketEventView {
             at: e.at,
-            status_label: TicketStatus::parse(&e.status)
-                .map(TicketStatus::label)
-                .unwrap_or("-")
-                .to_string(),
+            status_label: e.status.label().to_string(),
             note: e.note,
         })
         .collect();
     Ok(Some(TicketView {
         number: ticket.number.clone(),
-        category_label: ticket.category().label().to_string(),
-        channel_label: ticket.channel().label().to_string(),
-        status: ticket.status.clone(),
-        status_label: ticket.status().label().to_string(),
+        category_label: ticket.category.label().to_string(),
+        channel_label: ticket.channel.label().to_string(),
+        status: ticket.status.as_str().to_string(),
+        status_label: ticket.status.label().to_string(),
         created_at: ticket.created_at,
         updated_at: ticket.updated_at,
         events,
@@ -362,14 +360,14 @@ pub async fn expire_stale(svc: &Services, now: UnixTime) -> Result<usize, sqlx::
         let moved = repo::transition(
             &mut tx,
             &ticket.id,
-            &[ticket.status()],
+            &[ticket.status],
             TicketStatus::Expired,
             "Tautan tidak dipakai sampai batas waktunya. Ajukan permohonan baru bila masih diperlukan.",
             now,
         )
         .await?;
         if moved {
-            let entry = AuditEntry::new(Actor::System, AuditAction::TicketExpired)
+            let entry = AuditEntry::new(Actor::System, AuditEvent::TicketExpired)
                 .subject(&ticket.account_id)
                 .ticket(&ticket.id);
             audit::record(&mut tx, entry, None, now).await?;

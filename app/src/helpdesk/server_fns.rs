@@ -1,9 +1,10 @@
-//! Server functions of /helpdesk and /tiket.
+//! Server functions of /helpdesk.
 
 use leptos::prelude::*;
 
-use super::views::{HelpdeskView, Receipt, TicketView};
+use super::views::HelpdeskView;
 use crate::error::AppError;
+use crate::tickets::views::Receipt;
 
 #[cfg(feature = "ssr")]
 mod checked_email {
@@ -53,9 +54,9 @@ mod checked_email {
 
 #[server(endpoint = "helpdesk/state")]
 pub async fn helpdesk_state() -> Result<HelpdeskView, AppError> {
-    let svc = crate::platform::state::services()?;
+    let call = crate::platform::context::call(None)?;
     Ok(HelpdeskView {
-        checked_email: checked_email::read(&svc, svc.now()).map(String::from),
+        checked_email: checked_email::read(&call.svc, call.now).map(String::from),
     })
 }
 
@@ -63,25 +64,21 @@ pub async fn helpdesk_state() -> Result<HelpdeskView, AppError> {
 #[server(endpoint = "helpdesk/check")]
 pub async fn helpdesk_check(email: String) -> Result<(), AppError> {
     use crate::accounts::types::OfficialEmail;
-    use crate::helpdesk::service::{RequestError, eligible_account};
     use crate::platform::rate_limit::Action;
-    use crate::platform::request::ClientInfo;
-    let svc = crate::platform::state::services()?;
-    let client = ClientInfo::current(&svc.settings);
-    svc.limits.check(Action::Helpdesk, client.ip)?;
+    use crate::tickets::service::{RequestError, is_eligible};
+    let call = crate::platform::context::call(Some(Action::Helpdesk))?;
     let email = OfficialEmail::parse(&email).map_err(AppError::Invalid)?;
-    let mut conn = svc.db.pool().acquire().await?;
-    if eligible_account(&mut conn, &email).await?.is_none() {
+    if !is_eligible(&call.svc, &email).await? {
         return Err(RequestError::NotEligible.into());
     }
-    checked_email::remember(&svc, &email, svc.now());
+    checked_email::remember(&call.svc, &email, call.now);
     Ok(())
 }
 
 #[server(endpoint = "helpdesk/reset")]
 pub async fn helpdesk_reset() -> Result<(), AppError> {
-    let svc = crate::platform::state::services()?;
-    checked_email::forget(&svc);
+    let call = crate::platform::context::call(None)?;
+    checked_email::forget(&call.svc);
     Ok(())
 }
 
@@ -94,14 +91,11 @@ pub async fn helpdesk_submit(
     message: Option<String>,
 ) -> Result<Receipt, AppError> {
     use crate::accounts::types::{Nik, PersonName};
-    use crate::helpdesk::service::{OtpRequest, ask_question, request_otp};
-    use crate::helpdesk::types::{Category, QuestionText, TicketChannel};
     use crate::platform::rate_limit::Action;
-    use crate::platform::request::ClientInfo;
-    let svc = crate::platform::state::services()?;
-    let client = ClientInfo::current(&svc.settings);
-    svc.limits.check(Action::Helpdesk, client.ip)?;
-    let now = svc.now();
+    use crate::tickets::service::{OtpRequest, ask_question, request_otp};
+    use crate::tickets::types::{Category, QuestionText, TicketChannel};
+    let crate::platform::context::Call { svc, client, now } =
+        crate::platform::context::call(Some(Action::Helpdesk))?;
     let email = checked_email::read(&svc, now).ok_or_else(|| {
         AppError::rejected("Sesi formulir telah berakhir. Masukkan email dinas Anda lalu tekan Periksa sekali lagi.")
     })?;
@@ -138,21 +132,4 @@ pub async fn helpdesk_submit(
         receipt.number
     ));
     Ok(receipt)
-}
-
-/// The status page: a ticket and its timeline, given its number and the email.
-#[server(endpoint = "tickets/lookup")]
-pub async fn ticket_lookup(number: String, email: String) -> Result<TicketView, AppError> {
-    use crate::accounts::types::OfficialEmail;
-    use crate::helpdesk::types::TicketNumber;
-    use crate::platform::rate_limit::Action;
-    use crate::platform::request::ClientInfo;
-    let svc = crate::platform::state::services()?;
-    let client = ClientInfo::current(&svc.settings);
-    svc.limits.check(Action::Helpdesk, client.ip)?;
-    let number = TicketNumber::parse(&number).map_err(AppError::Invalid)?;
-    let email = OfficialEmail::parse(&email).map_err(AppError::Invalid)?;
-    crate::helpdesk::service::lookup(&svc, &number, &email).await?.ok_or_else(|| {
-        AppError::rejected("Tiket tidak ditemukan. Periksa kembali nomor tiket dan email dinas yang Anda pakai saat mengajukan.")
-    })
 }

@@ -1,36 +1,24 @@
-//! SQL for tickets and their timeline.
+//! SQL for tickets, their timeline and their mailed links.
 
 use sqlx::AnyConnection;
 
+use super::links::LinkPurpose;
 use super::types::{Category, TicketChannel, TicketStatus};
+use crate::ids::{AccountId, LinkId, TicketId};
 use crate::platform::clock::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketRow {
-    pub id: String,
+    pub id: TicketId,
     pub number: String,
-    pub category: String,
-    pub channel: String,
-    pub account_id: String,
-    pub status: String,
+    pub category: Category,
+    pub channel: TicketChannel,
+    pub account_id: AccountId,
+    pub status: TicketStatus,
     pub message: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
-}
-
-impl TicketRow {
-    pub fn status(&self) -> TicketStatus {
-        TicketStatus::parse(&self.status).unwrap_or(TicketStatus::Closed)
-    }
-
-    pub fn category(&self) -> Category {
-        Category::parse(&self.category).unwrap_or(Category::GeneralQuestion)
-    }
-
-    pub fn channel(&self) -> TicketChannel {
-        TicketChannel::parse(&self.channel).unwrap_or(TicketChannel::Web)
-    }
 }
 
 const COLUMNS: &str =
@@ -46,12 +34,12 @@ pub async fn next_serial(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
 }
 
 pub struct InsertTicket<'a> {
-    pub id: &'a str,
+    pub id: &'a TicketId,
     pub number: &'a str,
     pub serial: i64,
     pub category: Category,
     pub channel: TicketChannel,
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub status: TicketStatus,
     pub message: Option<&'a str>,
 }
@@ -68,10 +56,10 @@ pub async fn insert(
     .bind(ticket.id)
     .bind(ticket.number)
     .bind(ticket.serial)
-    .bind(ticket.category.as_str())
-    .bind(ticket.channel.as_str())
+    .bind(ticket.category)
+    .bind(ticket.channel)
     .bind(ticket.account_id)
-    .bind(ticket.status.as_str())
+    .bind(ticket.status)
     .bind(ticket.message)
     .bind(now)
     .execute(conn)
@@ -81,7 +69,7 @@ pub async fn insert(
 
 pub async fn add_event(
     conn: &mut AnyConnection,
-    ticket_id: &str,
+    ticket_id: &TicketId,
     status: TicketStatus,
     note: &str,
     now: UnixTime,
@@ -89,7 +77,7 @@ pub async fn add_event(
     sqlx::query("INSERT INTO ticket_events (ticket_id, at, status, note) VALUES ($1, $2, $3, $4)")
         .bind(ticket_id)
         .bind(now)
-        .bind(status.as_str())
+        .bind(status)
         .bind(note)
         .execute(conn)
         .await?;
@@ -100,7 +88,7 @@ pub async fn add_event(
 /// records the event; false when another request moved it first.
 pub async fn transition(
     conn: &mut AnyConnection,
-    ticket_id: &str,
+    ticket_id: &TicketId,
     from: &[TicketStatus],
     to: TicketStatus,
     note: &str,
@@ -117,7 +105,7 @@ pub async fn transition(
         .bind(now)
         .bind(ticket_id);
     for status in from {
-        query = query.bind(status.as_str());
+        query = query.bind(status);
     }
     let moved = query.execute(&mut *conn).await?.rows_affected() == 1;
     if moved {
@@ -128,7 +116,7 @@ pub async fn transition(
 
 pub async fn open_otp_requests(
     conn: &mut AnyConnection,
-    account_id: &str,
+    account_id: &AccountId,
 ) -> Result<Vec<TicketRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM tickets WHERE account_id = $1 AND category = 'otp_request'
@@ -139,11 +127,58 @@ pub async fn open_otp_requests(
     .await
 }
 
-pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<TicketRow>, sqlx::Error> {
+pub async fn find(
+    conn: &mut AnyConnection,
+    id: &TicketId,
+) -> Result<Option<TicketRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM tickets WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
+}
+
+/// Tickets in `status`, the longest waiting first.
+pub async fn in_status(
+    conn: &mut AnyConnection,
+    status: TicketStatus,
+    limit: i64,
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE status = $1 ORDER BY updated_at LIMIT $2"
+    ))
+    .bind(status)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Keeps what the setup link did (JSON written by `otp_setup`).
+pub async fn store_setup_outcome(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+    outcome_json: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tickets SET setup_outcome = $1 WHERE id = $2")
+        .bind(outcome_json)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The stored outcome of the ticket a link belongs to, if it has one.
+pub async fn setup_outcome_by_link(
+    conn: &mut AnyConnection,
+    token_digest: &[u8],
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT t.setup_outcome FROM tickets t JOIN link_tokens l ON l.ticket_id = t.id
+         WHERE l.token_digest = $1",
+    )
+    .bind(token_digest)
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten)
 }
 
 pub async fn find_by_number(
@@ -159,13 +194,13 @@ pub async fn find_by_number(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub at: i64,
-    pub status: String,
+    pub status: TicketStatus,
     pub note: String,
 }
 
 pub async fn events(
     conn: &mut AnyConnection,
-    ticket_id: &str,
+    ticket_id: &TicketId,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as("SELECT at, status, note FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
         .bind(ticket_id)
@@ -188,4 +223,90 @@ pub async fn with_only_expired_links(
     .bind(now)
     .fetch_all(conn)
     .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkRow {
+    pub id: LinkId,
+    pub ticket_id: TicketId,
+    pub purpose: LinkPurpose,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+pub async fn insert_link(
+    conn: &mut AnyConnection,
+    token_digest: &[u8],
+    id: &LinkId,
+    ticket_id: &TicketId,
+    purpose: LinkPurpose,
+    now: UnixTime,
+    expires_at: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO link_tokens (token_digest, id, ticket_id, purpose, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_digest)
+    .bind(id)
+    .bind(ticket_id)
+    .bind(purpose)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_link(
+    conn: &mut AnyConnection,
+    token_digest: &[u8],
+) -> Result<Option<LinkRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, ticket_id, purpose, created_at, expires_at, used_at, revoked_at
+         FROM link_tokens WHERE token_digest = $1",
+    )
+    .bind(token_digest)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Spends a link; false when it was spent, revoked or expired meanwhile.
+pub async fn mark_link_used(
+    conn: &mut AnyConnection,
+    link_id: &LinkId,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE link_tokens SET used_at = $1
+         WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(link_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every unspent link of a ticket and forgets secrets shown through them.
+pub async fn revoke_links(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM pending_enrollments
+         WHERE origin IN (SELECT 'link:' || id FROM link_tokens WHERE ticket_id = $1)",
+    )
+    .bind(ticket_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE link_tokens SET revoked_at = $1 WHERE ticket_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
+        .bind(now)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -1,20 +1,8 @@
-//! What account pages show (shared by server and browser).
+//! What /akun shows (shared by server and browser).
 
 use serde::{Deserialize, Serialize};
 
 use crate::otp_devices::views::DeviceView;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LoginProgress {
-    SignedOut,
-    /// The password was accepted; a code from a device is next.
-    AwaitingCode {
-        email_masked: String,
-    },
-    SignedIn {
-        home: String,
-    },
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {

@@ -1,79 +1,20 @@
-//! /login, /akun and /akun/perangkat-baru.
+//! /akun (the signer's details, devices and recent activity) and
+//! /akun/perangkat-baru (adding a device while signed in).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
 
-use super::api::{
-    AddDevice, ConfirmWithCode, LoginCode, LoginPassword, Logout, RemoveDevice, RenameDevice,
-    login_state, my_account, new_device_enrollment,
+use super::server_fns::{
+    AddDevice, ConfirmWithCode, RemoveDevice, RenameDevice, my_account, new_device_enrollment,
 };
-use super::views::{AccountView, LoginProgress};
+use super::views::AccountView;
+use crate::accounts::server_fns::Logout;
 use crate::error::AppError;
 use crate::format::{date, date_time};
-use crate::otp_devices::components::ScanStep;
-use crate::otp_devices::views::{AddedDeviceView, DeviceView};
-use crate::ui::controls::{ErrorMessage, OtpCodeInput, PasswordInput, action_error};
-
-#[component]
-pub fn LoginPage() -> impl IntoView {
-    let password_step = ServerAction::<LoginPassword>::new();
-    let code_step = ServerAction::<LoginCode>::new();
-    let cancel = ServerAction::<Logout>::new();
-    let state = Resource::new(
-        move || {
-            (
-                password_step.version().get(),
-                code_step.version().get(),
-                cancel.version().get(),
-            )
-        },
-        |_| login_state(),
-    );
-    view! {
-        <Title text="Masuk" />
-        <section class="card narrow">
-            <h1>"Masuk"</h1>
-            <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-                {move || Suspend::new(async move {
-                    match state.await {
-                        Ok(LoginProgress::SignedOut) => view! {
-                            <p>"Masuk dengan email dinas dan kata sandi akun AMS Anda."</p>
-                            {action_error(password_step)}
-                            <ActionForm action=password_step attr:class="form">
-                                <label for="email">"Email dinas"</label>
-                                <input id="email" name="email" type="email" inputmode="email" autocomplete="username" required />
-                                <label for="password">"Kata sandi"</label>
-                                <PasswordInput id="password" name="password" autocomplete="current-password" />
-                                <button type="submit" class="button button--primary">"Lanjut"</button>
-                            </ActionForm>
-                            <p class="hint">
-                                "Kehilangan perangkat OTP? " <A href="/helpdesk">"Ajukan Permohonan OTP di Helpdesk"</A> "."
-                            </p>
-                        }.into_any(),
-                        Ok(LoginProgress::AwaitingCode { email_masked }) => view! {
-                            <p>
-                                {format!("Kata sandi untuk {email_masked} benar. ")}
-                                "Masukkan kode OTP dari salah satu aplikasi Authenticator yang terdaftar di akun Anda."
-                            </p>
-                            {action_error(code_step)}
-                            <ActionForm action=code_step attr:class="form">
-                                <label for="code">"Kode OTP"</label>
-                                <OtpCodeInput id="code" />
-                                <button type="submit" class="button button--primary">"Masuk"</button>
-                            </ActionForm>
-                            <ActionForm action=cancel attr:class="form form--inline">
-                                <button type="submit" class="button button--link">"Batal, gunakan akun lain"</button>
-                            </ActionForm>
-                        }.into_any(),
-                        Ok(LoginProgress::SignedIn { home }) => view! { <Redirect path=home /> }.into_any(),
-                        Err(error) => view! { <ErrorMessage error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
-}
+use crate::otp_devices::pages::{AddedDeviceNotice, ScanStep};
+use crate::otp_devices::views::DeviceView;
+use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -174,7 +115,7 @@ fn DeviceItem(
         "Ditambahkan {} melalui {channel_label}. Terakhir dipakai: {last_used}.",
         date_time(added_at)
     );
-    let (rename_id, rename_name, remove_id) = (id.clone(), name.clone(), id);
+    let (rename_id, rename_name, remove_id) = (id.to_string(), name.clone(), id.to_string());
     view! {
         <li class="device" data-device-name=name.clone()>
             <div class="device__head">
@@ -276,7 +217,7 @@ pub fn AddDevicePage() -> impl IntoView {
         <section class="card">
             <h1>"Tambah perangkat OTP"</h1>
             {move || match add.value().get() {
-                Some(Ok(added)) => view! { <AddedDevice added next_href="/akun" next_label="Kembali ke Akun Saya" /> }.into_any(),
+                Some(Ok(added)) => view! { <AddedDeviceNotice added next_href="/akun" next_label="Kembali ke Akun Saya" /> }.into_any(),
                 _ => view! {
                     <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
                         {move || Suspend::new(async move {
@@ -312,29 +253,5 @@ pub fn AddDevicePage() -> impl IntoView {
                 }.into_any(),
             }}
         </section>
-    }
-}
-
-/// "Penambahan perangkat OTP selesai dilakukan", naming any device removed to stay within the limit.
-#[component]
-pub fn AddedDevice(
-    added: AddedDeviceView,
-    #[prop(into)] next_href: String,
-    #[prop(into)] next_label: String,
-) -> impl IntoView {
-    view! {
-        <div class="alert alert--success" role="status">
-            <p><strong>"Penambahan perangkat OTP selesai dilakukan."</strong></p>
-            <p>{format!("Perangkat “{}” sekarang dapat dipakai untuk masuk.", added.name)}</p>
-            {added.evicted.into_iter().map(|old| view! {
-                <p class="evicted">
-                    {format!(
-                        "Karena batas jumlah perangkat tercapai, perangkat paling lama “{}” (ditambahkan {}) telah dihapus otomatis.",
-                        old.name, date(old.added_at)
-                    )}
-                </p>
-            }).collect_view()}
-        </div>
-        <A href=next_href attr:class="button button--primary">{next_label}</A>
     }
 }

@@ -1,18 +1,21 @@
-//! The HTML document and the route table.
+//! The HTML document and the route table: the top floor, the one module
+//! that knows every capability's pages.
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use super::layout::{Footer, Header};
-use super::pages::{HomePage, NotFoundPage};
-use super::site::brand;
-use crate::accounts::pages::{AccountPage, AddDevicePage, LoginPage};
 use crate::admin::pages::AdminPage;
-use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage, TicketStatusPage};
+use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage};
 use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
+use crate::login::pages::LoginPage;
+use crate::my_account::pages::{AccountPage, AddDevicePage};
 use crate::otp_setup::pages::OtpSetupPage;
+use crate::tickets::pages::TicketStatusPage;
+use crate::ui::layout::{Footer, Header};
+use crate::ui::pages::{HomePage, NotFoundPage};
+use crate::ui::site::brand;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

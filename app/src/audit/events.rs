@@ -1,0 +1,169 @@
+//! Every kind of audit entry and what it records. Fields are ids and plain
+//! values (enum names as their stored text), so the audit log depends on no
+//! capability above it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{DeviceId, SelfieId};
+use crate::platform::clock::UnixTime;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AuditEvent {
+    AccountCreated {
+        role: String,
+        status: String,
+    },
+    /// A wrong password; without a count when the email has no account.
+    LoginPasswordFailed {
+        consecutive_failures: Option<i64>,
+    },
+    LoginPasswordAccepted,
+    LoginOtpFailed {
+        consecutive_failures: i64,
+    },
+    /// A code that was right but already used (a replay or a shoulder-surfer).
+    LoginOtpReplayed {
+        device_id: DeviceId,
+        step: i64,
+    },
+    LoginSucceeded {
+        device_id: DeviceId,
+        device_name: String,
+    },
+    Logout,
+    /// A fresh code confirmed the session for adding a device.
+    SessionConfirmed {
+        device_id: DeviceId,
+    },
+    DeviceAdded {
+        device_id: DeviceId,
+        name: String,
+        channel: String,
+        drift_steps: i64,
+    },
+    DeviceRenamed {
+        device_id: DeviceId,
+        from: String,
+        to: String,
+    },
+    DeviceRemoved {
+        device_id: DeviceId,
+        name: String,
+    },
+    /// Removed automatically because a newer device passed the limit.
+    DeviceEvicted {
+        device_id: DeviceId,
+        name: String,
+        added_at: UnixTime,
+        replaced_by: DeviceId,
+        max_devices: usize,
+    },
+    /// A helpdesk request whose data did not match the account.
+    HelpdeskMismatch {
+        channel: String,
+        nik_matches: bool,
+        name_matches: bool,
+    },
+    TicketCreated {
+        number: String,
+        category: String,
+        channel: String,
+    },
+    TicketSuperseded,
+    TicketExpired,
+    SelfieSubmitted {
+        selfie_id: SelfieId,
+        bytes: usize,
+        width: u32,
+        height: u32,
+    },
+    SelfieViewed {
+        selfie_id: SelfieId,
+    },
+    SelfieApproved {
+        selfie_id: SelfieId,
+    },
+    SelfieRejected {
+        selfie_id: SelfieId,
+        reason: String,
+    },
+    /// The image was deleted under the retention rule; the row stays.
+    SelfieDeleted {
+        selfie_id: SelfieId,
+        retention_days: i64,
+    },
+    OtpSetupCompleted {
+        device_id: DeviceId,
+    },
+}
+
+impl AuditEvent {
+    /// The `action` column and the `detail` JSON of this event.
+    pub(super) fn to_stored(&self) -> (String, String) {
+        let mut value = serde_json::to_value(self).expect("an audit event is plain data");
+        let action = value
+            .as_object_mut()
+            .and_then(|fields| fields.remove("action"))
+            .and_then(|tag| tag.as_str().map(str::to_owned))
+            .expect("every audit event is tagged with its action");
+        (action, value.to_string())
+    }
+
+    /// The event stored as `action` and `detail`; an error when they do not
+    /// describe one (a renamed action or a missing field), never a default.
+    pub(super) fn from_stored(action: &str, detail: &str) -> Result<Self, serde_json::Error> {
+        let mut value: serde_json::Value = serde_json::from_str(detail)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("action".into(), action.into());
+        }
+        serde_json::from_value(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_action_and_detail() {
+        let events = [
+            AuditEvent::Logout,
+            AuditEvent::LoginPasswordFailed {
+                consecutive_failures: None,
+            },
+            AuditEvent::DeviceEvicted {
+                device_id: DeviceId::generate(),
+                name: "Hp lama".into(),
+                added_at: 1_795_856_415,
+                replaced_by: DeviceId::generate(),
+                max_devices: 3,
+            },
+        ];
+        for event in events {
+            let (action, detail) = event.to_stored();
+            assert_eq!(AuditEvent::from_stored(&action, &detail).unwrap(), event);
+        }
+        assert_eq!(
+            AuditEvent::Logout.to_stored(),
+            ("logout".into(), "{}".into())
+        );
+    }
+
+    #[test]
+    fn a_stored_event_missing_a_field_is_an_error() {
+        assert!(AuditEvent::from_stored("device_removed", r#"{"name":"Hp"}"#).is_err());
+        assert!(AuditEvent::from_stored("no_such_action", "{}").is_err());
+    }
+
+    #[test]
+    fn the_mismatch_count_queries_the_stored_action_name() {
+        let (action, _) = AuditEvent::HelpdeskMismatch {
+            channel: "web".into(),
+            nik_matches: false,
+            name_matches: true,
+        }
+        .to_stored();
+        assert_eq!(action, super::super::repo::HELPDESK_MISMATCH);
+    }
+}

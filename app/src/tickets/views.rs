@@ -1,0 +1,72 @@
+//! What ticket pages show (shared by server and browser).
+
+use serde::{Deserialize, Serialize};
+
+/// Why a mailed link cannot be used, with what to do instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkProblem {
+    Used,
+    Expired,
+    Superseded,
+    Unknown,
+}
+
+impl LinkProblem {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Used => "Tautan ini sudah digunakan",
+            Self::Expired => "Tautan ini sudah kedaluwarsa",
+            Self::Superseded => "Tautan ini tidak berlaku lagi",
+            Self::Unknown => "Tautan tidak dikenal",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::Used => {
+                "Setiap tautan hanya dapat dipakai satu kali, dan tautan ini sudah dipakai. Jika Anda \
+                           baru saja mengirim swafoto atau menambah perangkat, tidak ada yang perlu dilakukan lagi: \
+                           cek status tiket Anda atau email berikutnya dari kami."
+            }
+            Self::Expired => {
+                "Tautan dari email hanya berlaku untuk waktu terbatas demi keamanan akun Anda. \
+                              Ajukan Permohonan OTP baru melalui Helpdesk untuk mendapatkan tautan baru."
+            }
+            Self::Superseded => {
+                "Ada permohonan yang lebih baru untuk akun ini, sehingga tautan lama dibatalkan. \
+                                 Gunakan tautan pada email terbaru dari kami, atau ajukan permohonan baru."
+            }
+            Self::Unknown => {
+                "Pastikan Anda membuka tautan lengkap dari email kami (tanpa terpotong). Jika masih \
+                              gagal, ajukan Permohonan OTP baru melalui Helpdesk."
+            }
+        }
+    }
+}
+
+/// A ticket as its owner sees it on the status page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub number: String,
+    pub category_label: String,
+    pub channel_label: String,
+    pub status: String,
+    pub status_label: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub events: Vec<TicketEventView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEventView {
+    pub at: i64,
+    pub status_label: String,
+    pub note: String,
+}
+
+/// What the signer sees after "Kirim".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub number: String,
+    pub email_masked: String,
+}
