@@ -2,6 +2,10 @@
 //! every response carries the security headers, cross-site posts are refused
 //! and no bad input becomes a 500.
 
+use app::accounts::service::{CreateError, NewAccount, create_account};
+use app::accounts::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, Role};
+use app::audit::Actor;
+use futures::future::join_all;
 use reqwest::StatusCode;
 
 use crate::helpers::{Backend, Form, page_text, spawn_app};
@@ -219,6 +223,34 @@ async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
     app.stop().await;
 }
 
+/// Two administrators creating the same signer at once: one account, and
+/// the other gets the domain's answer, not a database error.
+async fn concurrent_creations_of_one_account_make_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let svc = app.services();
+    let attempts = (0..6).map(|i| {
+        let new = NewAccount {
+            email: OfficialEmail::parse("kembar@kominfo.go.id").unwrap(),
+            full_name: PersonName::parse("Kembar Sejati").unwrap(),
+            nik: Some(Nik::parse("3201011508900077").unwrap()),
+            phone: None,
+            agency: None,
+            role: Role::Signer,
+            status: AccountStatus::Verified,
+            password: NewPassword::parse(&format!("sandi-kembar-{i}")).unwrap(),
+        };
+        create_account(svc, new, Actor::System, app.now())
+    });
+    let results = join_all(attempts).await;
+    let created = results.iter().filter(|r| r.is_ok()).count();
+    let taken = results
+        .iter()
+        .filter(|r| matches!(r, Err(CreateError::Taken)))
+        .count();
+    assert_eq!((created, taken), (1, 5), "{results:?}");
+    app.stop().await;
+}
+
 on_both_backends!(
     pages_render_in_indonesian,
     unknown_pages_are_404_in_indonesian,
@@ -227,4 +259,5 @@ on_both_backends!(
     page_nonce_matches_the_policy,
     cross_site_posts_are_refused,
     bad_input_gets_a_clear_answer_never_a_500,
+    concurrent_creations_of_one_account_make_one,
 );

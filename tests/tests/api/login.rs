@@ -272,6 +272,35 @@ async fn per_client_rate_limit_answers_429(backend: Backend) {
     app.stop().await;
 }
 
+async fn a_secret_that_does_not_open_is_an_incident_not_a_wrong_code(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    // What a wrong master key or a damaged row looks like to the server.
+    sqlx::query("UPDATE otp_devices SET secret_sealed = $1 WHERE account_id = $2")
+        .bind(vec![1u8; 44])
+        .bind(&signer.id)
+        .execute(app.services().db.pool())
+        .await
+        .unwrap();
+    let client = app.client();
+    app.enter_password(&client, &signer).await;
+    for _ in 0..6 {
+        let code = app.code(signer.secret(0), 0);
+        let (status, body) = app.call(&client, "login/code", &[("code", &code)]).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        assert!(body.contains("Internal"), "an incident code: {body}");
+    }
+    let failures = app
+        .count(
+            "SELECT otp_failures FROM accounts WHERE id = $1",
+            &signer.id,
+        )
+        .await;
+    assert_eq!(failures, 0, "the owner's code never counts as wrong");
+    assert_eq!(app.audit_count(&signer.id, "login_otp_failed").await, 0);
+    app.stop().await;
+}
+
 on_both_backends!(
     code_from_any_device_logs_in,
     wrong_password_and_unknown_email_look_the_same,
@@ -283,4 +312,5 @@ on_both_backends!(
     password_guessing_does_not_lock_the_code_step,
     logout_ends_the_session,
     per_client_rate_limit_answers_429,
+    a_secret_that_does_not_open_is_an_incident_not_a_wrong_code,
 );
