@@ -14,8 +14,8 @@ use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::tickets;
-use crate::tickets::links::{self, LinkPurpose};
-use crate::tickets::types::TicketStatus;
+use crate::tickets::links;
+use crate::tickets::types::{LinkPurpose, TicketStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {

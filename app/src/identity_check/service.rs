@@ -13,10 +13,10 @@ use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::tickets;
-use crate::tickets::links::{self, LinkPurpose};
+use crate::tickets::links;
 use crate::tickets::repo::LinkRow;
 use crate::tickets::repo::TicketRow;
-use crate::tickets::types::TicketStatus;
+use crate::tickets::types::{LinkPurpose, TicketStatus};
 use crate::tickets::views::LinkProblem;
 
 /// An identity-check link that can be used now, with its ticket and account.

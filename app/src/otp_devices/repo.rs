@@ -219,6 +219,18 @@ pub async fn delete_pending(
     Ok(())
 }
 
+/// Forgets the secret kept for `origin`, if any.
+pub async fn delete_pending_by_origin(
+    conn: &mut AnyConnection,
+    origin: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pending_enrollments WHERE origin = $1")
+        .bind(origin)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn delete_expired_pending(
     conn: &mut AnyConnection,
     now: UnixTime,

@@ -18,9 +18,9 @@ use crate::platform::crypto::token_digest;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::tickets;
-use crate::tickets::links::{self, LinkPurpose};
+use crate::tickets::links;
 use crate::tickets::repo::LinkRow;
-use crate::tickets::types::TicketStatus;
+use crate::tickets::types::{LinkPurpose, TicketStatus};
 use crate::tickets::views::LinkProblem;
 
 pub async fn page(
@@ -47,7 +47,7 @@ pub async fn page(
         &mut tx,
         &svc.keys,
         &account.id,
-        &links::enrollment_origin(&link),
+        &links::enrollment_origin(&link.id),
         link.expires_at,
         now,
     )
@@ -127,7 +127,7 @@ pub async fn complete(
     let account = accounts_repo::find_by_id(&mut tx, &ticket.account_id)
         .await?
         .ok_or(SetupError::Link(LinkProblem::Unknown))?;
-    let pending = enrollment::load(&mut tx, &svc.keys, &links::enrollment_origin(&link), now)
+    let pending = enrollment::load(&mut tx, &svc.keys, &links::enrollment_origin(&link.id), now)
         .await?
         .ok_or(SetupError::Link(LinkProblem::Expired))?;
     let added = add_device(

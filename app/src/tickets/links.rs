@@ -5,34 +5,12 @@
 use sqlx::AnyConnection;
 
 use super::repo::{self, LinkRow};
+use super::types::LinkPurpose;
 use super::views::LinkProblem;
 use crate::ids::{LinkId, TicketId};
+use crate::otp_devices::repo as devices_repo;
 use crate::platform::clock::UnixTime;
 use crate::platform::crypto::{SecretToken, token_digest};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkPurpose {
-    IdentityCheck,
-    OtpSetup,
-}
-
-crate::text_enum::text_enum!(LinkPurpose { IdentityCheck => "identity_check", OtpSetup => "otp_setup" });
-
-impl LinkPurpose {
-    pub fn lifetime_seconds(self) -> i64 {
-        match self {
-            Self::IdentityCheck => 48 * 3600,
-            Self::OtpSetup => 24 * 3600,
-        }
-    }
-
-    pub fn path(self, token: &str) -> String {
-        match self {
-            Self::IdentityCheck => format!("/verifikasi/{token}"),
-            Self::OtpSetup => format!("/otp/atur/{token}"),
-        }
-    }
-}
 
 /// A freshly issued link: the token for the mail, the expiry for its text.
 pub struct IssuedLink {
@@ -88,6 +66,19 @@ pub async fn resolve(
 }
 
 /// The origin under which a setup link's pending secret is kept.
-pub fn enrollment_origin(link: &LinkRow) -> String {
-    format!("link:{}", link.id)
+pub fn enrollment_origin(link_id: &LinkId) -> String {
+    format!("link:{link_id}")
+}
+
+/// Revokes every unspent link of a ticket and forgets the secrets shown
+/// through them (a superseded setup link's QR code must not work later).
+pub async fn revoke_for_ticket(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    for link_id in repo::revoke_links(conn, ticket_id, now).await? {
+        devices_repo::delete_pending_by_origin(conn, &enrollment_origin(&link_id)).await?;
+    }
+    Ok(())
 }

@@ -2,8 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use super::links::LinkPurpose;
-use super::types::{Category, TicketChannel, TicketStatus};
+use super::types::{Category, LinkPurpose, TicketChannel, TicketStatus};
 use crate::ids::{AccountId, LinkId, TicketId};
 use crate::platform::clock::UnixTime;
 
@@ -290,23 +289,18 @@ pub async fn mark_link_used(
     Ok(done.rows_affected() == 1)
 }
 
-/// Revokes every unspent link of a ticket and forgets secrets shown through them.
+/// Revokes every unspent link of a ticket; returns the ids of those revoked.
 pub async fn revoke_links(
     conn: &mut AnyConnection,
     ticket_id: &TicketId,
     now: UnixTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM pending_enrollments
-         WHERE origin IN (SELECT 'link:' || id FROM link_tokens WHERE ticket_id = $1)",
+) -> Result<Vec<LinkId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE link_tokens SET revoked_at = $1
+         WHERE ticket_id = $2 AND used_at IS NULL AND revoked_at IS NULL RETURNING id",
     )
+    .bind(now)
     .bind(ticket_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE link_tokens SET revoked_at = $1 WHERE ticket_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
-        .bind(now)
-        .bind(ticket_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    .fetch_all(conn)
+    .await
 }

@@ -4,10 +4,12 @@
 
 use sqlx::AnyConnection;
 
-use super::links::{self, LinkPurpose};
+use super::links;
 use super::repo::{self, InsertTicket, TicketRow};
 use super::ticket_number::TicketNumberer;
-use super::types::{Category, QuestionText, TicketChannel, TicketNumber, TicketStatus};
+use super::types::{
+    Category, LinkPurpose, QuestionText, TicketChannel, TicketNumber, TicketStatus,
+};
 use super::views::{Receipt, TicketEventView, TicketView};
 use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
@@ -299,7 +301,7 @@ async fn supersede(
     ticket: &TicketRow,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    repo::revoke_links(conn, &ticket.id, now).await?;
+    links::revoke_for_ticket(conn, &ticket.id, now).await?;
     repo::transition(
         conn,
         &ticket.id,

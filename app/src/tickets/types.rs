@@ -184,6 +184,31 @@ impl TicketStatus {
     }
 }
 
+/// What a mailed link is for: each opens one page and lives its own time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    IdentityCheck,
+    OtpSetup,
+}
+
+crate::text_enum::text_enum!(LinkPurpose { IdentityCheck => "identity_check", OtpSetup => "otp_setup" });
+
+impl LinkPurpose {
+    pub fn lifetime_seconds(self) -> i64 {
+        match self {
+            Self::IdentityCheck => 48 * 3600,
+            Self::OtpSetup => 24 * 3600,
+        }
+    }
+
+    pub fn path(self, token: &str) -> String {
+        match self {
+            Self::IdentityCheck => format!("/verifikasi/{token}"),
+            Self::OtpSetup => format!("/otp/atur/{token}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
