@@ -9,7 +9,7 @@ use app::platform::clock::ManualClock;
 use app::platform::state::Services;
 use server::{Application, Config};
 
-use super::database::{Backend, fresh_postgres_database};
+use super::database::{Backend, TestDatabase};
 
 /// A fixed, realistic start time: 2026-11-28 09:00:15 UTC.
 pub const START: i64 = 1_795_856_415;
@@ -20,6 +20,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// Removed by [`TestApp::stop`], or when the test panics before it.
+    database: TestDatabase,
 }
 
 pub struct Options {
@@ -49,16 +51,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
-    let data_dir = std::env::temp_dir().join(format!("tpo-test-{}", hex::encode(random::<8>())));
-    std::fs::create_dir_all(&data_dir).expect("temp dir");
-    let database_url = match backend {
-        Backend::Sqlite => String::new(),
-        Backend::Postgres => fresh_postgres_database().await,
-    };
+    let database = TestDatabase::create(backend).await;
+    let data_dir = database.data_dir.clone();
     let clock = Arc::new(ManualClock::new(START));
     let config = Config {
         bind_addr: "127.0.0.1:0".parse().unwrap(),
-        database_url,
+        database_url: database.url.clone(),
         data_dir: data_dir.clone(),
         rate_limit_per_minute: options.rate_limit_per_minute,
         smtp_url: options.smtp_url.clone(),
@@ -78,6 +76,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         clock,
         data_dir,
         database_url,
+        database,
     }
 }
 
@@ -122,13 +121,15 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Stops the server (which closes its pool), then drops the test's
+    /// database and data directory. Stop any second process first.
     pub async fn stop(mut self) {
         if let Some(app) = self.app.take() {
             tokio::time::timeout(std::time::Duration::from_secs(30), app.stop())
                 .await
                 .expect("the server stops within 30 s");
         }
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        self.database.remove().await;
     }
 }
 
