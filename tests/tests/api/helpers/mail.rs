@@ -3,6 +3,7 @@
 //! server writes to when no SMTP server is configured.
 
 use super::spawn::{TestApp, free_port, http};
+use super::wait::{wait_for, wait_until};
 
 /// MailDev, a real SMTP server with a JSON API, run as a child process.
 pub struct MailServer {
@@ -68,18 +69,18 @@ impl MailServer {
             smtp_port,
             api_port,
         };
-        for _ in 0..100 {
-            if http()
-                .get(server.api("/api/email"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return server;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("MailDev did not start on ports {smtp_port}/{api_port}");
+        wait_until(
+            format!("MailDev to answer on ports {smtp_port}/{api_port}"),
+            async || {
+                http()
+                    .get(server.api("/api/email"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            },
+        )
+        .await;
+        server
     }
 
     pub fn smtp_url(&self) -> String {
@@ -101,26 +102,21 @@ impl MailServer {
             .unwrap()
     }
 
-    /// Waits (up to 20 s) for a mail to `to` whose subject contains `subject`.
+    /// Waits for a mail to `to` whose subject contains `subject`.
     pub async fn wait_for(&self, to: &str, subject: &str) -> ReceivedMail {
-        for _ in 0..200 {
-            if let Some(mail) = self
-                .all()
+        wait_for(format!("a mail \"{subject}\" to {to}"), async || {
+            self.all()
                 .await
                 .into_iter()
                 .find(|m| m.subject.contains(subject) && m.to.iter().any(|a| a.address == to))
-            {
-                return mail;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("no mail \"{subject}\" to {to}");
+        })
+        .await
     }
 }
 
 /// A mail the worker wrote to the local outbox folder (no SMTP configured):
 /// the newest one to `to` whose subject contains `subject`, decoded. Waits
-/// up to 10 s for the worker.
+/// for the worker to write it.
 pub async fn folder_mail(app: &TestApp, to: &str, subject: &str) -> ReceivedMail {
     folder_mail_containing(app, to, subject, "").await
 }
@@ -133,44 +129,58 @@ pub async fn folder_mail_containing(
     text: &str,
 ) -> ReceivedMail {
     let dir = app.data_dir.join("outbox");
-    for _ in 0..100 {
-        app.services().mail_queued.notify_one();
-        let mut found: Vec<(std::time::SystemTime, ReceivedMail)> = Vec::new();
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let Ok(raw) = std::fs::read(entry.path()) else {
-                continue;
-            };
-            let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
-                continue;
-            };
-            let recipient = message
-                .to()
-                .and_then(|a| a.first())
-                .and_then(|a| a.address())
-                .unwrap_or_default()
-                .to_string();
-            let mail_subject = message.subject().unwrap_or_default().to_string();
-            let body = message.body_text(0).unwrap_or_default().to_string();
-            if recipient == to && mail_subject.contains(subject) && body.contains(text) {
-                let modified = entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(std::time::UNIX_EPOCH);
-                found.push((
-                    modified,
-                    ReceivedMail {
-                        subject: mail_subject,
-                        text: body,
-                        html: message.body_html(0).unwrap_or_default().to_string(),
-                        to: vec![Address { address: recipient }],
-                    },
-                ));
-            }
+    wait_for(
+        format!("a mail \"{subject}\" to {to} in {}", dir.display()),
+        async || {
+            app.services().mail_queued.notify_one();
+            newest_in_folder(&dir, to, subject, text)
+        },
+    )
+    .await
+}
+
+/// The newest `.eml` in `dir` to `to` whose subject contains `subject` and
+/// whose text contains `text`.
+fn newest_in_folder(
+    dir: &std::path::Path,
+    to: &str,
+    subject: &str,
+    text: &str,
+) -> Option<ReceivedMail> {
+    let mut found: Vec<(std::time::SystemTime, ReceivedMail)> = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(raw) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
+            continue;
+        };
+        let recipient = message
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string();
+        let mail_subject = message.subject().unwrap_or_default().to_string();
+        let body = message.body_text(0).unwrap_or_default().to_string();
+        if recipient == to && mail_subject.contains(subject) && body.contains(text) {
+            let modified = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            found.push((
+                modified,
+                ReceivedMail {
+                    subject: mail_subject,
+                    text: body,
+                    html: message.body_html(0).unwrap_or_default().to_string(),
+                    to: vec![Address { address: recipient }],
+                },
+            ));
         }
-        if let Some((_, mail)) = found.into_iter().max_by_key(|(modified, _)| *modified) {
-            return mail;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("no mail \"{subject}\" to {to} in {}", dir.display());
+    found
+        .into_iter()
+        .max_by_key(|(modified, _)| *modified)
+        .map(|(_, mail)| mail)
 }

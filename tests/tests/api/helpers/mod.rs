@@ -6,7 +6,8 @@
 //! - [`accounts`]: accounts created through the domain services, and login;
 //! - [`pages`]: server-function calls, pages and their visible text;
 //! - [`mail`]: MailDev (a real SMTP server) and the local outbox folder;
-//! - [`db_checks`]: counts and lists read from the database for assertions.
+//! - [`db_checks`]: counts and lists read from the database for assertions;
+//! - [`wait`]: waiting for background work under a deadline.
 
 mod accounts;
 mod database;
@@ -14,12 +15,14 @@ mod db_checks;
 mod mail;
 mod pages;
 mod spawn;
+mod wait;
 
 pub use accounts::{AccountSpec, TestAccount};
 pub use database::{Backend, postgres_skipped};
 pub use mail::{MailServer, folder_mail, folder_mail_containing};
 pub use pages::{Form, page_text};
 pub use spawn::{Options, TestApp, free_port, spawn_app, spawn_app_with};
+pub use wait::{DEADLINE, wait_for, wait_until};
 
 /// Runs each listed `async fn name(backend: Backend)` once on SQLite and
 /// once on PostgreSQL. Without a PostgreSQL cluster (`TPO_TEST_POSTGRES_URL`
