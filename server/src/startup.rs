@@ -50,6 +50,7 @@ pub async fn build_services(
 ) -> anyhow::Result<Arc<Services>> {
     let db = connect_and_migrate(config).await?;
     let master_key = keys::load_or_generate(&config.secret_key, &config.data_dir)?;
+    let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
     Ok(Arc::new(Services {
         db,
         clock,
@@ -64,7 +65,7 @@ pub async fn build_services(
             session_max_seconds: config.session_max_hours.max(1) * 3600,
             selfie_retention_days: config.selfie_retention_days.max(0),
         },
-        limits: RateLimits::new(config.rate_limit_per_minute),
+        limits,
         mail_queued: Notify::new(),
         telegram_queued: Notify::new(),
     }))

@@ -1,12 +1,19 @@
 //! Per-client request budgets, in memory per process (each process of a
 //! scale-out counts separately; account-level limits live in the database).
+//! The budgets run on the injected [`Clock`], like the rest of the domain:
+//! tests that advance a `ManualClock` see them refill, and nothing else does.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{NotUntil, Quota, RateLimiter};
 
+use super::clock::Clock;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,41 +28,66 @@ pub enum Action {
     Upload,
 }
 
+/// Our clock as governor's: whole seconds since the Unix epoch.
+#[derive(Clone)]
+struct InjectedClock(Arc<dyn Clock>);
+
+impl governor::clock::Clock for InjectedClock {
+    type Instant = Nanos;
+
+    fn now(&self) -> Nanos {
+        Nanos::from(Duration::from_secs(self.0.now().max(0) as u64))
+    }
+}
+
+type KeyedLimiter<K> =
+    RateLimiter<K, DefaultKeyedStateStore<K>, InjectedClock, NoOpMiddleware<Nanos>>;
+
+fn keyed<K: Clone + Eq + std::hash::Hash>(quota: Quota, clock: &InjectedClock) -> KeyedLimiter<K> {
+    RateLimiter::new(quota, DefaultKeyedStateStore::default(), clock.clone())
+}
+
 pub struct RateLimits {
-    limiter: DefaultKeyedRateLimiter<(Action, IpAddr)>,
-    chats: DefaultKeyedRateLimiter<i64>,
-    clock: DefaultClock,
+    limiter: KeyedLimiter<(Action, IpAddr)>,
+    chats: KeyedLimiter<i64>,
+    clock: InjectedClock,
 }
 
 /// Messages per minute one Telegram chat may send the bot.
 pub const CHAT_MESSAGES_PER_MINUTE: u32 = 30;
 
 impl RateLimits {
-    /// `per_minute` requests per action and client, with bursts of the same size.
-    pub fn new(per_minute: u32) -> Self {
+    /// `per_minute` requests per action and client, with bursts of the same
+    /// size, measured on `clock`.
+    pub fn new(per_minute: u32, clock: Arc<dyn Clock>) -> Self {
         let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
         let per_chat = NonZeroU32::new(CHAT_MESSAGES_PER_MINUTE).expect("non-zero");
+        let clock = InjectedClock(clock);
         Self {
-            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
-            chats: RateLimiter::keyed(Quota::per_minute(per_chat)),
-            clock: DefaultClock::default(),
+            limiter: keyed(Quota::per_minute(per_minute), &clock),
+            chats: keyed(Quota::per_minute(per_chat), &clock),
+            clock,
         }
     }
 
     pub fn check(&self, action: Action, client: IpAddr) -> Result<(), AppError> {
         self.limiter
             .check_key(&(action, client))
-            .map_err(|not_until| {
-                let wait = not_until.wait_time_from(self.clock.now());
-                AppError::TooManyAttempts(wait.as_secs().max(1))
-            })
+            .map_err(|not_until| self.too_many(not_until))
     }
 
     /// One message from a Telegram chat.
     pub fn check_chat(&self, chat_id: i64) -> Result<(), AppError> {
-        self.chats.check_key(&chat_id).map_err(|not_until| {
-            AppError::TooManyAttempts(not_until.wait_time_from(self.clock.now()).as_secs().max(1))
-        })
+        self.chats
+            .check_key(&chat_id)
+            .map_err(|not_until| self.too_many(not_until))
+    }
+
+    /// Refused, with the whole seconds until the next request is allowed.
+    fn too_many(&self, not_until: NotUntil<Nanos>) -> AppError {
+        use governor::clock::Clock as _;
+        let wait = not_until.wait_time_from(self.clock.now());
+        AppError::TooManyAttempts(wait.as_secs().max(1))
     }
 
     /// Forgets clients that have been quiet; called by the sweeper.
@@ -68,10 +100,26 @@ impl RateLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::clock::ManualClock;
+
+    const START: i64 = 1_795_856_415;
+
+    fn limits(per_minute: u32) -> (RateLimits, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(START));
+        (RateLimits::new(per_minute, clock.clone()), clock)
+    }
+
+    fn refused_for(result: Result<(), AppError>) -> Option<u64> {
+        match result {
+            Ok(()) => None,
+            Err(AppError::TooManyAttempts(seconds)) => Some(seconds),
+            Err(other) => panic!("unexpected error {other:?}"),
+        }
+    }
 
     #[test]
     fn budget_is_per_action_and_client() {
-        let limits = RateLimits::new(2);
+        let (limits, _clock) = limits(2);
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         assert!(limits.check(Action::Login, a).is_ok());
@@ -82,5 +130,58 @@ mod tests {
         ));
         assert!(limits.check(Action::Login, b).is_ok());
         assert!(limits.check(Action::Helpdesk, a).is_ok());
+    }
+
+    #[test]
+    fn budget_refills_only_as_the_injected_clock_moves() {
+        // 2 a minute: one request back every 30 s, bursts of 2.
+        let (limits, clock) = limits(2);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        assert_eq!(refused_for(limits.check(Action::Login, a)), None);
+        assert_eq!(refused_for(limits.check(Action::Login, a)), None);
+        assert_eq!(refused_for(limits.check(Action::Login, a)), Some(30));
+        // Real time passing changes nothing; the clock has not moved.
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(refused_for(limits.check(Action::Login, a)), Some(30));
+        clock.advance(29);
+        assert_eq!(refused_for(limits.check(Action::Login, a)), Some(1));
+        clock.advance(1);
+        assert_eq!(refused_for(limits.check(Action::Login, a)), None);
+        assert_eq!(refused_for(limits.check(Action::Login, a)), Some(30));
+        // A quiet minute refills the whole burst, and no more.
+        clock.advance(60);
+        assert_eq!(refused_for(limits.check(Action::Login, a)), None);
+        assert_eq!(refused_for(limits.check(Action::Login, a)), None);
+        assert!(refused_for(limits.check(Action::Login, a)).is_some());
+    }
+
+    #[test]
+    fn a_chat_writes_again_after_a_minute() {
+        let (limits, clock) = limits(20);
+        for _ in 0..CHAT_MESSAGES_PER_MINUTE {
+            assert_eq!(refused_for(limits.check_chat(7)), None);
+        }
+        // One message back every 2 s.
+        assert_eq!(refused_for(limits.check_chat(7)), Some(2));
+        assert_eq!(
+            refused_for(limits.check_chat(8)),
+            None,
+            "other chats unaffected"
+        );
+        clock.advance(60);
+        for _ in 0..CHAT_MESSAGES_PER_MINUTE {
+            assert_eq!(refused_for(limits.check_chat(7)), None);
+        }
+        assert!(refused_for(limits.check_chat(7)).is_some());
+    }
+
+    #[test]
+    fn a_clock_set_back_does_not_refill() {
+        let (limits, clock) = limits(1);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        clock.advance(120);
+        assert_eq!(refused_for(limits.check(Action::Upload, a)), None);
+        clock.set(START);
+        assert!(refused_for(limits.check(Action::Upload, a)).is_some());
     }
 }

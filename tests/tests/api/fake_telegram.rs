@@ -1,7 +1,8 @@
 //! A local server that speaks the Bot API's JSON (the one stand-in the
 //! project allows: Telegram cannot be reached from here). It queues updates
 //! for getUpdates with real offset semantics, records every call, and counts
-//! how many getUpdates calls ever overlapped.
+//! how many getUpdates calls ever overlapped. Waiting on it is event driven:
+//! every pushed update and every recorded call wakes the waiters.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -12,18 +13,29 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use serde_json::{Value, json};
+use tokio::sync::watch;
+use tokio::time::{Instant, timeout_at};
+
+use crate::helpers::DEADLINE;
+
+/// How long an empty getUpdates call waits for an update (a short long poll).
+const LONG_POLL: Duration = Duration::from_millis(300);
 
 #[derive(Default)]
 struct Inner {
     updates: VecDeque<Value>,
+    /// Delivered once more whatever the offset says (a lost acknowledgement).
+    redeliveries: VecDeque<Value>,
     calls: Vec<(String, Value)>,
     polls_now: usize,
     most_polls_at_once: usize,
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FakeTelegram {
     inner: Arc<Mutex<Inner>>,
+    /// Bumped on every pushed update and every recorded call.
+    changed: Arc<watch::Sender<u64>>,
     pub base: String,
 }
 
@@ -36,6 +48,7 @@ async fn method(
     let method = method.to_ascii_lowercase();
     if method == "getupdates" {
         let offset = body["offset"].as_i64().unwrap_or(0);
+        let mut changes = fake.changed.subscribe();
         {
             let mut inner = fake.inner.lock().unwrap();
             inner.polls_now += 1;
@@ -45,22 +58,28 @@ async fn method(
                 .updates
                 .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
         }
-        let mut result = Vec::new();
-        for _ in 0..10 {
-            result = fake.inner.lock().unwrap().updates.iter().cloned().collect();
-            if !result.is_empty() {
-                break;
+        fake.record(&method, body);
+        // A long poll: answer as soon as there is an update, or empty after a while.
+        let deadline = Instant::now() + LONG_POLL;
+        let result = loop {
+            let result: Vec<Value> = {
+                let mut inner = fake.inner.lock().unwrap();
+                let again: Vec<Value> = inner.redeliveries.drain(..).collect();
+                again
+                    .into_iter()
+                    .chain(inner.updates.iter().cloned())
+                    .collect()
+            };
+            if !result.is_empty()
+                || !matches!(timeout_at(deadline, changes.changed()).await, Ok(Ok(())))
+            {
+                break result;
             }
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        }
+        };
         fake.inner.lock().unwrap().polls_now -= 1;
         return Json(json!({ "ok": true, "result": result }));
     }
-    fake.inner
-        .lock()
-        .unwrap()
-        .calls
-        .push((method.clone(), body));
+    fake.record(&method, body);
     let result = if method == "sendmessage" {
         json!({ "message_id": 1 })
     } else {
@@ -73,8 +92,9 @@ impl FakeTelegram {
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let fake = FakeTelegram {
+            inner: Arc::default(),
+            changed: Arc::new(watch::Sender::new(0)),
             base: format!("http://{}", listener.local_addr().unwrap()),
-            ..Default::default()
         };
         let router = Router::new()
             .route("/{bot}/{method}", post(method))
@@ -85,6 +105,43 @@ impl FakeTelegram {
 
     pub fn push(&self, update: Value) {
         self.inner.lock().unwrap().updates.push_back(update);
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Delivers an update that was already acknowledged once more, as
+    /// Telegram does when the acknowledgement was lost.
+    pub fn redeliver(&self, update: Value) {
+        self.inner.lock().unwrap().redeliveries.push_back(update);
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Redelivered updates not yet handed to a poller.
+    pub fn redeliveries_pending(&self) -> usize {
+        self.inner.lock().unwrap().redeliveries.len()
+    }
+
+    fn record(&self, method: &str, body: Value) {
+        self.inner
+            .lock()
+            .unwrap()
+            .calls
+            .push((method.to_string(), body));
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Waits (up to [`DEADLINE`]) until `check` finds what it looks for in
+    /// the fake's state, woken by every change instead of polling.
+    async fn wait_for<T>(&self, what: &str, mut check: impl FnMut(&Self) -> Option<T>) -> T {
+        let deadline = Instant::now() + DEADLINE;
+        let mut changes = self.changed.subscribe();
+        loop {
+            if let Some(found) = check(self) {
+                return found;
+            }
+            if !matches!(timeout_at(deadline, changes.changed()).await, Ok(Ok(()))) {
+                panic!("gave up after {DEADLINE:?} waiting for {what}");
+            }
+        }
     }
 
     pub fn calls(&self, method: &str) -> Vec<Value> {
@@ -108,18 +165,21 @@ impl FakeTelegram {
             .collect()
     }
 
-    /// Waits (up to 10 s) until the chat received a text containing `part`.
+    /// Waits until the chat received a text containing `part`.
     pub async fn wait_for_text(&self, chat_id: i64, part: &str) -> String {
-        for _ in 0..200 {
-            if let Some(text) = self.texts(chat_id).into_iter().find(|t| t.contains(part)) {
-                return text;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "chat {chat_id} never received {part:?}; got {:?}",
-            self.texts(chat_id)
-        );
+        self.wait_for(&format!("chat {chat_id} to receive {part:?}"), |fake| {
+            fake.texts(chat_id).into_iter().find(|t| t.contains(part))
+        })
+        .await
+    }
+
+    /// Waits until the chat received at least `count` texts; returns them all.
+    pub async fn wait_for_texts(&self, chat_id: i64, count: usize) -> Vec<String> {
+        self.wait_for(
+            &format!("chat {chat_id} to receive {count} texts"),
+            |fake| Some(fake.texts(chat_id)).filter(|texts| texts.len() >= count),
+        )
+        .await
     }
 
     pub fn most_polls_at_once(&self) -> usize {

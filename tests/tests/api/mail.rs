@@ -8,7 +8,9 @@ use app::mail::templates::Email;
 use reqwest::StatusCode;
 
 use crate::helpdesk::request_otp;
-use crate::helpers::{Backend, MailServer, Options, free_port, page_text, spawn_app_with};
+use crate::helpers::{
+    Backend, MailServer, Options, free_port, page_text, spawn_app_with, wait_for, wait_until,
+};
 use crate::on_both_backends;
 
 async fn outbox_state(app: &crate::helpers::TestApp) -> (i64, i64, Option<String>) {
@@ -91,16 +93,11 @@ async fn mail_waits_while_smtp_is_down_and_arrives_after(backend: Backend) {
         StatusCode::OK,
         "the ticket is created while mail is down: {body}"
     );
-    let mut attempts = 0;
-    for _ in 0..100 {
+    wait_until("the worker to try the mail and fail", async || {
         let (waiting, tried, error) = outbox_state(&app).await;
-        attempts = tried;
-        if waiting >= 1 && tried >= 1 && error.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(attempts >= 1, "the worker tried and failed");
+        waiting >= 1 && tried >= 1 && error.is_some()
+    })
+    .await;
     let mail_server = MailServer::start_on(smtp_port, api_port).await;
     app.clock.advance(60);
     app.services().mail_queued.notify_one();
@@ -145,14 +142,21 @@ async fn two_processes_send_each_message_exactly_once(backend: Backend) {
     tx.commit().await.unwrap();
     svc.mail_queued.notify_one();
     second.services().mail_queued.notify_one();
-    for _ in 0..200 {
-        if mail_server.all().await.len() >= 40 && outbox_state(&first).await.0 == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let received = mail_server.all().await;
+    let received = wait_for("40 messages received and none left unsent", async || {
+        let received = mail_server.all().await;
+        let unsent = outbox_state(&first).await.0;
+        (received.len() >= 40 && unsent == 0).then_some(received)
+    })
+    .await;
+    // No message can still be on its way: each was handed to a sender once
+    // (every claim counts an attempt), and a sender marks a message sent
+    // only after the SMTP server accepted it.
+    let claimed_again: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE attempts > 1")
+            .fetch_one(svc.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(claimed_again, 0, "each message handed to one sender, once");
     let subjects: HashSet<String> = received.iter().map(|m| m.subject.clone()).collect();
     assert_eq!(received.len(), 40, "no message twice, none lost");
     assert_eq!(subjects.len(), 40);

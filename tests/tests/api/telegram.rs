@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::fake_telegram::{FakeTelegram, button, text};
-use crate::helpers::{Backend, Options, TestApp, folder_mail, spawn_app_with};
+use crate::helpers::{Backend, Options, TestApp, folder_mail, spawn_app_with, wait_for};
 use crate::on_both_backends;
 use app::telegram::conversation::{BUTTON_OTP, GENERIC_OTP_ANSWER};
 
@@ -27,6 +27,60 @@ async fn bot_app(backend: Backend) -> (TestApp, FakeTelegram) {
 async fn tickets(app: &TestApp) -> Vec<(String, String)> {
     sqlx::query_as("SELECT channel, status FROM tickets")
         .fetch_all(app.services().db.pool())
+        .await
+        .unwrap()
+}
+
+/// The bot's work as the database records it.
+#[derive(Debug, Clone, Copy)]
+struct BotWork {
+    /// Updates recorded as handled (refused and duplicate-free).
+    updates: i64,
+    /// Replies queued and not yet delivered.
+    unsent: i64,
+    /// Replies handed to a sender more than once (each claim counts an attempt).
+    claimed_again: i64,
+}
+
+async fn bot_work(app: &TestApp) -> BotWork {
+    let pool = app.services().db.pool();
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    BotWork {
+        updates: count("SELECT COUNT(*) FROM telegram_updates").await,
+        unsent: count("SELECT COUNT(*) FROM telegram_outbox WHERE sent_at IS NULL").await,
+        claimed_again: count("SELECT COUNT(*) FROM telegram_outbox WHERE attempts > 1").await,
+    }
+}
+
+/// Waits until `updates` updates are recorded as handled and every reply
+/// they queued has been delivered. An update's replies are queued in the
+/// transaction that records it, and a reply is marked sent only after the
+/// Bot API acknowledged it; with no reply handed out twice, the fake then
+/// holds every reply the bot will ever send for those updates.
+async fn wait_until_settled(app: &TestApp, updates: i64) -> BotWork {
+    let work = wait_for(
+        format!("{updates} updates handled and every queued reply delivered"),
+        async || Some(bot_work(app).await).filter(|w| w.updates >= updates && w.unsent == 0),
+    )
+    .await;
+    assert_eq!(
+        work.claimed_again, 0,
+        "each reply handed to one sender, once"
+    );
+    work
+}
+
+/// Replies of `method` queued for a chat, delivered or not.
+async fn queued(app: &TestApp, chat_id: i64, method: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM telegram_outbox WHERE chat_id = $1 AND method = $2")
+        .bind(chat_id)
+        .bind(method)
+        .fetch_one(app.services().db.pool())
         .await
         .unwrap()
 }
@@ -129,13 +183,15 @@ async fn invalid_nik_and_email_get_a_hint_and_the_same_question(backend: Backend
 
 async fn cancel_works_at_every_step(backend: Backend) {
     let (app, fake) = bot_app(backend).await;
+    // Update ids only grow, as Telegram's do: an offset acknowledges every
+    // lower id, so a lower id pushed later would never be delivered.
     let steps: [&[serde_json::Value]; 3] = [
-        &[button(1, 1, BUTTON_OTP)],
-        &[button(2, 2, BUTTON_OTP), text(3, 2, "3201011508900001")],
+        &[button(101, 1, BUTTON_OTP)],
+        &[button(201, 2, BUTTON_OTP), text(202, 2, "3201011508900001")],
         &[
-            button(4, 3, BUTTON_OTP),
-            text(5, 3, "3201011508900001"),
-            text(6, 3, "bukan"),
+            button(301, 3, BUTTON_OTP),
+            text(302, 3, "3201011508900001"),
+            text(303, 3, "bukan"),
         ],
     ];
     for (i, updates) in steps.iter().enumerate() {
@@ -143,10 +199,10 @@ async fn cancel_works_at_every_step(backend: Backend) {
         for update in *updates {
             fake.push(update.clone());
         }
-        fake.push(text(100 + chat, chat, "/cancel"));
+        fake.push(text(chat * 100 + 10, chat, "/cancel"));
         fake.wait_for_text(chat, "Permintaan dibatalkan. Silakan pilih kategori")
             .await;
-        fake.push(text(200 + chat, chat, "budi.santoso@kominfo.go.id"));
+        fake.push(text(chat * 100 + 20, chat, "budi.santoso@kominfo.go.id"));
         fake.wait_for_text(chat, "Silakan pilih kategori, atau ketik /help")
             .await;
     }
@@ -189,9 +245,14 @@ async fn an_update_delivered_twice_is_handled_once(backend: Backend) {
     fake.push(text(3, CHAT, &signer.email));
     fake.wait_for_text(CHAT, "Ringkasan permohonan").await;
     // Telegram redelivers an update when the acknowledgement was lost.
-    fake.push(text(3, CHAT, &signer.email));
+    fake.redeliver(text(3, CHAT, &signer.email));
     fake.push(text(4, CHAT, "/help"));
     fake.wait_for_text(CHAT, "/status <nomor tiket>").await;
+    assert_eq!(
+        fake.redeliveries_pending(),
+        0,
+        "the update was delivered again"
+    );
     assert_eq!(
         fake.texts(CHAT)
             .iter()
@@ -217,7 +278,8 @@ async fn two_processes_never_both_poll_or_answer(backend: Backend) {
     for chat in 1..=20 {
         fake.wait_for_text(chat, "Selamat datang").await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Every update handled and every reply delivered: nothing more can come.
+    wait_until_settled(&app, 20).await;
     for chat in 1..=20 {
         assert_eq!(fake.texts(chat).len(), 1, "chat {chat} answered once");
     }
@@ -287,7 +349,10 @@ async fn webhook_mode_checks_the_secret_and_handles_updates_once(backend: Backen
     assert_eq!(post(secret).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(post(secret).send().await.unwrap().status(), StatusCode::OK);
     fake.wait_for_text(CHAT, "Selamat datang").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Both deliveries were handled before their 200 (the second found the
+    // update recorded); once the replies are out, nothing more can come.
+    assert_eq!(wait_until_settled(&app, 1).await.updates, 1);
+    assert_eq!(queued(&app, CHAT, "sendMessage").await, 1);
     assert_eq!(fake.texts(CHAT).len(), 1);
     assert!(fake.calls("getUpdates").is_empty());
     app.stop().await;
@@ -301,12 +366,32 @@ async fn a_flooding_chat_is_answered_only_up_to_its_limit(backend: Backend) {
     }
     fake.push(text(1000, CHAT + 1, "/start"));
     fake.wait_for_text(CHAT + 1, "Selamat datang").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // All the flood handled (the refused messages are recorded too) and
+    // every reply delivered.
+    wait_until_settled(&app, limit + 11).await;
+    assert_eq!(queued(&app, CHAT, "sendMessage").await, limit);
     assert_eq!(
         fake.texts(CHAT).len() as i64,
         limit,
         "the extra messages are not answered"
     );
+    // The budget refills on the app's clock alone: real time passing while
+    // the clock stands still gives nothing back…
+    // (Update ids only grow: Telegram's offset acknowledges every lower id.)
+    fake.push(text(1001, CHAT, "/help"));
+    wait_until_settled(&app, limit + 12).await;
+    assert_eq!(fake.texts(CHAT).len() as i64, limit, "still over the limit");
+    // …and a minute later by the clock the chat is answered again.
+    app.clock.advance(60);
+    fake.push(text(1002, CHAT, "/help"));
+    let texts = fake.wait_for_texts(CHAT, limit as usize + 1).await;
+    assert_eq!(
+        texts[limit as usize - 1],
+        texts[limit as usize],
+        "the /help answer"
+    );
+    wait_until_settled(&app, limit + 13).await;
+    assert_eq!(fake.texts(CHAT).len() as i64, limit + 1);
     app.stop().await;
 }
 
