@@ -1,7 +1,9 @@
 //! How times are shown: Indonesian month names, Western Indonesia Time
 //! (WIB, UTC+7), the zone of most signers and of the operator.
 
-use time::{OffsetDateTime, UtcOffset};
+use ::time::{OffsetDateTime, UtcOffset};
+
+use crate::time::UnixTime;
 
 const MONTHS: [&str; 12] = [
     "Januari",
@@ -28,8 +30,8 @@ fn wib(unix: i64) -> Option<OffsetDateTime> {
 }
 
 /// "28 November 2026 16.42 WIB"
-pub fn date_time(unix: i64) -> String {
-    wib(unix)
+pub fn date_time(time: UnixTime) -> String {
+    wib(time.secs())
         .map(|t| {
             format!(
                 "{} {} {} {:02}.{:02} WIB",
@@ -44,8 +46,8 @@ pub fn date_time(unix: i64) -> String {
 }
 
 /// "28 November 2026"
-pub fn date(unix: i64) -> String {
-    wib(unix)
+pub fn date(time: UnixTime) -> String {
+    wib(time.secs())
         .map(|t| {
             format!(
                 "{} {} {}",
@@ -64,9 +66,12 @@ mod tests {
     #[test]
     fn times_are_shown_in_wib() {
         // 2026-11-28 09:42:00 UTC
-        assert_eq!(date_time(1_795_858_920), "28 November 2026 16.42 WIB");
-        assert_eq!(date(1_795_858_920), "28 November 2026");
+        assert_eq!(
+            date_time(UnixTime::from_secs(1_795_858_920)),
+            "28 November 2026 16.42 WIB"
+        );
+        assert_eq!(date(UnixTime::from_secs(1_795_858_920)), "28 November 2026");
         // Late evening UTC is already the next day in Jakarta.
-        assert_eq!(date(1_795_903_200), "29 November 2026");
+        assert_eq!(date(UnixTime::from_secs(1_795_903_200)), "29 November 2026");
     }
 }

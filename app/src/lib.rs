@@ -4,15 +4,16 @@
 //!
 //! Modules only import from floors below their own (checked by
 //! `tests/layering.rs`), bottom to top:
-//! 1. `error`, `format`, `ids`, `text_enum`
-//! 2. `platform` (database, clock, keys, request context, limits)
-//! 3. `audit`, `mail`, `ui`
-//! 4. `accounts`
-//! 5. `otp_devices`
-//! 6. `tickets`
-//! 7. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `telegram`
-//! 8. `admin`
-//! 9. `routes` (the document and the route table)
+//! 1. `ids`, `text_enum`, `time`
+//! 2. `error`, `format`
+//! 3. `platform` (database, clock, keys, request context, limits)
+//! 4. `audit`, `mail`, `ui`
+//! 5. `accounts`
+//! 6. `otp_devices`
+//! 7. `tickets`
+//! 8. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `telegram`
+//! 9. `admin`
+//! 10. `routes` (the document and the route table)
 
 pub mod accounts;
 pub mod admin;
@@ -31,6 +32,7 @@ pub mod routes;
 pub mod telegram;
 mod text_enum;
 pub mod tickets;
+pub mod time;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

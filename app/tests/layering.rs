@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. Modules on one floor may not import each other.
 const FLOORS: &[&[&str]] = &[
-    &["error", "format", "ids", "text_enum"],
+    &["ids", "text_enum", "time"],
+    &["error", "format"],
     &["platform"],
     &["audit", "mail", "ui"],
     &["accounts"],

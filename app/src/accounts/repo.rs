@@ -8,10 +8,10 @@ use super::types::{AccountStatus, OfficialEmail, Role};
 use crate::audit::Actor;
 use crate::ids::{AccountId, DeviceId};
 use crate::mail::templates::Recipient;
-use crate::platform::clock::UnixTime;
 use crate::platform::crypto::SecretToken;
 use crate::platform::db::is_unique_violation;
 use crate::platform::request::ClientInfo;
+use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
@@ -25,10 +25,10 @@ pub struct AccountRow {
     pub status: AccountStatus,
     pub password_hash: String,
     pub password_failures: i64,
-    pub password_locked_until: Option<i64>,
+    pub password_locked_until: Option<UnixTime>,
     pub otp_failures: i64,
-    pub otp_locked_until: Option<i64>,
-    pub created_at: i64,
+    pub otp_locked_until: Option<UnixTime>,
+    pub created_at: UnixTime,
 }
 
 impl AccountRow {
@@ -234,9 +234,9 @@ pub struct SessionRow {
     pub account_id: AccountId,
     pub device_id: Option<DeviceId>,
     pub stage: Stage,
-    pub confirmed_until: Option<i64>,
-    pub created_at: i64,
-    pub expires_at: i64,
+    pub confirmed_until: Option<UnixTime>,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
 }
 
 pub struct NewSession<'a> {

@@ -6,10 +6,10 @@ use super::sessions::Stage;
 use super::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::AccountId;
-use crate::platform::clock::UnixTime;
 use crate::platform::crypto::token_digest;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::time::UnixTime;
 
 #[derive(Debug)]
 pub struct NewAccount {

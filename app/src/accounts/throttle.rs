@@ -7,14 +7,14 @@
 //! Passwords: 10 free attempts, then 1 min doubling to at most 15 min, never
 //! a permanent block (that would let anyone lock any account).
 
-use crate::platform::clock::UnixTime;
+use crate::time::UnixTime;
 
 pub const OTP_FREE_FAILURES: i64 = 5;
 pub const OTP_BLOCK_AFTER: i64 = 100;
 pub const PASSWORD_FREE_FAILURES: i64 = 10;
 const MAX_DELAY_SECONDS: i64 = 15 * 60;
 /// Far enough in the future to mean "until reset" on both databases.
-pub const BLOCKED_UNTIL: UnixTime = i64::MAX / 2;
+pub const BLOCKED_UNTIL: UnixTime = UnixTime::from_secs(i64::MAX / 2);
 
 fn doubling(base: i64, over: i64) -> i64 {
     (base * 2_i64.pow(over.clamp(0, 10) as u32)).min(MAX_DELAY_SECONDS)
@@ -45,22 +45,26 @@ pub fn otp_attempts_before_delay(failures: i64) -> i64 {
 mod tests {
     use super::*;
 
+    fn at(seconds: i64) -> UnixTime {
+        UnixTime::from_secs(seconds)
+    }
+
     #[test]
     fn otp_delay_starts_after_five_and_grows() {
-        assert_eq!(otp_lock_after(4, 1000), None);
-        assert_eq!(otp_lock_after(5, 1000), Some(1030));
-        assert_eq!(otp_lock_after(6, 1000), Some(1060));
-        assert_eq!(otp_lock_after(7, 1000), Some(1120));
-        assert_eq!(otp_lock_after(20, 1000), Some(1000 + 900));
-        assert_eq!(otp_lock_after(99, 1000), Some(1000 + 900));
-        assert_eq!(otp_lock_after(100, 1000), Some(BLOCKED_UNTIL));
+        assert_eq!(otp_lock_after(4, at(1000)), None);
+        assert_eq!(otp_lock_after(5, at(1000)), Some(at(1030)));
+        assert_eq!(otp_lock_after(6, at(1000)), Some(at(1060)));
+        assert_eq!(otp_lock_after(7, at(1000)), Some(at(1120)));
+        assert_eq!(otp_lock_after(20, at(1000)), Some(at(1000 + 900)));
+        assert_eq!(otp_lock_after(99, at(1000)), Some(at(1000 + 900)));
+        assert_eq!(otp_lock_after(100, at(1000)), Some(BLOCKED_UNTIL));
     }
 
     #[test]
     fn password_delay_is_separate_and_never_permanent() {
-        assert_eq!(password_lock_after(9, 0), None);
-        assert_eq!(password_lock_after(10, 0), Some(60));
-        assert_eq!(password_lock_after(1000, 0), Some(900));
+        assert_eq!(password_lock_after(9, at(0)), None);
+        assert_eq!(password_lock_after(10, at(0)), Some(at(60)));
+        assert_eq!(password_lock_after(1000, at(0)), Some(at(900)));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{DeviceId, SelfieId};
-use crate::platform::clock::UnixTime;
+use crate::time::UnixTime;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -135,7 +135,7 @@ mod tests {
             AuditEvent::DeviceEvicted {
                 device_id: DeviceId::generate(),
                 name: "Hp lama".into(),
-                added_at: 1_795_856_415,
+                added_at: UnixTime::from_secs(1_795_856_415),
                 replaced_by: DeviceId::generate(),
                 max_devices: 3,
             },

@@ -4,8 +4,8 @@ use sqlx::AnyConnection;
 
 use super::AuditEvent;
 use crate::ids::{AccountId, TicketId};
-use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
+use crate::time::UnixTime;
 
 /// The stored action name of [`AuditEvent::HelpdeskMismatch`].
 pub(super) const HELPDESK_MISMATCH: &str = "helpdesk_mismatch";

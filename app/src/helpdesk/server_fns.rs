@@ -18,12 +18,13 @@ mod checked_email {
     use crate::accounts::types::OfficialEmail;
     use crate::platform::request::{cookie, set_cookie};
     use crate::platform::state::Services;
+    use crate::time::UnixTime;
 
     const COOKIE: &str = "tpo_periksa";
     const PURPOSE: &str = "helpdesk-checked-email";
     pub const LIFETIME_SECONDS: i64 = 30 * 60;
 
-    pub fn remember(svc: &Services, email: &OfficialEmail, now: i64) {
+    pub fn remember(svc: &Services, email: &OfficialEmail, now: UnixTime) {
         let expires = now + LIFETIME_SECONDS;
         let message = format!("{}|{expires}", email.as_str());
         let tag = svc.keys.sign(PURPOSE, message.as_bytes());
@@ -39,11 +40,11 @@ mod checked_email {
         set_cookie(COOKIE, "", 0, &svc.settings);
     }
 
-    pub fn read(svc: &Services, now: i64) -> Option<OfficialEmail> {
+    pub fn read(svc: &Services, now: UnixTime) -> Option<OfficialEmail> {
         let value = cookie(COOKIE)?;
         let mut parts = value.split('.');
         let email = String::from_utf8(URL_SAFE_NO_PAD.decode(parts.next()?).ok()?).ok()?;
-        let expires: i64 = parts.next()?.parse().ok()?;
+        let expires = UnixTime::from_secs(parts.next()?.parse().ok()?);
         let tag = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
         let message = format!("{email}|{expires}");
         (expires > now && svc.keys.verify(PURPOSE, message.as_bytes(), &tag))

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use super::photo::Selfie;
 use super::types::SelfieDecision;
 use crate::ids::{AccountId, SelfieId, TicketId};
-use crate::platform::clock::UnixTime;
+use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SelfieRow {
@@ -15,12 +15,12 @@ pub struct SelfieRow {
     pub width: i64,
     pub height: i64,
     pub bytes: i64,
-    pub submitted_at: i64,
+    pub submitted_at: UnixTime,
     pub decision: Option<SelfieDecision>,
     pub decided_by: Option<AccountId>,
-    pub decided_at: Option<i64>,
+    pub decided_at: Option<UnixTime>,
     pub reason: Option<String>,
-    pub deleted_at: Option<i64>,
+    pub deleted_at: Option<UnixTime>,
 }
 
 const COLUMNS: &str = "id, ticket_id, account_id, width, height, bytes, submitted_at, decision, decided_by, \

@@ -10,12 +10,12 @@ use crate::error::AppError;
 use crate::ids::{SelfieId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
-use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::tickets;
 use crate::tickets::links;
 use crate::tickets::types::{LinkPurpose, TicketStatus};
+use crate::time::UnixTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {

@@ -9,7 +9,6 @@ use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::types::OfficialEmail;
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::SelfieId;
-use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::tickets;
@@ -18,6 +17,7 @@ use crate::tickets::repo::LinkRow;
 use crate::tickets::repo::TicketRow;
 use crate::tickets::types::{LinkPurpose, TicketStatus};
 use crate::tickets::views::LinkProblem;
+use crate::time::UnixTime;
 
 /// An identity-check link that can be used now, with its ticket and account.
 pub struct OpenCheck {

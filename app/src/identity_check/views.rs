@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::UnixTime;
+
 use crate::ids::{SelfieId, TicketId};
 use crate::tickets::views::LinkProblem;
 
@@ -13,7 +15,7 @@ pub struct VerifyView {
     pub nik_masked: String,
     /// Set on a "Pengecekan Ulang": why the previous selfie was rejected.
     pub rejection_reason: Option<String>,
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     /// Where the photo is posted (multipart field `photo`).
     pub upload_path: String,
 }
@@ -30,8 +32,8 @@ pub struct ReviewItem {
     pub ticket_id: TicketId,
     pub ticket_number: String,
     pub channel_label: String,
-    pub requested_at: i64,
-    pub submitted_at: i64,
+    pub requested_at: UnixTime,
+    pub submitted_at: UnixTime,
     pub selfie_id: SelfieId,
     pub full_name: String,
     pub email: String,
@@ -44,7 +46,7 @@ pub struct ReviewItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EarlierSelfie {
     pub selfie_id: SelfieId,
-    pub submitted_at: i64,
+    pub submitted_at: UnixTime,
     pub decision_label: String,
     pub reason: Option<String>,
     /// False once the retention period removed the photo.

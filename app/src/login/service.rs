@@ -12,10 +12,10 @@ use crate::error::AppError;
 use crate::otp_devices::repo as devices_repo;
 use crate::otp_devices::service::{self as devices, AcceptedCode, CodeError};
 use crate::otp_devices::types::OtpCode;
-use crate::platform::clock::UnixTime;
 use crate::platform::crypto::SecretToken;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::time::UnixTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {

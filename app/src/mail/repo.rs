@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, AnyPool};
 use crate::platform::queue::{Queue, backoff};
 
 use super::templates::Email;
-use crate::platform::clock::UnixTime;
+use crate::time::UnixTime;
 
 pub async fn enqueue(
     conn: &mut AnyConnection,

@@ -1,6 +1,7 @@
 //! Every mail the system sends, in Indonesian, as plain text and HTML.
 
 use crate::format::date_time;
+use crate::time::UnixTime;
 
 /// A message ready to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,9 +100,9 @@ pub fn device_added(
     brand: &str,
     to: Recipient<'_>,
     device_name: &str,
-    added_at: i64,
+    added_at: UnixTime,
     channel_label: &str,
-    evicted: &[(String, i64)],
+    evicted: &[(String, UnixTime)],
     max_devices: usize,
 ) -> Email {
     let mut paragraphs = vec![format!(
@@ -129,7 +130,12 @@ pub fn device_added(
     )
 }
 
-pub fn device_removed(brand: &str, to: Recipient<'_>, device_name: &str, removed_at: i64) -> Email {
+pub fn device_removed(
+    brand: &str,
+    to: Recipient<'_>,
+    device_name: &str,
+    removed_at: UnixTime,
+) -> Email {
     Letter {
         brand,
         greeting_name: to.name,
@@ -152,7 +158,7 @@ pub fn otp_code_reused(
     brand: &str,
     to: Recipient<'_>,
     device_name: &str,
-    at: i64,
+    at: UnixTime,
     ip: &str,
 ) -> Email {
     Letter {
@@ -183,7 +189,7 @@ pub fn otp_request_received(
     to: Recipient<'_>,
     ticket_number: &str,
     link: &str,
-    expires_at: i64,
+    expires_at: UnixTime,
 ) -> Email {
     Letter {
         brand,
@@ -235,7 +241,7 @@ pub fn selfie_approved(
     to: Recipient<'_>,
     ticket_number: &str,
     link: &str,
-    expires_at: i64,
+    expires_at: UnixTime,
 ) -> Email {
     Letter {
         brand,
@@ -263,7 +269,7 @@ pub fn selfie_rejected(
     ticket_number: &str,
     reason: &str,
     link: &str,
-    expires_at: i64,
+    expires_at: UnixTime,
 ) -> Email {
     Letter {
         brand,
@@ -294,7 +300,7 @@ mod tests {
                 name: "<Budi>",
             },
             "Hp \"<script>\"",
-            0,
+            UnixTime::from_secs(0),
         );
         assert!(mail.html.contains("Yth. &lt;Budi&gt;"));
         assert!(mail.html.contains("&quot;&lt;script&gt;&quot;"));
@@ -312,7 +318,7 @@ mod tests {
             },
             "d1q0517",
             "https://otp.bsre.go.id/verifikasi/abc",
-            1_795_858_920,
+            UnixTime::from_secs(1_795_858_920),
         );
         assert_eq!(
             mail.subject,
@@ -338,9 +344,9 @@ mod tests {
                 name: "Budi",
             },
             "Hp Baru",
-            1_795_858_920,
+            UnixTime::from_secs(1_795_858_920),
             "tautan Atur Perangkat OTP",
-            &[("Hp Lama".into(), 1_700_000_000)],
+            &[("Hp Lama".into(), UnixTime::from_secs(1_700_000_000))],
             3,
         );
         assert_eq!(

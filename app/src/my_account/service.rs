@@ -14,9 +14,9 @@ use crate::otp_devices::service::{self as devices, AddedDevice, NewDevice};
 use crate::otp_devices::service::{CodeError, EnrollError};
 use crate::otp_devices::types::{DeviceName, OtpCode};
 use crate::otp_devices::views::EnrollmentView;
-use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::time::UnixTime;
 
 use super::views::{AccountView, ActivityView};
 use crate::otp_devices::views::DeviceView;

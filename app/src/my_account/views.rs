@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::UnixTime;
+
 use crate::otp_devices::views::DeviceView;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +22,6 @@ pub struct AccountView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityView {
-    pub at: i64,
+    pub at: UnixTime,
     pub text: String,
 }

@@ -10,8 +10,8 @@ use super::repo::{self, InsertPending};
 use super::totp::TotpSecret;
 use super::views::EnrollmentView;
 use crate::ids::{AccountId, PendingEnrollmentId};
-use crate::platform::clock::UnixTime;
 use crate::platform::crypto::Keys;
+use crate::time::UnixTime;
 
 pub struct PendingEnrollment {
     pub id: PendingEnrollmentId,

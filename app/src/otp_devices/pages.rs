@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use super::types::{STEP_SECONDS, seconds_left_in_step};
 use super::views::{AddedDeviceView, EnrollmentView};
 use crate::format::date;
+use crate::time::UnixTime;
 
 #[component]
 pub fn ScanStep(enrollment: EnrollmentView) -> impl IntoView {
@@ -62,16 +63,15 @@ pub fn ScanStep(enrollment: EnrollmentView) -> impl IntoView {
 /// the code in their app stays valid. The page carries the server's time;
 /// the browser keeps the offset to its own clock, so a phone whose clock is
 /// off still sees the server's periods.
-
 #[component]
-pub fn CodeCountdown(server_time: i64) -> impl IntoView {
+pub fn CodeCountdown(server_time: UnixTime) -> impl IntoView {
     let (seconds_left, set_seconds_left) = signal(seconds_left_in_step(server_time));
     #[cfg(feature = "hydrate")]
     {
-        let offset = server_time as f64 - js_sys::Date::now() / 1000.0;
+        let offset = server_time.secs() as f64 - js_sys::Date::now() / 1000.0;
         let tick = move || {
             let server_now = (js_sys::Date::now() / 1000.0 + offset).floor() as i64;
-            set_seconds_left.set(seconds_left_in_step(server_now));
+            set_seconds_left.set(seconds_left_in_step(UnixTime::from_secs(server_now)));
         };
         if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(250)) {
             on_cleanup(move || handle.clear());

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use super::Channel;
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
-use crate::platform::clock::UnixTime;
+use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeviceRow {
@@ -13,8 +13,8 @@ pub struct DeviceRow {
     pub name: String,
     pub secret_sealed: Vec<u8>,
     pub added_seq: i64,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
     pub last_used_step: Option<i64>,
     pub drift_steps: i64,
     pub source_channel: Channel,

@@ -16,9 +16,9 @@ use crate::error::{AppError, internal};
 use crate::ids::{AccountId, DeviceId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
-use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::time::UnixTime;
 
 /// A device that left an account, for the page and the mail that say so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +205,7 @@ pub async fn add_device(
     )
     .subject(new.account_id);
     audit::record(conn, with_ticket(entry, new.ticket_id), client, now).await?;
-    let evicted_for_mail: Vec<(String, i64)> = evicted
+    let evicted_for_mail: Vec<(String, UnixTime)> = evicted
         .iter()
         .map(|d| (d.name.clone(), d.created_at))
         .collect();
@@ -530,7 +530,7 @@ mod tests {
     #[test]
     fn first_code_reports_drift_beyond_the_accepted_window() {
         let secret = TotpSecret::generate();
-        let now = 1_800_000_000;
+        let now = UnixTime::from_secs(1_800_000_000);
         let code = |offset: i64| {
             OtpCode::parse(&secret.code_for_step(totp::step_at(now) + offset, 6)).unwrap()
         };

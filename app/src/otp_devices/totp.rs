@@ -5,8 +5,8 @@ use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Builder, Totp};
 
 use super::types::{OtpCode, STEP_SECONDS};
-use crate::platform::clock::UnixTime;
 use crate::platform::crypto::random_bytes;
+use crate::time::UnixTime;
 
 /// Steps either side of "now" that are still accepted (clock skew, typing time).
 pub const ACCEPTED_SKEW_STEPS: i64 = 1;
@@ -99,7 +99,7 @@ impl std::fmt::Debug for TotpSecret {
 }
 
 pub fn step_at(time: UnixTime) -> i64 {
-    time.div_euclid(STEP_SECONDS)
+    time.secs().div_euclid(STEP_SECONDS)
 }
 
 /// Percent-encodes everything outside RFC 3986's unreserved set.
@@ -132,7 +132,7 @@ mod tests {
         ];
         for (time, expected) in vectors {
             assert_eq!(
-                secret.code_for_step(step_at(time), 8),
+                secret.code_for_step(step_at(UnixTime::from_secs(time)), 8),
                 expected,
                 "T = {time}"
             );
@@ -142,14 +142,20 @@ mod tests {
     #[test]
     fn six_digit_codes_are_the_last_six_of_the_rfc_values() {
         let secret = TotpSecret::from_bytes(b"12345678901234567890".to_vec());
-        assert_eq!(secret.code_for_step(step_at(59), 6), "287082");
-        assert_eq!(secret.code_for_step(step_at(1111111109), 6), "081804");
+        assert_eq!(
+            secret.code_for_step(step_at(UnixTime::from_secs(59)), 6),
+            "287082"
+        );
+        assert_eq!(
+            secret.code_for_step(step_at(UnixTime::from_secs(1111111109)), 6),
+            "081804"
+        );
     }
 
     #[test]
     fn matching_step_accepts_the_neighbouring_steps_only() {
         let secret = TotpSecret::generate();
-        let now = 1_800_000_015;
+        let now = UnixTime::from_secs(1_800_000_015);
         let step = step_at(now);
         let code = |s: i64| OtpCode::parse(&secret.code_for_step(s, 6)).unwrap();
         assert_eq!(secret.matching_step(&code(step), now, 1), Some(step));

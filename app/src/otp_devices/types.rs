@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::time::UnixTime;
+
 /// The name a signer gives an authenticator ("Hp Jackie 2606"): NFC-normalised,
 /// whitespace runs collapsed to one space and trimmed, 1–64 characters, and
 /// nothing invisible (control, zero-width or bidirectional override characters
@@ -90,9 +92,9 @@ pub const OTP_DIGITS: usize = 6;
 /// A TOTP code is valid for one 30-second step (RFC 6238 default).
 pub const STEP_SECONDS: i64 = 30;
 
-/// Seconds until the code shown at `unix_time` changes (30 down to 1).
-pub fn seconds_left_in_step(unix_time: i64) -> i64 {
-    STEP_SECONDS - unix_time.rem_euclid(STEP_SECONDS)
+/// Seconds until the code shown at `time` changes (30 down to 1).
+pub fn seconds_left_in_step(time: UnixTime) -> i64 {
+    STEP_SECONDS - time.secs().rem_euclid(STEP_SECONDS)
 }
 
 impl OtpCode {
@@ -226,8 +228,8 @@ mod tests {
 
     #[test]
     fn countdown_counts_to_the_next_step() {
-        assert_eq!(seconds_left_in_step(60), 30);
-        assert_eq!(seconds_left_in_step(89), 1);
+        assert_eq!(seconds_left_in_step(UnixTime::from_secs(60)), 30);
+        assert_eq!(seconds_left_in_step(UnixTime::from_secs(89)), 1);
     }
 
     #[test]

@@ -2,14 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::UnixTime;
+
 use crate::ids::DeviceId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceView {
     pub id: DeviceId,
     pub name: String,
-    pub added_at: i64,
-    pub last_used_at: Option<i64>,
+    pub added_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
     pub channel_label: String,
     /// The device whose code opened the session looking at the page.
     pub is_current: bool,
@@ -26,7 +28,7 @@ pub struct EnrollmentView {
     pub issuer: String,
     pub account_label: String,
     /// Server time (unix seconds) when the page was made, for the countdown.
-    pub server_time: i64,
+    pub server_time: UnixTime,
 }
 
 /// The outcome of adding a device, as the page shows it.
@@ -39,5 +41,5 @@ pub struct AddedDeviceView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvictedDeviceView {
     pub name: String,
-    pub added_at: i64,
+    pub added_at: UnixTime,
 }

@@ -13,7 +13,6 @@ use crate::otp_devices::repo as devices_repo;
 use crate::otp_devices::service::{AddedDevice, EnrollError, NewDevice, add_device};
 use crate::otp_devices::types::{DeviceName, OtpCode};
 use crate::otp_devices::views::{AddedDeviceView, EvictedDeviceView};
-use crate::platform::clock::UnixTime;
 use crate::platform::crypto::token_digest;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -22,6 +21,7 @@ use crate::tickets::links;
 use crate::tickets::repo::LinkRow;
 use crate::tickets::types::{LinkPurpose, TicketStatus};
 use crate::tickets::views::LinkProblem;
+use crate::time::UnixTime;
 
 pub async fn page(
     svc: &Services,

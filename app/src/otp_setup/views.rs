@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::UnixTime;
+
 use crate::otp_devices::views::{AddedDeviceView, EnrollmentView, EvictedDeviceView};
 use crate::tickets::views::LinkProblem;
 
@@ -14,7 +16,7 @@ pub struct SetupView {
     pub max_devices: usize,
     /// The device that adding one more would remove, if the account is full.
     pub would_evict: Option<EvictedDeviceView>,
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

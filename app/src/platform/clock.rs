@@ -3,8 +3,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-/// Unix seconds.
-pub type UnixTime = i64;
+use crate::time::UnixTime;
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> UnixTime;
@@ -16,8 +15,8 @@ impl Clock for SystemClock {
     fn now(&self) -> UnixTime {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default()
+            .map(|d| UnixTime::from_secs(d.as_secs() as i64))
+            .unwrap_or(UnixTime::from_secs(0))
     }
 }
 
@@ -26,11 +25,11 @@ pub struct ManualClock(AtomicI64);
 
 impl ManualClock {
     pub fn new(start: UnixTime) -> Self {
-        Self(AtomicI64::new(start))
+        Self(AtomicI64::new(start.secs()))
     }
 
     pub fn set(&self, now: UnixTime) {
-        self.0.store(now, Ordering::SeqCst);
+        self.0.store(now.secs(), Ordering::SeqCst);
     }
 
     pub fn advance(&self, seconds: i64) {
@@ -40,6 +39,6 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> UnixTime {
-        self.0.load(Ordering::SeqCst)
+        UnixTime::from_secs(self.0.load(Ordering::SeqCst))
     }
 }

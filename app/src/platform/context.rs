@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use super::clock::UnixTime;
 use super::rate_limit::Action;
 use super::request::ClientInfo;
 use super::state::{Services, services};
 use crate::error::AppError;
+use crate::time::UnixTime;
 
 pub struct Call {
     pub svc: Arc<Services>,

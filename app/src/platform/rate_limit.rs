@@ -36,7 +36,7 @@ impl governor::clock::Clock for InjectedClock {
     type Instant = Nanos;
 
     fn now(&self) -> Nanos {
-        Nanos::from(Duration::from_secs(self.0.now().max(0) as u64))
+        Nanos::from(Duration::from_secs(self.0.now().secs().max(0) as u64))
     }
 }
 
@@ -101,8 +101,9 @@ impl RateLimits {
 mod tests {
     use super::*;
     use crate::platform::clock::ManualClock;
+    use crate::time::UnixTime;
 
-    const START: i64 = 1_795_856_415;
+    const START: UnixTime = UnixTime::from_secs(1_795_856_415);
 
     fn limits(per_minute: u32) -> (RateLimits, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new(START));

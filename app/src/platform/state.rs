@@ -6,11 +6,12 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use tokio::sync::Notify;
 
-use super::clock::{Clock, UnixTime};
+use super::clock::Clock;
 use super::crypto::Keys;
 use super::db::Db;
 use super::rate_limit::RateLimits;
 use crate::error::AppError;
+use crate::time::UnixTime;
 
 /// Behaviour the operator can tune; read once at start.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::types::{Nik, OfficialEmail};
 use crate::tickets::types::{QuestionText, TicketNumber};
+use crate::time::UnixTime;
 
 /// A conversation left alone this long starts over.
 pub const IDLE_RESET_SECONDS: i64 = 30 * 60;
@@ -103,7 +104,12 @@ fn help() -> Action {
 }
 
 /// The next state and what to do, for one event in a private chat.
-pub fn step(state: ChatState, updated_at: i64, event: Event, now: i64) -> (ChatState, Vec<Action>) {
+pub fn step(
+    state: ChatState,
+    updated_at: UnixTime,
+    event: Event,
+    now: UnixTime,
+) -> (ChatState, Vec<Action>) {
     let state = if now - updated_at > IDLE_RESET_SECONDS {
         ChatState::Idle
     } else {
@@ -276,7 +282,7 @@ fn answer(state: ChatState, text: &str, message_id: i64) -> (ChatState, Vec<Acti
 mod tests {
     use super::*;
 
-    const NOW: i64 = 1_800_000_000;
+    const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
 
     fn text(t: &str) -> Event {
         Event::Text {

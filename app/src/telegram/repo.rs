@@ -2,8 +2,8 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use crate::platform::clock::UnixTime;
 use crate::platform::queue::Queue;
+use crate::time::UnixTime;
 
 /// Records an update as handled; false when it was handled before.
 pub async fn first_time(
@@ -26,7 +26,7 @@ pub async fn first_time(
 pub async fn load_state(
     conn: &mut AnyConnection,
     chat_id: i64,
-) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
+) -> Result<Option<(Vec<u8>, UnixTime)>, sqlx::Error> {
     sqlx::query_as("SELECT state_sealed, updated_at FROM telegram_chats WHERE chat_id = $1")
         .bind(chat_id)
         .fetch_optional(conn)

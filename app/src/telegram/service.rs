@@ -9,10 +9,10 @@ use super::conversation::{self, Action, ChatState, Event};
 use super::repo;
 use super::types::Update;
 use crate::accounts::types::{Nik, OfficialEmail};
-use crate::platform::clock::UnixTime;
 use crate::platform::state::Services;
 use crate::tickets::service::{OtpRequest, RequestError, ask_question_in, lookup, request_otp_in};
 use crate::tickets::types::{QuestionText, TicketChannel, TicketNumber};
+use crate::time::UnixTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -9,8 +9,8 @@ use super::types::LinkPurpose;
 use super::views::LinkProblem;
 use crate::ids::{LinkId, TicketId};
 use crate::otp_devices::repo as devices_repo;
-use crate::platform::clock::UnixTime;
 use crate::platform::crypto::{SecretToken, token_digest};
+use crate::time::UnixTime;
 
 /// A freshly issued link: the token for the mail, the expiry for its text.
 pub struct IssuedLink {

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use super::types::{Category, LinkPurpose, TicketChannel, TicketStatus};
 use crate::ids::{AccountId, LinkId, TicketId};
-use crate::platform::clock::UnixTime;
+use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketRow {
@@ -15,9 +15,9 @@ pub struct TicketRow {
     pub account_id: AccountId,
     pub status: TicketStatus,
     pub message: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub closed_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+    pub closed_at: Option<UnixTime>,
 }
 
 const COLUMNS: &str =
@@ -192,7 +192,7 @@ pub async fn find_by_number(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
-    pub at: i64,
+    pub at: UnixTime,
     pub status: TicketStatus,
     pub note: String,
 }
@@ -229,10 +229,10 @@ pub struct LinkRow {
     pub id: LinkId,
     pub ticket_id: TicketId,
     pub purpose: LinkPurpose,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub used_at: Option<UnixTime>,
+    pub revoked_at: Option<UnixTime>,
 }
 
 pub async fn insert_link(

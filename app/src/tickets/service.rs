@@ -17,9 +17,9 @@ use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::TicketId;
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
-use crate::platform::clock::UnixTime;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::time::UnixTime;
 
 /// Mismatched submissions per account per hour before the form refuses more.
 pub const MISMATCHES_PER_HOUR: i64 = 5;

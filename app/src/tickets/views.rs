@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::UnixTime;
+
 /// Why a mailed link cannot be used, with what to do instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkProblem {
@@ -52,14 +54,14 @@ pub struct TicketView {
     pub channel_label: String,
     pub status: String,
     pub status_label: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
     pub events: Vec<TicketEventView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketEventView {
-    pub at: i64,
+    pub at: UnixTime,
     pub status_label: String,
     pub note: String,
 }

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow, any::AnyRow};
 
-use crate::platform::clock::UnixTime;
+use crate::time::UnixTime;
 
 /// One queue table and how its rows are claimed.
 pub struct Queue {
@@ -103,7 +103,7 @@ impl Queue {
         pool: &AnyPool,
         now: UnixTime,
     ) -> Result<Option<i64>, sqlx::Error> {
-        let next: Option<i64> = sqlx::query_scalar(&format!(
+        let next: Option<UnixTime> = sqlx::query_scalar(&format!(
             "SELECT MIN(next_attempt_at) FROM {} WHERE sent_at IS NULL",
             self.table
         ))

@@ -2,11 +2,11 @@
 //! over HTTP.
 
 use app::accounts::service::{NewAccount, create_account};
-use app::otp_devices::service::provision_device;
 use app::accounts::types::{
     AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
 };
 use app::audit::Actor;
+use app::otp_devices::service::provision_device;
 use app::otp_devices::totp::{TotpSecret, step_at};
 use app::otp_devices::types::DeviceName;
 use reqwest::StatusCode;

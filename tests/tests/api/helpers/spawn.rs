@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use app::platform::clock::ManualClock;
 use app::platform::state::Services;
+use app::time::UnixTime;
 use server::{Application, Config};
 
 use super::database::{Backend, TestDatabase};
 
 /// A fixed, realistic start time: 2026-11-28 09:00:15 UTC.
-pub const START: i64 = 1_795_856_415;
+pub const START: UnixTime = UnixTime::from_secs(1_795_856_415);
 
 pub struct TestApp {
     pub app: Option<Application>,
@@ -103,7 +104,7 @@ impl TestApp {
         self.app.as_ref().expect("running").services()
     }
 
-    pub fn now(&self) -> i64 {
+    pub fn now(&self) -> UnixTime {
         self.services().now()
     }
 
