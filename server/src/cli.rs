@@ -1,4 +1,5 @@
-//! The `server` command line: run (default), migrate, create accounts, seed demo data.
+//! The `server` command line: run (default), migrate, create accounts, set
+//! reference photos, seed demo data.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use app::accounts::types::{
     AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
 };
 use app::audit::Actor;
+use app::identity_check::reference::set_reference_photo;
 use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::SystemClock;
@@ -76,6 +78,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Store a signer's reference photo (the AMS registration or KTP photo),
+    /// which verifiers see beside every selfie. Replaces an earlier one.
+    SetReferencePhoto {
+        #[arg(long)]
+        email: String,
+        /// The signer agreed at registration that this photo is kept to check
+        /// their identity (biometric data needs that consent).
+        #[arg(long)]
+        consent_at_registration: bool,
+        /// A JPEG or PNG with exactly one face.
+        file: PathBuf,
+    },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
         /// Print the logins as JSON (for scripts and tests).
@@ -140,6 +154,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 password: NewPassword::parse(&password).map_err(anyhow::Error::msg)?,
             };
             create_with_devices(config, account, &device_name, json).await
+        }
+        Command::SetReferencePhoto {
+            email,
+            consent_at_registration,
+            file,
+        } => {
+            let email = OfficialEmail::parse(&email).map_err(anyhow::Error::msg)?;
+            let photo =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let svc = build_services(&config, Arc::new(SystemClock)).await?;
+            let stored = set_reference_photo(
+                &svc,
+                &email,
+                photo,
+                consent_at_registration,
+                Actor::System,
+                svc.now(),
+            )
+            .await;
+            svc.db.close().await;
+            stored.map_err(|e| anyhow!("{e}"))?;
+            println!("Foto referensi untuk {email} disimpan.");
+            Ok(())
         }
         Command::SeedDemo { json } => {
             let svc = build_services(&config, Arc::new(SystemClock)).await?;

@@ -50,8 +50,32 @@ fn ReviewCard(
         <article class="card review" data-ticket=item.ticket_number.clone()>
             <h2>{format!("Tiket #{}", item.ticket_number)}</h2>
             <div class="review__body">
-                <img class="review__photo" src=format!("/admin/swafoto/{}", item.selfie_id)
-                    alt=format!("Swafoto untuk tiket #{}", item.ticket_number) />
+                <div class="review__compare">
+                    <figure class="review__figure">
+                        <img class="review__photo" src=format!("/admin/swafoto/{}", item.selfie_id)
+                            alt=format!("Swafoto untuk tiket #{}", item.ticket_number) />
+                        <figcaption>"Swafoto permohonan ini"</figcaption>
+                    </figure>
+                    {match item.reference_set_at {
+                        Some(set_at) => view! {
+                            <figure class="review__figure">
+                                <img class="review__photo" src=format!("/admin/referensi/{}", item.account_id)
+                                    alt=format!("Foto referensi {}", item.full_name) />
+                                <figcaption>{format!("Foto referensi dari registrasi AMS (disimpan {})", date_time(set_at))}</figcaption>
+                            </figure>
+                        }.into_any(),
+                        None => view! {
+                            <div class="review__figure review__missing" role="note" data-testid="no-reference">
+                                <strong>"Belum ada foto referensi"</strong>
+                                <p>
+                                    "Tidak ada foto orang yang sebenarnya untuk dibandingkan. Swafoto sebelumnya berasal dari "
+                                    "permohonan serupa dan bukan bukti identitas: cocokkan data AMS dengan hati-hati, dan tolak "
+                                    "bila ragu."
+                                </p>
+                            </div>
+                        }.into_any(),
+                    }}
+                </div>
                 <dl class="facts">
                     <dt>"Nama"</dt><dd>{item.full_name}</dd>
                     <dt>"Email dinas"</dt><dd>{item.email}</dd>

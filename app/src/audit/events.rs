@@ -96,6 +96,13 @@ pub enum AuditEvent {
     OtpSetupCompleted {
         device_id: DeviceId,
     },
+    /// A signer's reference photo was stored (or replaced).
+    ReferencePhotoSet {
+        bytes: usize,
+        width: u32,
+        height: u32,
+    },
+    ReferencePhotoViewed,
 }
 
 impl AuditEvent {

@@ -156,3 +156,49 @@ pub async fn delete_image(
     .await?;
     Ok(())
 }
+
+/// Stores (or replaces) an account's reference photo.
+pub async fn store_reference(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+    photo: &Selfie,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reference_photos (account_id, image, width, height, bytes, consent_at_registration, set_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (account_id) DO UPDATE SET image = $2, width = $3, height = $4, bytes = $5,
+             consent_at_registration = $6, set_at = $7",
+    )
+    .bind(account_id)
+    .bind(&photo.jpeg)
+    .bind(i64::from(photo.width))
+    .bind(i64::from(photo.height))
+    .bind(photo.jpeg.len() as i64)
+    .bind(true)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// When the account's reference photo was set, if it has one.
+pub async fn reference_set_at(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+) -> Result<Option<UnixTime>, sqlx::Error> {
+    sqlx::query_scalar("SELECT set_at FROM reference_photos WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn reference_image(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT image FROM reference_photos WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await
+}

@@ -5,6 +5,7 @@ use super::types::{RejectionReason, SelfieDecision};
 use super::views::{EarlierSelfie, ReviewItem};
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::service::SessionHolder;
+use crate::accounts::types::Role;
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::error::AppError;
 use crate::ids::{SelfieId, TicketId};
@@ -23,6 +24,8 @@ pub enum ReviewError {
     AlreadyDecided,
     #[error("Anda tidak dapat memutuskan permohonan untuk akun Anda sendiri.")]
     OwnAccount,
+    #[error("Permohonan untuk akun petugas hanya dapat diputuskan oleh admin.")]
+    StaffNeedsAdmin,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -64,6 +67,7 @@ pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
                 selfie_id: s.id,
             })
             .collect();
+        let reference_set_at = repo::reference_set_at(&mut conn, &account.id).await?;
         items.push(ReviewItem {
             channel_label: ticket.channel.label().into(),
             ticket_id: ticket.id,
@@ -71,6 +75,8 @@ pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
             requested_at: ticket.created_at,
             submitted_at: selfie.submitted_at,
             selfie_id: selfie.id,
+            account_id: account.id,
+            reference_set_at,
             full_name: account.full_name,
             email: account.email,
             nik_masked: account.nik_masked.unwrap_or_default(),
@@ -111,6 +117,11 @@ pub async fn decide(
     let account = accounts_repo::find_by_id(&mut tx, &ticket.account_id)
         .await?
         .ok_or(ReviewError::AlreadyDecided)?;
+    // A staff account can add devices to itself through a colleague: only an
+    // admin may decide for one.
+    if account.role.is_staff() && verifier.account.role != Role::Admin {
+        return Err(ReviewError::StaffNeedsAdmin);
+    }
     let (label, reason, next_status, note, next_link) = match decision {
         Decision::Approve => (
             SelfieDecision::Approved,

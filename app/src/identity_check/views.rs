@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::UnixTime;
 
-use crate::ids::{SelfieId, TicketId};
+use crate::ids::{AccountId, SelfieId, TicketId};
 use crate::tickets::views::LinkProblem;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +35,9 @@ pub struct ReviewItem {
     pub requested_at: UnixTime,
     pub submitted_at: UnixTime,
     pub selfie_id: SelfieId,
+    pub account_id: AccountId,
+    /// When the account's reference photo was set; `None` when it has none.
+    pub reference_set_at: Option<UnixTime>,
     pub full_name: String,
     pub email: String,
     pub nik_masked: String,

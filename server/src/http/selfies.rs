@@ -1,12 +1,13 @@
 //! The selfie upload (multipart, from the camera page or the plain form) and
-//! the staff-only photo view.
+//! the staff-only photo views (selfies and reference photos).
 
 use app::accounts::service::find_session;
 use app::accounts::sessions::{COOKIE, Stage};
 use app::identity_check::photo::MAX_UPLOAD_BYTES;
+use app::identity_check::reference::staff_reference_photo;
 use app::identity_check::review::staff_photo;
 use app::identity_check::service::{SubmitError, submit};
-use app::ids::SelfieId;
+use app::ids::{AccountId, SelfieId};
 use app::platform::rate_limit::Action;
 use app::platform::request::{ClientInfo, cookie_in};
 use app::platform::state::AppState;
@@ -24,7 +25,8 @@ pub fn router() -> Router<AppState> {
             "/verifikasi/{token}/foto",
             post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
         )
-        .route("/admin/swafoto/{id}", get(photo))
+        .route("/admin/swafoto/{id}", get(selfie))
+        .route("/admin/referensi/{id}", get(reference))
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -132,34 +134,68 @@ fn too_large() -> String {
     app::identity_check::types::PhotoError::TooLarge.to_string()
 }
 
-/// GET /admin/swafoto/{id}: the photo, for a signed-in verifier or admin only;
-/// every view is in the audit log, and nothing may cache it.
-async fn photo(
+/// A photo only staff may see.
+enum StaffPhoto {
+    /// GET /admin/swafoto/{selfie id}
+    Selfie(String),
+    /// GET /admin/referensi/{account id}: the account's reference photo.
+    Reference(String),
+}
+
+async fn selfie(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
+    staff_photo_response(&state, request, StaffPhoto::Selfie(id)).await
+}
+
+async fn reference(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    staff_photo_response(&state, request, StaffPhoto::Reference(id)).await
+}
+
+/// The photo, for a signed-in verifier or admin only; every view is in the
+/// audit log, and nothing may cache it.
+async fn staff_photo_response(state: &AppState, request: Request, wanted: StaffPhoto) -> Response {
     let svc = &state.services;
     let now = svc.now();
     let (parts, _) = request.into_parts();
-    let cookie_value = cookie_in(&parts.headers, COOKIE);
     let forbidden = (
         StatusCode::FORBIDDEN,
-        "Hanya petugas verifikasi yang dapat melihat swafoto.",
+        "Hanya petugas verifikasi yang dapat melihat foto ini.",
     )
         .into_response();
-    let Some(cookie_value) = cookie_value else {
+    let Some(cookie_value) = cookie_in(&parts.headers, COOKIE) else {
         return forbidden;
     };
     let staff = match find_session(svc, &cookie_value, Stage::Active, now).await {
         Ok(Some(holder)) if holder.account.role.is_staff() => holder,
         Ok(_) => return forbidden,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Err(e) => {
+            let error = app::error::internal(format_args!("reading a staff session: {e}"));
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+        }
     };
     let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
-    let found = match SelfieId::parse(&id) {
-        Some(id) => staff_photo(svc, &staff, &id, &client, now).await,
-        None => Ok(None),
+    let (found, missing) = match &wanted {
+        StaffPhoto::Selfie(id) => (
+            match SelfieId::parse(id) {
+                Some(id) => staff_photo(svc, &staff, &id, &client, now).await,
+                None => Ok(None),
+            },
+            "Swafoto tidak ada atau sudah dihapus.",
+        ),
+        StaffPhoto::Reference(id) => (
+            match AccountId::parse(id) {
+                Some(id) => staff_reference_photo(svc, &staff, &id, &client, now).await,
+                None => Ok(None),
+            },
+            "Akun ini belum memiliki foto referensi.",
+        ),
     };
     match found {
         Ok(Some(bytes)) => (
@@ -171,13 +207,9 @@ async fn photo(
             bytes,
         )
             .into_response(),
-        Ok(None) => (
-            StatusCode::NOT_FOUND,
-            "Swafoto tidak ada atau sudah dihapus.",
-        )
-            .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, missing).into_response(),
         Err(e) => {
-            let error = app::error::internal(format_args!("reading a selfie: {e}"));
+            let error = app::error::internal(format_args!("reading a staff photo: {e}"));
             (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
         }
     }

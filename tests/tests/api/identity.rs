@@ -7,12 +7,14 @@ use image::{DynamicImage, GenericImageView};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpdesk::open_request;
+use crate::helpdesk::{open_request, open_request_with};
 use crate::helpers::{
     AccountSpec, Backend, TestAccount, TestApp, folder_mail, page_text, spawn_app,
 };
 use crate::on_both_backends;
-use app::accounts::types::Role;
+use app::accounts::types::{OfficialEmail, Role};
+use app::audit::Actor;
+use app::identity_check::reference::{ReferenceError, set_reference_photo};
 
 pub const FACE: &[u8] = include_bytes!("../../fixtures/astronaut.jpg");
 
@@ -432,6 +434,202 @@ async fn photos_are_deleted_after_retention_and_the_record_stays(backend: Backen
     app.stop().await;
 }
 
+async fn reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let svc = app.services();
+    let signer = app.signer().await;
+    let email = OfficialEmail::parse(&signer.email).unwrap();
+    let set = |bytes: Vec<u8>, consent: bool| {
+        set_reference_photo(svc, &email, bytes, consent, Actor::System, app.now())
+    };
+    assert!(matches!(
+        set(FACE.to_vec(), false).await,
+        Err(ReferenceError::NoConsent)
+    ));
+    let scenery = DynamicImage::new_rgb8(640, 480);
+    assert!(matches!(
+        set(jpeg(&scenery), true).await,
+        Err(ReferenceError::Photo(_))
+    ));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM reference_photos").await,
+        0
+    );
+    let account_id = set(FACE.to_vec(), true).await.unwrap();
+    assert_eq!(account_id.as_str(), signer.id);
+
+    let (_, number) = submitted_ticket(&app, &signer).await;
+    let other = app
+        .create_account(AccountSpec {
+            email: "tanpa.referensi@kominfo.go.id",
+            nik: Some("3201011508900002"),
+            ..Default::default()
+        })
+        .await;
+    let (other_number, other_link) =
+        open_request_with(&app, &other, "Budi Santoso", "3201011508900002").await;
+    assert_eq!(
+        upload(&app, &other_link, FACE.to_vec()).await.0,
+        StatusCode::OK
+    );
+    let (staff, staff_client) = verifier(&app).await;
+    let (_, page) = app.get_page(&staff_client, "/admin").await;
+    let card = |number: &str| {
+        let start = page.find(&format!("data-ticket=\"{number}\"")).unwrap();
+        let end = page[start..].find("</article>").unwrap() + start;
+        page[start..end].to_string()
+    };
+    assert!(card(&number).contains(&format!("/admin/referensi/{}", signer.id)));
+    assert!(page_text(&card(&other_number)).contains("Belum ada foto referensi"));
+    assert!(!card(&other_number).contains("/admin/referensi/"));
+
+    let path = format!("/admin/referensi/{}", signer.id);
+    assert_eq!(
+        app.get_page(&app.client(), &path).await.0,
+        StatusCode::FORBIDDEN,
+        "anonymous"
+    );
+    let signer_client = app.client();
+    assert_eq!(app.log_in(&signer_client, &signer, 0).await, StatusCode::OK);
+    assert_eq!(
+        app.get_page(&signer_client, &path).await.0,
+        StatusCode::FORBIDDEN,
+        "the signer, even for their own photo"
+    );
+    let response = staff_client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.headers()["cache-control"], "no-store, private");
+    let stored = image::load_from_memory(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        stored.dimensions(),
+        image::load_from_memory(FACE).unwrap().dimensions()
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_account_id = $1 AND action = 'reference_photo_viewed'",
+            &staff.id
+        )
+        .await,
+        1
+    );
+    for missing in [
+        format!("/admin/referensi/{}", other.id),
+        "/admin/referensi/bukan-id".into(),
+    ] {
+        assert_eq!(
+            app.get_page(&staff_client, &missing).await.0,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+    app.stop().await;
+}
+
+/// `server set-reference-photo` against the test's own database.
+async fn the_command_line_sets_a_reference_photo_only_with_consent(backend: Backend) {
+    use clap::Parser;
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let config = app.data_dir.join("cli.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\ndatabase_url = {:?}\n",
+            app.data_dir.display().to_string(),
+            app.database_url
+        ),
+    )
+    .unwrap();
+    let photo = app.data_dir.join("registrasi.jpg");
+    std::fs::write(&photo, FACE).unwrap();
+    let command = |consent: bool| {
+        let mut args = vec![
+            "server".to_string(),
+            "--config".into(),
+            config.display().to_string(),
+        ];
+        args.extend([
+            "set-reference-photo".into(),
+            "--email".into(),
+            signer.email.clone(),
+        ]);
+        if consent {
+            args.push("--consent-at-registration".into());
+        }
+        args.push(photo.display().to_string());
+        server::cli::run(server::cli::Cli::parse_from(args))
+    };
+    let refused = command(false).await.unwrap_err().to_string();
+    assert!(
+        refused.contains("menyetujuinya saat registrasi"),
+        "{refused}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM reference_photos").await,
+        0
+    );
+    command(true).await.unwrap();
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM reference_photos WHERE account_id = $1",
+            &signer.id
+        )
+        .await,
+        1
+    );
+    assert_eq!(app.audit_count(&signer.id, "reference_photo_set").await, 1);
+    app.stop().await;
+}
+
+/// A signer promoted to verifier while their request waits: they may not
+/// decide it, and neither may another verifier; an admin may.
+async fn own_and_staff_tickets_are_refused_to_verifiers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (ticket_id, _) = submitted_ticket(&app, &signer).await;
+    sqlx::query("UPDATE accounts SET role = 'verifier' WHERE id = $1")
+        .bind(&signer.id)
+        .execute(app.services().db.pool())
+        .await
+        .unwrap();
+    let own_client = app.client();
+    assert_eq!(app.log_in(&own_client, &signer, 0).await, StatusCode::OK);
+    let approve = [("ticket_id", ticket_id.as_str())];
+    let (status, body) = app.call(&own_client, "review/approve", &approve).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("akun Anda sendiri"), "{body}");
+    let (_, colleague) = verifier(&app).await;
+    let (status, body) = app.call(&colleague, "review/approve", &approve).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("hanya dapat diputuskan oleh admin"), "{body}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM selfies WHERE decision IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    let admin = app
+        .create_account(AccountSpec {
+            email: "admin@bsre.go.id",
+            name: "Admin",
+            nik: None,
+            phone: None,
+            role: Role::Admin,
+            ..Default::default()
+        })
+        .await;
+    let admin_client = app.client();
+    assert_eq!(app.log_in(&admin_client, &admin, 0).await, StatusCode::OK);
+    assert_eq!(
+        app.call(&admin_client, "review/approve", &approve).await.0,
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
     bad_photos_get_a_helpful_answer_and_store_nothing,
     plain_form_uploads_redirect_with_the_reason,
@@ -440,4 +638,7 @@ on_both_backends!(
     approval_mails_the_setup_link,
     rejection_needs_a_reason_and_mails_a_new_check,
     photos_are_deleted_after_retention_and_the_record_stays,
+    reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only,
+    the_command_line_sets_a_reference_photo_only_with_consent,
+    own_and_staff_tickets_are_refused_to_verifiers,
 );
