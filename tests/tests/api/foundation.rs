@@ -180,7 +180,7 @@ async fn cross_site_posts_are_refused(backend: Backend) {
 async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
-    let cases: [(&str, Form, StatusCode, &str); 5] = [
+    let cases: [(&str, Form, StatusCode, &str); 6] = [
         (
             "login/password",
             &[("email", "bukan-email"), ("password", "x")],
@@ -206,6 +206,13 @@ async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
             "Waktu memasukkan kode OTP habis",
         ),
         ("account", &[], StatusCode::UNAUTHORIZED, "Unauthenticated"),
+        // Ids have one shape; anything else is refused before a query runs.
+        (
+            "review/approve",
+            &[("ticket_id", "' OR 1=1 --")],
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+        ),
     ];
     for (endpoint, form, status, text) in cases {
         let (got, body) = app.call(&client, endpoint, form).await;
@@ -251,6 +258,27 @@ async fn concurrent_creations_of_one_account_make_one(backend: Backend) {
     app.stop().await;
 }
 
+/// A stored enum value the code does not know is an error, never a default
+/// (a role read as "signer" by fallback could hide an admin, or worse).
+async fn unknown_enum_text_in_a_column_is_an_error(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let pool = app.services().db.pool();
+    let known: Role = sqlx::query_scalar("SELECT 'admin'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(known, Role::Admin);
+    let unknown = sqlx::query_scalar::<_, Role>("SELECT 'superuser'")
+        .fetch_one(pool)
+        .await
+        .unwrap_err();
+    assert!(
+        unknown.to_string().contains("\"superuser\" is not a Role"),
+        "{unknown}"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
     pages_render_in_indonesian,
     unknown_pages_are_404_in_indonesian,
@@ -260,4 +288,5 @@ on_both_backends!(
     cross_site_posts_are_refused,
     bad_input_gets_a_clear_answer_never_a_500,
     concurrent_creations_of_one_account_make_one,
+    unknown_enum_text_in_a_column_is_an_error,
 );
