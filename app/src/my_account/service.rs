@@ -1,25 +1,23 @@
 //! The signed-in signer's own page: what it shows, the step-up with a fresh
 //! code, and adding a device from /akun.
 
+use super::views::{AccountView, ActivityView};
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::service::SessionHolder;
 use crate::accounts::sessions;
-use crate::audit::AuditRecord;
-use crate::audit::{self, AuditEntry, AuditEvent};
+use crate::audit::{self, AuditEntry, AuditEvent, AuditRecord};
 use crate::error::AppError;
 use crate::otp_devices::Channel;
 use crate::otp_devices::enrollment;
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{self as devices, AddedDevice, NewDevice};
-use crate::otp_devices::service::{CodeError, EnrollError};
+use crate::otp_devices::service::{
+    self as devices, AddedDevice, CodeError, EnrollError, NewDevice,
+};
 use crate::otp_devices::types::{DeviceName, OtpCode};
-use crate::otp_devices::views::EnrollmentView;
+use crate::otp_devices::views::{DeviceView, EnrollmentView};
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
-
-use super::views::{AccountView, ActivityView};
-use crate::otp_devices::views::DeviceView;
 
 /// Everything /akun shows: the account, its devices (marking the one whose
 /// code opened this session), and the holder's recent history.

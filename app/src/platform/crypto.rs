@@ -131,11 +131,6 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-/// A random row id: 128 bits as hex.
-pub fn new_id() -> String {
-    hex::encode(random_bytes::<16>())
-}
-
 /// A bearer secret (link or session token): the text goes to its holder, the
 /// database keeps only the SHA-256 digest.
 pub struct SecretToken {

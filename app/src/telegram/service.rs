@@ -122,14 +122,20 @@ pub async fn handle_update(
         return Ok(Outcome::Handled);
     }
     let (state, updated_at) = match repo::load_state(&mut tx, chat_id).await? {
-        Some((sealed, updated_at)) => (
-            svc.keys
+        Some((sealed, updated_at)) => {
+            let state = svc
+                .keys
                 .open(&chat_id.to_be_bytes(), &sealed)
                 .ok()
-                .and_then(|plain| serde_json::from_slice::<ChatState>(&plain).ok())
-                .unwrap_or_default(),
-            updated_at,
-        ),
+                .and_then(|plain| serde_json::from_slice::<ChatState>(&plain).ok());
+            // A conversation the server cannot read (a changed key, an older
+            // state shape) starts over rather than locking the chat out, but
+            // the operator should know.
+            if state.is_none() {
+                tracing::warn!(chat_id, "unreadable Telegram chat state; starting over");
+            }
+            (state.unwrap_or_default(), updated_at)
+        }
         None => (ChatState::Idle, now),
     };
     let (next, actions) = conversation::step(state, updated_at, event, now);

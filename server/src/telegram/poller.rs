@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::platform::crypto::new_id;
+use app::platform::queue::lease_owner;
 use app::platform::state::Services;
 use app::telegram::{repo, service};
 use serde_json::json;
@@ -19,7 +19,7 @@ const LEASE_SECONDS: i64 = 60;
 const PAUSE: Duration = Duration::from_secs(5);
 
 pub async fn run(svc: Arc<Services>, api: Arc<BotApi>, shutdown: CancellationToken) {
-    let owner = format!("telegram-{}", &new_id()[..12]);
+    let owner = lease_owner("telegram");
     tracing::info!(poller = %owner, "Telegram bot started (long polling)");
     // getUpdates refuses to run while a webhook is set.
     if let Err(e) = api

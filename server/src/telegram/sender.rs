@@ -3,8 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::platform::crypto::new_id;
-use app::platform::queue::backoff;
+use app::platform::queue::{backoff, lease_owner};
 use app::platform::state::Services;
 use app::telegram::repo::{self, QueuedReply};
 use tokio_util::sync::CancellationToken;
@@ -15,7 +14,7 @@ const LEASE_SECONDS: i64 = 60;
 const IDLE_POLL: Duration = Duration::from_secs(10);
 
 pub async fn run(svc: Arc<Services>, api: Arc<BotApi>, shutdown: CancellationToken) {
-    let owner = format!("telegram-send-{}", &new_id()[..12]);
+    let owner = lease_owner("telegram-send");
     loop {
         if let Err(e) = send_due(&svc, &api, &owner).await {
             tracing::warn!(error = %e, "Telegram sender cannot read its queue");

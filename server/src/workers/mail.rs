@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::mail::repo::{self as mail_repo, ClaimedMail};
-use app::platform::crypto::new_id;
+use app::platform::queue::lease_owner;
 use app::platform::state::Services;
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +16,7 @@ const LEASE_SECONDS: i64 = 120;
 const IDLE_POLL: Duration = Duration::from_secs(30);
 
 pub async fn run(svc: Arc<Services>, mailer: Arc<Mailer>, shutdown: CancellationToken) {
-    let owner = format!("mail-{}", &new_id()[..12]);
+    let owner = lease_owner("mail");
     tracing::info!(worker = %owner, transport = %mailer.describe(), "mail worker started");
     loop {
         let pause = match send_due(&svc, &mailer, &owner).await {

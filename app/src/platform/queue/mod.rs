@@ -10,6 +10,14 @@ mod repo;
 
 pub use repo::Queue;
 
+/// A name for one worker's leases, unique per process start: `mail-3f9a…`.
+pub fn lease_owner(worker: &str) -> String {
+    format!(
+        "{worker}-{}",
+        hex::encode(crate::platform::crypto::random_bytes::<6>())
+    )
+}
+
 /// 30 s doubling per attempt, at most `max_seconds`.
 pub fn backoff(attempts: i64, max_seconds: i64) -> i64 {
     (30 * 2_i64.pow((attempts - 1).clamp(0, 10) as u32)).min(max_seconds)
