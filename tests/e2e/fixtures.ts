@@ -115,9 +115,9 @@ export async function approvedSetupLink(signer: Account): Promise<string> {
   });
   expect(uploaded.ok()).toBeTruthy();
   const staff = await loggedInApi(createVerifier());
-  const queue: { ticket_id: string; ticket_number: string }[] = await (await staff.post('/api/review/queue')).json();
+  const queue: { ticket_id: string; ticket_number: string }[] = await (await staff.post('/api/staff/review/queue')).json();
   const item = queue.find((i) => i.ticket_number === number)!;
-  expect((await staff.post('/api/review/approve', { form: { ticket_id: item.ticket_id } })).ok()).toBeTruthy();
+  expect((await staff.post('/api/staff/review/approve', { form: { ticket_id: item.ticket_id } })).ok()).toBeTruthy();
   return linkIn(await waitForMail(signer.email, 'Perbarui Akun Anda'), `${baseURL}/otp/atur/`);
 }
 

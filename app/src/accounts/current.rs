@@ -3,6 +3,7 @@
 
 use super::service::{self, SessionHolder};
 use super::sessions::{COOKIE, Stage};
+use super::types::Role;
 use crate::error::AppError;
 use crate::platform::context::Call;
 use crate::platform::request::{cookie, set_cookie};
@@ -34,9 +35,23 @@ pub fn home_of(holder: &SessionHolder) -> &'static str {
 }
 
 /// The signed-in verifier or admin, or `Forbidden` for a signer.
+///
+/// Every staff server function has an endpoint under `staff/` and starts
+/// with this check or [`admin`]; the authorization test finds them by that
+/// prefix.
 pub async fn staff(call: &Call) -> Result<SessionHolder, AppError> {
     let holder = signed_in(call).await?;
     if holder.account.role.is_staff() {
+        Ok(holder)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The signed-in admin, or `Forbidden` for a verifier or signer.
+pub async fn admin(call: &Call) -> Result<SessionHolder, AppError> {
+    let holder = signed_in(call).await?;
+    if holder.account.role == Role::Admin {
         Ok(holder)
     } else {
         Err(AppError::Forbidden)

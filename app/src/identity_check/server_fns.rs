@@ -17,14 +17,14 @@ pub async fn verification_page(token: String) -> Result<VerifyPageState, AppErro
     })
 }
 
-#[server(endpoint = "review/queue")]
+#[server(endpoint = "staff/review/queue")]
 pub async fn review_queue() -> Result<Vec<ReviewItem>, AppError> {
     let call = crate::platform::context::call(None)?;
     crate::accounts::current::staff(&call).await?;
     Ok(super::review::queue(&call.svc).await?)
 }
 
-#[server(endpoint = "review/approve")]
+#[server(endpoint = "staff/review/approve")]
 pub async fn approve_selfie(ticket_id: TicketId) -> Result<(), AppError> {
     use super::review::{Decision, decide};
     let call = crate::platform::context::call(None)?;
@@ -40,7 +40,7 @@ pub async fn approve_selfie(ticket_id: TicketId) -> Result<(), AppError> {
     .await?)
 }
 
-#[server(endpoint = "review/reject")]
+#[server(endpoint = "staff/review/reject")]
 pub async fn reject_selfie(ticket_id: TicketId, reason: String) -> Result<(), AppError> {
     use super::review::{Decision, decide};
     use super::types::RejectionReason;

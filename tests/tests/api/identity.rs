@@ -287,7 +287,7 @@ async fn only_staff_can_see_a_selfie(backend: Backend) {
         "the signer"
     );
     assert_eq!(
-        app.call(&signer_client, "review/queue", &[]).await.0,
+        app.call(&signer_client, "staff/review/queue", &[]).await.0,
         StatusCode::FORBIDDEN
     );
     let (staff, staff_client) = verifier(&app).await;
@@ -316,7 +316,7 @@ async fn approval_mails_the_setup_link(backend: Backend) {
     let signer = app.signer().await;
     let (ticket_id, number) = submitted_ticket(&app, &signer).await;
     let (_, staff) = verifier(&app).await;
-    let (status, queue) = app.call(&staff, "review/queue", &[]).await;
+    let (status, queue) = app.call(&staff, "staff/review/queue", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         queue.contains(&number) && queue.contains("3201********0001"),
@@ -327,13 +327,13 @@ async fn approval_mails_the_setup_link(backend: Backend) {
         page_text(&page).contains(&format!("Tiket #{number}")) && page.contains("/admin/swafoto/")
     );
     assert_eq!(
-        app.call(&staff, "review/approve", &[("ticket_id", &ticket_id)])
+        app.call(&staff, "staff/review/approve", &[("ticket_id", &ticket_id)])
             .await
             .0,
         StatusCode::OK
     );
     let (status, body) = app
-        .call(&staff, "review/approve", &[("ticket_id", &ticket_id)])
+        .call(&staff, "staff/review/approve", &[("ticket_id", &ticket_id)])
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "decided once");
     assert!(body.contains("sudah diputuskan"), "{body}");
@@ -356,7 +356,7 @@ async fn rejection_needs_a_reason_and_mails_a_new_check(backend: Backend) {
     let (status, body) = app
         .call(
             &staff,
-            "review/reject",
+            "staff/review/reject",
             &[("ticket_id", &ticket_id), ("reason", "  ")],
         )
         .await;
@@ -366,7 +366,7 @@ async fn rejection_needs_a_reason_and_mails_a_new_check(backend: Backend) {
     assert_eq!(
         app.call(
             &staff,
-            "review/reject",
+            "staff/review/reject",
             &[("ticket_id", &ticket_id), ("reason", reason)]
         )
         .await
@@ -391,7 +391,7 @@ async fn rejection_needs_a_reason_and_mails_a_new_check(backend: Backend) {
         StatusCode::OK,
         "a second selfie"
     );
-    let (_, queue) = app.call(&staff, "review/queue", &[]).await;
+    let (_, queue) = app.call(&staff, "staff/review/queue", &[]).await;
     assert!(
         queue.contains("\"decision_label\":\"Ditolak\""),
         "earlier selfie shown: {queue}"
@@ -406,7 +406,7 @@ async fn photos_are_deleted_after_retention_and_the_record_stays(backend: Backen
     let (_, staff) = verifier(&app).await;
     app.call(
         &staff,
-        "review/reject",
+        "staff/review/reject",
         &[("ticket_id", &ticket_id), ("reason", "Foto buram sekali")],
     )
     .await;
@@ -596,11 +596,13 @@ async fn own_and_staff_tickets_are_refused_to_verifiers(backend: Backend) {
     let own_client = app.client();
     assert_eq!(app.log_in(&own_client, &signer, 0).await, StatusCode::OK);
     let approve = [("ticket_id", ticket_id.as_str())];
-    let (status, body) = app.call(&own_client, "review/approve", &approve).await;
+    let (status, body) = app
+        .call(&own_client, "staff/review/approve", &approve)
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("akun Anda sendiri"), "{body}");
     let (_, colleague) = verifier(&app).await;
-    let (status, body) = app.call(&colleague, "review/approve", &approve).await;
+    let (status, body) = app.call(&colleague, "staff/review/approve", &approve).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("hanya dapat diputuskan oleh admin"), "{body}");
     assert_eq!(
@@ -624,7 +626,9 @@ async fn own_and_staff_tickets_are_refused_to_verifiers(backend: Backend) {
     let admin_client = app.client();
     assert_eq!(app.log_in(&admin_client, &admin, 0).await, StatusCode::OK);
     assert_eq!(
-        app.call(&admin_client, "review/approve", &approve).await.0,
+        app.call(&admin_client, "staff/review/approve", &approve)
+            .await
+            .0,
         StatusCode::OK
     );
     app.stop().await;
