@@ -4,14 +4,14 @@
 //!
 //! Modules only import from floors below their own (checked by
 //! `tests/layering.rs`), bottom to top:
-//! 1. `ids`, `text_enum`, `time`
+//! 1. `ids`, `text_enum`, `time`, `tunables`
 //! 2. `error`, `format`
 //! 3. `platform` (database, clock, keys, request context, limits)
 //! 4. `audit`, `mail`, `ui`
 //! 5. `accounts`
 //! 6. `otp_devices`
 //! 7. `tickets`
-//! 8. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `telegram`
+//! 8. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `settings`, `telegram`
 //! 9. `admin`
 //! 10. `routes` (the document and the route table)
 
@@ -29,10 +29,12 @@ pub mod my_account;
 pub mod otp_devices;
 pub mod otp_setup;
 pub mod routes;
+pub mod settings;
 pub mod telegram;
 mod text_enum;
 pub mod tickets;
 pub mod time;
+pub mod tunables;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -3,15 +3,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::admin::pages::AdminPage;
+use crate::admin::layout::ConsoleLayout;
+use crate::admin::review::ReviewQueuePage;
 use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage};
 use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
 use crate::login::pages::LoginPage;
 use crate::my_account::pages::{AccountPage, AddDevicePage};
 use crate::otp_setup::pages::OtpSetupPage;
+use crate::settings::pages::SettingsPage;
 use crate::tickets::pages::TicketStatusPage;
 use crate::ui::layout::{Footer, Header};
 use crate::ui::pages::{HomePage, NotFoundPage};
@@ -65,7 +67,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verifikasi/terkirim") view=SelfieSubmittedPage ssr=SsrMode::Async />
                     <Route path=path!("/verifikasi/:token") view=VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/otp/atur/:token") view=OtpSetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/admin") view=ConsoleLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view=ReviewQueuePage ssr=SsrMode::Async />
+                        <Route path=path!("verifikasi") view=ReviewQueuePage ssr=SsrMode::Async />
+                        <Route path=path!("pengaturan") view=SettingsPage ssr=SsrMode::Async />
+                    </ParentRoute>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/akun/perangkat-baru") view=AddDevicePage ssr=SsrMode::Async />

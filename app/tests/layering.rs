@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. Modules on one floor may not import each other.
 const FLOORS: &[&[&str]] = &[
-    &["ids", "text_enum", "time"],
+    &["ids", "text_enum", "time", "tunables"],
     &["error", "format"],
     &["platform"],
     &["audit", "mail", "ui"],
@@ -23,6 +23,7 @@ const FLOORS: &[&[&str]] = &[
         "login",
         "my_account",
         "otp_setup",
+        "settings",
         "telegram",
     ],
     &["admin"],

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use app::tunables::Tunables;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,11 @@ pub struct Config {
     /// The address people reach the site at, used in mail links.
     pub public_base_url: String,
     pub brand: String,
+    /// First values of the tunables; once stored, the console's
+    /// "Pengaturan" (the database) wins.
     pub max_devices: usize,
+    pub identity_link_hours: i64,
+    pub setup_link_hours: i64,
     /// 64 hex characters; empty means `data_dir/secret.key` (generated on first start).
     pub secret_key: String,
     /// `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
@@ -54,6 +59,8 @@ impl Default for Config {
             public_base_url: String::new(),
             brand: "BSrE".into(),
             max_devices: 3,
+            identity_link_hours: 48,
+            setup_link_hours: 24,
             secret_key: String::new(),
             smtp_url: String::new(),
             mail_from: "Helpdesk BSrE <helpdesk@bsre.localhost>".into(),
@@ -101,6 +108,24 @@ impl Config {
         }
         self.public_base_url = self.public_base_url.trim_end_matches('/').to_string();
         self
+    }
+
+    /// The tunables this configuration starts a fresh database with;
+    /// values out of range are refused at start rather than clamped.
+    pub fn tunables(&self) -> anyhow::Result<Tunables> {
+        let defaults = Tunables::default();
+        let first = [
+            ("max_devices", self.max_devices.to_string()),
+            ("identity_link_hours", self.identity_link_hours.to_string()),
+            ("setup_link_hours", self.setup_link_hours.to_string()),
+            (
+                "selfie_retention_days",
+                self.selfie_retention_days.to_string(),
+            ),
+        ];
+        defaults
+            .with_changes(first.iter().map(|(k, v)| (*k, v.as_str())))
+            .map_err(|why| anyhow::anyhow!("configuration: {why}"))
     }
 
     pub fn secure_cookies(&self) -> bool {

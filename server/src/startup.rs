@@ -2,7 +2,7 @@
 //! the integration tests and the benchmarks.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use app::platform::clock::Clock;
@@ -51,24 +51,27 @@ pub async fn build_services(
     let db = connect_and_migrate(config).await?;
     let master_key = keys::load_or_generate(&config.secret_key, &config.data_dir)?;
     let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
-    Ok(Arc::new(Services {
+    let services = Arc::new(Services {
         db,
         clock,
         keys: Keys::from_master(&master_key),
         settings: Settings {
             brand: config.brand.clone(),
             public_base_url: config.public_base_url.clone(),
-            max_devices: config.max_devices.max(1),
             secure_cookies: config.secure_cookies(),
             trust_forwarded_for: config.trust_forwarded_for,
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
-            selfie_retention_days: config.selfie_retention_days.max(0),
         },
         limits,
+        tunables: RwLock::new(Arc::new(config.tunables()?)),
         mail_queued: Notify::new(),
         telegram_queued: Notify::new(),
-    }))
+    });
+    app::settings::service::seed_and_load(&services)
+        .await
+        .context("loading the settings")?;
+    Ok(services)
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
@@ -164,6 +167,7 @@ impl Application {
                 shutdown.clone(),
             )),
             tokio::spawn(workers::sweeper::run(services.clone(), shutdown.clone())),
+            tokio::spawn(workers::settings::run(services.clone(), shutdown.clone())),
         ];
         match bot {
             None => tracing::info!(

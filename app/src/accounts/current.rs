@@ -36,12 +36,13 @@ pub fn home_of(holder: &SessionHolder) -> &'static str {
 
 /// The signed-in verifier or admin, or `Forbidden` for a signer.
 ///
-/// Every staff server function has an endpoint under `staff/` and starts
-/// with this check or [`admin`]; the authorization test finds them by that
-/// prefix.
+/// Staff server functions have endpoints under `staff/` (verifiers and
+/// admins) or `admin/` (admins only), start with this check or [`admin`],
+/// and are gated by that prefix too (`server::http::staff_gate`); the
+/// authorization test finds them all by it.
 pub async fn staff(call: &Call) -> Result<SessionHolder, AppError> {
     let holder = signed_in(call).await?;
-    if holder.account.role.is_staff() {
+    if holder.account.role.may_act_as(Role::Verifier) {
         Ok(holder)
     } else {
         Err(AppError::Forbidden)
@@ -51,7 +52,7 @@ pub async fn staff(call: &Call) -> Result<SessionHolder, AppError> {
 /// The signed-in admin, or `Forbidden` for a verifier or signer.
 pub async fn admin(call: &Call) -> Result<SessionHolder, AppError> {
     let holder = signed_in(call).await?;
-    if holder.account.role == Role::Admin {
+    if holder.account.role.may_act_as(Role::Admin) {
         Ok(holder)
     } else {
         Err(AppError::Forbidden)

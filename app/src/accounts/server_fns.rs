@@ -1,4 +1,4 @@
-//! The one server function of accounts every signed-in page shares.
+//! Server functions of accounts every signed-in page shares.
 
 use leptos::prelude::*;
 
@@ -15,4 +15,23 @@ pub async fn logout() -> Result<(), AppError> {
     current::set_session_cookie(&call, "", 0);
     leptos_axum::redirect("/login");
     Ok(())
+}
+
+/// The signed-in staff member, for the console's navigation.
+#[server(endpoint = "staff/me")]
+pub async fn staff_me() -> Result<StaffMember, AppError> {
+    let call = crate::platform::context::call(None)?;
+    let holder = current::staff(&call).await?;
+    Ok(StaffMember {
+        email: holder.account.email,
+        full_name: holder.account.full_name,
+        role: holder.account.role,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StaffMember {
+    pub email: String,
+    pub full_name: String,
+    pub role: super::types::Role,
 }

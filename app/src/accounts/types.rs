@@ -299,8 +299,27 @@ impl AccountStatus {
 }
 
 impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Signer => "Signer",
+            Self::Verifier => "Verifikator",
+            Self::Admin => "Admin",
+        }
+    }
+
     pub fn is_staff(self) -> bool {
         matches!(self, Self::Verifier | Self::Admin)
+    }
+
+    /// Whether this role may do what `needed` may: an admin may do all a
+    /// verifier may, a verifier all a signer may.
+    pub fn may_act_as(self, needed: Role) -> bool {
+        let rank = |role: Role| match role {
+            Role::Signer => 0,
+            Role::Verifier => 1,
+            Role::Admin => 2,
+        };
+        rank(self) >= rank(needed)
     }
 }
 

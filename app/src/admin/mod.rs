@@ -1,3 +1,7 @@
-//! The staff area. For now the verifier queue of the identity check.
+//! The staff console (/admin): one file per screen, around the shared
+//! navigation in `layout`. Screens only arrange what the capabilities below
+//! provide; the rules and the queries live there, and every server function
+//! a screen calls is under `staff/` and checks the role on the server.
 
-pub mod pages;
+pub mod layout;
+pub mod review;

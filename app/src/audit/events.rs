@@ -103,6 +103,12 @@ pub enum AuditEvent {
         height: u32,
     },
     ReferencePhotoViewed,
+    /// An admin changed a tunable (values as stored text).
+    SettingChanged {
+        key: String,
+        from: String,
+        to: String,
+    },
 }
 
 impl AuditEvent {

@@ -163,7 +163,7 @@ pub async fn decide(
     {
         return Err(ReviewError::AlreadyDecided);
     }
-    let link = links::issue(&mut tx, ticket_id, next_link, now).await?;
+    let link = links::issue(&mut tx, ticket_id, next_link, &svc.tunables(), now).await?;
     let url = svc.settings.link(&next_link.path(&link.token.text));
     let to = account.recipient();
     let mail = match reason {

@@ -53,7 +53,7 @@ pub async fn overview(
         agency: account.agency.clone(),
         status_label: account.status.label().to_string(),
         devices,
-        max_devices: svc.settings.max_devices,
+        max_devices: svc.tunables().max_devices,
         confirmed_for_adding: holder.is_confirmed(now),
         recent_activity,
     })

@@ -167,8 +167,9 @@ pub async fn add_device(
     )
     .await?;
 
+    let max_devices = svc.tunables().max_devices;
     let devices = repo::for_account(conn, new.account_id).await?;
-    let excess = devices.len().saturating_sub(svc.settings.max_devices);
+    let excess = devices.len().saturating_sub(max_devices);
     let mut evicted = Vec::new();
     for oldest in devices.into_iter().take(excess) {
         remove_in_tx(conn, &oldest).await?;
@@ -179,7 +180,7 @@ pub async fn add_device(
                 name: oldest.name.clone(),
                 added_at: oldest.created_at,
                 replaced_by: device_id.clone(),
-                max_devices: svc.settings.max_devices,
+                max_devices,
             },
         )
         .subject(new.account_id);
@@ -216,7 +217,7 @@ pub async fn add_device(
         now,
         new.channel.label(),
         &evicted_for_mail,
-        svc.settings.max_devices,
+        max_devices,
     );
     mail_repo::enqueue(conn, &mail, now).await?;
     Ok(AddedDevice {

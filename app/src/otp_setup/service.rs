@@ -54,7 +54,8 @@ pub async fn page(
     .await?;
     let devices = devices_repo::for_account(&mut tx, &account.id).await?;
     tx.commit().await?;
-    let would_evict = (devices.len() >= svc.settings.max_devices)
+    let max_devices = svc.tunables().max_devices;
+    let would_evict = (devices.len() >= max_devices)
         .then(|| devices.first())
         .flatten()
         .map(|d| EvictedDeviceView {
@@ -68,7 +69,7 @@ pub async fn page(
             .unwrap_or_default(),
         enrollment: enrollment::view(&pending.secret, &svc.settings.brand, &account.email, now),
         device_count: devices.len(),
-        max_devices: svc.settings.max_devices,
+        max_devices,
         would_evict,
         expires_at: link.expires_at,
     }))

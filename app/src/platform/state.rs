@@ -1,6 +1,6 @@
 //! What every request handler and background worker shares.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -12,24 +12,22 @@ use super::db::Db;
 use super::rate_limit::RateLimits;
 use crate::error::AppError;
 use crate::time::UnixTime;
+use crate::tunables::Tunables;
 
-/// Behaviour the operator can tune; read once at start.
+/// Behaviour the operator sets in the configuration; read once at start.
+/// What an admin tunes at run time is in [`Tunables`].
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Shown in the header, page titles and mail ("BSrE").
     pub brand: String,
     /// Where links in mail point, without a trailing slash.
     pub public_base_url: String,
-    /// Devices an account may hold; adding one more removes the oldest.
-    pub max_devices: usize,
     /// Mark cookies `Secure` (set when the public URL is https).
     pub secure_cookies: bool,
     /// Use the first `X-Forwarded-For` address as the client (behind a proxy only).
     pub trust_forwarded_for: bool,
     pub session_idle_seconds: i64,
     pub session_max_seconds: i64,
-    /// Days after a ticket closes before its selfies are deleted.
-    pub selfie_retention_days: i64,
 }
 
 impl Settings {
@@ -44,6 +42,8 @@ pub struct Services {
     pub keys: Keys,
     pub settings: Settings,
     pub limits: RateLimits,
+    /// Replaced by `settings::service::reload` every few seconds.
+    pub tunables: RwLock<Arc<Tunables>>,
     /// Woken when mail is queued, so the sender need not wait for its next poll.
     pub mail_queued: Notify,
     /// Woken when bot replies are queued.
@@ -53,6 +53,14 @@ pub struct Services {
 impl Services {
     pub fn now(&self) -> UnixTime {
         self.clock.now()
+    }
+
+    /// The tunables in force now.
+    pub fn tunables(&self) -> Arc<Tunables> {
+        self.tunables
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 

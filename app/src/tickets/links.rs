@@ -11,6 +11,7 @@ use crate::ids::{LinkId, TicketId};
 use crate::otp_devices::repo as devices_repo;
 use crate::platform::crypto::{SecretToken, token_digest};
 use crate::time::UnixTime;
+use crate::tunables::Tunables;
 
 /// A freshly issued link: the token for the mail, the expiry for its text.
 pub struct IssuedLink {
@@ -22,10 +23,11 @@ pub async fn issue(
     conn: &mut AnyConnection,
     ticket_id: &TicketId,
     purpose: LinkPurpose,
+    tunables: &Tunables,
     now: UnixTime,
 ) -> Result<IssuedLink, sqlx::Error> {
     let token = SecretToken::generate();
-    let expires_at = now + purpose.lifetime_seconds();
+    let expires_at = now + purpose.lifetime_seconds(tunables);
     repo::insert_link(
         conn,
         &token.digest,

@@ -155,7 +155,14 @@ pub async fn request_otp_in(
         now,
     )
     .await?;
-    let link = links::issue(tx, &ticket.id, LinkPurpose::IdentityCheck, now).await?;
+    let link = links::issue(
+        tx,
+        &ticket.id,
+        LinkPurpose::IdentityCheck,
+        &svc.tunables(),
+        now,
+    )
+    .await?;
     repo::transition(
         tx,
         &ticket.id,

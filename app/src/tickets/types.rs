@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::tunables::Tunables;
+
 /// A ticket number as people see it in mail subjects: 7 characters of
 /// `[a-z0-9]`, like `d1q0517`. Typed input may carry `#`, spaces or capitals.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -194,10 +196,10 @@ pub enum LinkPurpose {
 crate::text_enum::text_enum!(LinkPurpose { IdentityCheck => "identity_check", OtpSetup => "otp_setup" });
 
 impl LinkPurpose {
-    pub fn lifetime_seconds(self) -> i64 {
-        match self {
-            Self::IdentityCheck => 48 * 3600,
-            Self::OtpSetup => 24 * 3600,
+    pub fn lifetime_seconds(self, tunables: &Tunables) -> i64 {
+        3600 * match self {
+            Self::IdentityCheck => tunables.identity_link_hours,
+            Self::OtpSetup => tunables.setup_link_hours,
         }
     }
 

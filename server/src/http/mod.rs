@@ -5,6 +5,7 @@ mod api_status;
 mod health;
 mod security;
 mod selfies;
+pub mod staff_gate;
 
 use app::platform::state::AppState;
 use app::{App, shell};
@@ -57,6 +58,10 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            staff_gate::staff_only,
+        ))
         .layer(middleware::from_fn(api_status::status_from_error))
         .layer(middleware::from_fn_with_state(
             origin,

@@ -34,7 +34,7 @@ pub async fn sweep(svc: &Services) -> Result<(), sqlx::Error> {
     let tickets = app::tickets::service::expire_stale(svc, now).await?;
     let photos = app::identity_check::service::purge_old_photos(
         svc,
-        svc.settings.selfie_retention_days,
+        svc.tunables().selfie_retention_days,
         now,
     )
     .await?;

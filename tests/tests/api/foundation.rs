@@ -180,7 +180,7 @@ async fn cross_site_posts_are_refused(backend: Backend) {
 async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
-    let cases: [(&str, Form, StatusCode, &str); 6] = [
+    let cases: [(&str, Form, StatusCode, &str); 5] = [
         (
             "login/password",
             &[("email", "bukan-email"), ("password", "x")],
@@ -206,19 +206,17 @@ async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
             "Waktu memasukkan kode OTP habis",
         ),
         ("account", &[], StatusCode::UNAUTHORIZED, "Unauthenticated"),
-        // Ids have one shape; anything else is refused before a query runs.
-        (
-            "review/approve",
-            &[("ticket_id", "' OR 1=1 --")],
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-        ),
     ];
     for (endpoint, form, status, text) in cases {
         let (got, body) = app.call(&client, endpoint, form).await;
         assert_eq!(got, status, "{endpoint} {form:?}: {body}");
         assert!(body.contains(text), "{endpoint}: {body}");
     }
+    // Ids have one shape; anything else is refused before a query runs.
+    let (_, staff) = app.staff(Role::Verifier, "verifikator@bsre.go.id").await;
+    let forged = [("ticket_id", "' OR 1=1 --")];
+    let (got, body) = app.call(&staff, "staff/review/approve", &forged).await;
+    assert_eq!(got, StatusCode::BAD_REQUEST, "{body}");
     let raw = client
         .post(app.url("/api/login/password"))
         .header("content-type", "application/x-www-form-urlencoded")

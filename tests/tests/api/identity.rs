@@ -40,19 +40,7 @@ pub async fn upload(app: &TestApp, link: &str, bytes: Vec<u8>) -> (StatusCode, V
 
 /// A signed-in verifier.
 pub async fn verifier(app: &TestApp) -> (TestAccount, reqwest::Client) {
-    let account = app
-        .create_account(AccountSpec {
-            email: "verifikator@bsre.go.id",
-            name: "Verifikator",
-            nik: None,
-            phone: None,
-            role: Role::Verifier,
-            ..Default::default()
-        })
-        .await;
-    let client = app.client();
-    assert_eq!(app.log_in(&client, &account, 0).await, StatusCode::OK);
-    (account, client)
+    app.staff(Role::Verifier, "verifikator@bsre.go.id").await
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod console;
 mod devices;
 mod fake_telegram;
 mod foundation;

@@ -91,6 +91,23 @@ impl TestApp {
         }
     }
 
+    /// A signed-in staff member (no NIK, one device).
+    pub async fn staff(&self, role: Role, email: &str) -> (TestAccount, reqwest::Client) {
+        let account = self
+            .create_account(AccountSpec {
+                email,
+                name: role.label(),
+                nik: None,
+                phone: None,
+                role,
+                ..Default::default()
+            })
+            .await;
+        let client = self.client();
+        assert_eq!(self.log_in(&client, &account, 0).await, StatusCode::OK);
+        (account, client)
+    }
+
     pub async fn signer(&self) -> TestAccount {
         self.create_account(AccountSpec::default()).await
     }

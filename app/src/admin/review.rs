@@ -1,4 +1,4 @@
-//! /admin: the selfies waiting for a verifier.
+//! /admin/verifikasi: the selfies waiting for a verifier.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +11,7 @@ use crate::identity_check::views::ReviewItem;
 use crate::ui::controls::{ErrorMessage, action_error};
 
 #[component]
-pub fn AdminPage() -> impl IntoView {
+pub fn ReviewQueuePage() -> impl IntoView {
     let approve = ServerAction::<ApproveSelfie>::new();
     let reject = ServerAction::<RejectSelfie>::new();
     let queue = Resource::new(

@@ -1,0 +1,48 @@
+//! The console's frame: who is signed in, the navigation for their role,
+//! and the screen below it.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+
+use crate::accounts::server_fns::{StaffMember, staff_me};
+use crate::accounts::types::Role;
+use crate::error::AppError;
+use crate::ui::controls::ErrorMessage;
+
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let me = Resource::new(|| (), |_| staff_me());
+    view! {
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(member) => view! { <ConsoleNav member /> <Outlet /> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(AppError::Forbidden) => view! {
+                        <h1>"Khusus petugas"</h1>
+                        <ErrorMessage error=AppError::Forbidden />
+                        <p><a href="/akun">"Kembali ke Akun Saya"</a></p>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ConsoleNav(member: StaffMember) -> impl IntoView {
+    let is_admin = member.role == Role::Admin;
+    view! {
+        <nav class="console-nav" aria-label="Navigasi konsol petugas">
+            <span class="console-nav__who">
+                {format!("{} · {}", member.full_name, member.role.label())}
+            </span>
+            <A href="/admin" exact=true>"Dasbor"</A>
+            <A href="/admin/verifikasi">"Verifikasi"</A>
+            {is_admin.then(|| view! {
+                <A href="/admin/pengaturan">"Pengaturan"</A>
+            })}
+        </nav>
+    }
+}

@@ -1,0 +1,57 @@
+//! The gate in front of the console's server functions: `/api/staff/…`
+//! answers verifiers and admins, `/api/admin/…` admins only. Because the
+//! prefix decides, a new staff function cannot forget its check; each one
+//! still asks `accounts::current` for the holder it acts as.
+
+use app::accounts::service::find_session;
+use app::accounts::sessions::{COOKIE, Stage};
+use app::accounts::types::Role;
+use app::error::AppError;
+use app::platform::request::cookie_in;
+use app::platform::state::AppState;
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The role a server-function path needs, if any.
+pub fn role_needed(path: &str) -> Option<Role> {
+    if path.starts_with("/api/admin/") {
+        Some(Role::Admin)
+    } else if path.starts_with("/api/staff/") {
+        Some(Role::Verifier)
+    } else {
+        None
+    }
+}
+
+pub async fn staff_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(needed) = role_needed(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let svc = &state.services;
+    let holder = match cookie_in(request.headers(), COOKIE) {
+        Some(value) => find_session(svc, &value, Stage::Active, svc.now()).await,
+        None => Ok(None),
+    };
+    let refusal = match holder {
+        Err(e) => AppError::from(e),
+        Ok(None) => AppError::Unauthenticated,
+        Ok(Some(holder)) if holder.account.role.may_act_as(needed) => {
+            return next.run(request).await;
+        }
+        Ok(Some(_)) => AppError::Forbidden,
+    };
+    let status =
+        StatusCode::from_u16(refusal.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(refusal)).into_response()
+}
+
+/// Every registered server function behind the gate, with the role it needs
+/// (the authorization test calls each of them as every role).
+pub fn staff_server_fns() -> Vec<(&'static str, Role)> {
+    leptos::server_fn::axum::server_fn_paths()
+        .filter_map(|(path, _)| role_needed(path).map(|role| (path, role)))
+        .collect()
+}
