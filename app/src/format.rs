@@ -59,6 +59,23 @@ pub fn date(time: UnixTime) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// The start of a day in WIB typed as `YYYY-MM-DD` (a date input's value),
+/// or `None` when the text is no such day.
+pub fn day_start(text: &str) -> Option<UnixTime> {
+    let mut parts = text.trim().splitn(3, '-').map(str::parse::<i32>);
+    let (year, month, day) = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
+    let month = ::time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date = ::time::Date::from_calendar_date(year, month, u8::try_from(day).ok()?).ok()?;
+    let offset = UtcOffset::from_hms(7, 0, 0).ok()?;
+    Some(UnixTime::from_secs(
+        date.midnight().assume_offset(offset).unix_timestamp(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +90,14 @@ mod tests {
         assert_eq!(date(UnixTime::from_secs(1_795_858_920)), "28 November 2026");
         // Late evening UTC is already the next day in Jakarta.
         assert_eq!(date(UnixTime::from_secs(1_795_903_200)), "29 November 2026");
+    }
+
+    #[test]
+    fn a_typed_day_starts_at_midnight_wib() {
+        let start = day_start("2026-11-29").unwrap();
+        assert_eq!(date_time(start), "29 November 2026 00.00 WIB");
+        for bad in ["", "2026-13-01", "2026-02-30", "29-11-2026x", "kemarin"] {
+            assert_eq!(day_start(bad), None, "{bad}");
+        }
     }
 }

@@ -6,8 +6,10 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::admin::accounts::pages::{AccountPage as StaffAccountPage, AccountsPage};
 use crate::admin::layout::ConsoleLayout;
 use crate::admin::review::ReviewQueuePage;
+use crate::admin::tickets::pages::{TicketPage, TicketsPage};
 use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage};
 use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
 use crate::login::pages::LoginPage;
@@ -70,6 +72,10 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/admin") view=ConsoleLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=ReviewQueuePage ssr=SsrMode::Async />
                         <Route path=path!("verifikasi") view=ReviewQueuePage ssr=SsrMode::Async />
+                        <Route path=path!("tiket") view=TicketsPage ssr=SsrMode::Async />
+                        <Route path=path!("tiket/:number") view=TicketPage ssr=SsrMode::Async />
+                        <Route path=path!("akun") view=AccountsPage ssr=SsrMode::Async />
+                        <Route path=path!("akun/:id") view=StaffAccountPage ssr=SsrMode::Async />
                         <Route path=path!("pengaturan") view=SettingsPage ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />

@@ -345,3 +345,74 @@ pub async fn delete_expired_sessions(
         .await?;
     Ok(done.rows_affected())
 }
+
+/// What the console's account search looks for.
+#[derive(Debug, Clone)]
+pub enum AccountSearch {
+    /// The keyed digest of a whole NIK: the NIK itself is never stored.
+    NikDigest(Vec<u8>),
+    /// Lower-case text the email or the name contains.
+    Text(String),
+}
+
+/// Accounts matching `search`, by name, at most `limit`.
+pub async fn search(
+    conn: &mut AnyConnection,
+    search: &AccountSearch,
+    limit: i64,
+) -> Result<Vec<AccountRow>, sqlx::Error> {
+    match search {
+        AccountSearch::NikDigest(digest) => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM accounts WHERE nik_digest = $1 LIMIT $2"
+            ))
+            .bind(digest.as_slice())
+            .bind(limit)
+            .fetch_all(conn)
+            .await
+        }
+        AccountSearch::Text(text) => {
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM accounts
+                 WHERE email LIKE $1 ESCAPE '\\' OR LOWER(full_name) LIKE $1 ESCAPE '\\'
+                 ORDER BY full_name, email LIMIT $2"
+            ))
+            .bind(format!("%{escaped}%"))
+            .bind(limit)
+            .fetch_all(conn)
+            .await
+        }
+    }
+}
+
+/// Sets the status; false when the account does not exist.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &AccountId,
+    status: AccountStatus,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session of an account; returns how many.
+pub async fn delete_sessions_for_account(
+    conn: &mut AnyConnection,
+    id: &AccountId,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

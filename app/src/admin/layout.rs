@@ -16,7 +16,10 @@ pub fn ConsoleLayout() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(member) => view! { <ConsoleNav member /> <Outlet /> }.into_any(),
+                    Ok(member) => {
+                        provide_context(member.clone());
+                        view! { <ConsoleNav member /> <Outlet /> }.into_any()
+                    }
                     Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(AppError::Forbidden) => view! {
                         <h1>"Khusus petugas"</h1>
@@ -30,6 +33,12 @@ pub fn ConsoleLayout() -> impl IntoView {
     }
 }
 
+/// Whether the signed-in staff member is an admin (screens hide what only
+/// admins may do; the server refuses it anyway).
+pub fn is_admin() -> bool {
+    use_context::<StaffMember>().is_some_and(|m| m.role == Role::Admin)
+}
+
 #[component]
 fn ConsoleNav(member: StaffMember) -> impl IntoView {
     let is_admin = member.role == Role::Admin;
@@ -40,7 +49,11 @@ fn ConsoleNav(member: StaffMember) -> impl IntoView {
             </span>
             <A href="/admin" exact=true>"Dasbor"</A>
             <A href="/admin/verifikasi">"Verifikasi"</A>
+            <A href="/admin/tiket">"Tiket"</A>
+            <A href="/admin/akun">"Akun"</A>
             {is_admin.then(|| view! {
+                <A href="/admin/audit">"Log audit"</A>
+                <A href="/admin/surat">"Kotak keluar"</A>
                 <A href="/admin/pengaturan">"Pengaturan"</A>
             })}
         </nav>

@@ -3,5 +3,8 @@
 //! provide; the rules and the queries live there, and every server function
 //! a screen calls is under `staff/` and checks the role on the server.
 
+pub mod accounts;
 pub mod layout;
 pub mod review;
+pub mod tables;
+pub mod tickets;

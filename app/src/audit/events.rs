@@ -103,6 +103,17 @@ pub enum AuditEvent {
         height: u32,
     },
     ReferencePhotoViewed,
+    /// An admin verified, suspended or reactivated an account.
+    AccountStatusChanged {
+        from: String,
+        to: String,
+        sessions_ended: u64,
+        tickets_closed: usize,
+    },
+    /// Staff answered a "Pertanyaan Umum" (the answer is on the ticket).
+    QuestionAnswered {
+        characters: usize,
+    },
     /// An admin changed a tunable (values as stored text).
     SettingChanged {
         key: String,
@@ -170,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn the_mismatch_count_queries_the_stored_action_name() {
+    fn queries_use_the_stored_action_names() {
         let (action, _) = AuditEvent::HelpdeskMismatch {
             channel: "web".into(),
             nik_matches: false,
@@ -178,5 +189,12 @@ mod tests {
         }
         .to_stored();
         assert_eq!(action, super::super::repo::HELPDESK_MISMATCH);
+        let (action, _) = AuditEvent::TicketCreated {
+            number: "d1q0517".into(),
+            category: "otp_request".into(),
+            channel: "web".into(),
+        }
+        .to_stored();
+        assert_eq!(action, super::super::repo::TICKET_CREATED);
     }
 }

@@ -6,6 +6,8 @@
 //! through the same type, so a renamed field fails to compile or to parse
 //! instead of silently showing nothing.
 
+pub mod views;
+
 #[cfg(feature = "ssr")]
 mod events;
 #[cfg(feature = "ssr")]

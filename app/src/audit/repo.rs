@@ -3,12 +3,15 @@
 use sqlx::AnyConnection;
 
 use super::AuditEvent;
+use super::views::AuditLine;
 use crate::ids::{AccountId, TicketId};
 use crate::platform::request::ClientInfo;
 use crate::time::UnixTime;
 
 /// The stored action name of [`AuditEvent::HelpdeskMismatch`].
 pub(super) const HELPDESK_MISMATCH: &str = "helpdesk_mismatch";
+/// The stored action name of [`AuditEvent::TicketCreated`].
+pub(super) const TICKET_CREATED: &str = "ticket_created";
 
 /// Who acted: an account (signer or staff), or the system itself.
 #[derive(Debug, Clone, Copy)]
@@ -132,6 +135,34 @@ impl TryFrom<AuditRow> for AuditRecord {
     }
 }
 
+impl From<AuditRecord> for AuditLine {
+    fn from(record: AuditRecord) -> Self {
+        let (action, detail) = record.event.to_stored();
+        let detail = match serde_json::from_str::<serde_json::Value>(&detail) {
+            Ok(serde_json::Value::Object(fields)) => fields
+                .iter()
+                .map(|(name, value)| match value {
+                    serde_json::Value::String(text) => format!("{name}: {text}"),
+                    other => format!("{name}: {other}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => detail,
+        };
+        Self {
+            id: record.id,
+            at: record.at,
+            actor: record.actor,
+            action,
+            detail,
+            subject_account_id: record.subject_account_id,
+            ticket_id: record.ticket_id,
+            ip: record.ip,
+            user_agent: record.user_agent,
+        }
+    }
+}
+
 /// The newest entries about an account, newest first.
 pub async fn for_account(
     conn: &mut AnyConnection,
@@ -147,6 +178,22 @@ pub async fn for_account(
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(AuditRecord::try_from).collect()
+}
+
+/// Where a ticket was asked from: the client address and user agent of
+/// its creation, when the channel had them (the web; not Telegram).
+pub async fn ticket_origin(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+) -> Result<(Option<String>, Option<String>), sqlx::Error> {
+    let origin: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT ip, user_agent FROM audit_log WHERE ticket_id = $1 AND action = $2 ORDER BY id LIMIT 1",
+    )
+    .bind(ticket_id)
+    .bind(TICKET_CREATED)
+    .fetch_optional(conn)
+    .await?;
+    Ok(origin.unwrap_or_default())
 }
 
 /// Helpdesk requests for an account whose data did not match, since `since`.

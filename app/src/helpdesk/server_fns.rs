@@ -94,7 +94,7 @@ pub async fn helpdesk_submit(
     use crate::accounts::types::{Nik, PersonName};
     use crate::platform::rate_limit::Action;
     use crate::tickets::service::{OtpRequest, ask_question, request_otp};
-    use crate::tickets::types::{Category, QuestionText, TicketChannel};
+    use crate::tickets::types::{Category, MessageText, TicketChannel};
     let crate::platform::context::Call { svc, client, now } =
         crate::platform::context::call(Some(Action::Helpdesk))?;
     let email = checked_email::read(&svc, now).ok_or_else(|| {
@@ -114,7 +114,7 @@ pub async fn helpdesk_submit(
             request_otp(&svc, request, Some(&client), now).await?
         }
         Some(Category::GeneralQuestion) => {
-            let question = QuestionText::parse(message.as_deref().unwrap_or_default())
+            let question = MessageText::parse(message.as_deref().unwrap_or_default())
                 .map_err(AppError::Invalid)?;
             ask_question(
                 &svc,

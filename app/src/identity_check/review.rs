@@ -56,16 +56,7 @@ pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
             .await?
             .into_iter()
             .filter(|s| s.id != selfie.id)
-            .map(|s| EarlierSelfie {
-                has_image: s.deleted_at.is_none(),
-                decision_label: s
-                    .decision
-                    .map_or("Belum diputuskan", SelfieDecision::label)
-                    .into(),
-                reason: s.reason,
-                submitted_at: s.submitted_at,
-                selfie_id: s.id,
-            })
+            .map(EarlierSelfie::from)
             .collect();
         let reference_set_at = repo::reference_set_at(&mut conn, &account.id).await?;
         items.push(ReviewItem {
@@ -86,6 +77,21 @@ pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
         });
     }
     Ok(items)
+}
+
+impl From<repo::SelfieRow> for EarlierSelfie {
+    fn from(s: repo::SelfieRow) -> Self {
+        Self {
+            has_image: s.deleted_at.is_none(),
+            decision_label: s
+                .decision
+                .map_or("Belum diputuskan", SelfieDecision::label)
+                .into(),
+            reason: s.reason,
+            submitted_at: s.submitted_at,
+            selfie_id: s.id,
+        }
+    }
 }
 
 pub enum Decision<'a> {
@@ -183,7 +189,7 @@ pub async fn decide(
             link.expires_at,
         ),
     };
-    mail_repo::enqueue(&mut tx, &mail, now).await?;
+    mail_repo::enqueue(&mut tx, &mail, Some(ticket_id), now).await?;
     let event = match reason {
         None => AuditEvent::SelfieApproved {
             selfie_id: selfie.id,

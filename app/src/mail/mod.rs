@@ -3,6 +3,8 @@
 //! reports and sent later by the outbox worker, so a slow or absent mail
 //! server never fails or delays a request, and nothing queued is lost.
 
+pub mod views;
+
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]

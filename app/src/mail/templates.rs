@@ -235,6 +235,35 @@ pub fn question_received(
     .render("question_received", to.email, format!("Pertanyaan Helpdesk {brand} nomor tiket #{ticket_number}"))
 }
 
+/// A staff member's answer to a "Pertanyaan Umum"; the ticket is closed.
+pub fn question_answered(
+    brand: &str,
+    to: Recipient<'_>,
+    ticket_number: &str,
+    question: &str,
+    answer: &str,
+) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!("Berikut jawaban petugas kami atas pertanyaan Anda dengan nomor tiket #{ticket_number}."),
+            format!("Jawaban:\n{answer}"),
+            format!("Pertanyaan Anda:\n{question}"),
+        ],
+        action: None,
+        after_action: vec![
+            "Tiket ini kini ditutup. Jika masih ada yang ingin ditanyakan, kirim pertanyaan baru melalui Helpdesk."
+                .into(),
+        ],
+    }
+    .render(
+        "question_answered",
+        to.email,
+        format!("Jawaban Helpdesk {brand} untuk tiket #{ticket_number}"),
+    )
+}
+
 /// "Perbarui Akun Anda": the selfie was approved; the link adds the device.
 pub fn selfie_approved(
     brand: &str,

@@ -57,6 +57,7 @@ pub async fn remove_device(device_id: String, password: String) -> Result<(), Ap
     let removed = crate::otp_devices::service::remove_device(
         &call.svc,
         &holder.account,
+        crate::otp_devices::service::Remover::Holder,
         &device_id,
         &call.client,
         call.now,

@@ -219,7 +219,7 @@ pub async fn add_device(
         &evicted_for_mail,
         max_devices,
     );
-    mail_repo::enqueue(conn, &mail, now).await?;
+    mail_repo::enqueue(conn, &mail, new.ticket_id, now).await?;
     Ok(AddedDevice {
         device_id,
         name: new.name.to_string(),
@@ -339,7 +339,7 @@ pub async fn verify_account_code(
             now,
             &client.ip.to_string(),
         );
-        mail_repo::enqueue(&mut conn, &mail, now).await?;
+        mail_repo::enqueue(&mut conn, &mail, None, now).await?;
         svc.mail_queued.notify_one();
         count_failure(&mut conn, account, now).await?;
         return Err(CodeError::Replayed);
@@ -426,10 +426,22 @@ pub async fn rename_device(
     Ok(())
 }
 
-/// Removes a device (never the last one), ends its sessions and tells the holder.
+/// Who removes a device.
+#[derive(Debug, Clone, Copy)]
+pub enum Remover<'a> {
+    /// The holder, on their account page: never their last device, which
+    /// would lock them out.
+    Holder,
+    /// Staff in the console, for a lost or stolen device: even the last one
+    /// (the signer then asks the helpdesk for a new one).
+    Staff(Actor<'a>),
+}
+
+/// Removes a device, ends its sessions and tells the holder.
 pub async fn remove_device(
     svc: &Services,
     account: &AccountRow,
+    remover: Remover<'_>,
     device_id: &DeviceId,
     client: &ClientInfo,
     now: UnixTime,
@@ -441,12 +453,14 @@ pub async fn remove_device(
         .iter()
         .find(|d| &d.id == device_id)
         .ok_or(ChangeError::NotFound)?;
-    if devices.len() == 1 {
-        return Err(ChangeError::LastDevice);
-    }
+    let actor = match remover {
+        Remover::Holder if devices.len() == 1 => return Err(ChangeError::LastDevice),
+        Remover::Holder => account.actor(),
+        Remover::Staff(actor) => actor,
+    };
     remove_in_tx(&mut tx, device).await?;
     let entry = AuditEntry::new(
-        account.actor(),
+        actor,
         AuditEvent::DeviceRemoved {
             device_id: device.id.clone(),
             name: device.name.clone(),
@@ -456,7 +470,7 @@ pub async fn remove_device(
     audit::record(&mut tx, entry, Some(client), now).await?;
     let mail =
         templates::device_removed(&svc.settings.brand, account.recipient(), &device.name, now);
-    mail_repo::enqueue(&mut tx, &mail, now).await?;
+    mail_repo::enqueue(&mut tx, &mail, None, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(RemovedDevice {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::types::{Nik, OfficialEmail};
-use crate::tickets::types::{QuestionText, TicketNumber};
+use crate::tickets::types::{MessageText, TicketNumber};
 use crate::time::UnixTime;
 
 /// A conversation left alone this long starts over.
@@ -248,7 +248,7 @@ fn answer(state: ChatState, text: &str, message_id: i64) -> (ChatState, Vec<Acti
                 vec![reply(format!("{hint} Mohon inputkan email dinas anda."))],
             ),
         },
-        ChatState::QuestionAwaitingText { email } => match QuestionText::parse(text) {
+        ChatState::QuestionAwaitingText { email } => match MessageText::parse(text) {
             Ok(question) => (
                 ChatState::Idle,
                 vec![

@@ -11,7 +11,7 @@ use super::types::Update;
 use crate::accounts::types::{Nik, OfficialEmail};
 use crate::platform::state::Services;
 use crate::tickets::service::{OtpRequest, RequestError, ask_question_in, lookup, request_otp_in};
-use crate::tickets::types::{QuestionText, TicketChannel, TicketNumber};
+use crate::tickets::types::{MessageText, TicketChannel, TicketNumber};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +169,7 @@ pub async fn handle_update(
             }
             Action::AskQuestion { email, text } => {
                 if let (Ok(email), Ok(question)) =
-                    (OfficialEmail::parse(&email), QuestionText::parse(&text))
+                    (OfficialEmail::parse(&email), MessageText::parse(&text))
                 {
                     let asked = ask_question_in(
                         &mut tx,

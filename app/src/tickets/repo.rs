@@ -113,17 +113,27 @@ pub async fn transition(
     Ok(moved)
 }
 
-pub async fn open_otp_requests(
+/// Every open ticket of an account, any category.
+pub async fn open_for_account(
     conn: &mut AnyConnection,
     account_id: &AccountId,
 ) -> Result<Vec<TicketRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM tickets WHERE account_id = $1 AND category = 'otp_request'
+        "SELECT {COLUMNS} FROM tickets WHERE account_id = $1
            AND status IN ('submitted', 'awaiting_selfie', 'selfie_submitted', 'approved', 'rejected')"
     ))
     .bind(account_id)
     .fetch_all(conn)
     .await
+}
+
+pub async fn open_otp_requests(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    let mut open = open_for_account(conn, account_id).await?;
+    open.retain(|t| t.category == Category::OtpRequest);
+    Ok(open)
 }
 
 pub async fn find(
@@ -149,6 +159,32 @@ pub async fn in_status(
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+pub async fn store_answer(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+    answer: &str,
+    answered_by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tickets SET answer = $1, answered_by = $2 WHERE id = $3")
+        .bind(answer)
+        .bind(answered_by)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The staff answer of a question ticket and who gave it.
+pub async fn answer_of(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT answer, answered_by FROM tickets WHERE id = $1 AND answer IS NOT NULL")
+        .bind(ticket_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Keeps what the setup link did (JSON written by `otp_setup`).
@@ -303,4 +339,154 @@ pub async fn revoke_links(
     .bind(ticket_id)
     .fetch_all(conn)
     .await
+}
+
+/// What the console's ticket list is narrowed to (parsed in `search`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketFilter {
+    /// Any of these; empty for every status.
+    pub statuses: Vec<TicketStatus>,
+    pub channel: Option<TicketChannel>,
+    pub category: Option<Category>,
+    pub from: Option<UnixTime>,
+    pub until: Option<UnixTime>,
+    pub number: Option<String>,
+    /// Lower-case text the account's email contains.
+    pub email_part: Option<String>,
+    pub account: Option<AccountId>,
+}
+
+enum Bound {
+    Text(String),
+    Time(UnixTime),
+    Account(AccountId),
+}
+
+/// The filter as a `WHERE` clause over `tickets t JOIN accounts a` and the
+/// values for its placeholders, in order.
+fn where_clause(filter: &TicketFilter) -> (String, Vec<Bound>) {
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    let next = |value: Bound, values: &mut Vec<Bound>| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    if !filter.statuses.is_empty() {
+        let placeholders: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| next(Bound::Text(s.as_str().into()), &mut values))
+            .collect();
+        conditions.push(format!("t.status IN ({})", placeholders.join(", ")));
+    }
+    if let Some(channel) = filter.channel {
+        conditions.push(format!(
+            "t.channel = {}",
+            next(Bound::Text(channel.as_str().into()), &mut values)
+        ));
+    }
+    if let Some(category) = filter.category {
+        conditions.push(format!(
+            "t.category = {}",
+            next(Bound::Text(category.as_str().into()), &mut values)
+        ));
+    }
+    if let Some(from) = filter.from {
+        conditions.push(format!(
+            "t.created_at >= {}",
+            next(Bound::Time(from), &mut values)
+        ));
+    }
+    if let Some(until) = filter.until {
+        conditions.push(format!(
+            "t.created_at < {}",
+            next(Bound::Time(until), &mut values)
+        ));
+    }
+    if let Some(number) = &filter.number {
+        conditions.push(format!(
+            "t.number = {}",
+            next(Bound::Text(number.clone()), &mut values)
+        ));
+    }
+    if let Some(account) = &filter.account {
+        conditions.push(format!(
+            "t.account_id = {}",
+            next(Bound::Account(account.clone()), &mut values)
+        ));
+    }
+    if let Some(part) = &filter.email_part {
+        // `instr`/`strpos` differ between the databases; LIKE with escaped
+        // wildcards is the same on both.
+        let escaped = part
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        conditions.push(format!(
+            "a.email LIKE {} ESCAPE '\\'",
+            next(Bound::Text(format!("%{escaped}%")), &mut values)
+        ));
+    }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    (clause, values)
+}
+
+fn bind_all<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    values: Vec<Bound>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for value in values {
+        query = match value {
+            Bound::Text(text) => query.bind(text),
+            Bound::Time(time) => query.bind(time),
+            Bound::Account(id) => query.bind(id),
+        };
+    }
+    query
+}
+
+pub async fn count_matching(
+    conn: &mut AnyConnection,
+    filter: &TicketFilter,
+) -> Result<i64, sqlx::Error> {
+    let (clause, values) = where_clause(filter);
+    let sql =
+        format!("SELECT COUNT(*) FROM tickets t JOIN accounts a ON a.id = t.account_id {clause}");
+    let (count,): (i64,) = bind_all(sqlx::query_as(&sql), values)
+        .fetch_one(conn)
+        .await?;
+    Ok(count)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedTicket {
+    pub id: TicketId,
+    pub number: String,
+    pub category: Category,
+    pub channel: TicketChannel,
+    pub status: TicketStatus,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+    pub full_name: String,
+    pub email: String,
+}
+
+/// One page of matching tickets, newest first.
+pub async fn matching(
+    conn: &mut AnyConnection,
+    filter: &TicketFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ListedTicket>, sqlx::Error> {
+    let (clause, values) = where_clause(filter);
+    let sql = format!(
+        "SELECT t.id, t.number, t.category, t.channel, t.status, t.created_at, t.updated_at, a.full_name, a.email
+         FROM tickets t JOIN accounts a ON a.id = t.account_id {clause}
+         ORDER BY t.created_at DESC, t.id DESC LIMIT {limit} OFFSET {offset}"
+    );
+    bind_all(sqlx::query_as(&sql), values).fetch_all(conn).await
 }

@@ -7,14 +7,13 @@ use sqlx::AnyConnection;
 use super::links;
 use super::repo::{self, InsertTicket, TicketRow};
 use super::ticket_number::TicketNumberer;
-use super::types::{
-    Category, LinkPurpose, QuestionText, TicketChannel, TicketNumber, TicketStatus,
-};
+use super::types::{Category, LinkPurpose, MessageText, TicketChannel, TicketNumber, TicketStatus};
 use super::views::{Receipt, TicketEventView, TicketView};
 use crate::accounts::repo::{self as accounts_repo, AccountRow};
+use crate::accounts::service::SessionHolder;
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
-use crate::ids::TicketId;
+use crate::ids::{AccountId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
 use crate::platform::request::ClientInfo;
@@ -180,7 +179,7 @@ pub async fn request_otp_in(
             .link(&LinkPurpose::IdentityCheck.path(&link.token.text)),
         link.expires_at,
     );
-    mail_repo::enqueue(tx, &mail, now).await?;
+    mail_repo::enqueue(tx, &mail, Some(&ticket.id), now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: request.email.masked(),
@@ -191,7 +190,7 @@ pub async fn request_otp_in(
 pub async fn ask_question(
     svc: &Services,
     email: &OfficialEmail,
-    question: &QuestionText,
+    question: &MessageText,
     channel: TicketChannel,
     client: Option<&ClientInfo>,
     now: UnixTime,
@@ -208,7 +207,7 @@ pub async fn ask_question_in(
     tx: &mut AnyConnection,
     svc: &Services,
     email: &OfficialEmail,
-    question: &QuestionText,
+    question: &MessageText,
     channel: TicketChannel,
     client: Option<&ClientInfo>,
     now: UnixTime,
@@ -235,11 +234,72 @@ pub async fn ask_question_in(
         ticket.number.as_str(),
         question.as_str(),
     );
-    mail_repo::enqueue(tx, &mail, now).await?;
+    mail_repo::enqueue(tx, &mail, Some(&ticket.id), now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: email.masked(),
     })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    #[error(
+        "Tiket ini bukan Pertanyaan Umum yang masih terbuka; mungkin sudah dijawab petugas lain."
+    )]
+    NotOpenQuestion,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A staff answer to an open "Pertanyaan Umum": stored on the ticket, mailed
+/// to the signer's official address, and the ticket closed, all at once.
+pub async fn answer_question(
+    svc: &Services,
+    staff: &SessionHolder,
+    ticket_id: &TicketId,
+    answer: &MessageText,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<(), AnswerError> {
+    let mut tx = svc.db.begin_write().await?;
+    let ticket = repo::find(&mut tx, ticket_id)
+        .await?
+        .filter(|t| t.category == Category::GeneralQuestion)
+        .ok_or(AnswerError::NotOpenQuestion)?;
+    let account = accounts_repo::find_by_id(&mut tx, &ticket.account_id)
+        .await?
+        .ok_or(AnswerError::NotOpenQuestion)?;
+    let moved = repo::transition(
+        &mut tx,
+        ticket_id,
+        &[TicketStatus::Submitted],
+        TicketStatus::Closed,
+        "Dijawab petugas; jawaban dikirim ke email dinas.",
+        now,
+    )
+    .await?;
+    if !moved {
+        return Err(AnswerError::NotOpenQuestion);
+    }
+    repo::store_answer(&mut tx, ticket_id, answer.as_str(), &staff.account.email).await?;
+    let mail = templates::question_answered(
+        &svc.settings.brand,
+        account.recipient(),
+        &ticket.number,
+        ticket.message.as_deref().unwrap_or_default(),
+        answer.as_str(),
+    );
+    mail_repo::enqueue(&mut tx, &mail, Some(ticket_id), now).await?;
+    let event = AuditEvent::QuestionAnswered {
+        characters: answer.as_str().chars().count(),
+    };
+    let entry = AuditEntry::new(staff.account.actor(), event)
+        .subject(&account.id)
+        .ticket(ticket_id);
+    audit::record(&mut tx, entry, Some(client), now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
+    Ok(())
 }
 
 struct NewTicket {
@@ -319,6 +379,33 @@ async fn supersede(
     )
     .await?;
     Ok(())
+}
+
+/// Closes every open ticket of an account and revokes its links (the
+/// account was suspended); returns the tickets closed.
+pub async fn close_open_for_account(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+    note: &str,
+    now: UnixTime,
+) -> Result<Vec<TicketId>, sqlx::Error> {
+    let mut closed = Vec::new();
+    for ticket in repo::open_for_account(conn, account_id).await? {
+        links::revoke_for_ticket(conn, &ticket.id, now).await?;
+        if repo::transition(
+            conn,
+            &ticket.id,
+            TicketStatus::OPEN,
+            TicketStatus::Closed,
+            note,
+            now,
+        )
+        .await?
+        {
+            closed.push(ticket.id);
+        }
+    }
+    Ok(closed)
 }
 
 /// A ticket with its timeline, if `number` and `email` belong together.

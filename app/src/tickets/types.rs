@@ -63,11 +63,12 @@ impl fmt::Debug for TicketNumber {
     }
 }
 
-/// A question typed into the general-question form: 10–2000 characters.
+/// A helpdesk message, a signer's question or a staff answer: 10–2000
+/// characters of printable text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuestionText(String);
+pub struct MessageText(String);
 
-impl QuestionText {
+impl MessageText {
     pub fn parse(input: &str) -> Result<Self, String> {
         let text = input.trim();
         let length = text.chars().count();
@@ -239,11 +240,11 @@ mod tests {
 
     #[test]
     fn questions_have_sensible_lengths() {
-        assert_eq!(QuestionText::parse("  ").unwrap_err(), "Pesan wajib diisi.");
-        assert!(QuestionText::parse("halo").is_err());
-        assert!(QuestionText::parse("Bagaimana cara memperbarui sertifikat?").is_ok());
-        assert!(QuestionText::parse(&"a".repeat(2001)).is_err());
-        assert!(QuestionText::parse("Baris satu\nbaris dua yang panjang").is_ok());
+        assert_eq!(MessageText::parse("  ").unwrap_err(), "Pesan wajib diisi.");
+        assert!(MessageText::parse("halo").is_err());
+        assert!(MessageText::parse("Bagaimana cara memperbarui sertifikat?").is_ok());
+        assert!(MessageText::parse(&"a".repeat(2001)).is_err());
+        assert!(MessageText::parse("Baris satu\nbaris dua yang panjang").is_ok());
     }
 
     #[test]

@@ -72,3 +72,41 @@ pub struct Receipt {
     pub number: String,
     pub email_masked: String,
 }
+
+/// The console's ticket list filters as typed (query string of /admin/tiket).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketQuery {
+    /// A status's stored name, or empty for all; `open` for every open one.
+    pub status: String,
+    pub channel: String,
+    pub category: String,
+    /// `YYYY-MM-DD` (WIB), inclusive.
+    pub from: String,
+    pub to: String,
+    /// A ticket number or part of an email address.
+    pub search: String,
+    /// From 1.
+    pub page: u32,
+}
+
+/// One row of the console's ticket list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketListItem {
+    pub number: String,
+    pub category_label: String,
+    pub channel_label: String,
+    pub status_label: String,
+    pub full_name: String,
+    pub email: String,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketList {
+    pub items: Vec<TicketListItem>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+}

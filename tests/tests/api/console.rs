@@ -3,8 +3,13 @@
 use reqwest::StatusCode;
 use server::http::staff_gate::staff_server_fns;
 
-use crate::helpers::{Backend, Options, TestAccount, TestApp, spawn_app, wait_until};
-use crate::identity::submitted_ticket;
+use serde_json::Value;
+
+use crate::helpdesk::open_request;
+use crate::helpers::{
+    Backend, Options, TestAccount, TestApp, folder_mail, page_text, spawn_app, wait_until,
+};
+use crate::identity::{FACE, submitted_ticket, upload};
 use crate::on_both_backends;
 use app::accounts::types::Role;
 
@@ -160,7 +165,276 @@ async fn settings_are_checked_audited_and_live_in_every_process(backend: Backend
     app.stop().await;
 }
 
+/// A signer's "Pertanyaan Umum"; returns the ticket number.
+async fn ask(app: &TestApp, email: &str, question: &str) -> String {
+    let client = app.client();
+    app.call(&client, "helpdesk/check", &[("email", email)])
+        .await;
+    let (status, body) = app
+        .call(
+            &client,
+            "helpdesk/submit",
+            &[("category", "general_question"), ("message", question)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str::<Value>(&body).unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// Staff find a question by its filters, read it with the mail it caused,
+/// answer it once: the signer gets the answer by mail and the ticket closes.
+async fn a_general_question_is_found_answered_by_mail_and_closed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = callers(&app).await;
+    let signer = &who.signer_account;
+    let number = ask(
+        &app,
+        &signer.email,
+        "Bagaimana cara memperpanjang sertifikat saya?",
+    )
+    .await;
+    open_request(&app, signer).await;
+
+    let list = async |pairs: &[(&str, &str)]| {
+        let (status, body) = app.call(&who.verifier, "staff/tickets/list", pairs).await;
+        (status, body)
+    };
+    let (status, body) = list(&[("query[category]", "general_question")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let found = json(&body);
+    assert_eq!(found["total"], 1, "{body}");
+    assert_eq!(found["items"][0]["number"], number.as_str());
+    let (_, body) = list(&[("query[search]", &format!("#{}", number.to_uppercase()))]).await;
+    assert_eq!(json(&body)["total"], 1, "{body}");
+    let (_, body) = list(&[("query[search]", "budi.santoso@")]).await;
+    assert_eq!(
+        json(&body)["total"],
+        2,
+        "both tickets of the signer: {body}"
+    );
+    let (_, body) = list(&[("query[channel]", "telegram")]).await;
+    assert_eq!(json(&body)["total"], 0, "{body}");
+    let (status, body) = list(&[("query[from]", "kemarin")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("TTTT-BB-HH"), "{body}");
+
+    let (status, body) = app
+        .call(&who.verifier, "staff/tickets/load", &[("number", &number)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ticket = json(&body);
+    assert_eq!(ticket["awaiting_answer"], true);
+    assert_eq!(
+        ticket["mails"][0]["subject"].as_str().unwrap(),
+        format!("Pertanyaan Helpdesk BSrE nomor tiket #{number}")
+    );
+    let ticket_id = ticket["id"].as_str().unwrap().to_string();
+
+    let answer = [("ticket_id", ticket_id.as_str()), ("answer", "pendek")];
+    let (status, body) = app.call(&who.admin, "staff/tickets/answer", &answer).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let text = "Perpanjangan sertifikat dilakukan di portal AMS, menu Sertifikat.";
+    let answer = [("ticket_id", ticket_id.as_str()), ("answer", text)];
+    let (status, body) = app.call(&who.admin, "staff/tickets/answer", &answer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mail = folder_mail(
+        &app,
+        &signer.email,
+        &format!("Jawaban Helpdesk BSrE untuk tiket #{number}"),
+    )
+    .await;
+    assert!(
+        mail.text.contains(text) && mail.text.contains("memperpanjang sertifikat"),
+        "{}",
+        mail.text
+    );
+    let (status, body) = app
+        .call(&who.verifier, "staff/tickets/answer", &answer)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "answered once: {body}");
+
+    let (_, body) = app
+        .call(&who.verifier, "staff/tickets/load", &[("number", &number)])
+        .await;
+    let ticket = json(&body);
+    assert_eq!(ticket["status_label"], "Ditutup");
+    assert_eq!(ticket["answer"], text);
+    assert_eq!(ticket["answered_by"], "admin@bsre.go.id");
+    assert_eq!(ticket["mails"].as_array().unwrap().len(), 2);
+    assert_eq!(app.audit_count(&signer.id, "question_answered").await, 1);
+    let (_, page) = app
+        .get_page(&who.verifier, &format!("/admin/tiket/{number}"))
+        .await;
+    assert!(page_text(&page).contains(text), "the page shows the answer");
+    app.stop().await;
+}
+
+/// Accounts are found by a whole NIK (through its digest), by email or by
+/// name, and the NIK is never shown whole.
+async fn staff_find_accounts_by_nik_email_or_name(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = callers(&app).await;
+    for (query, hits) in [
+        ("3201011508900001", 1),
+        ("3201 0115 0890 0001", 1),
+        ("3201011508900009", 0),
+        ("SANTOSO@KOMINFO", 1),
+        ("budi sant", 1),
+        ("%_", 0),
+    ] {
+        let (status, body) = app
+            .call(&who.verifier, "staff/accounts/search", &[("query", query)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        assert_eq!(
+            json(&body).as_array().unwrap().len(),
+            hits,
+            "{query}: {body}"
+        );
+        assert!(
+            !body.contains("3201011508900001"),
+            "never the whole NIK: {body}"
+        );
+    }
+    let (status, body) = app
+        .call(&who.verifier, "staff/accounts/search", &[("query", "b")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("minimal 2 karakter"), "{body}");
+    let (status, body) = app
+        .call(
+            &who.verifier,
+            "staff/accounts/load",
+            &[("id", &who.signer_account.id)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["devices"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+/// Suspension ends the signer's sessions and the links already mailed, and
+/// login is refused; reactivation lets them in again. Nobody suspends
+/// themselves, and a verifier suspends nobody.
+async fn suspending_an_account_ends_its_sessions_and_links(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = callers(&app).await;
+    let signer = &who.signer_account;
+    let (_, link) = open_request(&app, signer).await;
+    let suspend = [("id", signer.id.as_str()), ("status", "suspended")];
+    let (status, _) = app
+        .call(&who.verifier, "admin/accounts/status", &suspend)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app
+        .call(&who.admin, "admin/accounts/status", &suspend)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .call(&who.admin, "admin/accounts/status", &suspend)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    let (status, _) = app.call(&who.signer, "account", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the open session ended");
+    let (status, body) = upload(&app, &link, FACE.to_vec()).await;
+    assert_eq!(status, StatusCode::GONE, "the mailed link is void: {body}");
+    let (status, body) = app.enter_password(&app.client(), signer).await;
+    assert_ne!(status, StatusCode::OK, "login refused: {body}");
+    let (_, detail) = app
+        .call(&who.admin, "staff/accounts/load", &[("id", &signer.id)])
+        .await;
+    let detail = json(&detail);
+    assert_eq!(detail["status"], "suspended");
+    assert!(
+        detail["audit"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("tickets_closed: 1"),
+        "{detail}"
+    );
+
+    let reactivate = [("id", signer.id.as_str()), ("status", "verified")];
+    let (status, _) = app
+        .call(&who.admin, "admin/accounts/status", &reactivate)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.clock.advance(30); // a fresh code: the one of the first login is spent
+    assert_eq!(app.log_in(&app.client(), signer, 0).await, StatusCode::OK);
+
+    let admin_id: String =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'admin@bsre.go.id'")
+            .fetch_one(app.services().db.pool())
+            .await
+            .unwrap();
+    let own = [("id", admin_id.as_str()), ("status", "suspended")];
+    let (status, body) = app.call(&who.admin, "admin/accounts/status", &own).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("akun Anda sendiri"), "{body}");
+    app.stop().await;
+}
+
+/// An admin removes a lost device, even the signer's last one; the signer
+/// is told by mail and the audit names the admin.
+async fn an_admin_removes_a_lost_device(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = callers(&app).await;
+    let signer = &who.signer_account;
+    let device_id: String = sqlx::query_scalar("SELECT id FROM otp_devices WHERE account_id = $1")
+        .bind(&signer.id)
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap();
+    let form = [
+        ("account_id", signer.id.as_str()),
+        ("device_id", device_id.as_str()),
+    ];
+    let (status, _) = app
+        .call(&who.verifier, "admin/accounts/remove-device", &form)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app
+        .call(&who.admin, "admin/accounts/remove-device", &form)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM otp_devices WHERE account_id = $1",
+            &signer.id
+        )
+        .await,
+        0
+    );
+    let (status, _) = app.call(&who.signer, "account", &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "its session ended with it"
+    );
+    folder_mail(&app, &signer.email, "dihapus").await;
+    let actor: String = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE action = 'device_removed' AND subject_account_id = $1",
+    )
+    .bind(&signer.id)
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(actor, "admin@bsre.go.id");
+    app.stop().await;
+}
+
 on_both_backends!(
     every_staff_function_and_photo_route_answers_only_its_roles,
     settings_are_checked_audited_and_live_in_every_process,
+    a_general_question_is_found_answered_by_mail_and_closed,
+    staff_find_accounts_by_nik_email_or_name,
+    suspending_an_account_ends_its_sessions_and_links,
+    an_admin_removes_a_lost_device,
 );

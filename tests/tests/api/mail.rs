@@ -140,7 +140,7 @@ async fn two_processes_send_each_message_exactly_once(backend: Backend) {
             text: format!("Isi {i}"),
             html: format!("<p>Isi {i}</p>"),
         };
-        mail_repo::enqueue(&mut tx, &email, first.now())
+        mail_repo::enqueue(&mut tx, &email, None, first.now())
             .await
             .unwrap();
     }
