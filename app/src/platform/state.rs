@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use super::clock::Clock;
 use super::crypto::Keys;
 use super::db::Db;
+use super::face_match::FaceMatcher;
 use super::rate_limit::RateLimits;
 use crate::error::AppError;
 use crate::time::UnixTime;
@@ -30,7 +31,22 @@ pub struct Settings {
     pub session_max_seconds: i64,
     /// Days after a ticket closes before its selfies are deleted.
     pub selfie_retention_days: i64,
+    /// A face-match score at or above this reads "cocok" to the verifier.
+    pub face_match_accept: f64,
+    /// Below this it reads "tidak cocok"; in between, "ragu".
+    pub face_match_doubt: f64,
 }
+
+/// Default of [`Settings::face_match_accept`]. The fake service in the tests
+/// is no evidence for any threshold: this follows common vendor guidance (a
+/// default similarity threshold of 80%, as AWS Rekognition's CompareFaces
+/// documents, with a person reviewing decisions that affect someone). Tune it to the figures the operator of the real service
+/// publishes; the score informs a person and never decides.
+pub const DEFAULT_FACE_MATCH_ACCEPT: f64 = 0.80;
+/// Default of [`Settings::face_match_doubt`]: a band of 20 points under the
+/// acceptance threshold where the verifier is told to look closer, rather
+/// than a second vendor figure.
+pub const DEFAULT_FACE_MATCH_DOUBT: f64 = 0.60;
 
 impl Settings {
     pub fn link(&self, path: &str) -> String {
@@ -44,6 +60,8 @@ pub struct Services {
     pub keys: Keys,
     pub settings: Settings,
     pub limits: RateLimits,
+    /// The configured face-match adapter (`NoFaceMatcher` when none is).
+    pub face_matcher: Arc<dyn FaceMatcher>,
     /// Woken when mail is queued, so the sender need not wait for its next poll.
     pub mail_queued: Notify,
     /// Woken when bot replies are queued.
