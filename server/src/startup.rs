@@ -8,6 +8,7 @@ use anyhow::Context;
 use app::platform::clock::Clock;
 use app::platform::crypto::Keys;
 use app::platform::db::{Backend, Db};
+use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
 use app::platform::rate_limit::RateLimits;
 use app::platform::state::{AppState, Services, Settings};
 use leptos::config::LeptosOptions;
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::face_match::HttpFaceMatcher;
 use crate::mailer::Mailer;
 use crate::telegram::client::BotApi;
 use crate::telegram::webhook::WebhookSecret;
@@ -48,6 +50,8 @@ pub async fn build_services(
     config: &Config,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Arc<Services>> {
+    check_face_match_thresholds(config)?;
+    let face_matcher = face_matcher(config)?;
     let db = connect_and_migrate(config).await?;
     let master_key = keys::load_or_generate(&config.secret_key, &config.data_dir)?;
     let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
@@ -64,11 +68,64 @@ pub async fn build_services(
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
             selfie_retention_days: config.selfie_retention_days.max(0),
+            face_match_accept: config.face_match_accept,
+            face_match_doubt: config.face_match_doubt,
         },
         limits,
+        face_matcher,
         mail_queued: Notify::new(),
         telegram_queued: Notify::new(),
     }))
+}
+
+fn check_face_match_thresholds(config: &Config) -> anyhow::Result<()> {
+    let (accept, doubt) = (config.face_match_accept, config.face_match_doubt);
+    if !(0.0..=1.0).contains(&doubt) || !(0.0..=1.0).contains(&accept) || doubt > accept {
+        anyhow::bail!(
+            "TPO_FACE_MATCH_DOUBT ({doubt}) and TPO_FACE_MATCH_ACCEPT ({accept}) must satisfy 0 <= doubt <= accept <= 1"
+        );
+    }
+    Ok(())
+}
+
+/// The face-match adapter named by `face_match`.
+fn face_matcher(config: &Config) -> anyhow::Result<Arc<dyn FaceMatcher>> {
+    match config.face_match.as_str() {
+        "none" | "" => {
+            tracing::info!(
+                "no face-match service configured (TPO_FACE_MATCH=none): reviews show the selfie beside the reference photo only"
+            );
+            Ok(Arc::new(NoFaceMatcher))
+        }
+        "http" => {
+            let url = config.face_match_url.trim();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                anyhow::bail!("TPO_FACE_MATCH=http needs TPO_FACE_MATCH_URL (http:// or https://)");
+            }
+            if config.face_match_token.is_empty() {
+                anyhow::bail!("TPO_FACE_MATCH=http needs TPO_FACE_MATCH_TOKEN");
+            }
+            if config.face_match_timeout_ms == 0 {
+                anyhow::bail!("TPO_FACE_MATCH_TIMEOUT_MS must be more than 0");
+            }
+            if url.starts_with("http://") {
+                tracing::warn!(
+                    "TPO_FACE_MATCH_URL is plain http: NIKs and selfies cross the network unencrypted"
+                );
+            }
+            let timeout = std::time::Duration::from_millis(config.face_match_timeout_ms);
+            tracing::info!(timeout_ms = config.face_match_timeout_ms, "face match through the biometric service (TPO_FACE_MATCH=http)");
+            Ok(Arc::new(HttpFaceMatcher::new(
+                url,
+                &config.face_match_token,
+                timeout,
+            )?))
+        }
+        "local" => anyhow::bail!(
+            "TPO_FACE_MATCH=local (in-process face embeddings) is not built; use none or http"
+        ),
+        other => anyhow::bail!("TPO_FACE_MATCH must be none or http, not {other:?}"),
+    }
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
