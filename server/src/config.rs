@@ -4,9 +4,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use app::platform::state::{DEFAULT_FACE_MATCH_ACCEPT, DEFAULT_FACE_MATCH_DOUBT};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use app::platform::state::{DEFAULT_FACE_MATCH_ACCEPT, DEFAULT_FACE_MATCH_DOUBT};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -193,7 +193,10 @@ mod tests {
             ..Config::default()
         };
         let shown = format!("{:?}", config.redacted());
-        assert!(!shown.contains("rahasia") && !shown.contains(":pw@"), "{shown}");
+        assert!(
+            !shown.contains("rahasia") && !shown.contains(":pw@"),
+            "{shown}"
+        );
         assert!(shown.contains("biometrik.example"));
     }
 

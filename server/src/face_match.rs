@@ -196,10 +196,7 @@ mod tests {
             parse(500, r#"{"score": 0.9}"#).unwrap_err(),
             "layanan menjawab HTTP 500"
         );
-        assert_eq!(
-            parse(401, "").unwrap_err(),
-            "layanan menjawab HTTP 401"
-        );
+        assert_eq!(parse(401, "").unwrap_err(), "layanan menjawab HTTP 401");
         assert!(parse(302, "").is_err());
     }
 }

@@ -114,7 +114,10 @@ fn face_matcher(config: &Config) -> anyhow::Result<Arc<dyn FaceMatcher>> {
                 );
             }
             let timeout = std::time::Duration::from_millis(config.face_match_timeout_ms);
-            tracing::info!(timeout_ms = config.face_match_timeout_ms, "face match through the biometric service (TPO_FACE_MATCH=http)");
+            tracing::info!(
+                timeout_ms = config.face_match_timeout_ms,
+                "face match through the biometric service (TPO_FACE_MATCH=http)"
+            );
             Ok(Arc::new(HttpFaceMatcher::new(
                 url,
                 &config.face_match_token,

@@ -90,7 +90,8 @@ pub async fn create_account(
 /// The NIK's digits sealed for the account `id` (the only form in which the
 /// digits are stored; the face-match service needs them).
 pub fn seal_nik(svc: &Services, id: &AccountId, nik: &Nik) -> Vec<u8> {
-    svc.keys.seal(id.as_str().as_bytes(), nik.digits().as_bytes())
+    svc.keys
+        .seal(id.as_str().as_bytes(), nik.digits().as_bytes())
 }
 
 /// Opens a NIK sealed by [`seal_nik`]; `None` when it does not open (another

@@ -134,9 +134,12 @@ pub async fn match_selfie(
             (MatchOutcomeKind::Score, Some(*value), Some(*source), None)
         }
         FaceMatchOutcome::NoRecord => (MatchOutcomeKind::NoRecord, None, None, None),
-        FaceMatchOutcome::Unavailable { why } => {
-            (MatchOutcomeKind::Unavailable, None, None, Some(why.as_str()))
-        }
+        FaceMatchOutcome::Unavailable { why } => (
+            MatchOutcomeKind::Unavailable,
+            None,
+            None,
+            Some(why.as_str()),
+        ),
         FaceMatchOutcome::NothingToCompare => {
             (MatchOutcomeKind::NothingToCompare, None, None, None)
         }
@@ -276,7 +279,11 @@ mod tests {
         );
         assert!(matches!(
             view(Some(&score(1.0)), &settings),
-            FaceMatchView::Score { percent: 100, band: FaceMatchBand::Match, .. }
+            FaceMatchView::Score {
+                percent: 100,
+                band: FaceMatchBand::Match,
+                ..
+            }
         ));
         assert_eq!(view(None, &settings), FaceMatchView::Pending);
         assert_eq!(

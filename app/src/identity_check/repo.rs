@@ -5,9 +5,9 @@ use sqlx::AnyConnection;
 use super::face_match::MatchOutcomeKind;
 use super::photo::Selfie;
 use super::types::SelfieDecision;
+use crate::ids::{AccountId, SelfieId, TicketId};
 use crate::platform::face_match::MatchSource;
 use crate::tickets::types::TicketStatus;
-use crate::ids::{AccountId, SelfieId, TicketId};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -113,7 +113,10 @@ pub async fn image(
 }
 
 /// A selfie by id, with or without its image.
-pub async fn find(conn: &mut AnyConnection, id: &SelfieId) -> Result<Option<SelfieRow>, sqlx::Error> {
+pub async fn find(
+    conn: &mut AnyConnection,
+    id: &SelfieId,
+) -> Result<Option<SelfieRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM selfies WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)

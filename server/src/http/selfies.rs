@@ -3,10 +3,10 @@
 
 use app::accounts::service::find_session;
 use app::accounts::sessions::{COOKIE, Stage};
+use app::identity_check::face_match::spawn_match;
 use app::identity_check::photo::MAX_UPLOAD_BYTES;
 use app::identity_check::reference::staff_reference_photo;
 use app::identity_check::review::staff_photo;
-use app::identity_check::face_match::spawn_match;
 use app::identity_check::service::{SubmitError, submit};
 use app::ids::{AccountId, SelfieId};
 use app::platform::rate_limit::Action;
