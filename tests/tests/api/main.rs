@@ -3,6 +3,7 @@
 mod helpers;
 
 mod devices;
+mod face_match;
 mod fake_telegram;
 mod foundation;
 mod helpdesk;
