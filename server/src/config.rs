@@ -43,6 +43,19 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
     pub selfie_retention_days: i64,
+    /// The face-match adapter: `none` (nothing to compare with) or `http`
+    /// (a biometric verification service; `local` is not built).
+    pub face_match: String,
+    /// `http`: where the selfie and NIK are POSTed.
+    pub face_match_url: String,
+    /// `http`: sent as `Authorization: Bearer …`.
+    pub face_match_token: String,
+    /// `http`: how long to wait for an answer.
+    pub face_match_timeout_ms: u64,
+    /// A score at or above this reads "cocok" (a first value, like `max_devices`).
+    pub face_match_accept: f64,
+    /// A score below this reads "tidak cocok"; in between, "ragu".
+    pub face_match_doubt: f64,
     /// Fill an empty database with demo accounts and print their logins.
     pub seed_demo: bool,
     /// The built site (cargo-leptos output): `pkg/`, the CSS and static files.
@@ -73,6 +86,12 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_max_hours: 12,
             selfie_retention_days: 30,
+            face_match: "none".into(),
+            face_match_url: String::new(),
+            face_match_token: String::new(),
+            face_match_timeout_ms: 5000,
+            face_match_accept: Tunables::default().face_match_accept,
+            face_match_doubt: Tunables::default().face_match_doubt,
             seed_demo: false,
             site_root: PathBuf::from("target/site"),
         }
@@ -122,6 +141,8 @@ impl Config {
                 "selfie_retention_days",
                 self.selfie_retention_days.to_string(),
             ),
+            ("face_match_accept", self.face_match_accept.to_string()),
+            ("face_match_doubt", self.face_match_doubt.to_string()),
         ];
         defaults
             .with_changes(first.iter().map(|(k, v)| (*k, v.as_str())))
@@ -149,6 +170,8 @@ impl Config {
         shown.secret_key = hide(&self.secret_key);
         shown.telegram_bot_token = hide(&self.telegram_bot_token);
         shown.telegram_webhook_secret = hide(&self.telegram_webhook_secret);
+        shown.face_match_token = hide(&self.face_match_token);
+        shown.face_match_url = redact_url_password(&self.face_match_url);
         shown.smtp_url = redact_url_password(&self.smtp_url);
         shown.database_url = redact_url_password(&self.database_url);
         shown
@@ -185,6 +208,22 @@ mod tests {
         );
         assert_eq!(config.public_base_url, "http://127.0.0.1:3000");
         assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn secrets_are_hidden_from_the_log() {
+        let config = Config {
+            face_match: "http".into(),
+            face_match_url: "https://user:pw@biometrik.example/compare".into(),
+            face_match_token: "rahasia".into(),
+            ..Config::default()
+        };
+        let shown = format!("{:?}", config.redacted());
+        assert!(
+            !shown.contains("rahasia") && !shown.contains(":pw@"),
+            "{shown}"
+        );
+        assert!(shown.contains("biometrik.example"));
     }
 
     #[test]

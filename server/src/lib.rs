@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod face_match;
 pub mod http;
 pub mod keys;
 pub mod mailer;

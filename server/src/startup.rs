@@ -8,6 +8,7 @@ use anyhow::Context;
 use app::platform::clock::Clock;
 use app::platform::crypto::Keys;
 use app::platform::db::{Backend, Db};
+use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
 use app::platform::rate_limit::RateLimits;
 use app::platform::state::{AppState, Services, Settings};
 use leptos::config::LeptosOptions;
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::face_match::HttpFaceMatcher;
 use crate::mailer::Mailer;
 use crate::telegram::client::BotApi;
 use crate::telegram::webhook::WebhookSecret;
@@ -48,6 +50,7 @@ pub async fn build_services(
     config: &Config,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Arc<Services>> {
+    let face_matcher = face_matcher(config)?;
     let db = connect_and_migrate(config).await?;
     let master_key = keys::load_or_generate(&config.secret_key, &config.data_dir)?;
     let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
@@ -65,6 +68,7 @@ pub async fn build_services(
         },
         limits,
         tunables: RwLock::new(Arc::new(config.tunables()?)),
+        face_matcher,
         mail_queued: Notify::new(),
         telegram_queued: Notify::new(),
     });
@@ -72,6 +76,49 @@ pub async fn build_services(
         .await
         .context("loading the settings")?;
     Ok(services)
+}
+
+/// The face-match adapter named by `face_match`.
+fn face_matcher(config: &Config) -> anyhow::Result<Arc<dyn FaceMatcher>> {
+    match config.face_match.as_str() {
+        "none" | "" => {
+            tracing::info!(
+                "no face-match service configured (TPO_FACE_MATCH=none): reviews show the selfie beside the reference photo only"
+            );
+            Ok(Arc::new(NoFaceMatcher))
+        }
+        "http" => {
+            let url = config.face_match_url.trim();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                anyhow::bail!("TPO_FACE_MATCH=http needs TPO_FACE_MATCH_URL (http:// or https://)");
+            }
+            if config.face_match_token.is_empty() {
+                anyhow::bail!("TPO_FACE_MATCH=http needs TPO_FACE_MATCH_TOKEN");
+            }
+            if config.face_match_timeout_ms == 0 {
+                anyhow::bail!("TPO_FACE_MATCH_TIMEOUT_MS must be more than 0");
+            }
+            if url.starts_with("http://") {
+                tracing::warn!(
+                    "TPO_FACE_MATCH_URL is plain http: NIKs and selfies cross the network unencrypted"
+                );
+            }
+            let timeout = std::time::Duration::from_millis(config.face_match_timeout_ms);
+            tracing::info!(
+                timeout_ms = config.face_match_timeout_ms,
+                "face match through the biometric service (TPO_FACE_MATCH=http)"
+            );
+            Ok(Arc::new(HttpFaceMatcher::new(
+                url,
+                &config.face_match_token,
+                timeout,
+            )?))
+        }
+        "local" => anyhow::bail!(
+            "TPO_FACE_MATCH=local (in-process face embeddings) is not built; use none or http"
+        ),
+        other => anyhow::bail!("TPO_FACE_MATCH must be none or http, not {other:?}"),
+    }
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {

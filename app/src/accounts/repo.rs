@@ -84,11 +84,42 @@ pub async fn nik_digest(
         .map(Option::flatten)
 }
 
+/// The account's NIK sealed with the master key (owner: the account id),
+/// for the face-match service only; `None` for accounts without one or
+/// created before NIKs were sealed.
+pub async fn nik_sealed(
+    conn: &mut AnyConnection,
+    id: &AccountId,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT nik_sealed FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map(Option::flatten)
+}
+
+/// Stores the sealed NIK of an account that has none yet (accounts created
+/// before NIKs were sealed), once the signer typed a NIK matching the digest.
+pub async fn backfill_nik_sealed(
+    conn: &mut AnyConnection,
+    id: &AccountId,
+    sealed: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET nik_sealed = $1 WHERE id = $2 AND nik_sealed IS NULL")
+        .bind(sealed)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub struct InsertAccount<'a> {
     pub id: &'a AccountId,
     pub email: &'a OfficialEmail,
     pub full_name: &'a str,
     pub nik_digest: Option<&'a [u8]>,
+    /// The NIK sealed with `Keys::seal`, the account id as owner.
+    pub nik_sealed: Option<&'a [u8]>,
     pub nik_masked: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub agency: Option<&'a str>,
@@ -105,8 +136,8 @@ pub async fn insert(
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO accounts (id, email, full_name, nik_digest, nik_masked, phone, agency, role, status,
-                               password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                               password_hash, created_at, updated_at, nik_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
     )
     .bind(account.id)
     .bind(account.email.as_str())
@@ -119,6 +150,7 @@ pub async fn insert(
     .bind(account.status)
     .bind(account.password_hash)
     .bind(now)
+    .bind(account.nik_sealed)
     .execute(conn)
     .await;
     match inserted {

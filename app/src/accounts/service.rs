@@ -49,6 +49,7 @@ pub async fn create_account(
     let nik_masked = new.nik.as_ref().map(Nik::masked);
     let password_hash = password::hash(&new.password);
     let id = AccountId::generate();
+    let nik_sealed = new.nik.as_ref().map(|nik| seal_nik(svc, &id, nik));
     let mut tx = svc.db.begin_write().await?;
     // A concurrent creation of the same account loses on the unique
     // constraints: the insert reports it instead of failing the request.
@@ -60,6 +61,7 @@ pub async fn create_account(
             full_name: new.full_name.as_str(),
             nik_digest: nik_digest.as_deref(),
             nik_masked: nik_masked.as_deref(),
+            nik_sealed: nik_sealed.as_deref(),
             phone: new.phone.as_ref().map(PhoneNumber::as_str),
             agency: new.agency.as_deref(),
             role: new.role,
@@ -83,6 +85,22 @@ pub async fn create_account(
     audit::record(&mut tx, entry, None, now).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The NIK's digits sealed for the account `id` (the only form in which the
+/// digits are stored; the face-match service needs them).
+pub fn seal_nik(svc: &Services, id: &AccountId, nik: &Nik) -> Vec<u8> {
+    svc.keys
+        .seal(id.as_str().as_bytes(), nik.digits().as_bytes())
+}
+
+/// Opens a NIK sealed by [`seal_nik`]; `None` when it does not open (another
+/// key, another row) or is not digits.
+pub fn open_nik(svc: &Services, id: &AccountId, sealed: &[u8]) -> Option<String> {
+    let digits = svc.keys.open(id.as_str().as_bytes(), sealed).ok()?;
+    String::from_utf8(digits)
+        .ok()
+        .filter(|d| Nik::parse(d).is_ok())
 }
 
 /// A session and its account, as found from the cookie.

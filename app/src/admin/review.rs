@@ -6,6 +6,7 @@ use leptos_router::components::Redirect;
 
 use crate::error::AppError;
 use crate::format::date_time;
+use crate::identity_check::pages::FaceMatchSummary;
 use crate::identity_check::server_fns::{ApproveSelfie, RejectSelfie, review_queue};
 use crate::identity_check::views::ReviewItem;
 use crate::ui::controls::{ErrorMessage, action_error};
@@ -77,6 +78,7 @@ fn ReviewCard(
                     }}
                 </div>
                 <dl class="facts">
+                    <FaceMatchSummary outcome=item.face_match />
                     <dt>"Nama"</dt><dd>{item.full_name}</dd>
                     <dt>"Email dinas"</dt><dd>{item.email}</dd>
                     <dt>"NIK"</dt><dd>{item.nik_masked}</dd>

@@ -93,6 +93,12 @@ pub enum AuditEvent {
         selfie_id: SelfieId,
         retention_days: i64,
     },
+    /// The selfie (and the signer's NIK) went to the face-match service;
+    /// `outcome` is the stored outcome (`score`, `no_record`, `unavailable`).
+    SelfieFaceMatched {
+        selfie_id: SelfieId,
+        outcome: String,
+    },
     OtpSetupCompleted {
         device_id: DeviceId,
     },

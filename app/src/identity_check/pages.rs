@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::camera::SelfieCapture;
 use super::server_fns::verification_page;
 use super::types::PhotoError;
-use super::views::{VerifyPageState, VerifyView};
+use super::views::{FaceMatchView, VerifyPageState, VerifyView};
 use crate::format::date_time;
 use crate::tickets::pages::LinkProblemNotice;
 use crate::tickets::types::TicketNumber;
@@ -83,5 +83,49 @@ pub fn SelfieSubmittedPage() -> impl IntoView {
             </p>
             <p><A href="/tiket">"Cek status tiket"</A></p>
         </section>
+    }
+}
+
+/// The face-match outcome of a selfie, as one entry of the review card's
+/// facts list (`<dl>`). The score informs; the verifier decides.
+#[component]
+pub fn FaceMatchSummary(outcome: FaceMatchView) -> impl IntoView {
+    let (kind, text, hint) = match outcome {
+        FaceMatchView::Score {
+            percent,
+            source_label,
+            band,
+        } => (
+            band.label().replace(' ', "-"),
+            format!("{percent}% ({}) · {source_label}", band.label()),
+            Some("Skor hanya membantu; keputusan tetap pada petugas.".to_string()),
+        ),
+        FaceMatchView::NoRecord => (
+            "no-record".to_string(),
+            "Tidak ada data di layanan biometrik".to_string(),
+            None,
+        ),
+        FaceMatchView::Unavailable { why } => (
+            "unavailable".to_string(),
+            "Skor tidak tersedia".to_string(),
+            (!why.is_empty()).then_some(why),
+        ),
+        FaceMatchView::NothingToCompare => (
+            "none".to_string(),
+            "Tidak ada pembanding (layanan pencocokan wajah tidak diatur)".to_string(),
+            None,
+        ),
+        FaceMatchView::Pending => (
+            "pending".to_string(),
+            "Skor sedang dihitung".to_string(),
+            Some("Muat ulang halaman sebentar lagi.".to_string()),
+        ),
+    };
+    view! {
+        <dt>"Pencocokan wajah"</dt>
+        <dd class=format!("face-match face-match--{kind}") data-testid="face-match">
+            <span>{text}</span>
+            {hint.map(|hint| view! { " " <span class="hint">{hint}</span> })}
+        </dd>
     }
 }

@@ -2,9 +2,12 @@
 
 use sqlx::AnyConnection;
 
+use super::face_match::MatchOutcomeKind;
 use super::photo::Selfie;
 use super::types::SelfieDecision;
 use crate::ids::{AccountId, SelfieId, TicketId};
+use crate::platform::face_match::MatchSource;
+use crate::tickets::types::TicketStatus;
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,10 +24,14 @@ pub struct SelfieRow {
     pub decided_at: Option<UnixTime>,
     pub reason: Option<String>,
     pub deleted_at: Option<UnixTime>,
+    pub match_outcome: Option<MatchOutcomeKind>,
+    pub match_score: Option<f64>,
+    pub match_source: Option<MatchSource>,
+    pub match_note: Option<String>,
 }
 
 const COLUMNS: &str = "id, ticket_id, account_id, width, height, bytes, submitted_at, decision, decided_by, \
-     decided_at, reason, deleted_at";
+     decided_at, reason, deleted_at, match_outcome, match_score, match_source, match_note";
 
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -103,6 +110,67 @@ pub async fn image(
             .fetch_optional(conn)
             .await?;
     Ok(row.and_then(|(image, account, ticket)| image.map(|bytes| (bytes, account, ticket))))
+}
+
+/// A selfie by id, with or without its image.
+pub async fn find(
+    conn: &mut AnyConnection,
+    id: &SelfieId,
+) -> Result<Option<SelfieRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM selfies WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Selfies waiting for a verifier that still hold their image, have no
+/// face-match outcome and were submitted at or before `submitted_before`.
+pub async fn without_match(
+    conn: &mut AnyConnection,
+    submitted_before: UnixTime,
+) -> Result<Vec<SelfieId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT s.id FROM selfies s JOIN tickets t ON t.id = s.ticket_id
+         WHERE t.status = $1 AND s.decision IS NULL AND s.match_outcome IS NULL
+             AND s.image IS NOT NULL AND s.submitted_at <= $2
+         ORDER BY s.submitted_at LIMIT 50",
+    )
+    .bind(TicketStatus::SelfieSubmitted)
+    .bind(submitted_before)
+    .fetch_all(conn)
+    .await
+}
+
+/// A face-match outcome as stored in the selfie's row.
+pub struct StoreMatch<'a> {
+    pub outcome: MatchOutcomeKind,
+    pub score: Option<f64>,
+    pub source: Option<MatchSource>,
+    pub note: Option<&'a str>,
+}
+
+/// Stores the selfie's face-match outcome once (compare-and-set on a row
+/// without one); false when another process stored one first.
+pub async fn store_match(
+    conn: &mut AnyConnection,
+    id: &SelfieId,
+    found: StoreMatch<'_>,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE selfies SET match_outcome = $1, match_score = $2, match_source = $3, match_note = $4,
+             matched_at = $5
+         WHERE id = $6 AND match_outcome IS NULL",
+    )
+    .bind(found.outcome)
+    .bind(found.score)
+    .bind(found.source)
+    .bind(found.note)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records the decision once (compare-and-set on an undecided selfie).

@@ -1,5 +1,8 @@
 //! The verifier's side: the queue of selfies and the decision.
 
+use std::sync::Arc;
+
+use super::face_match;
 use super::repo;
 use super::types::{RejectionReason, SelfieDecision};
 use super::views::{EarlierSelfie, ReviewItem};
@@ -40,8 +43,9 @@ impl From<ReviewError> for AppError {
 }
 
 /// Tickets waiting for a verifier, oldest first, each with the account's
-/// data and its earlier selfies.
-pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
+/// data, the selfie's face-match outcome and its earlier selfies.
+pub async fn queue(svc: &Arc<Services>, now: UnixTime) -> Result<Vec<ReviewItem>, sqlx::Error> {
+    face_match::recover_lost(svc, now).await?;
     let mut conn = svc.db.pool().acquire().await?;
     let waiting = tickets::repo::in_status(&mut conn, TicketStatus::SelfieSubmitted, 50).await?;
     let mut items = Vec::new();
@@ -59,6 +63,7 @@ pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
             .map(EarlierSelfie::from)
             .collect();
         let reference_set_at = repo::reference_set_at(&mut conn, &account.id).await?;
+        let outcome = face_match::stored_outcome(&selfie);
         items.push(ReviewItem {
             channel_label: ticket.channel.label().into(),
             ticket_id: ticket.id,
@@ -73,6 +78,7 @@ pub async fn queue(svc: &Services) -> Result<Vec<ReviewItem>, sqlx::Error> {
             nik_masked: account.nik_masked.unwrap_or_default(),
             phone: account.phone,
             agency: account.agency,
+            face_match: face_match::view(outcome.as_ref(), &svc.tunables()),
             earlier,
         });
     }

@@ -21,7 +21,7 @@ pub async fn verification_page(token: String) -> Result<VerifyPageState, AppErro
 pub async fn review_queue() -> Result<Vec<ReviewItem>, AppError> {
     let call = crate::platform::context::call(None)?;
     crate::accounts::current::staff(&call).await?;
-    Ok(super::review::queue(&call.svc).await?)
+    Ok(super::review::queue(&call.svc, call.now).await?)
 }
 
 #[server(endpoint = "staff/review/approve")]

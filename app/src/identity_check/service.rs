@@ -88,6 +88,14 @@ pub enum SubmitError {
     Database(#[from] sqlx::Error),
 }
 
+/// A stored selfie: the ticket it is for, and its id for the face-match
+/// check that follows (`face_match::spawn_match`).
+#[derive(Debug)]
+pub struct Submitted {
+    pub ticket_number: String,
+    pub selfie_id: SelfieId,
+}
+
 /// Checks the photo, then in one transaction spends the link, stores the
 /// selfie and moves the ticket to `selfie_submitted`. A refused photo stores
 /// nothing and leaves the link usable.
@@ -97,7 +105,7 @@ pub async fn submit(
     upload: Vec<u8>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<String, SubmitError> {
+) -> Result<Submitted, SubmitError> {
     let check = open(svc, token, now).await?.map_err(SubmitError::Link)?;
     let selfie = tokio::task::spawn_blocking(move || photo::process(&upload))
         .await
@@ -129,7 +137,7 @@ pub async fn submit(
         return Err(SubmitError::Link(LinkProblem::Used));
     }
     let event = AuditEvent::SelfieSubmitted {
-        selfie_id,
+        selfie_id: selfie_id.clone(),
         bytes: selfie.jpeg.len(),
         width: selfie.width,
         height: selfie.height,
@@ -139,7 +147,10 @@ pub async fn submit(
         .ticket(&check.ticket.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
-    Ok(check.ticket.number)
+    Ok(Submitted {
+        ticket_number: check.ticket.number,
+        selfie_id,
+    })
 }
 
 /// Deletes photos of tickets closed more than `retention_days` ago; the row

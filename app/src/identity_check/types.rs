@@ -22,6 +22,29 @@ impl RejectionReason {
     }
 }
 
+/// What a face-match score means to the verifier, by the thresholds in the
+/// settings. Only words for a person: nothing is decided by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceMatchBand {
+    /// At or above the acceptance threshold.
+    Match,
+    /// Between the two thresholds: look closer.
+    Doubt,
+    /// Below the doubt threshold.
+    NoMatch,
+}
+
+impl FaceMatchBand {
+    pub fn label(self) -> &'static str {
+        match self {
+            FaceMatchBand::Match => "cocok",
+            FaceMatchBand::Doubt => "ragu",
+            FaceMatchBand::NoMatch => "tidak cocok",
+        }
+    }
+}
+
 /// A verifier's decision on a selfie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SelfieDecision {

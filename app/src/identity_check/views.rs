@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::UnixTime;
 
+use super::types::FaceMatchBand;
 use crate::ids::{AccountId, SelfieId, TicketId};
 use crate::tickets::views::LinkProblem;
 
@@ -43,7 +44,30 @@ pub struct ReviewItem {
     pub nik_masked: String,
     pub phone: Option<String>,
     pub agency: Option<String>,
+    /// The face-match service's view of this selfie (informs, decides nothing).
+    pub face_match: FaceMatchView,
     pub earlier: Vec<EarlierSelfie>,
+}
+
+/// The face-match outcome of a selfie as the verifier reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum FaceMatchView {
+    /// A similarity score, in whole percent (rounded down, so that the
+    /// percentage never reads above its band).
+    Score {
+        percent: u8,
+        source_label: String,
+        band: FaceMatchBand,
+    },
+    /// The service has no photo of this NIK.
+    NoRecord,
+    /// The service gave no usable answer; `why` is short.
+    Unavailable { why: String },
+    /// No face-match service is configured.
+    NothingToCompare,
+    /// Just uploaded: the service is being asked.
+    Pending,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use super::clock::Clock;
 use super::crypto::Keys;
 use super::db::Db;
+use super::face_match::FaceMatcher;
 use super::rate_limit::RateLimits;
 use crate::error::AppError;
 use crate::time::UnixTime;
@@ -44,6 +45,8 @@ pub struct Services {
     pub limits: RateLimits,
     /// Replaced by `settings::service::reload` every few seconds.
     pub tunables: RwLock<Arc<Tunables>>,
+    /// The configured face-match adapter (`NoFaceMatcher` when none is).
+    pub face_matcher: Arc<dyn FaceMatcher>,
     /// Woken when mail is queued, so the sender need not wait for its next poll.
     pub mail_queued: Notify,
     /// Woken when bot replies are queued.

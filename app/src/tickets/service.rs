@@ -10,7 +10,7 @@ use super::ticket_number::TicketNumberer;
 use super::types::{Category, LinkPurpose, MessageText, TicketChannel, TicketNumber, TicketStatus};
 use super::views::{Receipt, TicketEventView, TicketView};
 use crate::accounts::repo::{self as accounts_repo, AccountRow};
-use crate::accounts::service::SessionHolder;
+use crate::accounts::service::{self as accounts_service, SessionHolder};
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::{AccountId, TicketId};
@@ -133,6 +133,10 @@ pub async fn request_otp_in(
         audit::record(tx, entry, client, now).await?;
         return Err(RequestError::Mismatch);
     }
+    // Accounts created before NIKs were sealed get the sealed form now that
+    // the signer typed a NIK matching the digest (the face-match service needs it).
+    let sealed = accounts_service::seal_nik(svc, &account.id, request.nik);
+    accounts_repo::backfill_nik_sealed(tx, &account.id, &sealed).await?;
 
     for old in repo::open_otp_requests(tx, &account.id).await? {
         supersede(tx, &old, now).await?;

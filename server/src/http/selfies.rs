@@ -3,6 +3,7 @@
 
 use app::accounts::service::find_session;
 use app::accounts::sessions::{COOKIE, Stage};
+use app::identity_check::face_match::spawn_match;
 use app::identity_check::photo::MAX_UPLOAD_BYTES;
 use app::identity_check::reference::staff_reference_photo;
 use app::identity_check::review::staff_photo;
@@ -97,8 +98,11 @@ async fn upload(
         );
     };
     match submit(svc, &token, photo, &client, svc.now()).await {
-        Ok(ticket_number) => {
-            let next = format!("/verifikasi/terkirim?nomor={ticket_number}");
+        Ok(submitted) => {
+            // The face-match check runs on its own: a slow service must not
+            // keep the signer waiting.
+            spawn_match(state.services.clone(), submitted.selfie_id);
+            let next = format!("/verifikasi/terkirim?nomor={}", submitted.ticket_number);
             if json {
                 Json(json!({ "redirect": next })).into_response()
             } else {

@@ -271,6 +271,7 @@ async fn the_request_mail_carries_the_ticket_number_and_a_working_link(backend: 
         !page.contains("3201011508900001"),
         "the NIK is never shown in full"
     );
+    app.assert_nik_never_in_clear("3201011508900001").await;
     app.stop().await;
 }
 

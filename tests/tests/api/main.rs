@@ -4,6 +4,7 @@ mod helpers;
 
 mod console;
 mod devices;
+mod face_match;
 mod fake_telegram;
 mod foundation;
 mod helpdesk;

@@ -113,6 +113,8 @@ async fn a_request_by_chat_creates_one_telegram_ticket_and_one_mail(backend: Bac
         30,
         "the message with the NIK is removed"
     );
+    // Between the two steps the chat state holds the NIK: sealed, not in clear.
+    app.assert_nik_never_in_clear("3201011508900001").await;
     fake.push(text(4, CHAT, &signer.email));
     let summary = fake.wait_for_text(CHAT, "Ringkasan permohonan").await;
     assert!(

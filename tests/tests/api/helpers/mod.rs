@@ -6,12 +6,15 @@
 //! - [`accounts`]: accounts created through the domain services, and login;
 //! - [`pages`]: server-function calls, pages and their visible text;
 //! - [`mail`]: MailDev (a real SMTP server) and the local outbox folder;
-//! - [`db_checks`]: counts and lists read from the database for assertions;
+//! - [`db_checks`]: counts and lists read from the database for assertions,
+//!   and a search of every column for data that must never rest in clear;
+//! - [`fake_biometric`]: a local biometric (face-match) service;
 //! - [`wait`]: waiting for background work under a deadline.
 
 mod accounts;
 mod database;
 mod db_checks;
+pub mod fake_biometric;
 mod mail;
 mod pages;
 mod spawn;

@@ -11,6 +11,7 @@ use app::time::UnixTime;
 use server::{Application, Config};
 
 use super::database::{Backend, TestDatabase};
+use super::fake_biometric::FaceMatchService;
 
 /// A fixed, realistic start time: 2026-11-28 09:00:15 UTC.
 pub const START: UnixTime = UnixTime::from_secs(1_795_856_415);
@@ -33,6 +34,8 @@ pub struct Options {
     /// webhook secret is given).
     pub telegram_api_base: Option<String>,
     pub telegram_webhook_secret: Option<String>,
+    /// A biometric service: turns the `http` face-match adapter on.
+    pub face_match: Option<FaceMatchService>,
 }
 
 impl Default for Options {
@@ -43,6 +46,7 @@ impl Default for Options {
             max_devices: 3,
             telegram_api_base: None,
             telegram_webhook_secret: None,
+            face_match: None,
         }
     }
 }
@@ -65,7 +69,13 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         ..Config::default()
     }
     .with_derived_defaults();
-    let config = with_telegram(config, &options);
+    let mut config = with_telegram(config, &options);
+    if let Some(service) = &options.face_match {
+        config.face_match = "http".into();
+        config.face_match_url = service.url.clone();
+        config.face_match_token = service.token.clone();
+        config.face_match_timeout_ms = service.timeout_ms;
+    }
     let database_url = config.database_url.clone();
     let app = Application::start(config, clock.clone())
         .await
