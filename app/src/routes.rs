@@ -12,6 +12,7 @@ use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
 use crate::login::pages::LoginPage;
 use crate::my_account::pages::{AccountPage, AddDevicePage};
 use crate::otp_setup::pages::OtpSetupPage;
+use crate::signer_import::pages::SignerImportPage;
 use crate::tickets::pages::TicketStatusPage;
 use crate::ui::layout::{Footer, Header};
 use crate::ui::pages::{HomePage, NotFoundPage};
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verifikasi/:token") view=VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/otp/atur/:token") view=OtpSetupPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/impor") view=SignerImportPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/akun/perangkat-baru") view=AddDevicePage ssr=SsrMode::Async />

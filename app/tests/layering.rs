@@ -25,7 +25,7 @@ const FLOORS: &[&[&str]] = &[
         "otp_setup",
         "telegram",
     ],
-    &["admin"],
+    &["admin", "signer_import"],
     &["routes"],
 ];
 

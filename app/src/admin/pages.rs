@@ -21,6 +21,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Verifikasi swafoto" />
         <h1>"Verifikasi swafoto"</h1>
+        <p><a href="/admin/impor">"Impor Signer dari AMS (admin)"</a></p>
         {action_error(approve)}
         {action_error(reject)}
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>

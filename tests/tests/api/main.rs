@@ -10,4 +10,5 @@ mod identity;
 mod login;
 mod mail;
 mod otp_setup;
+mod signer_import;
 mod telegram;
