@@ -208,7 +208,7 @@ async fn bad_input_gets_a_clear_answer_never_a_500(backend: Backend) {
         ("account", &[], StatusCode::UNAUTHORIZED, "Unauthenticated"),
         // Ids have one shape; anything else is refused before a query runs.
         (
-            "review/approve",
+            "staff/review/approve",
             &[("ticket_id", "' OR 1=1 --")],
             StatusCode::BAD_REQUEST,
             "BadRequest",

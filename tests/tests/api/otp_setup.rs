@@ -18,7 +18,7 @@ pub async fn approved_link(app: &TestApp, signer: &TestAccount) -> String {
     let (ticket_id, _) = submitted_ticket(app, signer).await;
     let (_, staff) = verifier(app).await;
     assert_eq!(
-        app.call(&staff, "review/approve", &[("ticket_id", &ticket_id)])
+        app.call(&staff, "staff/review/approve", &[("ticket_id", &ticket_id)])
             .await
             .0,
         StatusCode::OK
@@ -201,7 +201,7 @@ async fn codes_of_the_previous_and_next_period_are_accepted(backend: Backend) {
             })
             .await;
         app.log_in(&staff, &verifier, 0).await;
-        app.call(&staff, "review/approve", &[("ticket_id", &ticket_id)])
+        app.call(&staff, "staff/review/approve", &[("ticket_id", &ticket_id)])
             .await;
         let setup = folder_mail(&app, email, "Perbarui Akun Anda")
             .await
