@@ -352,13 +352,14 @@ fn print_report(report: &ImportReport) {
         "Baris", "Email", "Hasil"
     );
     for row in &report.rows {
-        println!(
+        let line = format!(
             "{:>5}  {:<email_width$}  {:<13}  {}",
             row.line,
             row.email,
             row.outcome.label(),
             row.outcome.detail()
         );
+        println!("{}", line.trim_end());
     }
     println!("{}", report.summary());
 }
