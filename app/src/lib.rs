@@ -12,7 +12,7 @@
 //! 6. `otp_devices`
 //! 7. `tickets`
 //! 8. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `settings`, `telegram`
-//! 9. `admin`
+//! 9. `admin`, `signer_import`
 //! 10. `routes` (the document and the route table)
 
 pub mod accounts;
@@ -30,6 +30,7 @@ pub mod otp_devices;
 pub mod otp_setup;
 pub mod routes;
 pub mod settings;
+pub mod signer_import;
 pub mod telegram;
 mod text_enum;
 pub mod tickets;

@@ -16,6 +16,7 @@ use crate::login::pages::LoginPage;
 use crate::my_account::pages::{AccountPage, AddDevicePage};
 use crate::otp_setup::pages::OtpSetupPage;
 use crate::settings::pages::SettingsPage;
+use crate::signer_import::pages::SignerImportPage;
 use crate::tickets::pages::TicketStatusPage;
 use crate::ui::layout::{Footer, Header};
 use crate::ui::pages::{HomePage, NotFoundPage};
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("tiket/:number") view=TicketPage ssr=SsrMode::Async />
                         <Route path=path!("akun") view=AccountsPage ssr=SsrMode::Async />
                         <Route path=path!("akun/:id") view=StaffAccountPage ssr=SsrMode::Async />
+                        <Route path=path!("impor") view=SignerImportPage ssr=SsrMode::Async />
                         <Route path=path!("pengaturan") view=SettingsPage ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />

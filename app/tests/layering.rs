@@ -26,7 +26,7 @@ const FLOORS: &[&[&str]] = &[
         "settings",
         "telegram",
     ],
-    &["admin"],
+    &["admin", "signer_import"],
     &["routes"],
 ];
 

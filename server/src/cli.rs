@@ -1,5 +1,5 @@
 //! The `server` command line: run (default), migrate, create accounts, set
-//! reference photos, seed demo data.
+//! reference photos, import signers from an AMS export, seed demo data.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +15,9 @@ use app::identity_check::reference::set_reference_photo;
 use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::SystemClock;
+use app::signer_import::parse::MAX_CSV_BYTES;
+use app::signer_import::service::{Mode, PhotoFolder, import};
+use app::signer_import::views::ImportReport;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
@@ -89,6 +92,20 @@ pub enum Command {
         consent_at_registration: bool,
         /// A JPEG or PNG with exactly one face.
         file: PathBuf,
+    },
+    /// Create and update signers from an AMS export (CSV with the columns
+    /// email, full_name, nik, phone, agency, status, photo, photo_consent).
+    /// Prints a result per row; fails (exit code 1) if any row had an error,
+    /// after applying the others.
+    ImportSigners {
+        /// The CSV file (UTF-8, header row first).
+        file: PathBuf,
+        /// The folder holding the photo files named in the `photo` column.
+        #[arg(long)]
+        photos: Option<PathBuf>,
+        /// Check every row and print what would happen, saving nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
@@ -178,6 +195,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Foto referensi untuk {email} disimpan.");
             Ok(())
         }
+        Command::ImportSigners {
+            file,
+            photos,
+            dry_run,
+        } => {
+            let report = import_signers(&config, &file, photos, dry_run).await?;
+            print_report(&report);
+            let failed = report.counts().failed;
+            if failed > 0 {
+                return Err(anyhow!(
+                    "{failed} baris galat dan dilewati{}.",
+                    if dry_run {
+                        ""
+                    } else {
+                        "; baris lain sudah diterapkan"
+                    }
+                ));
+            }
+            Ok(())
+        }
         Command::SeedDemo { json } => {
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
             let logins = demo::seed(&svc).await?;
@@ -256,4 +293,73 @@ async fn create_with_devices(
     }
     svc.db.close().await;
     Ok(())
+}
+
+/// `server import-signers`: the report of importing (or, with `dry_run`,
+/// checking) the file against the configured database, audited as the
+/// command line.
+pub async fn import_signers(
+    config: &Config,
+    file: &std::path::Path,
+    photos: Option<PathBuf>,
+    dry_run: bool,
+) -> anyhow::Result<ImportReport> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > MAX_CSV_BYTES as u64 {
+        return Err(anyhow!(
+            "{}",
+            app::signer_import::parse::FileError::TooLarge
+        ));
+    }
+    let csv = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    if let Some(folder) = &photos
+        && !folder.is_dir()
+    {
+        return Err(anyhow!("Folder foto {} tidak ada.", folder.display()));
+    }
+    let svc = build_services(config, Arc::new(SystemClock)).await?;
+    let mode = if dry_run { Mode::DryRun } else { Mode::Apply };
+    let report = import(
+        &svc,
+        &csv,
+        &PhotoFolder(photos),
+        mode,
+        Actor::CommandLine,
+        None,
+        svc.now(),
+    )
+    .await;
+    svc.db.close().await;
+    report.map_err(|e| anyhow!("{e}"))
+}
+
+/// The report as a table, then the summary line.
+fn print_report(report: &ImportReport) {
+    if report.dry_run {
+        println!("Uji coba: tidak ada yang disimpan.");
+    }
+    let email_width = report
+        .rows
+        .iter()
+        .map(|row| row.email.chars().count())
+        .chain([5])
+        .max()
+        .unwrap_or(5);
+    println!(
+        "{:>5}  {:<email_width$}  {:<13}  Keterangan",
+        "Baris", "Email", "Hasil"
+    );
+    for row in &report.rows {
+        let line = format!(
+            "{:>5}  {:<email_width$}  {:<13}  {}",
+            row.line,
+            row.email,
+            row.outcome.label(),
+            row.outcome.detail()
+        );
+        println!("{}", line.trim_end());
+    }
+    println!("{}", report.summary());
 }

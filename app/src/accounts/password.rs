@@ -16,12 +16,22 @@ pub fn hash(password: &NewPassword) -> String {
         .to_string()
 }
 
+/// The stored hash of an account without a password of its own here
+/// (signers imported from AMS): no password matches it.
+pub const NO_PASSWORD: &str = "!";
+
 pub fn verify(password: &str, stored_hash: &str) -> bool {
-    PasswordHash::new(stored_hash).is_ok_and(|parsed| {
-        Argon2::default()
+    match PasswordHash::new(stored_hash) {
+        Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+            .is_ok(),
+        // Answer as slowly as a real check, so that timing does not tell
+        // which accounts have no password.
+        Err(_) => {
+            spend_equal_time(password);
+            false
+        }
+    }
 }
 
 /// A hash to verify against when the email is unknown, so that answering
@@ -60,5 +70,7 @@ mod tests {
         assert!(verify("kata-sandi-rahasia", &a));
         assert!(!verify("kata-sandi-salah", &a));
         assert!(!verify("kata-sandi-rahasia", "not a hash"));
+        assert!(!verify("", NO_PASSWORD));
+        assert!(!verify(NO_PASSWORD, NO_PASSWORD));
     }
 }

@@ -113,6 +113,56 @@ pub async fn backfill_nik_sealed(
     Ok(())
 }
 
+/// The account holding this NIK digest, if any.
+pub async fn find_id_by_nik_digest(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+) -> Result<Option<AccountId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM accounts WHERE nik_digest = $1")
+        .bind(digest)
+        .fetch_optional(conn)
+        .await
+}
+
+/// What AMS knows of a signer, as written by [`update_signer`].
+pub struct SignerColumns<'a> {
+    pub full_name: &'a str,
+    pub nik_digest: &'a [u8],
+    pub nik_masked: &'a str,
+    pub nik_sealed: &'a [u8],
+    pub phone: Option<&'a str>,
+    pub agency: Option<&'a str>,
+    pub status: AccountStatus,
+}
+
+/// Overwrites a signer's AMS data. The one statement that changes a stored
+/// NIK (its digest and masked form together): whatever else is kept of a
+/// NIK belongs here too. Staff rows are never touched.
+pub async fn update_signer(
+    conn: &mut AnyConnection,
+    id: &AccountId,
+    columns: SignerColumns<'_>,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE accounts SET full_name = $2, nik_digest = $3, nik_masked = $4, phone = $5,
+                             agency = $6, status = $7, updated_at = $8, nik_sealed = $9
+         WHERE id = $1 AND role = 'signer'",
+    )
+    .bind(id)
+    .bind(columns.full_name)
+    .bind(columns.nik_digest)
+    .bind(columns.nik_masked)
+    .bind(columns.phone)
+    .bind(columns.agency)
+    .bind(columns.status)
+    .bind(now)
+    .bind(columns.nik_sealed)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub struct InsertAccount<'a> {
     pub id: &'a AccountId,
     pub email: &'a OfficialEmail,

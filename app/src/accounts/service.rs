@@ -1,12 +1,15 @@
-//! Account rules: creating accounts, who is signed in, logging out.
+//! Account rules: creating accounts, keeping signers in step with AMS, who
+//! is signed in, logging out.
+
+use sqlx::AnyConnection;
 
 use super::password;
-use super::repo::{self, AccountRow, InsertAccount, SessionRow};
+use super::repo::{self, AccountRow, InsertAccount, SessionRow, SignerColumns};
 use super::sessions::Stage;
 use super::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::AccountId;
-use crate::platform::crypto::token_digest;
+use crate::platform::crypto::{Keys, token_digest};
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -49,7 +52,7 @@ pub async fn create_account(
     let nik_masked = new.nik.as_ref().map(Nik::masked);
     let password_hash = password::hash(&new.password);
     let id = AccountId::generate();
-    let nik_sealed = new.nik.as_ref().map(|nik| seal_nik(svc, &id, nik));
+    let nik_sealed = new.nik.as_ref().map(|nik| seal_nik(&svc.keys, &id, nik));
     let mut tx = svc.db.begin_write().await?;
     // A concurrent creation of the same account loses on the unique
     // constraints: the insert reports it instead of failing the request.
@@ -89,9 +92,8 @@ pub async fn create_account(
 
 /// The NIK's digits sealed for the account `id` (the only form in which the
 /// digits are stored; the face-match service needs them).
-pub fn seal_nik(svc: &Services, id: &AccountId, nik: &Nik) -> Vec<u8> {
-    svc.keys
-        .seal(id.as_str().as_bytes(), nik.digits().as_bytes())
+pub fn seal_nik(keys: &Keys, id: &AccountId, nik: &Nik) -> Vec<u8> {
+    keys.seal(id.as_str().as_bytes(), nik.digits().as_bytes())
 }
 
 /// Opens a NIK sealed by [`seal_nik`]; `None` when it does not open (another
@@ -101,6 +103,199 @@ pub fn open_nik(svc: &Services, id: &AccountId, sealed: &[u8]) -> Option<String>
     String::from_utf8(digits)
         .ok()
         .filter(|d| Nik::parse(d).is_ok())
+}
+
+/// A signer as AMS knows them: what an import row (and later the sync API)
+/// gives. The email is the key; everything else is overwritten.
+#[derive(Debug, Clone)]
+pub struct SignerRecord {
+    pub email: OfficialEmail,
+    pub full_name: PersonName,
+    pub nik: Nik,
+    pub phone: Option<PhoneNumber>,
+    pub agency: Option<String>,
+    pub status: AccountStatus,
+}
+
+/// A field of a [`SignerRecord`] that an update changed, named as in the
+/// AMS export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignerField {
+    FullName,
+    Nik,
+    Phone,
+    Agency,
+    Status,
+}
+
+impl SignerField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FullName => "full_name",
+            Self::Nik => "nik",
+            Self::Phone => "phone",
+            Self::Agency => "agency",
+            Self::Status => "status",
+        }
+    }
+}
+
+/// What [`upsert_signer_in`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upserted {
+    Created(AccountId),
+    Updated {
+        id: AccountId,
+        changed: Vec<SignerField>,
+    },
+    Unchanged(AccountId),
+}
+
+impl Upserted {
+    pub fn id(&self) -> &AccountId {
+        match self {
+            Self::Created(id) | Self::Updated { id, .. } | Self::Unchanged(id) => id,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpsertError {
+    #[error("akun petugas tidak dapat diubah lewat impor")]
+    StaffAccount,
+    #[error("NIK ini sudah terdaftar pada akun lain.")]
+    NikTaken,
+    /// The email or NIK was taken by a concurrent change after it was
+    /// checked. On PostgreSQL the transaction is then unusable: give up.
+    #[error("Akun ini sedang diubah oleh proses lain. Ulangi impor.")]
+    Concurrent,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates the signer, or brings an existing signer's data in line with
+/// `record`; idempotent: the same record twice changes nothing the second
+/// time. A new signer has no password here (they use the helpdesk, not a
+/// login, until one is set). Staff accounts are refused, never changed.
+/// Runs inside the caller's write transaction and audits every change.
+pub async fn upsert_signer_in(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    record: &SignerRecord,
+    actor: Actor<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<Upserted, UpsertError> {
+    let nik_digest = keys.nik_digest(record.nik.digits().as_bytes());
+    let nik_masked = record.nik.masked();
+    let phone = record.phone.as_ref().map(PhoneNumber::as_str);
+    let existing = repo::find_by_email(conn, &record.email).await?;
+    if existing.as_ref().is_some_and(|a| a.role != Role::Signer) {
+        return Err(UpsertError::StaffAccount);
+    }
+    let nik_holder = repo::find_id_by_nik_digest(conn, &nik_digest).await?;
+    if nik_holder.is_some() && nik_holder.as_ref() != existing.as_ref().map(|a| &a.id) {
+        return Err(UpsertError::NikTaken);
+    }
+    let Some(existing) = existing else {
+        let id = AccountId::generate();
+        let inserted = repo::insert(
+            conn,
+            InsertAccount {
+                id: &id,
+                email: &record.email,
+                full_name: record.full_name.as_str(),
+                nik_digest: Some(&nik_digest),
+                nik_masked: Some(&nik_masked),
+                nik_sealed: Some(&seal_nik(keys, &id, &record.nik)),
+                phone,
+                agency: record.agency.as_deref(),
+                role: Role::Signer,
+                status: record.status,
+                password_hash: password::NO_PASSWORD,
+            },
+            now,
+        )
+        .await?;
+        if !inserted {
+            return Err(UpsertError::Concurrent);
+        }
+        let event = AuditEvent::AccountCreated {
+            role: Role::Signer.as_str().to_string(),
+            status: record.status.as_str().to_string(),
+        };
+        audit::record(
+            conn,
+            AuditEntry::new(actor, event).subject(&id),
+            client,
+            now,
+        )
+        .await?;
+        return Ok(Upserted::Created(id));
+    };
+    let stored_digest = repo::nik_digest(conn, &existing.id).await?;
+    let changed: Vec<SignerField> = [
+        (
+            SignerField::FullName,
+            existing.full_name != record.full_name.as_str(),
+        ),
+        (
+            SignerField::Nik,
+            stored_digest.as_deref() != Some(nik_digest.as_slice()),
+        ),
+        (SignerField::Phone, existing.phone.as_deref() != phone),
+        (SignerField::Agency, existing.agency != record.agency),
+        (SignerField::Status, existing.status != record.status),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect();
+    if changed.is_empty() {
+        return Ok(Upserted::Unchanged(existing.id));
+    }
+    let columns = SignerColumns {
+        full_name: record.full_name.as_str(),
+        nik_digest: &nik_digest,
+        nik_masked: &nik_masked,
+        nik_sealed: &seal_nik(keys, &existing.id, &record.nik),
+        phone,
+        agency: record.agency.as_deref(),
+        status: record.status,
+    };
+    if !repo::update_signer(conn, &existing.id, columns, now).await? {
+        return Err(UpsertError::Concurrent);
+    }
+    let event = AuditEvent::AccountUpdated {
+        changed: changed.iter().map(|f| f.as_str().to_string()).collect(),
+        status: changed
+            .contains(&SignerField::Status)
+            .then(|| record.status.as_str().to_string()),
+    };
+    audit::record(
+        conn,
+        AuditEntry::new(actor, event).subject(&existing.id),
+        client,
+        now,
+    )
+    .await?;
+    Ok(Upserted::Updated {
+        id: existing.id,
+        changed,
+    })
+}
+
+/// [`upsert_signer_in`] in a transaction of its own.
+pub async fn upsert_signer(
+    svc: &Services,
+    record: &SignerRecord,
+    actor: Actor<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<Upserted, UpsertError> {
+    let mut tx = svc.db.begin_write().await?;
+    let done = upsert_signer_in(&mut tx, &svc.keys, record, actor, client, now).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// A session and its account, as found from the cookie.

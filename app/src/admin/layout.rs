@@ -54,6 +54,7 @@ fn ConsoleNav(member: StaffMember) -> impl IntoView {
             {is_admin.then(|| view! {
                 <A href="/admin/audit">"Log audit"</A>
                 <A href="/admin/surat">"Kotak keluar"</A>
+                <A href="/admin/impor">"Impor signer"</A>
                 <A href="/admin/pengaturan">"Pengaturan"</A>
             })}
         </nav>

@@ -14,6 +14,19 @@ pub enum AuditEvent {
         role: String,
         status: String,
     },
+    /// A signer's AMS data changed (import or sync): which fields, and the
+    /// new status when it changed. Values are personal data and not repeated.
+    AccountUpdated {
+        changed: Vec<String>,
+        status: Option<String>,
+    },
+    /// An import of signers from an AMS export was applied.
+    SignersImported {
+        created: usize,
+        updated: usize,
+        unchanged: usize,
+        failed: usize,
+    },
     /// A wrong password; without a count when the email has no account.
     LoginPasswordFailed {
         consecutive_failures: Option<i64>,

@@ -25,6 +25,8 @@ pub enum Actor<'a> {
         claimed: &'a str,
     },
     System,
+    /// An operator at the server's command line (`server import-signers`).
+    CommandLine,
 }
 
 /// One audit entry, written with [`record`].
@@ -70,6 +72,7 @@ pub async fn record(
             format!("anonim: {}", claimed.chars().take(120).collect::<String>()),
         ),
         Actor::System => (None, "sistem".to_string()),
+        Actor::CommandLine => (None, "cli".to_string()),
     };
     let (action, detail) = entry.event.to_stored();
     sqlx::query(

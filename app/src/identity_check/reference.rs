@@ -3,7 +3,9 @@
 //! verifier could only approve "a face": anyone who knows a signer's email,
 //! name and NIK could pass with their own selfie.
 
-use super::photo::{self, PhotoError};
+use sqlx::AnyConnection;
+
+use super::photo::{self, PhotoError, Selfie};
 use super::repo;
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::service::SessionHolder;
@@ -44,9 +46,7 @@ pub async fn set_reference_photo(
     if !consent_at_registration {
         return Err(ReferenceError::NoConsent);
     }
-    let photo = tokio::task::spawn_blocking(move || photo::process(&upload))
-        .await
-        .unwrap_or(Err(PhotoError::Unreadable))?;
+    let photo = check_reference_photo(upload).await?;
     let mut tx = svc.db.begin_write().await?;
     let account = accounts_repo::find_by_email(&mut tx, email)
         .await?
@@ -54,21 +54,56 @@ pub async fn set_reference_photo(
     if account.role != Role::Signer {
         return Err(ReferenceError::NotASigner);
     }
-    repo::store_reference(&mut tx, &account.id, &photo, now).await?;
+    store_reference_photo_in(&mut tx, &account.id, &photo, actor, None, now).await?;
+    tx.commit().await?;
+    Ok(account.id)
+}
+
+/// The photo checked and normalised as a reference (like a selfie: one
+/// face, upright, re-encoded without metadata), off the async workers.
+/// The same upload always gives the same bytes.
+pub async fn check_reference_photo(upload: Vec<u8>) -> Result<Selfie, PhotoError> {
+    tokio::task::spawn_blocking(move || photo::process(&upload))
+        .await
+        .unwrap_or(Err(PhotoError::Unreadable))
+}
+
+/// Whether `photo` (from [`check_reference_photo`]) is already the
+/// account's reference, byte for byte.
+pub async fn is_current_reference(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+    photo: &Selfie,
+) -> Result<bool, sqlx::Error> {
+    Ok(repo::reference_image(conn, account_id)
+        .await?
+        .is_some_and(|stored| stored == photo.jpeg))
+}
+
+/// Stores a checked photo as a signer's reference inside the caller's
+/// transaction and audits it. The caller has established that the account
+/// is a signer's and that the signer consented at registration.
+pub async fn store_reference_photo_in(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+    photo: &Selfie,
+    actor: Actor<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    repo::store_reference(conn, account_id, photo, now).await?;
     let event = AuditEvent::ReferencePhotoSet {
         bytes: photo.jpeg.len(),
         width: photo.width,
         height: photo.height,
     };
     audit::record(
-        &mut tx,
-        AuditEntry::new(actor, event).subject(&account.id),
-        None,
+        conn,
+        AuditEntry::new(actor, event).subject(account_id),
+        client,
         now,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(account.id)
+    .await
 }
 
 /// An account's reference photo for a verifier or admin, recorded in the

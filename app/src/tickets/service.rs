@@ -135,7 +135,7 @@ pub async fn request_otp_in(
     }
     // Accounts created before NIKs were sealed get the sealed form now that
     // the signer typed a NIK matching the digest (the face-match service needs it).
-    let sealed = accounts_service::seal_nik(svc, &account.id, request.nik);
+    let sealed = accounts_service::seal_nik(&svc.keys, &account.id, request.nik);
     accounts_repo::backfill_nik_sealed(tx, &account.id, &sealed).await?;
 
     for old in repo::open_otp_requests(tx, &account.id).await? {

@@ -5,6 +5,7 @@ mod api_status;
 mod health;
 mod security;
 mod selfies;
+mod signer_import;
 pub mod staff_gate;
 
 use app::platform::state::AppState;
@@ -50,6 +51,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(selfies::router())
+        .merge(signer_import::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -12,4 +12,5 @@ mod identity;
 mod login;
 mod mail;
 mod otp_setup;
+mod signer_import;
 mod telegram;

@@ -1,0 +1,16 @@
+//! Importing signers from an AMS export: a CSV file (and the reference
+//! photos it names) creates and updates signer accounts, from the command
+//! line (`server import-signers`) or the admin console (`/admin/impor`).
+//! Every row gets a result (`dibuat`, `diperbarui`, `tidak berubah` or
+//! `galat` with the row and column); a dry run computes the same report in
+//! a transaction that is rolled back. The write of one signer is
+//! `accounts::service::upsert_signer_in`, shared with the later sync API.
+
+pub mod pages;
+pub mod server_fns;
+pub mod views;
+
+#[cfg(feature = "ssr")]
+pub mod parse;
+#[cfg(feature = "ssr")]
+pub mod service;
