@@ -1,9 +1,15 @@
-//! /admin/verifikasi: the selfies waiting for a verifier.
+//! /admin/verifikasi: the selfies waiting for a verifier, one in focus
+//! (the oldest, or `?tiket=` one) with the rest listed below; after a
+//! decision the next opens. Keyboard: S goes to "Setujui", T to the
+//! rejection reason, N to the next item.
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
+use crate::admin::tables::TicketTable;
 use crate::error::AppError;
 use crate::format::date_time;
 use crate::identity_check::pages::FaceMatchSummary;
@@ -15,13 +21,23 @@ use crate::ui::controls::{ErrorMessage, action_error};
 pub fn ReviewQueuePage() -> impl IntoView {
     let approve = ServerAction::<ApproveSelfie>::new();
     let reject = ServerAction::<RejectSelfie>::new();
+    let query = use_query_map();
+    let wanted = move || query.with(|q| q.get("tiket"));
     let queue = Resource::new(
         move || (approve.version().get(), reject.version().get()),
         |_| review_queue(),
     );
+    let approve_button = NodeRef::<html::Button>::new();
+    let reason_field = NodeRef::<html::Textarea>::new();
+    let next_link = NodeRef::<html::A>::new();
+    keyboard_shortcuts(approve_button, reason_field, next_link);
     view! {
         <Title text="Verifikasi swafoto" />
         <h1>"Verifikasi swafoto"</h1>
+        <p class="hint shortcuts">
+            "Pintasan papan ketik: " <kbd>"S"</kbd> " ke tombol Setujui (lalu Enter), "
+            <kbd>"T"</kbd> " isi alasan penolakan, " <kbd>"N"</kbd> " permohonan berikutnya."
+        </p>
         {action_error(approve)}
         {action_error(reject)}
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
@@ -30,7 +46,24 @@ pub fn ReviewQueuePage() -> impl IntoView {
                     Ok(items) if items.is_empty() => view! {
                         <p class="card">"Tidak ada swafoto yang menunggu verifikasi."</p>
                     }.into_any(),
-                    Ok(items) => items.into_iter().map(|item| view! { <ReviewCard item approve reject /> }).collect_view().into_any(),
+                    Ok(mut items) => {
+                        // A decided ticket leaves the queue: the oldest then opens.
+                        let focus = wanted()
+                            .and_then(|number| items.iter().position(|i| i.ticket_number == number))
+                            .unwrap_or(0);
+                        let item = items.remove(focus);
+                        let next = items.first().map(|i| i.ticket_number.clone());
+                        view! {
+                            <p class="hint" data-testid="queue-size">
+                                {format!("{} permohonan menunggu.", items.len() + 1)}
+                            </p>
+                            <ReviewCard item approve reject approve_button reason_field />
+                            {next.map(|number| view! {
+                                <p><a node_ref=next_link href=format!("/admin/verifikasi?tiket={number}")>"Permohonan berikutnya ›"</a></p>
+                            })}
+                            {(!items.is_empty()).then(|| view! { <WaitingList items /> })}
+                        }.into_any()
+                    }
                     Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
@@ -39,14 +72,65 @@ pub fn ReviewQueuePage() -> impl IntoView {
     }
 }
 
+/// S, T and N while no text field has the focus.
+fn keyboard_shortcuts(
+    approve_button: NodeRef<html::Button>,
+    reason_field: NodeRef<html::Textarea>,
+    next_link: NodeRef<html::A>,
+) {
+    Effect::new(move |_| {
+        let handle = window_event_listener(leptos::ev::keydown, move |event| {
+            if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                return;
+            }
+            let typing = document().active_element().is_some_and(|element| {
+                matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            });
+            if typing {
+                return;
+            }
+            let done = match event.key().as_str() {
+                "s" | "S" => approve_button.get().map(|b| b.focus()).is_some(),
+                "t" | "T" => reason_field.get().map(|f| f.focus()).is_some(),
+                "n" | "N" => next_link.get().map(|a| a.click()).is_some(),
+                _ => false,
+            };
+            if done {
+                event.prevent_default();
+            }
+        });
+        on_cleanup(move || handle.remove());
+    });
+}
+
+#[component]
+fn WaitingList(items: Vec<ReviewItem>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="antrean">
+            <h2 id="antrean">"Antrean berikutnya"</h2>
+            <ol class="plain-list">
+                {items.into_iter().map(|item| view! {
+                    <li>
+                        <a href=format!("/admin/verifikasi?tiket={}", item.ticket_number)>{format!("#{}", item.ticket_number)}</a>
+                        {format!(" · {} · swafoto {}", item.full_name, date_time(item.submitted_at))}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
 #[component]
 fn ReviewCard(
     item: ReviewItem,
     approve: ServerAction<ApproveSelfie>,
     reject: ServerAction<RejectSelfie>,
+    approve_button: NodeRef<html::Button>,
+    reason_field: NodeRef<html::Textarea>,
 ) -> impl IntoView {
     let (approve_id, reject_id) = (item.ticket_id.clone(), item.ticket_id.clone());
     let reason_id = format!("alasan-{}", item.ticket_number);
+    let mismatches = item.mismatches_30_days;
     view! {
         <article class="card review" data-ticket=item.ticket_number.clone()>
             <h2>{format!("Tiket #{}", item.ticket_number)}</h2>
@@ -87,8 +171,21 @@ fn ReviewCard(
                     <dt>"Kanal"</dt><dd>{item.channel_label}</dd>
                     <dt>"Diajukan"</dt><dd>{date_time(item.requested_at)}</dd>
                     <dt>"Swafoto dikirim"</dt><dd>{date_time(item.submitted_at)}</dd>
+                    <dt>"Alamat klien"</dt><dd>{item.client_ip.unwrap_or_else(|| "-".into())}</dd>
+                    <dt>"Peramban"</dt><dd class="hint">{item.user_agent.unwrap_or_else(|| "-".into())}</dd>
+                    <dt>"Data tidak cocok (30 hari)"</dt>
+                    <dd data-testid="mismatches" class=(mismatches > 0).then_some("field-error")>
+                        {match mismatches {
+                            0 => "Tidak ada".to_string(),
+                            n => format!("{n} permohonan dengan nama atau NIK yang salah: waspadai pihak lain"),
+                        }}
+                    </dd>
                 </dl>
             </div>
+            {(!item.earlier_tickets.is_empty()).then(|| view! {
+                <h3>"Tiket lain dari akun ini"</h3>
+                <TicketTable tickets=item.earlier_tickets />
+            })}
             {(!item.earlier.is_empty()).then(|| view! {
                 <h3>"Swafoto sebelumnya dari akun ini"</h3>
                 <ul class="earlier">
@@ -107,12 +204,12 @@ fn ReviewCard(
             <div class="review__actions">
                 <ActionForm action=approve attr:class="form form--inline">
                     <input type="hidden" name="ticket_id" value=approve_id.to_string() />
-                    <button type="submit" class="button button--primary">"Setujui"</button>
+                    <button node_ref=approve_button type="submit" class="button button--primary">"Setujui"</button>
                 </ActionForm>
                 <ActionForm action=reject attr:class="form">
                     <input type="hidden" name="ticket_id" value=reject_id.to_string() />
                     <label for=reason_id.clone()>"Alasan penolakan (dikirim ke signer)"</label>
-                    <textarea id=reason_id.clone() name="reason" rows="2" maxlength="500" required></textarea>
+                    <textarea node_ref=reason_field id=reason_id.clone() name="reason" rows="2" maxlength="500" required></textarea>
                     <button type="submit" class="button button--danger">"Tolak"</button>
                 </ActionForm>
             </div>

@@ -64,6 +64,11 @@ pub async fn queue(svc: &Arc<Services>, now: UnixTime) -> Result<Vec<ReviewItem>
             .collect();
         let reference_set_at = repo::reference_set_at(&mut conn, &account.id).await?;
         let outcome = face_match::stored_outcome(&selfie);
+        let (client_ip, user_agent) = audit::ticket_origin(&mut conn, &ticket.id).await?;
+        let mut earlier_tickets = tickets::search::for_account(&mut conn, &account.id, 11).await?;
+        earlier_tickets.retain(|t| t.number != ticket.number);
+        let mismatches_30_days =
+            audit::helpdesk_mismatches_since(&mut conn, &account.id, now - 30 * 86_400).await?;
         items.push(ReviewItem {
             channel_label: ticket.channel.label().into(),
             ticket_id: ticket.id,
@@ -80,6 +85,10 @@ pub async fn queue(svc: &Arc<Services>, now: UnixTime) -> Result<Vec<ReviewItem>
             agency: account.agency,
             face_match: face_match::view(outcome.as_ref(), &svc.tunables()),
             earlier,
+            client_ip,
+            user_agent,
+            earlier_tickets,
+            mismatches_30_days,
         });
     }
     Ok(items)

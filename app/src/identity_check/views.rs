@@ -6,7 +6,7 @@ use crate::time::UnixTime;
 
 use super::types::FaceMatchBand;
 use crate::ids::{AccountId, SelfieId, TicketId};
-use crate::tickets::views::LinkProblem;
+use crate::tickets::views::{LinkProblem, TicketListItem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyView {
@@ -47,6 +47,14 @@ pub struct ReviewItem {
     /// The face-match service's view of this selfie (informs, decides nothing).
     pub face_match: FaceMatchView,
     pub earlier: Vec<EarlierSelfie>,
+    /// Where the request came from (web only; Telegram has no address).
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The account's other tickets, newest first.
+    pub earlier_tickets: Vec<TicketListItem>,
+    /// Helpdesk requests for this account whose name or NIK did not match,
+    /// in the last 30 days: someone else may be trying.
+    pub mismatches_30_days: i64,
 }
 
 /// The face-match outcome of a selfie as the verifier reads it.

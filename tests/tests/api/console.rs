@@ -5,7 +5,7 @@ use server::http::staff_gate::staff_server_fns;
 
 use serde_json::Value;
 
-use crate::helpdesk::open_request;
+use crate::helpdesk::{open_request, request_otp};
 use crate::helpers::{
     Backend, Options, TestAccount, TestApp, folder_mail, page_text, spawn_app, wait_until,
 };
@@ -430,7 +430,54 @@ async fn an_admin_removes_a_lost_device(backend: Backend) {
     app.stop().await;
 }
 
+/// The review names where the request came from, the account's other
+/// tickets and the mismatched attempts of the last 30 days, so a verifier
+/// sees when someone else may be trying.
+async fn the_review_shows_origin_history_and_mismatches(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = callers(&app).await;
+    let signer = &who.signer_account;
+    let question = ask(&app, &signer.email, "Apakah sertifikat saya masih berlaku?").await;
+    let (status, _) = request_otp(
+        &app,
+        &app.client(),
+        &signer.email,
+        "Budi Santoso",
+        "3201011508900009",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a wrong NIK is a mismatch");
+    let (_, number) = submitted_ticket(&app, signer).await;
+    let (status, body) = app.call(&who.verifier, "staff/review/queue", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let item = &json(&body)[0];
+    assert_eq!(item["ticket_number"], number.as_str());
+    assert_eq!(item["mismatches_30_days"], 1, "{item}");
+    assert_eq!(item["client_ip"], "127.0.0.1");
+    assert_eq!(item["earlier_tickets"][0]["number"], question.as_str());
+    let (_, page) = app.get_page(&who.verifier, "/admin/verifikasi").await;
+    let text = page_text(&page);
+    assert!(
+        text.contains("1 permohonan dengan nama atau NIK yang salah"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("#{question}")));
+    assert!(text.contains("Pintasan papan ketik"));
+    app.clock.advance(31 * 86_400);
+    let (_, fresh) = app
+        .staff(Role::Verifier, "verifikator.dua@bsre.go.id")
+        .await;
+    let (_, body) = app.call(&fresh, "staff/review/queue", &[]).await;
+    assert_eq!(
+        json(&body)[0]["mismatches_30_days"],
+        0,
+        "older attempts age out"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    the_review_shows_origin_history_and_mismatches,
     every_staff_function_and_photo_route_answers_only_its_roles,
     settings_are_checked_audited_and_live_in_every_process,
     a_general_question_is_found_answered_by_mail_and_closed,

@@ -67,7 +67,10 @@ async fn outcome(app: &TestApp, staff: &reqwest::Client, number: &str) -> Value 
 }
 
 /// The review card of ticket `number` on /admin, as visible text.
-fn card(page: &str, number: &str) -> String {
+/// The review card of ticket `number`, opened in focus as a verifier does.
+async fn card(app: &TestApp, staff: &reqwest::Client, number: &str) -> String {
+    let path = format!("/admin/verifikasi?tiket={number}");
+    let (_, page) = app.get_page(staff, &path).await;
     let start = page
         .find(&format!("data-ticket=\"{number}\""))
         .unwrap_or_else(|| panic!("a card for #{number}"));
@@ -124,7 +127,6 @@ async fn scores_show_with_their_band_and_the_nik_is_sent_but_never_stored_in_cle
     assert_eq!(outcome(&app, &staff, &doubt_number).await["band"], "doubt");
     assert_eq!(outcome(&app, &staff, &far_number).await["band"], "no_match");
 
-    let (_, page) = app.get_page(&staff, "/admin").await;
     for (number, shown) in [
         (
             &close_number,
@@ -139,7 +141,7 @@ async fn scores_show_with_their_band_and_the_nik_is_sent_but_never_stored_in_cle
             "Pencocokan wajah 30% (tidak cocok) · Layanan verifikasi biometrik",
         ),
     ] {
-        let card = card(&page, number);
+        let card = card(&app, &staff, number).await;
         assert!(card.contains(shown), "{card}");
         assert!(card.contains("keputusan tetap pada petugas"), "{card}");
     }
@@ -158,7 +160,7 @@ async fn scores_show_with_their_band_and_the_nik_is_sent_but_never_stored_in_cle
     assert_eq!(app.audit_count(&close.id, "selfie_face_matched").await, 1);
     // Reading the queue again asks nobody.
     queue(&app, &staff).await;
-    app.get_page(&staff, "/admin").await;
+    app.get_page(&staff, "/admin/verifikasi").await;
     assert_eq!(fake.calls().len(), 3, "once per selfie, not per page view");
 
     // Nothing was decided by the score: a verifier still decides, either way.
@@ -228,9 +230,8 @@ async fn an_unusable_service_shows_why_and_the_review_still_works(backend: Backe
             }
         }
     }
-    let (_, page) = app.get_page(&staff, "/admin").await;
     for (number, expected) in &tickets {
-        let card = card(&page, number);
+        let card = card(&app, &staff, number).await;
         match expected {
             None => assert!(
                 card.contains("Pencocokan wajah Tidak ada data di layanan biometrik"),
@@ -264,8 +265,7 @@ async fn without_a_service_the_review_says_there_is_nothing_to_compare(backend: 
         outcome(&app, &staff, &number).await["outcome"],
         "nothing_to_compare"
     );
-    let (_, page) = app.get_page(&staff, "/admin").await;
-    let card = card(&page, &number);
+    let card = card(&app, &staff, &number).await;
     assert!(
         card.contains(
             "Pencocokan wajah Tidak ada pembanding (layanan pencocokan wajah tidak diatur)"
@@ -322,8 +322,11 @@ async fn a_lost_check_is_run_by_the_queue_once(backend: Backend) {
         "pending",
         "a young selfie is left to its own check"
     );
-    let (_, page) = app.get_page(&staff, "/admin").await;
-    assert!(card(&page, &number).contains("Skor sedang dihitung"));
+    assert!(
+        card(&app, &staff, &number)
+            .await
+            .contains("Skor sedang dihitung")
+    );
     assert_eq!(fake.calls().len(), 1);
 
     app.clock.advance(61);

@@ -310,7 +310,7 @@ async fn approval_mails_the_setup_link(backend: Backend) {
         queue.contains(&number) && queue.contains("3201********0001"),
         "{queue}"
     );
-    let (_, page) = app.get_page(&staff, "/admin").await;
+    let (_, page) = app.get_page(&staff, "/admin/verifikasi").await;
     assert!(
         page_text(&page).contains(&format!("Tiket #{number}")) && page.contains("/admin/swafoto/")
     );
@@ -461,15 +461,21 @@ async fn reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only(
         StatusCode::OK
     );
     let (staff, staff_client) = verifier(&app).await;
-    let (_, page) = app.get_page(&staff_client, "/admin").await;
-    let card = |number: &str| {
+    let card = async |number: &str| {
+        let path = format!("/admin/verifikasi?tiket={number}");
+        let (_, page) = app.get_page(&staff_client, &path).await;
         let start = page.find(&format!("data-ticket=\"{number}\"")).unwrap();
         let end = page[start..].find("</article>").unwrap() + start;
         page[start..end].to_string()
     };
-    assert!(card(&number).contains(&format!("/admin/referensi/{}", signer.id)));
-    assert!(page_text(&card(&other_number)).contains("Belum ada foto referensi"));
-    assert!(!card(&other_number).contains("/admin/referensi/"));
+    assert!(
+        card(&number)
+            .await
+            .contains(&format!("/admin/referensi/{}", signer.id))
+    );
+    let other_card = card(&other_number).await;
+    assert!(page_text(&other_card).contains("Belum ada foto referensi"));
+    assert!(!other_card.contains("/admin/referensi/"));
 
     let path = format!("/admin/referensi/{}", signer.id);
     assert_eq!(
