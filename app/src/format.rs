@@ -76,6 +76,20 @@ pub fn day_start(text: &str) -> Option<UnixTime> {
     ))
 }
 
+/// Midnight WIB of the day `time` falls on.
+pub fn start_of_day(time: UnixTime) -> UnixTime {
+    let offset = 7 * 3600;
+    UnixTime::from_secs((time.secs() + offset).div_euclid(86_400) * 86_400 - offset)
+}
+
+/// Midnight WIB of the Monday of the week `time` falls on.
+pub fn start_of_week(time: UnixTime) -> UnixTime {
+    let day = start_of_day(time);
+    // 1970-01-01 was a Thursday: days since then, shifted so Monday is 0.
+    let weekday = ((day.secs() + 7 * 3600).div_euclid(86_400) + 3).rem_euclid(7);
+    day - weekday * 86_400
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +104,23 @@ mod tests {
         assert_eq!(date(UnixTime::from_secs(1_795_858_920)), "28 November 2026");
         // Late evening UTC is already the next day in Jakarta.
         assert_eq!(date(UnixTime::from_secs(1_795_903_200)), "29 November 2026");
+    }
+
+    #[test]
+    fn days_and_weeks_start_at_midnight_wib_on_monday() {
+        // Sunday 29 November 2026 05.30 WIB (Saturday 22.30 UTC).
+        let sunday = UnixTime::from_secs(1_795_905_000);
+        assert_eq!(date_time(sunday), "29 November 2026 05.30 WIB");
+        assert_eq!(
+            date_time(start_of_day(sunday)),
+            "29 November 2026 00.00 WIB"
+        );
+        assert_eq!(
+            date_time(start_of_week(sunday)),
+            "23 November 2026 00.00 WIB"
+        );
+        let monday = day_start("2026-11-30").unwrap();
+        assert_eq!(start_of_week(monday), monday);
     }
 
     #[test]

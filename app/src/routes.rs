@@ -7,6 +7,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::admin::accounts::pages::{AccountPage as StaffAccountPage, AccountsPage};
+use crate::admin::dashboard::DashboardPage;
 use crate::admin::layout::ConsoleLayout;
 use crate::admin::review::ReviewQueuePage;
 use crate::admin::tickets::pages::{TicketPage, TicketsPage};
@@ -71,7 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verifikasi/:token") view=VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/otp/atur/:token") view=OtpSetupPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/admin") view=ConsoleLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view=ReviewQueuePage ssr=SsrMode::Async />
+                        <Route path=path!("") view=DashboardPage ssr=SsrMode::Async />
                         <Route path=path!("verifikasi") view=ReviewQueuePage ssr=SsrMode::Async />
                         <Route path=path!("tiket") view=TicketsPage ssr=SsrMode::Async />
                         <Route path=path!("tiket/:number") view=TicketPage ssr=SsrMode::Async />

@@ -4,6 +4,7 @@
 //! a screen calls is under `staff/` and checks the role on the server.
 
 pub mod accounts;
+pub mod dashboard;
 pub mod layout;
 pub mod review;
 pub mod tables;

@@ -490,3 +490,44 @@ pub async fn matching(
     );
     bind_all(sqlx::query_as(&sql), values).fetch_all(conn).await
 }
+
+/// Open tickets counted by status and channel.
+pub async fn open_counts(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(TicketStatus, TicketChannel, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT status, channel, COUNT(*) FROM tickets
+         WHERE status IN ('submitted', 'awaiting_selfie', 'selfie_submitted', 'approved', 'rejected')
+         GROUP BY status, channel",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Tickets opened since `since`, and of those and older, completed since.
+pub async fn opened_and_completed_since(
+    conn: &mut AnyConnection,
+    since: UnixTime,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM tickets WHERE created_at >= $1),
+                (SELECT COUNT(*) FROM tickets WHERE status = 'completed' AND closed_at >= $1)",
+    )
+    .bind(since)
+    .fetch_one(conn)
+    .await
+}
+
+/// Seconds from request to device added, for OTP requests completed since `since`.
+pub async fn completion_seconds_since(
+    conn: &mut AnyConnection,
+    since: UnixTime,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT closed_at - created_at FROM tickets
+         WHERE category = 'otp_request' AND status = 'completed' AND closed_at >= $1",
+    )
+    .bind(since)
+    .fetch_all(conn)
+    .await
+}

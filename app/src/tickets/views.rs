@@ -110,3 +110,20 @@ pub struct TicketList {
     pub page: u32,
     pub pages: u32,
 }
+
+/// The console's dashboard: what is waiting and how fast requests finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// (status label, web count, Telegram count), in the order of the flow.
+    pub open: Vec<(String, i64, i64)>,
+    pub open_total: i64,
+    /// The selfie waiting longest for a verifier: ticket number and since when.
+    pub oldest_waiting: Option<(String, UnixTime)>,
+    pub opened_today: i64,
+    pub completed_today: i64,
+    pub opened_this_week: i64,
+    pub completed_this_week: i64,
+    /// Median seconds from request to device added, last 30 days.
+    pub median_completion_seconds: Option<i64>,
+    pub completed_last_30_days: usize,
+}

@@ -5,12 +5,13 @@ use server::http::staff_gate::staff_server_fns;
 
 use serde_json::Value;
 
-use crate::helpdesk::{open_request, request_otp};
+use crate::helpdesk::{open_request, open_request_with, request_otp};
 use crate::helpers::{
     Backend, Options, TestAccount, TestApp, folder_mail, page_text, spawn_app, wait_until,
 };
 use crate::identity::{FACE, submitted_ticket, upload};
 use crate::on_both_backends;
+use crate::otp_setup::{approved_link, complete, page, secret_from};
 use app::accounts::types::Role;
 
 struct Callers {
@@ -476,7 +477,50 @@ async fn the_review_shows_origin_history_and_mismatches(backend: Backend) {
     app.stop().await;
 }
 
+/// The dashboard counts what waits and what finished, and the median time
+/// from request to device added.
+async fn the_dashboard_counts_waiting_and_finished_requests(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let link = approved_link(&app, &signer).await;
+    app.clock.advance(20 * 60);
+    let secret = secret_from(&page(&app, &link).await.1);
+    let (status, body) = complete(&app, &link, "Hp Baru", &app.code(&secret, 0)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let other = app
+        .create_account(crate::helpers::AccountSpec {
+            email: "sari@lan.go.id",
+            nik: Some("3201011508900002"),
+            ..Default::default()
+        })
+        .await;
+    let (waiting, link) = open_request_with(&app, &other, "Budi Santoso", "3201011508900002").await;
+    assert_eq!(upload(&app, &link, FACE.to_vec()).await.0, StatusCode::OK);
+    ask(&app, &other.email, "Kapan sertifikat saya kedaluwarsa?").await;
+    let (_, admin) = app.staff(Role::Admin, "admin@bsre.go.id").await;
+    let (status, body) = app.call(&admin, "staff/dashboard/load", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let figures = json(&body);
+    assert_eq!(figures["open_total"], 2, "{figures}");
+    assert_eq!(figures["oldest_waiting"][0], waiting.as_str());
+    assert_eq!(figures["opened_today"], 3);
+    assert_eq!(figures["completed_today"], 1);
+    assert!(figures["median_completion_seconds"].as_i64().unwrap() >= 20 * 60);
+    let open = figures["open"].as_array().unwrap();
+    let row = |label: &str| open.iter().find(|r| r[0] == label).cloned().unwrap();
+    assert_eq!(row("Diterima")[1], 1, "the question, on the web: {figures}");
+    assert_eq!(row("Menunggu verifikasi petugas")[1], 1);
+    let (_, page) = app.get_page(&admin, "/admin").await;
+    let text = page_text(&page);
+    assert!(
+        text.contains(&format!("#{waiting}")) && text.contains("20 menit"),
+        "{text}"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    the_dashboard_counts_waiting_and_finished_requests,
     the_review_shows_origin_history_and_mismatches,
     every_staff_function_and_photo_route_answers_only_its_roles,
     settings_are_checked_audited_and_live_in_every_process,

@@ -33,7 +33,7 @@ fn token_of(link: &str) -> &str {
 }
 
 /// The setup page's HTML.
-async fn page(app: &TestApp, link: &str) -> (StatusCode, String) {
+pub async fn page(app: &TestApp, link: &str) -> (StatusCode, String) {
     app.get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
         .await
 }
@@ -47,7 +47,7 @@ fn manual_key(html: &str) -> String {
     html[start..].split('<').next().unwrap().replace(' ', "")
 }
 
-fn secret_from(html: &str) -> TotpSecret {
+pub fn secret_from(html: &str) -> TotpSecret {
     TotpSecret::from_bytes(
         data_encoding::BASE32_NOPAD
             .decode(manual_key(html).as_bytes())
@@ -55,7 +55,7 @@ fn secret_from(html: &str) -> TotpSecret {
     )
 }
 
-async fn complete(app: &TestApp, link: &str, name: &str, code: &str) -> (StatusCode, String) {
+pub async fn complete(app: &TestApp, link: &str, name: &str, code: &str) -> (StatusCode, String) {
     app.call(
         &app.client(),
         "otp-setup/complete",
