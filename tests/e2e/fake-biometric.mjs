@@ -1,6 +1,6 @@
 // A tiny stand-in for the biometric (face-match) service, for Playwright
-// runs: no dependencies, not wired into the config yet. Start it, then run
-// the server with TPO_FACE_MATCH=http, TPO_FACE_MATCH_URL=http://127.0.0.1:<port>/
+// runs (playwright.config.ts starts it): no dependencies. The server runs
+// with TPO_FACE_MATCH=http, TPO_FACE_MATCH_URL=http://127.0.0.1:<port>/
 // and TPO_FACE_MATCH_TOKEN=<token>.
 //
 //   node fake-biometric.mjs <port> <token>
@@ -10,12 +10,14 @@
 //
 // Like the Rust fake in tests/tests/api/helpers/fake_biometric.rs it refuses
 // a wrong bearer token (401) or a body that is not {"nik", "selfie"} (400);
-// unknown NIKs get {"result": "no_record"}. GET /calls lists the NIKs asked.
+// unknown NIKs get FAKE_BIOMETRIC_DEFAULT (a score, or "no_record" when
+// unset). GET /calls lists the NIKs asked.
 import http from 'node:http';
 
 const port = Number(process.argv[2] ?? 3390);
 const token = process.argv[3] ?? 'token-uji-biometrik';
 const answers = JSON.parse(process.env.FAKE_BIOMETRIC_ANSWERS ?? '{}');
+const fallback = process.env.FAKE_BIOMETRIC_DEFAULT ? Number(process.env.FAKE_BIOMETRIC_DEFAULT) : 'no_record';
 const calls = [];
 
 const send = (res, status, body, type = 'application/json') => {
@@ -43,7 +45,7 @@ http
         return send(res, 400, { error: 'expected {"nik": 16 digits, "selfie": base64 JPEG}' });
       }
       calls.push(body.nik);
-      const answer = answers[body.nik] ?? 'no_record';
+      const answer = answers[body.nik] ?? fallback;
       if (typeof answer === 'number') return send(res, 200, { score: answer });
       if (answer === 'error') return send(res, 500, 'internal error', 'text/plain');
       if (answer === 'garbage') return send(res, 200, '<html>Gateway sedang sibuk</html>', 'text/html');

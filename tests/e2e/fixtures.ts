@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { expect, request } from '@playwright/test';
+import { expect, request, type Page } from '@playwright/test';
 import { baseURL, facePhoto, mailApi, repoRoot, serverBin, serverEnv } from './playwright.config';
 
 export type Device = { name: string; secret: string; otpauth_uri: string };
@@ -71,15 +71,45 @@ export function createSigner(options: { devices?: string[]; status?: string; nam
   return { id: created.id, email, password, name, nik, phone, devices: created.devices };
 }
 
-/** A verifier made with `server create-admin --role verifier`. */
-export function createVerifier(): Account {
+/** Staff made with `server create-admin --role verifier|admin`. */
+export function createStaff(role: 'verifier' | 'admin'): Account {
   const tag = crypto.randomBytes(5).toString('hex');
-  const email = `verifikator.${tag}@bsre.go.id`;
+  const email = `${role}.${tag}@bsre.go.id`;
   const password = `sandi-${tag}`;
+  const name = role === 'admin' ? 'Admin Uji' : 'Verifikator Uji';
   const created = JSON.parse(
-    runCli(['create-admin', '--json', '--role', 'verifier', '--email', email, '--name', 'Verifikator Uji', '--password', password]).trim(),
+    runCli(['create-admin', '--json', '--role', role, '--email', email, '--name', name, '--password', password]).trim(),
   );
-  return { id: created.id, email, password, name: 'Verifikator Uji', nik: '', phone: '', devices: created.devices };
+  return { id: created.id, email, password, name, nik: '', phone: '', devices: created.devices };
+}
+
+export function createVerifier(): Account {
+  return createStaff('verifier');
+}
+
+/** Email, password and a fresh code on the login page of `page`. */
+export async function logInInBrowser(page: Page, account: Account): Promise<void> {
+  await page.goto(`${baseURL}/login`);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Email dinas').fill(account.email);
+  await page.locator('#password').fill(account.password);
+  await page.getByRole('button', { name: 'Lanjut' }).click();
+  await freshPeriod();
+  await page.getByLabel('Kode OTP').fill(totp(account.devices[0].secret));
+  await page.getByRole('button', { name: 'Masuk', exact: true }).click();
+}
+
+/** Sends the test portrait to an identity-check link as the camera page does, consent given. */
+export async function uploadSelfie(link: string): Promise<void> {
+  const api = await request.newContext({ baseURL });
+  const uploaded = await api.post(`${link}/foto`, {
+    headers: { accept: 'application/json' },
+    multipart: {
+      consent: 'ya',
+      photo: { name: 'swafoto.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(facePhoto) },
+    },
+  });
+  expect(uploaded.ok(), await uploaded.text()).toBeTruthy();
 }
 
 /** An API client with its own cookies, logged in with email, password and a code. */
@@ -108,12 +138,7 @@ export async function requestOtp(signer: Account): Promise<{ number: string; lin
 /** Request, selfie (uploaded like the camera page does) and approval: the "Atur Perangkat OTP" link. */
 export async function approvedSetupLink(signer: Account): Promise<string> {
   const { number, link } = await requestOtp(signer);
-  const api = await request.newContext({ baseURL });
-  const uploaded = await api.post(`${link}/foto`, {
-    headers: { accept: 'application/json' },
-    multipart: { photo: { name: 'swafoto.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(facePhoto) } },
-  });
-  expect(uploaded.ok()).toBeTruthy();
+  await uploadSelfie(link);
   const staff = await loggedInApi(createVerifier());
   const queue: { ticket_id: string; ticket_number: string }[] = await (await staff.post('/api/staff/review/queue')).json();
   const item = queue.find((i) => i.ticket_number === number)!;

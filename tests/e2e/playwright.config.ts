@@ -11,6 +11,8 @@ export const smtpPort = serverPort + 1;
 export const mailApiPort = serverPort + 2;
 export const baseURL = `http://127.0.0.1:${serverPort}`;
 export const mailApi = `http://127.0.0.1:${mailApiPort}`;
+export const biometricPort = serverPort + 3;
+const biometricToken = 'token-uji-biometrik';
 export const serverBin =
   process.env.TPO_SERVER_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'server');
 export const serverEnv: Record<string, string> = {
@@ -19,6 +21,10 @@ export const serverEnv: Record<string, string> = {
   TPO_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
   TPO_MAIL_FROM: 'Helpdesk BSrE <helpdesk@bsre.go.id>',
   TPO_RATE_LIMIT_PER_MINUTE: '1000',
+  // Every selfie is scored by the fake biometric service started below.
+  TPO_FACE_MATCH: 'http',
+  TPO_FACE_MATCH_URL: `http://127.0.0.1:${biometricPort}/`,
+  TPO_FACE_MATCH_TOKEN: biometricToken,
   TPO_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
   RUST_LOG: process.env.RUST_LOG ?? 'warn',
 };
@@ -50,6 +56,11 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [['list']],
+  // The settings spec changes what every test sees: it runs alone, last.
+  projects: [
+    { name: 'journeys', testIgnore: /settings\.spec\.ts/ },
+    { name: 'settings', testMatch: /settings\.spec\.ts/, dependencies: ['journeys'] },
+  ],
   use: {
     ...devices['Pixel 7'],
     baseURL,
@@ -59,6 +70,13 @@ export default defineConfig({
     launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
   },
   webServer: [
+    {
+      command: `node fake-biometric.mjs ${biometricPort} ${biometricToken}`,
+      env: { FAKE_BIOMETRIC_DEFAULT: '0.93' },
+      port: biometricPort,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
     {
       command: `node_modules/.bin/maildev --smtp ${smtpPort} --web ${mailApiPort} --ip 127.0.0.1 --web-ip 127.0.0.1`,
       url: `${mailApi}/api/email`,

@@ -1,5 +1,5 @@
 import { test } from '@playwright/test';
-import { createSigner, createVerifier, expect, freshPeriod, requestOtp, totp, waitForMail, linkIn } from '../fixtures';
+import { createSigner, createVerifier, expect, logInInBrowser, requestOtp, waitForMail, linkIn } from '../fixtures';
 import { baseURL, facePhoto } from '../playwright.config';
 
 test.describe('with the camera allowed', () => {
@@ -32,14 +32,7 @@ test.describe('with the camera allowed', () => {
     // The verifier, in another browser context.
     const verifier = createVerifier();
     const staff = await (await browser.newContext()).newPage();
-    await staff.goto(`${baseURL}/login`);
-    await expect(staff.locator('html')).toHaveAttribute('data-hydrated', 'true');
-    await staff.getByLabel('Email dinas').fill(verifier.email);
-    await staff.locator('#password').fill(verifier.password);
-    await staff.getByRole('button', { name: 'Lanjut' }).click();
-    await freshPeriod();
-    await staff.getByLabel('Kode OTP').fill(totp(verifier.devices[0].secret));
-    await staff.getByRole('button', { name: 'Masuk', exact: true }).click();
+    await logInInBrowser(staff, verifier);
     await expect(staff).toHaveURL(/\/admin$/);
     await expect(staff.getByRole('heading', { name: 'Dasbor' })).toBeVisible();
     // Other tests' selfies may wait longer: open this one from the queue.
