@@ -90,6 +90,66 @@ pub fn start_of_week(time: UnixTime) -> UnixTime {
     day - weekday * 86_400
 }
 
+/// A filter's "from" and "to" days as typed (`YYYY-MM-DD`, WIB, either may
+/// be empty): the start of the first day and the end of the last (the start
+/// of the day after, so "to" is inclusive), or an Indonesian message naming
+/// the field that is wrong.
+pub fn day_range(from: &str, to: &str) -> Result<(Option<UnixTime>, Option<UnixTime>), String> {
+    let day = |text: &str, what: &str| match text.trim() {
+        "" => Ok(None),
+        text => day_start(text)
+            .map(Some)
+            .ok_or_else(|| format!("{what}: isi tanggal dengan format TTTT-BB-HH.")),
+    };
+    let start = day(from, "Dari tanggal")?;
+    let end = day(to, "Sampai tanggal")?.map(|start| start + 86_400);
+    if let (Some(start), Some(end)) = (start, end)
+        && end <= start
+    {
+        return Err(
+            "Sampai tanggal: isi tanggal yang sama dengan atau sesudah Dari tanggal.".into(),
+        );
+    }
+    Ok((start, end))
+}
+
+fn utc(unix: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(unix).ok()
+}
+
+fn stamp(t: OffsetDateTime, between: char, suffix: &str) -> String {
+    format!(
+        "{:04}-{:02}-{:02}{between}{:02}:{:02}:{:02}{suffix}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// "2026-11-28T09:42:00Z" (RFC 3339, UTC): for files read by programs.
+pub fn rfc3339_utc(time: UnixTime) -> String {
+    utc(time.secs())
+        .map(|t| stamp(t, 'T', "Z"))
+        .unwrap_or_default()
+}
+
+/// "2026-11-28 16:42:00" (WIB, sortable): for files read by people.
+pub fn wib_timestamp(time: UnixTime) -> String {
+    wib(time.secs())
+        .map(|t| stamp(t, ' ', ""))
+        .unwrap_or_default()
+}
+
+/// "20261128" (the WIB day), for file names.
+pub fn compact_day(time: UnixTime) -> String {
+    wib(time.secs())
+        .map(|t| format!("{:04}{:02}{:02}", t.year(), t.month() as u8, t.day()))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +190,31 @@ mod tests {
         for bad in ["", "2026-13-01", "2026-02-30", "29-11-2026x", "kemarin"] {
             assert_eq!(day_start(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_day_range_includes_its_last_day_and_names_a_wrong_field() {
+        let (from, to) = day_range("2026-11-01", "2026-11-01").unwrap();
+        assert_eq!(to.unwrap() - from.unwrap(), 86_400);
+        assert_eq!(day_range(" ", "").unwrap(), (None, None));
+        assert!(
+            day_range("1/11/2026", "")
+                .unwrap_err()
+                .starts_with("Dari tanggal")
+        );
+        assert!(
+            day_range("", "besok")
+                .unwrap_err()
+                .starts_with("Sampai tanggal")
+        );
+        assert!(day_range("2026-11-02", "2026-11-01").is_err());
+    }
+
+    #[test]
+    fn file_stamps_are_utc_and_wib() {
+        let at = UnixTime::from_secs(1_795_858_920);
+        assert_eq!(rfc3339_utc(at), "2026-11-28T09:42:00Z");
+        assert_eq!(wib_timestamp(at), "2026-11-28 16:42:00");
+        assert_eq!(compact_day(UnixTime::from_secs(1_795_903_200)), "20261129");
     }
 }

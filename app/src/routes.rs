@@ -7,8 +7,10 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::admin::accounts::pages::{AccountPage as StaffAccountPage, AccountsPage};
+use crate::admin::audit::pages::AuditPage;
 use crate::admin::dashboard::DashboardPage;
 use crate::admin::layout::ConsoleLayout;
+use crate::admin::outbox::pages::OutboxPage;
 use crate::admin::review::ReviewQueuePage;
 use crate::admin::tickets::pages::{TicketPage, TicketsPage};
 use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage};
@@ -78,6 +80,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("tiket/:number") view=TicketPage ssr=SsrMode::Async />
                         <Route path=path!("akun") view=AccountsPage ssr=SsrMode::Async />
                         <Route path=path!("akun/:id") view=StaffAccountPage ssr=SsrMode::Async />
+                        <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("surat") view=OutboxPage ssr=SsrMode::Async />
                         <Route path=path!("impor") view=SignerImportPage ssr=SsrMode::Async />
                         <Route path=path!("pengaturan") view=SettingsPage ssr=SsrMode::Async />
                     </ParentRoute>

@@ -454,16 +454,12 @@ pub async fn search(
             .await
         }
         AccountSearch::Text(text) => {
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM accounts
                  WHERE email LIKE $1 ESCAPE '\\' OR LOWER(full_name) LIKE $1 ESCAPE '\\'
                  ORDER BY full_name, email LIMIT $2"
             ))
-            .bind(format!("%{escaped}%"))
+            .bind(crate::platform::db::like_contains(text))
             .bind(limit)
             .fetch_all(conn)
             .await

@@ -139,6 +139,16 @@ pub enum AuditEvent {
         from: String,
         to: String,
     },
+    /// An admin downloaded the audit log as CSV: how many entries, and the
+    /// filters as typed (`name=value`, comma separated; empty for all).
+    AuditExported {
+        rows: usize,
+        filters: String,
+    },
+    /// An admin made an unsent mail due now (`mail_outbox.id`).
+    MailRetried {
+        mail_id: i64,
+    },
 }
 
 impl AuditEvent {
@@ -167,6 +177,7 @@ impl AuditEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::views::ACTIONS;
 
     #[test]
     fn events_round_trip_through_action_and_detail() {
@@ -197,6 +208,31 @@ mod tests {
     fn a_stored_event_missing_a_field_is_an_error() {
         assert!(AuditEvent::from_stored("device_removed", r#"{"name":"Hp"}"#).is_err());
         assert!(AuditEvent::from_stored("no_such_action", "{}").is_err());
+    }
+
+    /// The names serde knows for the enum's variants, read from its answer
+    /// to an unknown one ("unknown variant `…`, expected one of `a`, `b`").
+    fn variant_names() -> Vec<String> {
+        let error = AuditEvent::from_stored("no_such_action", "{}")
+            .unwrap_err()
+            .to_string();
+        let (_, expected) = error
+            .split_once("expected one of")
+            .unwrap_or_else(|| panic!("serde names the variants: {error}"));
+        expected
+            .split(',')
+            .map(|name| name.trim().trim_matches('`').to_string())
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn the_console_lists_every_action_and_only_those() {
+        let mut known = variant_names();
+        known.sort();
+        let mut listed: Vec<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, known, "audit::views::ACTIONS follows AuditEvent");
     }
 
     #[test]

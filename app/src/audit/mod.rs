@@ -11,6 +11,8 @@ pub mod views;
 #[cfg(feature = "ssr")]
 mod events;
 #[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
 mod repo;
 #[cfg(feature = "ssr")]
 pub use events::AuditEvent;

@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 use super::AuditEvent;
 use super::views::AuditLine;
 use crate::ids::{AccountId, TicketId};
+use crate::platform::db::{Conditions, like_contains};
 use crate::platform::request::ClientInfo;
 use crate::time::UnixTime;
 
@@ -100,11 +101,22 @@ struct AuditRow {
     actor: String,
     action: String,
     subject_account_id: Option<AccountId>,
+    subject_email: Option<String>,
     ticket_id: Option<TicketId>,
+    ticket_number: Option<String>,
     detail: String,
     ip: Option<String>,
     user_agent: Option<String>,
 }
+
+/// The columns of an [`AuditRow`], with the subject's email and the
+/// ticket's number where they still exist.
+const ROW_FROM: &str =
+    "SELECT l.id, l.at, l.actor, l.action, l.subject_account_id, a.email AS subject_email,
+        l.ticket_id, t.number AS ticket_number, l.detail, l.ip, l.user_agent
+     FROM audit_log l
+     LEFT JOIN accounts a ON a.id = l.subject_account_id
+     LEFT JOIN tickets t ON t.id = l.ticket_id";
 
 /// One entry as read back.
 #[derive(Debug, Clone)]
@@ -114,7 +126,9 @@ pub struct AuditRecord {
     pub actor: String,
     pub event: AuditEvent,
     pub subject_account_id: Option<AccountId>,
+    pub subject_email: Option<String>,
     pub ticket_id: Option<TicketId>,
+    pub ticket_number: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
@@ -131,7 +145,9 @@ impl TryFrom<AuditRow> for AuditRecord {
             actor: row.actor,
             event,
             subject_account_id: row.subject_account_id,
+            subject_email: row.subject_email,
             ticket_id: row.ticket_id,
+            ticket_number: row.ticket_number,
             ip: row.ip,
             user_agent: row.user_agent,
         })
@@ -159,11 +175,89 @@ impl From<AuditRecord> for AuditLine {
             action,
             detail,
             subject_account_id: record.subject_account_id,
+            subject_email: record.subject_email,
             ticket_id: record.ticket_id,
+            ticket_number: record.ticket_number,
             ip: record.ip,
             user_agent: record.user_agent,
         }
     }
+}
+
+/// What the console's audit log is narrowed to (parsed by the console).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    /// Lower-case text the actor column contains.
+    pub actor_part: Option<String>,
+    pub account: Option<AccountId>,
+    /// A stored action name.
+    pub action: Option<String>,
+    pub from: Option<UnixTime>,
+    pub until: Option<UnixTime>,
+    /// Only entries older than this (`at`, `id`) one: the next chunk of a
+    /// long read, unaffected by entries written meanwhile.
+    pub before: Option<(UnixTime, i64)>,
+}
+
+fn where_clause(filter: &AuditFilter) -> Conditions {
+    let mut c = Conditions::default();
+    if let Some(part) = &filter.actor_part {
+        let p = c.value(like_contains(part));
+        c.and(format!("LOWER(l.actor) LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(account) = &filter.account {
+        let p = c.value(account.as_str());
+        c.and(format!("l.subject_account_id = {p}"));
+    }
+    if let Some(action) = &filter.action {
+        let p = c.value(action.as_str());
+        c.and(format!("l.action = {p}"));
+    }
+    if let Some(from) = filter.from {
+        let p = c.value(from);
+        c.and(format!("l.at >= {p}"));
+    }
+    if let Some(until) = filter.until {
+        let p = c.value(until);
+        c.and(format!("l.at < {p}"));
+    }
+    if let Some((at, id)) = filter.before {
+        let (at, id) = (c.value(at), c.value(id));
+        c.and(format!("(l.at < {at} OR (l.at = {at} AND l.id < {id}))"));
+    }
+    c
+}
+
+pub async fn count_matching(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+) -> Result<i64, sqlx::Error> {
+    let conditions = where_clause(filter);
+    let sql = format!("SELECT COUNT(*) FROM audit_log l {}", conditions.clause());
+    let (count,): (i64,) = conditions
+        .bind(sqlx::query_as(&sql))
+        .fetch_one(conn)
+        .await?;
+    Ok(count)
+}
+
+/// Matching entries, newest first, `limit` of them after skipping `offset`.
+pub async fn matching(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRecord>, sqlx::Error> {
+    let conditions = where_clause(filter);
+    let sql = format!(
+        "{ROW_FROM} {} ORDER BY l.at DESC, l.id DESC LIMIT {limit} OFFSET {offset}",
+        conditions.clause()
+    );
+    let rows: Vec<AuditRow> = conditions
+        .bind(sqlx::query_as(&sql))
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter().map(AuditRecord::try_from).collect()
 }
 
 /// The newest entries about an account, newest first.
@@ -172,15 +266,11 @@ pub async fn for_account(
     account_id: &AccountId,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
-    let rows: Vec<AuditRow> = sqlx::query_as(
-        "SELECT id, at, actor, action, subject_account_id, ticket_id, detail, ip, user_agent
-         FROM audit_log WHERE subject_account_id = $1 ORDER BY id DESC LIMIT $2",
-    )
-    .bind(account_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(AuditRecord::try_from).collect()
+    let filter = AuditFilter {
+        account: Some(account_id.clone()),
+        ..AuditFilter::default()
+    };
+    matching(conn, &filter, limit, 0).await
 }
 
 /// Where a ticket was asked from: the client address and user agent of

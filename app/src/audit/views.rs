@@ -5,6 +5,43 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AccountId, TicketId};
 use crate::time::UnixTime;
 
+/// Every stored action name (`AuditEvent`'s variants, in its order), for
+/// the console's filter; a test in `events` keeps the two in step.
+pub const ACTIONS: &[&str] = &[
+    "account_created",
+    "account_updated",
+    "signers_imported",
+    "login_password_failed",
+    "login_password_accepted",
+    "login_otp_failed",
+    "login_otp_replayed",
+    "login_succeeded",
+    "logout",
+    "session_confirmed",
+    "device_added",
+    "device_renamed",
+    "device_removed",
+    "device_evicted",
+    "helpdesk_mismatch",
+    "ticket_created",
+    "ticket_superseded",
+    "ticket_expired",
+    "selfie_submitted",
+    "selfie_viewed",
+    "selfie_approved",
+    "selfie_rejected",
+    "selfie_deleted",
+    "selfie_face_matched",
+    "otp_setup_completed",
+    "reference_photo_set",
+    "reference_photo_viewed",
+    "account_status_changed",
+    "question_answered",
+    "setting_changed",
+    "audit_exported",
+    "mail_retried",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditLine {
     pub id: i64,
@@ -15,7 +52,11 @@ pub struct AuditLine {
     /// The event's fields, `name: value` separated by commas.
     pub detail: String,
     pub subject_account_id: Option<AccountId>,
+    /// The subject account's email, when the account exists.
+    pub subject_email: Option<String>,
     pub ticket_id: Option<TicketId>,
+    /// The ticket's number, when the ticket exists.
+    pub ticket_number: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }

@@ -126,6 +126,16 @@ pub async fn for_ticket(
     Ok(rows.into_iter().map(MailSummary::from).collect())
 }
 
+/// The `WHERE` clause of the mails in `state` (all without one).
+fn state_condition(state: Option<MailState>) -> &'static str {
+    match state {
+        None => "",
+        Some(MailState::Sent) => "WHERE sent_at IS NOT NULL",
+        Some(MailState::Waiting) => "WHERE sent_at IS NULL AND last_error IS NULL",
+        Some(MailState::Retrying) => "WHERE sent_at IS NULL AND last_error IS NOT NULL",
+    }
+}
+
 /// The newest mails, optionally only those in `state`.
 pub async fn recent(
     conn: &mut AnyConnection,
@@ -133,20 +143,36 @@ pub async fn recent(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<MailSummary>, sqlx::Error> {
-    let condition = match state {
-        None => "",
-        Some(MailState::Sent) => "WHERE sent_at IS NOT NULL",
-        Some(MailState::Waiting) => "WHERE sent_at IS NULL AND last_error IS NULL",
-        Some(MailState::Retrying) => "WHERE sent_at IS NULL AND last_error IS NOT NULL",
-    };
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM mail_outbox {condition} ORDER BY id DESC LIMIT $1 OFFSET $2"
+        "SELECT {SUMMARY_COLUMNS} FROM mail_outbox {} ORDER BY id DESC LIMIT $1 OFFSET $2",
+        state_condition(state)
     ))
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(MailSummary::from).collect())
+}
+
+/// How many mails there are in `state` (all without one).
+pub async fn count(conn: &mut AnyConnection, state: Option<MailState>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM mail_outbox {}",
+        state_condition(state)
+    ))
+    .fetch_one(conn)
+    .await
+}
+
+/// One mail, without its bodies.
+pub async fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<MailSummary>, sqlx::Error> {
+    let row: Option<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM mail_outbox WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(MailSummary::from))
 }
 
 /// Makes an unsent mail due now (its lease, if any, still runs out first);

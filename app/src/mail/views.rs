@@ -15,6 +15,16 @@ pub enum MailState {
 }
 
 impl MailState {
+    pub const ALL: [Self; 3] = [Self::Waiting, Self::Retrying, Self::Sent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Waiting => "waiting",
+            Self::Retrying => "retrying",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Sent => "Terkirim",
@@ -24,12 +34,7 @@ impl MailState {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "sent" => Some(Self::Sent),
-            "waiting" => Some(Self::Waiting),
-            "retrying" => Some(Self::Retrying),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|state| state.as_str() == text)
     }
 }
 

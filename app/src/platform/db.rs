@@ -112,3 +112,112 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
         .as_database_error()
         .is_some_and(|e| e.is_unique_violation())
 }
+
+/// A `LIKE` pattern matching values that contain `text`, with `\`, `%` and
+/// `_` escaped; use it with `ESCAPE '\'`. (`instr`/`strpos` differ between
+/// the databases; LIKE with escaped wildcards is the same on both.)
+pub fn like_contains(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// A value bound to a placeholder of a [`Conditions`] clause.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    Text(String),
+    Int(i64),
+}
+
+impl From<String> for Bound {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&str> for Bound {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_string())
+    }
+}
+
+impl From<crate::time::UnixTime> for Bound {
+    fn from(time: crate::time::UnixTime) -> Self {
+        Self::Int(time.secs())
+    }
+}
+
+impl From<i64> for Bound {
+    fn from(number: i64) -> Self {
+        Self::Int(number)
+    }
+}
+
+/// A `WHERE` clause built from optional filters: each value gets the next
+/// `$n` placeholder, each condition is joined with `AND`, and the values are
+/// bound in order. Only placeholders carry input; conditions are code.
+#[derive(Debug, Default)]
+pub struct Conditions {
+    conditions: Vec<String>,
+    values: Vec<Bound>,
+}
+
+impl Conditions {
+    /// Binds `value` and returns its placeholder (`$3`) for a condition.
+    pub fn value(&mut self, value: impl Into<Bound>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    /// Adds a condition (written with placeholders from [`Self::value`]).
+    pub fn and(&mut self, condition: String) {
+        self.conditions.push(condition);
+    }
+
+    /// `WHERE … AND …`, or nothing without conditions.
+    pub fn clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+
+    /// Binds the values, in placeholder order, to a query over the clause.
+    pub fn bind<'q, O>(
+        &self,
+        mut query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+        for value in &self.values {
+            query = match value {
+                Bound::Text(text) => query.bind(text.clone()),
+                Bound::Int(number) => query.bind(*number),
+            };
+        }
+        query
+    }
+}
+
+#[cfg(test)]
+mod conditions_tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_contains("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
+
+    #[test]
+    fn conditions_number_their_placeholders_in_order() {
+        let mut conditions = Conditions::default();
+        assert_eq!(conditions.clause(), "");
+        let a = conditions.value("x");
+        let b = conditions.value(7_i64);
+        conditions.and(format!("a = {a}"));
+        conditions.and(format!("(b < {b} OR a = {a})"));
+        assert_eq!(conditions.clause(), "WHERE a = $1 AND (b < $2 OR a = $1)");
+        assert_eq!(conditions.values, [Bound::from("x"), Bound::Int(7)]);
+    }
+}

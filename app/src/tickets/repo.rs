@@ -4,6 +4,7 @@ use sqlx::AnyConnection;
 
 use super::types::{Category, LinkPurpose, TicketChannel, TicketStatus};
 use crate::ids::{AccountId, LinkId, TicketId};
+use crate::platform::db::{Conditions, like_contains};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -356,107 +357,60 @@ pub struct TicketFilter {
     pub account: Option<AccountId>,
 }
 
-enum Bound {
-    Text(String),
-    Time(UnixTime),
-    Account(AccountId),
-}
-
-/// The filter as a `WHERE` clause over `tickets t JOIN accounts a` and the
-/// values for its placeholders, in order.
-fn where_clause(filter: &TicketFilter) -> (String, Vec<Bound>) {
-    let mut conditions = Vec::new();
-    let mut values = Vec::new();
-    let next = |value: Bound, values: &mut Vec<Bound>| {
-        values.push(value);
-        format!("${}", values.len())
-    };
+/// The filter as a `WHERE` clause over `tickets t JOIN accounts a`, with
+/// the values for its placeholders.
+fn where_clause(filter: &TicketFilter) -> Conditions {
+    let mut c = Conditions::default();
     if !filter.statuses.is_empty() {
         let placeholders: Vec<String> = filter
             .statuses
             .iter()
-            .map(|s| next(Bound::Text(s.as_str().into()), &mut values))
+            .map(|s| c.value(s.as_str()))
             .collect();
-        conditions.push(format!("t.status IN ({})", placeholders.join(", ")));
+        c.and(format!("t.status IN ({})", placeholders.join(", ")));
     }
     if let Some(channel) = filter.channel {
-        conditions.push(format!(
-            "t.channel = {}",
-            next(Bound::Text(channel.as_str().into()), &mut values)
-        ));
+        let p = c.value(channel.as_str());
+        c.and(format!("t.channel = {p}"));
     }
     if let Some(category) = filter.category {
-        conditions.push(format!(
-            "t.category = {}",
-            next(Bound::Text(category.as_str().into()), &mut values)
-        ));
+        let p = c.value(category.as_str());
+        c.and(format!("t.category = {p}"));
     }
     if let Some(from) = filter.from {
-        conditions.push(format!(
-            "t.created_at >= {}",
-            next(Bound::Time(from), &mut values)
-        ));
+        let p = c.value(from);
+        c.and(format!("t.created_at >= {p}"));
     }
     if let Some(until) = filter.until {
-        conditions.push(format!(
-            "t.created_at < {}",
-            next(Bound::Time(until), &mut values)
-        ));
+        let p = c.value(until);
+        c.and(format!("t.created_at < {p}"));
     }
     if let Some(number) = &filter.number {
-        conditions.push(format!(
-            "t.number = {}",
-            next(Bound::Text(number.clone()), &mut values)
-        ));
+        let p = c.value(number.as_str());
+        c.and(format!("t.number = {p}"));
     }
     if let Some(account) = &filter.account {
-        conditions.push(format!(
-            "t.account_id = {}",
-            next(Bound::Account(account.clone()), &mut values)
-        ));
+        let p = c.value(account.as_str());
+        c.and(format!("t.account_id = {p}"));
     }
     if let Some(part) = &filter.email_part {
-        // `instr`/`strpos` differ between the databases; LIKE with escaped
-        // wildcards is the same on both.
-        let escaped = part
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        conditions.push(format!(
-            "a.email LIKE {} ESCAPE '\\'",
-            next(Bound::Text(format!("%{escaped}%")), &mut values)
-        ));
+        let p = c.value(like_contains(part));
+        c.and(format!("a.email LIKE {p} ESCAPE '\\'"));
     }
-    let clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    (clause, values)
-}
-
-fn bind_all<'q, O>(
-    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    values: Vec<Bound>,
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    for value in values {
-        query = match value {
-            Bound::Text(text) => query.bind(text),
-            Bound::Time(time) => query.bind(time),
-            Bound::Account(id) => query.bind(id),
-        };
-    }
-    query
+    c
 }
 
 pub async fn count_matching(
     conn: &mut AnyConnection,
     filter: &TicketFilter,
 ) -> Result<i64, sqlx::Error> {
-    let (clause, values) = where_clause(filter);
-    let sql =
-        format!("SELECT COUNT(*) FROM tickets t JOIN accounts a ON a.id = t.account_id {clause}");
-    let (count,): (i64,) = bind_all(sqlx::query_as(&sql), values)
+    let conditions = where_clause(filter);
+    let sql = format!(
+        "SELECT COUNT(*) FROM tickets t JOIN accounts a ON a.id = t.account_id {}",
+        conditions.clause()
+    );
+    let (count,): (i64,) = conditions
+        .bind(sqlx::query_as(&sql))
         .fetch_one(conn)
         .await?;
     Ok(count)
@@ -482,13 +436,14 @@ pub async fn matching(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ListedTicket>, sqlx::Error> {
-    let (clause, values) = where_clause(filter);
+    let conditions = where_clause(filter);
+    let clause = conditions.clause();
     let sql = format!(
         "SELECT t.id, t.number, t.category, t.channel, t.status, t.created_at, t.updated_at, a.full_name, a.email
          FROM tickets t JOIN accounts a ON a.id = t.account_id {clause}
          ORDER BY t.created_at DESC, t.id DESC LIMIT {limit} OFFSET {offset}"
     );
-    bind_all(sqlx::query_as(&sql), values).fetch_all(conn).await
+    conditions.bind(sqlx::query_as(&sql)).fetch_all(conn).await
 }
 
 /// Open tickets counted by status and channel.

@@ -4,9 +4,10 @@
 use super::repo::{self, ListedTicket, TicketFilter};
 use super::types::{Category, TicketChannel, TicketNumber, TicketStatus};
 use super::views::{TicketList, TicketListItem, TicketQuery};
-use crate::format::day_start;
+use crate::format::day_range;
 use crate::ids::AccountId;
 use crate::platform::state::Services;
+use crate::ui::pager::page_count;
 
 pub const PER_PAGE: u32 = 25;
 
@@ -31,15 +32,6 @@ fn choice<T>(
     }
 }
 
-fn day(text: &str, what: &str) -> Result<Option<crate::time::UnixTime>, String> {
-    match text.trim() {
-        "" => Ok(None),
-        text => day_start(text)
-            .map(Some)
-            .ok_or_else(|| format!("{what}: isi tanggal dengan format TTTT-BB-HH.")),
-    }
-}
-
 pub fn parse(query: &TicketQuery) -> Result<TicketFilter, String> {
     let statuses = match query.status.trim() {
         "open" => TicketStatus::OPEN.to_vec(),
@@ -56,9 +48,7 @@ pub fn parse(query: &TicketQuery) -> Result<TicketFilter, String> {
             Err(_) => return Err("Kata pencarian maksimal 100 karakter.".into()),
         },
     };
-    let from = day(&query.from, "Dari tanggal")?;
-    // "To" is inclusive: up to the start of the next day.
-    let until = day(&query.to, "Sampai tanggal")?.map(|start| start + 86_400);
+    let (from, until) = day_range(&query.from, &query.to)?;
     Ok(TicketFilter {
         statuses,
         channel: choice(&query.channel, TicketChannel::parse, "Kanal")?,
@@ -87,7 +77,7 @@ pub async fn list(svc: &Services, query: &TicketQuery) -> Result<TicketList, Sea
         items: rows.into_iter().map(TicketListItem::from).collect(),
         total,
         page,
-        pages: u32::try_from(total.max(1) as u64 - 1).unwrap_or(u32::MAX) / PER_PAGE + 1,
+        pages: page_count(total, PER_PAGE),
     })
 }
 

@@ -77,3 +77,25 @@ pub fn OtpCodeInput(#[prop(into)] id: String) -> impl IntoView {
         />
     }
 }
+
+/// A labelled `<select>` of a filter form; `options` are (value, text).
+#[component]
+pub fn Choice(
+    name: &'static str,
+    label: &'static str,
+    selected: String,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    let id = format!("saring-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name>
+                {options.into_iter().map(|(value, text)| {
+                    let is_selected = value == selected;
+                    view! { <option value=value selected=is_selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}

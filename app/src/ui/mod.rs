@@ -1,7 +1,8 @@
 //! Page pieces that know no capability: the header and footer, form
-//! controls, error messages, the brand, and the home and not-found pages.
+//! controls, paged lists, error messages, the brand, and the home and not-found pages.
 
 pub mod controls;
 pub mod layout;
+pub mod pager;
 pub mod pages;
 pub mod site;

@@ -2,6 +2,7 @@
 //! static files, and the middleware every response passes through.
 
 mod api_status;
+mod audit_export;
 mod health;
 mod security;
 mod selfies;
@@ -51,6 +52,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(selfies::router())
+        .merge(audit_export::router())
         .merge(signer_import::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

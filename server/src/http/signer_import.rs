@@ -5,11 +5,8 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 
-use app::accounts::service::{SessionHolder, find_session};
-use app::accounts::sessions::{COOKIE, Stage};
-use app::accounts::types::Role;
 use app::error::AppError;
-use app::platform::request::{ClientInfo, cookie_in};
+use app::platform::request::ClientInfo;
 use app::platform::state::AppState;
 use app::signer_import::pages::{APPLY_PATH, CHECK_PATH};
 use app::signer_import::parse::{FileError, MAX_CSV_BYTES};
@@ -19,10 +16,11 @@ use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::json;
+
+use super::staff_gate::admin_of;
 
 pub fn router() -> Router<AppState> {
     let limit = DefaultBodyLimit::max(MAX_UPLOAD_BYTES);
@@ -52,23 +50,6 @@ fn app_error(error: AppError) -> Response {
     refuse(status, error)
 }
 
-/// The signed-in admin behind the request's cookie: checked before the
-/// body is read.
-async fn admin(state: &AppState, parts: &Parts) -> Result<SessionHolder, Response> {
-    let svc = &state.services;
-    let Some(cookie_value) = cookie_in(&parts.headers, COOKIE) else {
-        return Err(app_error(AppError::Unauthenticated));
-    };
-    match find_session(svc, &cookie_value, Stage::Active, svc.now()).await {
-        Ok(Some(holder)) if holder.account.role == Role::Admin => Ok(holder),
-        Ok(Some(_)) => Err(app_error(AppError::Forbidden)),
-        Ok(None) => Err(app_error(AppError::Unauthenticated)),
-        Err(e) => Err(app_error(app::error::internal(format_args!(
-            "reading an admin session: {e}"
-        )))),
-    }
-}
-
 /// Reads a refused upload to its end (up to the size limit) without keeping
 /// it: a client still sending when the answer comes would otherwise see a
 /// broken connection instead of the answer.
@@ -85,11 +66,12 @@ async fn discard(mut body: Body) {
 
 async fn upload(state: &AppState, request: Request, mode: Mode) -> Response {
     let (parts, body) = request.into_parts();
-    let admin = match admin(state, &parts).await {
+    // The admin is checked before the body is read.
+    let admin = match admin_of(state, &parts).await {
         Ok(admin) => admin,
         Err(refused) => {
             discard(body).await;
-            return refused;
+            return app_error(refused);
         }
     };
     let svc = &state.services;

@@ -3,7 +3,7 @@
 //! prefix decides, a new staff function cannot forget its check; each one
 //! still asks `accounts::current` for the holder it acts as.
 
-use app::accounts::service::find_session;
+use app::accounts::service::{SessionHolder, find_session};
 use app::accounts::sessions::{COOKIE, Stage};
 use app::accounts::types::Role;
 use app::error::AppError;
@@ -12,6 +12,7 @@ use app::platform::state::AppState;
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -46,6 +47,24 @@ pub async fn staff_only(State(state): State<AppState>, request: Request, next: N
     let status =
         StatusCode::from_u16(refusal.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(refusal)).into_response()
+}
+
+/// The signed-in admin behind a request's cookie, for the console's own
+/// routes outside `/api` (downloads, uploads): `Unauthenticated` without a
+/// session, `Forbidden` for anyone else.
+pub async fn admin_of(state: &AppState, parts: &Parts) -> Result<SessionHolder, AppError> {
+    let svc = &state.services;
+    let Some(cookie_value) = cookie_in(&parts.headers, COOKIE) else {
+        return Err(AppError::Unauthenticated);
+    };
+    match find_session(svc, &cookie_value, Stage::Active, svc.now()).await {
+        Ok(Some(holder)) if holder.account.role == Role::Admin => Ok(holder),
+        Ok(Some(_)) => Err(AppError::Forbidden),
+        Ok(None) => Err(AppError::Unauthenticated),
+        Err(e) => Err(app::error::internal(format_args!(
+            "reading an admin session: {e}"
+        ))),
+    }
 }
 
 /// Every registered server function behind the gate, with the role it needs

@@ -14,15 +14,16 @@ use crate::on_both_backends;
 use crate::otp_setup::{approved_link, complete, page, secret_from};
 use app::accounts::types::Role;
 
-struct Callers {
-    signer_account: TestAccount,
-    anonymous: reqwest::Client,
-    signer: reqwest::Client,
-    verifier: reqwest::Client,
-    admin: reqwest::Client,
+/// A signed-in client of every role (and one of none).
+pub struct Callers {
+    pub signer_account: TestAccount,
+    pub anonymous: reqwest::Client,
+    pub signer: reqwest::Client,
+    pub verifier: reqwest::Client,
+    pub admin: reqwest::Client,
 }
 
-async fn callers(app: &TestApp) -> Callers {
+pub async fn callers(app: &TestApp) -> Callers {
     let signer = app.signer().await;
     let signer_client = app.client();
     assert_eq!(app.log_in(&signer_client, &signer, 0).await, StatusCode::OK);
@@ -185,7 +186,7 @@ async fn ask(app: &TestApp, email: &str, question: &str) -> String {
         .to_string()
 }
 
-fn json(body: &str) -> Value {
+pub fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 

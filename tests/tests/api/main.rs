@@ -3,6 +3,7 @@
 mod helpers;
 
 mod console;
+mod console_logs;
 mod devices;
 mod face_match;
 mod fake_telegram;

@@ -11,37 +11,19 @@ use crate::admin::tables::TicketTable;
 use crate::format::date_time;
 use crate::tickets::types::{Category, TicketChannel, TicketStatus};
 use crate::tickets::views::{TicketList, TicketQuery};
-use crate::ui::controls::{ErrorMessage, action_error};
+use crate::ui::controls::{Choice, ErrorMessage, action_error};
+use crate::ui::pager::Pager;
 
-fn query_string(query: &TicketQuery, page: u32) -> String {
-    let pairs = [
-        ("status", query.status.as_str()),
-        ("channel", query.channel.as_str()),
-        ("category", query.category.as_str()),
-        ("from", query.from.as_str()),
-        ("to", query.to.as_str()),
-        ("search", query.search.as_str()),
-    ];
-    let mut text: Vec<String> = pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencoding_component(v)))
-        .collect();
-    text.push(format!("page={page}"));
-    text.join("&")
-}
-
-/// Percent-encodes a query value (letters, digits and `-._~` stay).
-fn urlencoding_component(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The list's filters, as its query string carries them.
+fn filters(query: &TicketQuery) -> Vec<(&'static str, String)> {
+    vec![
+        ("status", query.status.clone()),
+        ("channel", query.channel.clone()),
+        ("category", query.category.clone()),
+        ("from", query.from.clone()),
+        ("to", query.to.clone()),
+        ("search", query.search.clone()),
+    ]
 }
 
 #[component]
@@ -75,49 +57,25 @@ pub fn TicketsPage() -> impl IntoView {
 }
 
 #[component]
-fn Choice(
-    name: &'static str,
-    label: &'static str,
-    selected: String,
-    options: Vec<(String, &'static str)>,
-) -> impl IntoView {
-    let id = format!("saring-{name}");
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <select id=id name=name>
-                {options.into_iter().map(|(value, text)| {
-                    let is_selected = value == selected;
-                    view! { <option value=value selected=is_selected>{text}</option> }
-                }).collect_view()}
-            </select>
-        </div>
-    }
-}
-
-#[component]
 fn TicketFilters(query: TicketQuery) -> impl IntoView {
+    let option = |value: &str, text: &str| (value.to_string(), text.to_string());
     let mut statuses = vec![
-        ("open".to_string(), "Semua yang terbuka"),
-        (String::new(), "Semua status"),
+        option("open", "Semua yang terbuka"),
+        option("", "Semua status"),
     ];
     statuses.extend(
         TicketStatus::ALL
             .iter()
-            .map(|s| (s.as_str().to_string(), s.label())),
+            .map(|s| option(s.as_str(), s.label())),
     );
-    let mut channels = vec![(String::new(), "Semua kanal")];
+    let mut channels = vec![option("", "Semua kanal")];
     channels.extend(
         TicketChannel::ALL
             .iter()
-            .map(|c| (c.as_str().to_string(), c.label())),
+            .map(|c| option(c.as_str(), c.label())),
     );
-    let mut categories = vec![(String::new(), "Semua kategori")];
-    categories.extend(
-        Category::ALL
-            .iter()
-            .map(|c| (c.as_str().to_string(), c.label())),
-    );
+    let mut categories = vec![option("", "Semua kategori")];
+    categories.extend(Category::ALL.iter().map(|c| option(c.as_str(), c.label())));
     view! {
         <form method="get" action="/admin/tiket" class="card filters" role="search">
             <Choice name="status" label="Status" selected=query.status options=statuses />
@@ -146,10 +104,7 @@ fn TicketPages(list: TicketList, query: TicketQuery) -> impl IntoView {
     view! {
         <p class="hint" data-testid="ticket-total">{format!("{} tiket · halaman {} dari {}", list.total, page, pages)}</p>
         <TicketTable tickets=list.items />
-        <nav class="pagination" aria-label="Halaman">
-            {(page > 1).then(|| view! { <A href=format!("/admin/tiket?{}", query_string(&query, page - 1))>"‹ Sebelumnya"</A> })}
-            {(page < pages).then(|| view! { <A href=format!("/admin/tiket?{}", query_string(&query, page + 1))>"Berikutnya ›"</A> })}
-        </nav>
+        <Pager path="/admin/tiket" filters=filters(&query) page pages />
     }
 }
 
