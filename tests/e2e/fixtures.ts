@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { expect, request } from '@playwright/test';
+import { expect, request, type Page } from '@playwright/test';
 import { baseURL, facePhoto, mailApi, repoRoot, serverBin, serverEnv } from './playwright.config';
 
 export type Device = { name: string; secret: string; otpauth_uri: string };
@@ -105,13 +105,32 @@ export async function requestOtp(signer: Account): Promise<{ number: string; lin
   return { number, link: linkIn(mail, `${baseURL}/verifikasi/`) };
 }
 
+/** Counts the page's camera requests (`getUserMedia`) in `window.cameraRequests`. */
+export async function countCameraRequests(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { cameraRequests: number };
+    w.cameraRequests = 0;
+    const devices = navigator.mediaDevices;
+    if (!devices) return;
+    const original = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = (constraints?: MediaStreamConstraints) => {
+      w.cameraRequests += 1;
+      return original(constraints);
+    };
+  });
+}
+
+export async function cameraRequests(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { cameraRequests: number }).cameraRequests);
+}
+
 /** Request, selfie (uploaded like the camera page does) and approval: the "Atur Perangkat OTP" link. */
 export async function approvedSetupLink(signer: Account): Promise<string> {
   const { number, link } = await requestOtp(signer);
   const api = await request.newContext({ baseURL });
   const uploaded = await api.post(`${link}/foto`, {
     headers: { accept: 'application/json' },
-    multipart: { photo: { name: 'swafoto.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(facePhoto) } },
+    multipart: { consent: 'ya', photo: { name: 'swafoto.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(facePhoto) } },
   });
   expect(uploaded.ok()).toBeTruthy();
   const staff = await loggedInApi(createVerifier());

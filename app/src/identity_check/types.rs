@@ -125,6 +125,36 @@ impl PhotoError {
     }
 }
 
+/// The multipart field, and its value, that carries the signer's consent to
+/// the selfie (UU PDP: a face photo is biometric, specific personal data).
+pub const CONSENT_FIELD: &str = "consent";
+pub const CONSENT_GIVEN: &str = "ya";
+
+/// Whether a consent field's value says yes.
+pub fn consent_given(value: &str) -> bool {
+    value.trim().eq_ignore_ascii_case(CONSENT_GIVEN)
+}
+
+/// A selfie sent without the signer's consent: refused, nothing stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Swafoto belum dikirim: centang persetujuan penggunaan swafoto terlebih dahulu. Tanpa persetujuan Anda, swafoto tidak diproses."
+)]
+pub struct ConsentMissing;
+
+impl ConsentMissing {
+    /// Its code in URLs of the form fallback (`?galat=…`).
+    pub const CODE: &'static str = "tanpa-persetujuan";
+}
+
+/// The message for a `?galat=` code of the selfie upload, if it is one.
+pub fn upload_refusal_message(code: &str) -> Option<String> {
+    if code == ConsentMissing::CODE {
+        return Some(ConsentMissing.to_string());
+    }
+    PhotoError::from_code(code).map(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +179,18 @@ mod tests {
             assert_eq!(PhotoError::from_code(error.code()), Some(error));
         }
         assert_eq!(PhotoError::from_code("lain"), None);
+    }
+
+    #[test]
+    fn consent_codes_round_trip() {
+        assert!(consent_given("ya") && consent_given(" YA "));
+        assert!(!consent_given("") && !consent_given("tidak"));
+        assert_eq!(
+            upload_refusal_message(ConsentMissing::CODE),
+            Some(ConsentMissing.to_string())
+        );
+        assert!(upload_refusal_message("tanpa-wajah").is_some());
+        assert_eq!(upload_refusal_message("lain"), None);
     }
 
     #[test]
