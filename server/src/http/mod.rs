@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, health probes,
 //! static files, and the middleware every response passes through.
 
+mod admin_gate;
 mod api_status;
 mod health;
 mod security;
