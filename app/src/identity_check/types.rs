@@ -155,6 +155,48 @@ pub fn upload_refusal_message(code: &str) -> Option<String> {
     PhotoError::from_code(code).map(|e| e.to_string())
 }
 
+/// Why the console refused a reference photo, as the account page reads it
+/// back from `?galat=…` after a plain form post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceProblem {
+    #[error(
+        "Foto referensi adalah data biometrik: simpan hanya bila Signer telah menyetujuinya saat registrasi."
+    )]
+    NoConsent,
+    #[error("Foto referensi hanya untuk akun Signer.")]
+    NotASigner,
+    #[error("Pilih berkas foto referensi terlebih dahulu.")]
+    NoPhoto,
+    #[error(transparent)]
+    Photo(PhotoError),
+    #[error("Terjadi gangguan; foto referensi belum disimpan. Coba lagi.")]
+    Failed,
+}
+
+impl ReferenceProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoConsent => "tanpa-persetujuan",
+            Self::NotASigner => "bukan-signer",
+            Self::NoPhoto => "tanpa-foto",
+            Self::Photo(problem) => problem.code(),
+            Self::Failed => "gangguan",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::NoConsent,
+            Self::NotASigner,
+            Self::NoPhoto,
+            Self::Failed,
+        ]
+        .into_iter()
+        .chain(PhotoError::ALL.into_iter().map(Self::Photo))
+        .find(|p| p.code() == code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn consent_codes_round_trip() {
+    fn consent_and_reference_codes_round_trip() {
         assert!(consent_given("ya") && consent_given(" YA "));
         assert!(!consent_given("") && !consent_given("tidak"));
         assert_eq!(
@@ -191,6 +233,15 @@ mod tests {
         );
         assert!(upload_refusal_message("tanpa-wajah").is_some());
         assert_eq!(upload_refusal_message("lain"), None);
+        for problem in [
+            ReferenceProblem::NoConsent,
+            ReferenceProblem::NotASigner,
+            ReferenceProblem::NoPhoto,
+            ReferenceProblem::Failed,
+            ReferenceProblem::Photo(PhotoError::NoFace),
+        ] {
+            assert_eq!(ReferenceProblem::from_code(problem.code()), Some(problem));
+        }
     }
 
     #[test]

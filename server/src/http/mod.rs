@@ -4,6 +4,7 @@
 mod admin_gate;
 mod api_status;
 mod health;
+mod reference_photos;
 mod security;
 mod selfies;
 mod signer_import;
@@ -53,6 +54,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .route("/readyz", get(health::readyz))
         .merge(selfies::router())
         .merge(signer_import::router())
+        .merge(reference_photos::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

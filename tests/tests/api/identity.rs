@@ -64,7 +64,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
 }
 
-fn jpeg(image: &DynamicImage) -> Vec<u8> {
+pub fn jpeg(image: &DynamicImage) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
         .encode_image(&image.to_rgb8())
