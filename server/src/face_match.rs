@@ -103,6 +103,10 @@ impl FaceMatcher for HttpFaceMatcher {
     fn compare<'a>(&'a self, request: &'a FaceMatchRequest) -> MatchFuture<'a> {
         Box::pin(self.ask(request))
     }
+
+    fn sends_selfie_out(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Deserialize)]

@@ -135,6 +135,25 @@ export async function requestOtp(signer: Account): Promise<{ number: string; lin
   return { number, link: linkIn(mail, `${baseURL}/verifikasi/`) };
 }
 
+/** Counts the page's camera requests (`getUserMedia`) in `window.cameraRequests`. */
+export async function countCameraRequests(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { cameraRequests: number };
+    w.cameraRequests = 0;
+    const devices = navigator.mediaDevices;
+    if (!devices) return;
+    const original = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = (constraints?: MediaStreamConstraints) => {
+      w.cameraRequests += 1;
+      return original(constraints);
+    };
+  });
+}
+
+export async function cameraRequests(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { cameraRequests: number }).cameraRequests);
+}
+
 /** Request, selfie (uploaded like the camera page does) and approval: the "Atur Perangkat OTP" link. */
 export async function approvedSetupLink(signer: Account): Promise<string> {
   const { number, link } = await requestOtp(signer);

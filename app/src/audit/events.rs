@@ -91,6 +91,14 @@ pub enum AuditEvent {
         width: u32,
         height: u32,
     },
+    /// The signer agreed to the selfie's use on the identity-check page,
+    /// as told there: kept `retention_days` after the ticket closes, and
+    /// sent to a biometric service for comparison when `biometric_service`.
+    SelfieConsentGiven {
+        selfie_id: SelfieId,
+        retention_days: i64,
+        biometric_service: bool,
+    },
     SelfieViewed {
         selfie_id: SelfieId,
     },

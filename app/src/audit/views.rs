@@ -29,6 +29,7 @@ pub const ACTIONS: &[&str] = &[
     "selfie_submitted",
     "selfie_viewed",
     "selfie_approved",
+    "selfie_consent_given",
     "selfie_rejected",
     "selfie_deleted",
     "selfie_face_matched",

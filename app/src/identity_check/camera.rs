@@ -5,9 +5,17 @@
 //! "Submit", and an upload with progress. When the camera is refused,
 //! missing or unsupported, it falls back to choosing a file and says why.
 //! Photos are downscaled in the browser (longest side 1280 px, JPEG).
+//!
+//! Consent comes first (UU PDP: a face photo is biometric data): until the
+//! "Saya setuju…" box is ticked, "Ambil Foto" and every "Submit" stay
+//! disabled and the camera is never asked for; unticking it closes the
+//! camera and drops the photo. The plain form needs the box too (the
+//! browser's `required`), and the server refuses a photo without it.
 
 use leptos::html;
 use leptos::prelude::*;
+
+use super::types::{CONSENT_FIELD, CONSENT_GIVEN};
 
 // Some stages are reached only from browser code.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -25,17 +33,37 @@ enum Stage {
 pub const UPLOAD_MAX_SIDE: u32 = 1280;
 pub const UPLOAD_JPEG_QUALITY: f64 = 0.85;
 
+/// The id of the plain (no-JavaScript) form, which the consent box joins.
+const PLAIN_FORM_ID: &str = "form-swafoto";
+
 #[component]
 pub fn SelfieCapture(upload_path: String) -> impl IntoView {
     let (page_live, set_page_live) = signal(false);
-    Effect::new(move |_| set_page_live.set(true));
+    let consented = RwSignal::new(false);
+    let consent_box = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        // A box ticked before the page came alive counts.
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = consent_box.get_untracked() {
+            consented.set(input.checked());
+        }
+        set_page_live.set(true);
+    });
     let plain_form_path = upload_path.clone();
     view! {
+        <div class="consent__agree">
+            <input id="setuju-swafoto" type="checkbox" name=CONSENT_FIELD value=CONSENT_GIVEN
+                form=PLAIN_FORM_ID required node_ref=consent_box
+                on:change=move |ev| consented.set(event_target_checked(&ev)) />
+            <label for="setuju-swafoto">
+                "Saya setuju swafoto saya digunakan dan disimpan seperti dijelaskan di atas."
+            </label>
+        </div>
         <Show
             when=move || page_live.get()
             fallback=move || {
                 view! {
-                    <form method="post" enctype="multipart/form-data" action=plain_form_path.clone() class="form">
+                    <form id=PLAIN_FORM_ID method="post" enctype="multipart/form-data" action=plain_form_path.clone() class="form">
                         <label for="photo-file">"Foto wajah (swafoto)"</label>
                         <input id="photo-file" type="file" name="photo" accept="image/jpeg,image/png" capture="user" required />
                         <button type="submit" class="button button--primary">"Submit"</button>
@@ -43,13 +71,13 @@ pub fn SelfieCapture(upload_path: String) -> impl IntoView {
                 }
             }
         >
-            <CameraPanel upload_path=upload_path.clone() />
+            <CameraPanel upload_path=upload_path.clone() consented=consented.read_only() />
         </Show>
     }
 }
 
 #[component]
-fn CameraPanel(upload_path: String) -> impl IntoView {
+fn CameraPanel(upload_path: String, consented: ReadSignal<bool>) -> impl IntoView {
     let stage = RwSignal::new(Stage::Start);
     let error = RwSignal::new(None::<String>);
     let fallback_reason = RwSignal::new(None::<String>);
@@ -57,12 +85,38 @@ fn CameraPanel(upload_path: String) -> impl IntoView {
     let progress = RwSignal::new(0u32);
     let video = NodeRef::<html::Video>::new();
 
+    // Consent withdrawn: close the camera and forget the photo.
+    Effect::new(move |_| {
+        if !consented.get()
+            && matches!(
+                stage.get_untracked(),
+                Stage::Live | Stage::Preview | Stage::ChooseFile
+            )
+        {
+            #[cfg(feature = "hydrate")]
+            {
+                browser::stop_camera();
+                browser::forget_photo();
+            }
+            preview.set(None);
+            error.set(None);
+            stage.set(Stage::Start);
+        }
+    });
     let open_camera = move |_| {
+        if !consented.get_untracked() {
+            return;
+        }
         error.set(None);
         stage.set(Stage::Opening);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             match browser::start_camera().await {
+                Ok(()) if !consented.get_untracked() => {
+                    // Withdrawn while the browser asked for the camera.
+                    browser::stop_camera();
+                    stage.set(Stage::Start);
+                }
                 Ok(()) => {
                     stage.set(Stage::Live);
                     if let Some(element) = video.get_untracked() {
@@ -132,7 +186,11 @@ fn CameraPanel(upload_path: String) -> impl IntoView {
             {
                 let upload_path = upload_path.clone();
                 leptos::task::spawn_local(async move {
-                    match browser::upload(&upload_path, move |percent| progress.set(percent)).await
+                    let consent = consented.get_untracked();
+                    match browser::upload(&upload_path, consent, move |percent| {
+                        progress.set(percent)
+                    })
+                    .await
                     {
                         Ok(next_page) => {
                             let _ = window().location().set_href(&next_page);
@@ -160,7 +218,11 @@ fn CameraPanel(upload_path: String) -> impl IntoView {
             {move || match stage.get() {
                 Stage::Start => view! {
                     <p class="hint">"Lepas masker dan kacamata hitam, cari tempat dengan cahaya cukup, dan pastikan hanya wajah Anda yang terlihat."</p>
-                    <button type="button" class="button button--primary" on:click=open_camera>"Ambil Foto"</button>
+                    <p class="hint" id="perlu-persetujuan" hidden=move || consented.get()>
+                        "Centang persetujuan di atas untuk membuka kamera."
+                    </p>
+                    <button type="button" class="button button--primary" on:click=open_camera
+                        disabled=move || !consented.get() aria-describedby="perlu-persetujuan">"Ambil Foto"</button>
                 }.into_any(),
                 Stage::Opening => view! { <p role="status">"Membuka kamera… izinkan akses kamera bila diminta."</p> }.into_any(),
                 Stage::Live => view! {
@@ -176,7 +238,8 @@ fn CameraPanel(upload_path: String) -> impl IntoView {
                     </figure>
                     <div class="button-row">
                         <button type="button" class="button" on:click=retake>"Ulangi"</button>
-                        <button type="button" class="button button--primary" on:click=submit.clone()>"Submit"</button>
+                        <button type="button" class="button button--primary" on:click=submit.clone()
+                            disabled=move || !consented.get()>"Submit"</button>
                     </div>
                 }.into_any(),
                 Stage::Uploading => view! {
@@ -189,7 +252,8 @@ fn CameraPanel(upload_path: String) -> impl IntoView {
                         " Anda tetap dapat mengirim swafoto: pilih atau ambil foto dengan tombol di bawah."
                     </p>
                     <label for="photo-fallback">"Foto wajah (swafoto)"</label>
-                    <input id="photo-fallback" type="file" accept="image/jpeg,image/png" capture="user" on:change=file_chosen />
+                    <input id="photo-fallback" type="file" accept="image/jpeg,image/png" capture="user" on:change=file_chosen
+                        disabled=move || !consented.get() />
                 }.into_any(),
             }}
         </div>
@@ -394,8 +458,13 @@ mod browser {
         to_jpeg(&canvas).await
     }
 
-    /// Posts the photo; reports progress in percent; returns the next page.
-    pub async fn upload(path: &str, on_progress: impl Fn(u32) + 'static) -> Result<String, String> {
+    /// Posts the photo with the signer's consent (the server refuses it
+    /// without); reports progress in percent; returns the next page.
+    pub async fn upload(
+        path: &str,
+        consent: bool,
+        on_progress: impl Fn(u32) + 'static,
+    ) -> Result<String, String> {
         let network = || {
             "Foto gagal terkirim. Periksa koneksi internet Anda lalu tekan Submit lagi.".to_string()
         };
@@ -405,6 +474,10 @@ mod browser {
         let form = FormData::new().map_err(|_| network())?;
         form.append_with_blob_and_filename("photo", &blob, "swafoto.jpg")
             .map_err(|_| network())?;
+        if consent {
+            form.append_with_str(super::CONSENT_FIELD, super::CONSENT_GIVEN)
+                .map_err(|_| network())?;
+        }
         let xhr = XmlHttpRequest::new().map_err(|_| network())?;
         xhr.open_with_async("POST", path, true)
             .map_err(|_| network())?;

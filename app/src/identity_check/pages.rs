@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::camera::SelfieCapture;
 use super::server_fns::verification_page;
-use super::types::PhotoError;
+use super::types::upload_refusal_message;
 use super::views::{FaceMatchView, VerifyPageState, VerifyView};
 use crate::format::date_time;
 use crate::tickets::pages::LinkProblemNotice;
@@ -37,8 +37,12 @@ pub fn VerifyPage() -> impl IntoView {
 fn IdentityCheck(view: VerifyView) -> impl IntoView {
     let query = use_query_map();
     // Set by the plain-form fallback when the server refused the photo.
-    let refused =
-        move || query.with(|q| q.get("galat").and_then(|code| PhotoError::from_code(&code)));
+    let refused = move || {
+        query.with(|q| {
+            q.get("galat")
+                .and_then(|code| upload_refusal_message(&code))
+        })
+    };
     view! {
         <section class="card">
             <h1>"Pengecekan Data Diri"</h1>
@@ -55,15 +59,64 @@ fn IdentityCheck(view: VerifyView) -> impl IntoView {
                 </div>
             })}
             <p>
-                "Jika data di atas milik Anda, tekan " <strong>"Ambil Foto"</strong>
-                " untuk mengambil swafoto, periksa hasilnya, lalu tekan " <strong>"Submit"</strong> "."
+                "Jika data di atas milik Anda, baca dan setujui penggunaan swafoto di bawah, tekan "
+                <strong>"Ambil Foto"</strong> " untuk mengambil swafoto, periksa hasilnya, lalu tekan "
+                <strong>"Submit"</strong> "."
             </p>
-            {move || refused().map(|error| view! { <p class="alert alert--error" role="alert">{error.to_string()}</p> })}
+            <ConsentNotice retention_days=view.selfie_retention_days biometric_service=view.biometric_service />
+            {move || refused().map(|error| view! { <p class="alert alert--error" role="alert">{error}</p> })}
             <SelfieCapture upload_path=view.upload_path />
-            <p class="hint">
-                {format!("Tautan ini berlaku sampai {}. ", date_time(view.expires_at))}
-                "Swafoto hanya dapat dilihat oleh petugas verifikasi dan dihapus otomatis setelah permohonan selesai."
+            <p class="hint">{format!("Tautan ini berlaku sampai {}.", date_time(view.expires_at))}</p>
+        </section>
+    }
+}
+
+/// What the signer agrees to before the camera opens (UU PDP: a face photo
+/// is biometric, specific personal data): what the photo is for, who sees
+/// it, how long it is kept, and their rights. The checkbox itself is part
+/// of [`SelfieCapture`], which keeps the camera shut until it is ticked.
+#[component]
+fn ConsentNotice(retention_days: i64, biometric_service: bool) -> impl IntoView {
+    let kept = if retention_days == 0 {
+        "Swafoto dihapus otomatis segera setelah tiket ini selesai atau ditutup.".to_string()
+    } else {
+        format!(
+            "Swafoto dihapus otomatis {retention_days} hari setelah tiket ini selesai atau ditutup."
+        )
+    };
+    view! {
+        <section class="consent" aria-labelledby="persetujuan-swafoto" data-testid="consent-notice">
+            <h2 id="persetujuan-swafoto">"Persetujuan penggunaan swafoto"</h2>
+            <p>
+                "Swafoto adalah data biometrik, yang menurut Undang-Undang Pelindungan Data Pribadi "
+                "termasuk data pribadi yang bersifat spesifik. Kamera baru dibuka setelah Anda menyetujui hal berikut."
             </p>
+            <dl class="facts consent__facts">
+                <dt>"Untuk apa"</dt>
+                <dd>
+                    "Swafoto dibandingkan dengan foto registrasi Anda untuk memastikan bahwa benar Anda "
+                    "yang mengajukan permohonan, sebelum perangkat OTP baru ditambahkan ke akun Anda."
+                </dd>
+                <dt>"Siapa yang melihat"</dt>
+                <dd>
+                    "Hanya petugas verifikator dan admin helpdesk. "
+                    {biometric_service.then_some(
+                        "Untuk perbandingan, swafoto beserta NIK Anda juga dikirim ke layanan verifikasi biometrik. "
+                    )}
+                    "Swafoto tidak dibagikan kepada pihak lain."
+                </dd>
+                <dt>"Berapa lama disimpan"</dt>
+                <dd data-testid="consent-retention">
+                    {kept}
+                    " Catatan keputusan petugas (tanpa foto) tetap disimpan."
+                </dd>
+                <dt>"Hak Anda"</dt>
+                <dd>
+                    "Anda dapat menarik persetujuan dengan tidak mengirim swafoto: hapus centang atau tutup "
+                    "halaman ini sebelum menekan Submit. Untuk pertanyaan, akses, atau penghapusan data Anda, "
+                    "hubungi " <A href="/helpdesk">"Helpdesk"</A> " (kategori Pertanyaan Umum)."
+                </dd>
+            </dl>
         </section>
     }
 }

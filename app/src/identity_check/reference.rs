@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 
 use super::photo::{self, PhotoError, Selfie};
 use super::repo;
+use super::types::ReferenceProblem;
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::service::SessionHolder;
 use crate::accounts::types::{OfficialEmail, Role};
@@ -20,11 +21,11 @@ use crate::time::UnixTime;
 pub enum ReferenceError {
     #[error("Tidak ada akun dengan email ini.")]
     UnknownAccount,
-    #[error("Foto referensi hanya untuk akun Signer.")]
+    #[error("Akun tidak ditemukan.")]
+    NoSuchAccount,
+    #[error("{}", ReferenceProblem::NotASigner)]
     NotASigner,
-    #[error(
-        "Foto referensi adalah data biometrik: simpan hanya bila Signer telah menyetujuinya saat registrasi."
-    )]
+    #[error("{}", ReferenceProblem::NoConsent)]
     NoConsent,
     #[error(transparent)]
     Photo(#[from] PhotoError),
@@ -32,9 +33,30 @@ pub enum ReferenceError {
     Database(#[from] sqlx::Error),
 }
 
+impl ReferenceError {
+    /// What the console's account page says about it; `None` for an
+    /// account that is not there.
+    pub fn problem(&self) -> Option<ReferenceProblem> {
+        match self {
+            Self::UnknownAccount | Self::NoSuchAccount => None,
+            Self::NotASigner => Some(ReferenceProblem::NotASigner),
+            Self::NoConsent => Some(ReferenceProblem::NoConsent),
+            Self::Photo(problem) => Some(ReferenceProblem::Photo(*problem)),
+            Self::Database(_) => Some(ReferenceProblem::Failed),
+        }
+    }
+}
+
+/// The account whose reference photo is set.
+enum Whose<'a> {
+    Email(&'a OfficialEmail),
+    Id(&'a AccountId),
+}
+
 /// Checks the photo like a selfie (one face, re-encoded upright, no
 /// metadata) and stores it as the account's reference, replacing any
-/// earlier one. Returns the account it belongs to.
+/// earlier one. Returns the account it belongs to. (`server
+/// set-reference-photo`.)
 pub async fn set_reference_photo(
     svc: &Services,
     email: &OfficialEmail,
@@ -43,18 +65,70 @@ pub async fn set_reference_photo(
     actor: Actor<'_>,
     now: UnixTime,
 ) -> Result<AccountId, ReferenceError> {
+    let whose = Whose::Email(email);
+    set_reference(
+        svc,
+        whose,
+        upload,
+        consent_at_registration,
+        actor,
+        None,
+        now,
+    )
+    .await
+}
+
+/// [`set_reference_photo`] for the account with `account_id`, with the
+/// client it came from in the audit log (the console's account page).
+pub async fn set_reference_photo_by_id(
+    svc: &Services,
+    account_id: &AccountId,
+    upload: Vec<u8>,
+    consent_at_registration: bool,
+    actor: Actor<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<(), ReferenceError> {
+    let whose = Whose::Id(account_id);
+    set_reference(
+        svc,
+        whose,
+        upload,
+        consent_at_registration,
+        actor,
+        Some(client),
+        now,
+    )
+    .await
+    .map(drop)
+}
+
+async fn set_reference(
+    svc: &Services,
+    whose: Whose<'_>,
+    upload: Vec<u8>,
+    consent_at_registration: bool,
+    actor: Actor<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<AccountId, ReferenceError> {
     if !consent_at_registration {
         return Err(ReferenceError::NoConsent);
     }
     let photo = check_reference_photo(upload).await?;
     let mut tx = svc.db.begin_write().await?;
-    let account = accounts_repo::find_by_email(&mut tx, email)
-        .await?
-        .ok_or(ReferenceError::UnknownAccount)?;
+    let account = match whose {
+        Whose::Email(email) => accounts_repo::find_by_email(&mut tx, email)
+            .await?
+            .ok_or(ReferenceError::UnknownAccount)?,
+        Whose::Id(id) => accounts_repo::find_by_id(&mut tx, id)
+            .await?
+            .ok_or(ReferenceError::NoSuchAccount)?,
+    };
     if account.role != Role::Signer {
         return Err(ReferenceError::NotASigner);
     }
-    store_reference_photo_in(&mut tx, &account.id, &photo, actor, None, now).await?;
+    store_reference_photo_in(&mut tx, &account.id, &photo, actor, client, now).await?;
     tx.commit().await?;
     Ok(account.id)
 }

@@ -3,7 +3,7 @@
 
 use super::photo::{self, PhotoError};
 use super::repo;
-use super::types::mask_name;
+use super::types::{ConsentMissing, mask_name};
 use super::views::VerifyView;
 use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::types::OfficialEmail;
@@ -75,6 +75,8 @@ pub async fn view(
         rejection_reason,
         expires_at: check.link.expires_at,
         upload_path: format!("{}/foto", LinkPurpose::IdentityCheck.path(token)),
+        selfie_retention_days: svc.tunables().selfie_retention_days,
+        biometric_service: svc.face_matcher.sends_selfie_out(),
     })
 }
 
@@ -82,6 +84,8 @@ pub async fn view(
 pub enum SubmitError {
     #[error("{}", .0.title())]
     Link(LinkProblem),
+    #[error(transparent)]
+    NoConsent(#[from] ConsentMissing),
     #[error(transparent)]
     Photo(#[from] PhotoError),
     #[error(transparent)]
@@ -96,17 +100,22 @@ pub struct Submitted {
     pub selfie_id: SelfieId,
 }
 
-/// Checks the photo, then in one transaction spends the link, stores the
-/// selfie and moves the ticket to `selfie_submitted`. A refused photo stores
-/// nothing and leaves the link usable.
+/// Checks the signer's consent and the photo, then in one transaction spends
+/// the link, stores the selfie, records the consent on the ticket and moves
+/// it to `selfie_submitted`. Without consent the photo is not even decoded;
+/// a refusal stores nothing and leaves the link usable.
 pub async fn submit(
     svc: &Services,
     token: &str,
     upload: Vec<u8>,
+    consent: bool,
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<Submitted, SubmitError> {
     let check = open(svc, token, now).await?.map_err(SubmitError::Link)?;
+    if !consent {
+        return Err(ConsentMissing.into());
+    }
     let selfie = tokio::task::spawn_blocking(move || photo::process(&upload))
         .await
         .unwrap_or(Err(PhotoError::Unreadable))?;
@@ -136,6 +145,18 @@ pub async fn submit(
     if !moved {
         return Err(SubmitError::Link(LinkProblem::Used));
     }
+    tickets::repo::record_selfie_consent(&mut tx, &check.ticket.id, now).await?;
+    // What the signer was told when agreeing: kept apart from the upload
+    // itself, so the consent can be found (and shown) on its own.
+    let consent = AuditEvent::SelfieConsentGiven {
+        selfie_id: selfie_id.clone(),
+        retention_days: svc.tunables().selfie_retention_days,
+        biometric_service: svc.face_matcher.sends_selfie_out(),
+    };
+    let entry = AuditEntry::new(check.account.actor(), consent)
+        .subject(&check.account.id)
+        .ticket(&check.ticket.id);
+    audit::record(&mut tx, entry, Some(client), now).await?;
     let event = AuditEvent::SelfieSubmitted {
         selfie_id: selfie_id.clone(),
         bytes: selfie.jpeg.len(),

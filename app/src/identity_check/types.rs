@@ -125,6 +125,78 @@ impl PhotoError {
     }
 }
 
+/// The multipart field, and its value, that carries the signer's consent to
+/// the selfie (UU PDP: a face photo is biometric, specific personal data).
+pub const CONSENT_FIELD: &str = "consent";
+pub const CONSENT_GIVEN: &str = "ya";
+
+/// Whether a consent field's value says yes.
+pub fn consent_given(value: &str) -> bool {
+    value.trim().eq_ignore_ascii_case(CONSENT_GIVEN)
+}
+
+/// A selfie sent without the signer's consent: refused, nothing stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Swafoto belum dikirim: centang persetujuan penggunaan swafoto terlebih dahulu. Tanpa persetujuan Anda, swafoto tidak diproses."
+)]
+pub struct ConsentMissing;
+
+impl ConsentMissing {
+    /// Its code in URLs of the form fallback (`?galat=…`).
+    pub const CODE: &'static str = "tanpa-persetujuan";
+}
+
+/// The message for a `?galat=` code of the selfie upload, if it is one.
+pub fn upload_refusal_message(code: &str) -> Option<String> {
+    if code == ConsentMissing::CODE {
+        return Some(ConsentMissing.to_string());
+    }
+    PhotoError::from_code(code).map(|e| e.to_string())
+}
+
+/// Why the console refused a reference photo, as the account page reads it
+/// back from `?galat=…` after a plain form post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceProblem {
+    #[error(
+        "Foto referensi adalah data biometrik: simpan hanya bila Signer telah menyetujuinya saat registrasi."
+    )]
+    NoConsent,
+    #[error("Foto referensi hanya untuk akun Signer.")]
+    NotASigner,
+    #[error("Pilih berkas foto referensi terlebih dahulu.")]
+    NoPhoto,
+    #[error(transparent)]
+    Photo(PhotoError),
+    #[error("Terjadi gangguan; foto referensi belum disimpan. Coba lagi.")]
+    Failed,
+}
+
+impl ReferenceProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoConsent => "tanpa-persetujuan",
+            Self::NotASigner => "bukan-signer",
+            Self::NoPhoto => "tanpa-foto",
+            Self::Photo(problem) => problem.code(),
+            Self::Failed => "gangguan",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::NoConsent,
+            Self::NotASigner,
+            Self::NoPhoto,
+            Self::Failed,
+        ]
+        .into_iter()
+        .chain(PhotoError::ALL.into_iter().map(Self::Photo))
+        .find(|p| p.code() == code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +221,27 @@ mod tests {
             assert_eq!(PhotoError::from_code(error.code()), Some(error));
         }
         assert_eq!(PhotoError::from_code("lain"), None);
+    }
+
+    #[test]
+    fn consent_and_reference_codes_round_trip() {
+        assert!(consent_given("ya") && consent_given(" YA "));
+        assert!(!consent_given("") && !consent_given("tidak"));
+        assert_eq!(
+            upload_refusal_message(ConsentMissing::CODE),
+            Some(ConsentMissing.to_string())
+        );
+        assert!(upload_refusal_message("tanpa-wajah").is_some());
+        assert_eq!(upload_refusal_message("lain"), None);
+        for problem in [
+            ReferenceProblem::NoConsent,
+            ReferenceProblem::NotASigner,
+            ReferenceProblem::NoPhoto,
+            ReferenceProblem::Failed,
+            ReferenceProblem::Photo(PhotoError::NoFace),
+        ] {
+            assert_eq!(ReferenceProblem::from_code(problem.code()), Some(problem));
+        }
     }
 
     #[test]

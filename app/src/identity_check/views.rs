@@ -17,8 +17,13 @@ pub struct VerifyView {
     /// Set on a "Pengecekan Ulang": why the previous selfie was rejected.
     pub rejection_reason: Option<String>,
     pub expires_at: UnixTime,
-    /// Where the photo is posted (multipart field `photo`).
+    /// Where the photo is posted (multipart fields `photo` and `consent`).
     pub upload_path: String,
+    /// What the consent notice says: selfies are deleted this many days
+    /// after the ticket closes (the live setting)…
+    pub selfie_retention_days: i64,
+    /// …and whether a biometric service receives the selfie for comparison.
+    pub biometric_service: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -75,6 +75,11 @@ pub type MatchFuture<'a> = Pin<Box<dyn Future<Output = FaceMatchOutcome> + Send 
 /// [`FaceMatchOutcome::Unavailable`], and they bound their own waiting.
 pub trait FaceMatcher: Send + Sync {
     fn compare<'a>(&'a self, request: &'a FaceMatchRequest) -> MatchFuture<'a>;
+
+    /// Whether a comparison sends the selfie (and the NIK) to a service
+    /// outside this one: the consent notice on the identity-check page says
+    /// so when it does.
+    fn sends_selfie_out(&self) -> bool;
 }
 
 /// The `none` adapter (the default): nothing to compare with.
@@ -84,5 +89,9 @@ pub struct NoFaceMatcher;
 impl FaceMatcher for NoFaceMatcher {
     fn compare<'a>(&'a self, _request: &'a FaceMatchRequest) -> MatchFuture<'a> {
         Box::pin(std::future::ready(FaceMatchOutcome::NothingToCompare))
+    }
+
+    fn sends_selfie_out(&self) -> bool {
+        false
     }
 }

@@ -188,6 +188,33 @@ pub async fn answer_of(
         .await
 }
 
+/// Records when the signer agreed to the selfie of this ticket (the latest
+/// agreement: each selfie sent is agreed to anew).
+pub async fn record_selfie_consent(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tickets SET selfie_consent_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// When the signer agreed to the selfie of this ticket, if they have.
+pub async fn selfie_consent_of(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+) -> Result<Option<UnixTime>, sqlx::Error> {
+    sqlx::query_scalar::<_, Option<UnixTime>>("SELECT selfie_consent_at FROM tickets WHERE id = $1")
+        .bind(ticket_id)
+        .fetch_optional(conn)
+        .await
+        .map(Option::flatten)
+}
+
 /// Keeps what the setup link did (JSON written by `otp_setup`).
 pub async fn store_setup_outcome(
     conn: &mut AnyConnection,

@@ -1,9 +1,11 @@
 //! The HTTP surface: Leptos pages and server functions, health probes,
 //! static files, and the middleware every response passes through.
 
+mod admin_gate;
 mod api_status;
 mod audit_export;
 mod health;
+mod reference_photos;
 mod security;
 mod selfies;
 mod signer_import;
@@ -54,6 +56,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .merge(selfies::router())
         .merge(audit_export::router())
         .merge(signer_import::router())
+        .merge(reference_photos::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

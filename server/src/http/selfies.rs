@@ -8,6 +8,7 @@ use app::identity_check::photo::MAX_UPLOAD_BYTES;
 use app::identity_check::reference::staff_reference_photo;
 use app::identity_check::review::staff_photo;
 use app::identity_check::service::{SubmitError, submit};
+use app::identity_check::types::{CONSENT_FIELD, ConsentMissing, consent_given};
 use app::ids::{AccountId, SelfieId};
 use app::platform::rate_limit::Action;
 use app::platform::request::{ClientInfo, cookie_in};
@@ -37,8 +38,10 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
-/// POST /verifikasi/{token}/foto with the photo in the `photo` field. Script
-/// callers (Accept: application/json) get JSON; a plain form gets a redirect.
+/// POST /verifikasi/{token}/foto with the photo in the `photo` field and the
+/// signer's consent in `consent` (`ya`); without the consent nothing is
+/// stored. Script callers (Accept: application/json) get JSON; a plain form
+/// gets a redirect.
 async fn upload(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -71,17 +74,20 @@ async fn upload(
         );
     };
     let mut photo = None;
+    let mut consent = false;
     loop {
         match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("photo") => match field.bytes().await {
-                Ok(bytes) => {
-                    photo = Some(bytes.to_vec());
-                    break;
+            Ok(Some(field)) if field.name() == Some("photo") && photo.is_none() => {
+                match field.bytes().await {
+                    Ok(bytes) => photo = Some(bytes.to_vec()),
+                    Err(_) => {
+                        return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large(), "terlalu-besar");
+                    }
                 }
-                Err(_) => {
-                    return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large(), "terlalu-besar");
-                }
-            },
+            }
+            Ok(Some(field)) if field.name() == Some(CONSENT_FIELD) => {
+                consent = field.text().await.is_ok_and(|value| consent_given(&value));
+            }
             Ok(Some(_)) => continue,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -97,7 +103,7 @@ async fn upload(
             "bukan-foto",
         );
     };
-    match submit(svc, &token, photo, &client, svc.now()).await {
+    match submit(svc, &token, photo, consent, &client, svc.now()).await {
         Ok(submitted) => {
             // The face-match check runs on its own: a slow service must not
             // keep the signer waiting.
@@ -109,6 +115,11 @@ async fn upload(
                 Redirect::to(&next).into_response()
             }
         }
+        Err(SubmitError::NoConsent(problem)) => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem.to_string(),
+            ConsentMissing::CODE,
+        ),
         Err(SubmitError::Photo(problem)) => refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             problem.to_string(),

@@ -3,9 +3,7 @@
 //! import report as JSON.
 
 use std::collections::HashMap;
-use std::pin::Pin;
 
-use app::error::AppError;
 use app::platform::request::ClientInfo;
 use app::platform::state::AppState;
 use app::signer_import::pages::{APPLY_PATH, CHECK_PATH};
@@ -13,14 +11,12 @@ use app::signer_import::parse::{FileError, MAX_CSV_BYTES};
 use app::signer_import::service::{ImportError, MAX_UPLOAD_BYTES, Mode, UploadedPhotos, import};
 use axum::Json;
 use axum::Router;
-use axum::body::{Body, HttpBody};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde_json::json;
 
-use super::staff_gate::admin_of;
+use super::admin_gate::{admin_or_drain, app_error, refuse};
 
 pub fn router() -> Router<AppState> {
     let limit = DefaultBodyLimit::max(MAX_UPLOAD_BYTES);
@@ -41,38 +37,11 @@ async fn apply(State(state): State<AppState>, request: Request) -> Response {
     upload(&state, request, Mode::Apply).await
 }
 
-fn refuse(status: StatusCode, message: impl ToString) -> Response {
-    (status, Json(json!({ "error": message.to_string() }))).into_response()
-}
-
-fn app_error(error: AppError) -> Response {
-    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
-    refuse(status, error)
-}
-
-/// Reads a refused upload to its end (up to the size limit) without keeping
-/// it: a client still sending when the answer comes would otherwise see a
-/// broken connection instead of the answer.
-async fn discard(mut body: Body) {
-    let mut read = 0;
-    while read <= MAX_UPLOAD_BYTES {
-        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
-        match frame {
-            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |data| data.len()),
-            _ => break,
-        }
-    }
-}
-
 async fn upload(state: &AppState, request: Request, mode: Mode) -> Response {
     let (parts, body) = request.into_parts();
-    // The admin is checked before the body is read.
-    let admin = match admin_of(state, &parts).await {
-        Ok(admin) => admin,
-        Err(refused) => {
-            discard(body).await;
-            return app_error(refused);
-        }
+    let (admin, body) = match admin_or_drain(state, &parts, body, MAX_UPLOAD_BYTES).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     let svc = &state.services;
     let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);

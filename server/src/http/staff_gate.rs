@@ -11,8 +11,8 @@ use app::platform::request::cookie_in;
 use app::platform::state::AppState;
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -31,40 +31,39 @@ pub async fn staff_only(State(state): State<AppState>, request: Request, next: N
     let Some(needed) = role_needed(request.uri().path()) else {
         return next.run(request).await;
     };
-    let svc = &state.services;
-    let holder = match cookie_in(request.headers(), COOKIE) {
-        Some(value) => find_session(svc, &value, Stage::Active, svc.now()).await,
-        None => Ok(None),
-    };
-    let refusal = match holder {
-        Err(e) => AppError::from(e),
-        Ok(None) => AppError::Unauthenticated,
-        Ok(Some(holder)) if holder.account.role.may_act_as(needed) => {
-            return next.run(request).await;
+    match holder_for(&state, request.headers(), needed).await {
+        Ok(_) => next.run(request).await,
+        Err(refusal) => {
+            let status = StatusCode::from_u16(refusal.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, Json(refusal)).into_response()
         }
-        Ok(Some(_)) => AppError::Forbidden,
-    };
-    let status =
-        StatusCode::from_u16(refusal.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(refusal)).into_response()
+    }
 }
 
-/// The signed-in admin behind a request's cookie, for the console's own
-/// routes outside `/api` (downloads, uploads): `Unauthenticated` without a
-/// session, `Forbidden` for anyone else.
-pub async fn admin_of(state: &AppState, parts: &Parts) -> Result<SessionHolder, AppError> {
+/// The signed-in holder behind the request's cookie if their role may act
+/// as `needed`: `Unauthenticated` without a session, `Forbidden` otherwise.
+pub async fn holder_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    needed: Role,
+) -> Result<SessionHolder, AppError> {
     let svc = &state.services;
-    let Some(cookie_value) = cookie_in(&parts.headers, COOKIE) else {
+    let Some(cookie_value) = cookie_in(headers, COOKIE) else {
         return Err(AppError::Unauthenticated);
     };
     match find_session(svc, &cookie_value, Stage::Active, svc.now()).await {
-        Ok(Some(holder)) if holder.account.role == Role::Admin => Ok(holder),
+        Ok(Some(holder)) if holder.account.role.may_act_as(needed) => Ok(holder),
         Ok(Some(_)) => Err(AppError::Forbidden),
         Ok(None) => Err(AppError::Unauthenticated),
-        Err(e) => Err(app::error::internal(format_args!(
-            "reading an admin session: {e}"
-        ))),
+        Err(e) => Err(AppError::from(e)),
     }
+}
+
+/// The signed-in admin, for the console's own routes outside `/api`
+/// (downloads, uploads).
+pub async fn admin_of(state: &AppState, parts: &Parts) -> Result<SessionHolder, AppError> {
+    holder_for(state, &parts.headers, Role::Admin).await
 }
 
 /// Every registered server function behind the gate, with the role it needs

@@ -35,6 +35,14 @@ function nav(page: Page, name: string) {
   return page.getByRole('navigation', { name: 'Navigasi konsol petugas' }).getByRole('link', { name, exact: true });
 }
 
+/** Searches accounts with the console's form (a page load, then hydration). */
+async function searchAccounts(page: Page, text: string) {
+  await page.getByLabel('Cari email, nama, atau NIK').fill(text);
+  await page.getByRole('button', { name: 'Cari' }).click();
+  await expect(page).toHaveURL(/\/admin\/akun\?q=/);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
 /** Opens one request in the review, as the queue's link does. */
 async function openReview(page: Page, number: string) {
   await page.goto(`${baseURL}/admin/verifikasi?tiket=${number}`);
@@ -133,8 +141,7 @@ test('an admin removes a lost device and suspends an account: login and the open
 
   await staffPage(page, 'admin');
   await nav(page, 'Akun').click();
-  await page.getByLabel('Cari email, nama, atau NIK').fill(signer.nik);
-  await page.getByRole('button', { name: 'Cari' }).click();
+  await searchAccounts(page, signer.nik);
   await page.getByRole('link', { name: signer.name }).click();
   await expect(page.getByRole('heading', { name: signer.name })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
@@ -174,18 +181,17 @@ test('an admin imports signers from an AMS export: a dry run, then apply', async
   await expect(report).toContainText('1 dibuat, 0 diperbarui, 0 tidak berubah, 1 galat');
 
   await nav(page, 'Akun').click();
-  await page.getByLabel('Cari email, nama, atau NIK').fill(`impor.${tag}`);
-  await page.getByRole('button', { name: 'Cari' }).click();
+  await searchAccounts(page, `impor.${tag}`);
   await expect(page.getByText('Tidak ada akun yang cocok.')).toBeVisible();
 
   await nav(page, 'Impor signer').click();
+  await expect(page.getByRole('heading', { name: 'Impor Signer dari AMS' })).toBeVisible();
   await page.getByLabel('Berkas CSV ekspor AMS').setInputFiles(csv);
   await page.getByRole('button', { name: 'Terapkan' }).click();
   await expect(report.getByRole('heading', { name: 'Hasil impor' })).toBeVisible();
   await expect(report).toContainText('1 dibuat, 0 diperbarui, 0 tidak berubah, 1 galat');
 
   await nav(page, 'Akun').click();
-  await page.getByLabel('Cari email, nama, atau NIK').fill(nik);
-  await page.getByRole('button', { name: 'Cari' }).click();
+  await searchAccounts(page, nik);
   await expect(page.getByRole('link', { name: 'Ani Lestari' })).toBeVisible();
 });

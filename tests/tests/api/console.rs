@@ -9,7 +9,7 @@ use crate::helpdesk::{open_request, open_request_with, request_otp};
 use crate::helpers::{
     Backend, Options, TestAccount, TestApp, folder_mail, page_text, spawn_app, wait_until,
 };
-use crate::identity::{FACE, submitted_ticket, upload};
+use crate::identity::{FACE, jpeg, submitted_ticket, upload};
 use crate::on_both_backends;
 use crate::otp_setup::{approved_link, complete, page, secret_from};
 use app::accounts::types::Role;
@@ -520,9 +520,141 @@ async fn the_dashboard_counts_waiting_and_finished_requests(backend: Backend) {
     app.stop().await;
 }
 
+/// Posts the account page's reference photo form; returns the status and
+/// where it redirects to.
+async fn post_reference(
+    app: &TestApp,
+    client: &reqwest::Client,
+    account_id: &str,
+    photo: Vec<u8>,
+    consent: bool,
+) -> (StatusCode, String) {
+    let mut form = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(photo)
+            .file_name("registrasi.jpg")
+            .mime_str("image/jpeg")
+            .unwrap(),
+    );
+    if consent {
+        form = form.text("consent", "ya");
+    }
+    let response = client
+        .post(app.url(&format!("/admin/akun/{account_id}/referensi")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location)
+}
+
+/// An admin sets a signer's reference photo on the account page (a plain
+/// form): checked like a selfie, only with the signer's consent at
+/// registration, audited, then served to staff. Nobody else may.
+async fn an_admin_sets_a_reference_photo_on_the_account_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = callers(&app).await;
+    let signer = &who.signer_account;
+    let page_path = format!("/admin/akun/{}", signer.id);
+    let (_, page) = app.get_page(&who.admin, &page_path).await;
+    let text = page_text(&page);
+    assert!(
+        text.contains("Belum ada foto referensi.")
+            && text.contains("Signer menyetujui penggunaan foto ini saat registrasi")
+            && text.contains("Simpan foto referensi"),
+        "{text}"
+    );
+    let (_, page) = app.get_page(&who.verifier, &page_path).await;
+    assert!(
+        !page_text(&page).contains("Simpan foto referensi"),
+        "the form is for admins"
+    );
+
+    for (client, refused) in [
+        (&who.anonymous, StatusCode::UNAUTHORIZED),
+        (&who.signer, StatusCode::FORBIDDEN),
+        (&who.verifier, StatusCode::FORBIDDEN),
+    ] {
+        let (status, _) = post_reference(&app, client, &signer.id, FACE.to_vec(), true).await;
+        assert_eq!(status, refused);
+    }
+    let stored = async || {
+        app.count(
+            "SELECT COUNT(*) FROM reference_photos WHERE account_id = $1",
+            &signer.id,
+        )
+        .await
+    };
+    assert_eq!(stored().await, 0);
+
+    let scenery = image::DynamicImage::new_rgb8(640, 480);
+    for (photo, consent, code, message) in [
+        (
+            FACE.to_vec(),
+            false,
+            "tanpa-persetujuan",
+            "menyetujuinya saat registrasi",
+        ),
+        (
+            jpeg(&scenery),
+            true,
+            "tanpa-wajah",
+            "Wajah tidak terdeteksi",
+        ),
+    ] {
+        let (status, back) = post_reference(&app, &who.admin, &signer.id, photo, consent).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(back, format!("{page_path}?galat={code}"));
+        let (_, page) = app.get_page(&who.admin, &back).await;
+        assert!(page_text(&page).contains(message), "{code}");
+    }
+    assert_eq!(stored().await, 0);
+    assert_eq!(app.audit_count(&signer.id, "reference_photo_set").await, 0);
+
+    let (status, back) = post_reference(&app, &who.admin, &signer.id, FACE.to_vec(), true).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(back, format!("{page_path}?ok=referensi"));
+    assert_eq!(stored().await, 1);
+    let (_, page) = app.get_page(&who.admin, &back).await;
+    assert!(page_text(&page).contains("Foto referensi disimpan."));
+    assert!(page.contains(&format!("/admin/referensi/{}", signer.id)));
+    let response = who
+        .admin
+        .get(app.url(&format!("/admin/referensi/{}", signer.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let actor: String = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE action = 'reference_photo_set' AND subject_account_id = $1",
+    )
+    .bind(&signer.id)
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(actor, "admin@bsre.go.id");
+
+    let admin_id: String =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'admin@bsre.go.id'")
+            .fetch_one(app.services().db.pool())
+            .await
+            .unwrap();
+    let (_, back) = post_reference(&app, &who.admin, &admin_id, FACE.to_vec(), true).await;
+    assert!(back.ends_with("?galat=bukan-signer"), "{back}");
+    app.stop().await;
+}
+
 on_both_backends!(
     the_dashboard_counts_waiting_and_finished_requests,
     the_review_shows_origin_history_and_mismatches,
+    an_admin_sets_a_reference_photo_on_the_account_page,
     every_staff_function_and_photo_route_answers_only_its_roles,
     settings_are_checked_audited_and_live_in_every_process,
     a_general_question_is_found_answered_by_mail_and_closed,

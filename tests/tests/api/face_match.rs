@@ -409,7 +409,49 @@ async fn an_account_without_a_sealed_nik_gets_one_from_its_next_request(backend:
     app.stop().await;
 }
 
+/// With a service configured, the consent notice says the selfie goes to it
+/// (before the camera opens), and the recorded consent says so too.
+async fn the_consent_notice_names_the_biometric_service(backend: Backend) {
+    let fake = FakeBiometric::start(&[(NIK_CLOSE, Answer::Score(0.9))]).await;
+    let app = spawn_app_with(
+        backend,
+        Options {
+            face_match: Some(fake.service(5_000)),
+            ..Options::default()
+        },
+    )
+    .await;
+    let email = "signer.notice@kominfo.go.id";
+    let signer = app
+        .create_account(AccountSpec {
+            email,
+            nik: Some(NIK_CLOSE),
+            ..Default::default()
+        })
+        .await;
+    let (_, link) = open_request_with(&app, &signer, "Budi Santoso", NIK_CLOSE).await;
+    let (_, page) = app
+        .get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
+        .await;
+    assert!(
+        page_text(&page).contains("dikirim ke layanan verifikasi biometrik"),
+        "{}",
+        page_text(&page)
+    );
+    assert_eq!(upload(&app, &link, FACE.to_vec()).await.0, StatusCode::OK);
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'selfie_consent_given' AND subject_account_id = $1",
+    )
+    .bind(&signer.id)
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert!(detail.contains(r#""biometric_service":true"#), "{detail}");
+    app.stop().await;
+}
+
 on_both_backends!(
+    the_consent_notice_names_the_biometric_service,
     scores_show_with_their_band_and_the_nik_is_sent_but_never_stored_in_clear,
     an_unusable_service_shows_why_and_the_review_still_works,
     without_a_service_the_review_says_there_is_nothing_to_compare,

@@ -18,14 +18,28 @@ use app::identity_check::reference::{ReferenceError, set_reference_photo};
 
 pub const FACE: &[u8] = include_bytes!("../../fixtures/astronaut.jpg");
 
+/// Sends a selfie as the camera page does, with the signer's consent.
 pub async fn upload(app: &TestApp, link: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new().part(
+    upload_with_consent(app, link, bytes, Some("ya")).await
+}
+
+/// Sends a selfie with `consent` as the `consent` field (none when `None`).
+async fn upload_with_consent(
+    app: &TestApp,
+    link: &str,
+    bytes: Vec<u8>,
+    consent: Option<&'static str>,
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
         "photo",
         reqwest::multipart::Part::bytes(bytes)
             .file_name("swafoto.jpg")
             .mime_str("image/jpeg")
             .unwrap(),
     );
+    if let Some(value) = consent {
+        form = form.text("consent", value);
+    }
     let response = app
         .client()
         .post(format!("{link}/foto"))
@@ -50,7 +64,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
 }
 
-fn jpeg(image: &DynamicImage) -> Vec<u8> {
+pub fn jpeg(image: &DynamicImage) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
         .encode_image(&image.to_rgb8())
@@ -173,8 +187,9 @@ async fn plain_form_uploads_redirect_with_the_reason(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let (number, link) = open_request(&app, &signer).await;
+    // The consent box comes before the form in the page, so first.
     let form = |bytes: &'static [u8]| {
-        reqwest::multipart::Form::new().part(
+        reqwest::multipart::Form::new().text("consent", "ya").part(
             "photo",
             reqwest::multipart::Part::bytes(bytes).file_name("foto.jpg"),
         )
@@ -202,6 +217,141 @@ async fn plain_form_uploads_redirect_with_the_reason(backend: Backend) {
     assert_eq!(
         accepted.headers()["location"],
         format!("/verifikasi/terkirim?nomor={number}")
+    );
+    app.stop().await;
+}
+
+/// UU PDP: the signer agrees before the photo is used. Without the consent
+/// field (or with another value) nothing is stored and the link stays
+/// usable; with it the ticket records when, the audit log what the signer
+/// was told, and the console's ticket page shows it.
+async fn a_selfie_needs_the_signers_consent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (number, link) = open_request(&app, &signer).await;
+    let path = link.strip_prefix(&app.base).unwrap().to_string();
+    let (status, page) = app.get_page(&app.client(), &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = page_text(&page);
+    for told in [
+        "Persetujuan penggunaan swafoto",
+        "dibandingkan dengan foto registrasi Anda",
+        "Hanya petugas verifikator dan admin helpdesk",
+        "30 hari setelah tiket ini selesai",
+        "menarik persetujuan dengan tidak mengirim swafoto",
+        "Saya setuju",
+    ] {
+        assert!(text.contains(told), "{told}: {text}");
+    }
+    assert!(
+        !text.contains("layanan verifikasi biometrik"),
+        "no biometric service is configured"
+    );
+    assert!(
+        page.contains(r#"name="consent""#) && page.contains("required"),
+        "the plain form needs the box too"
+    );
+    for consent in [None, Some(""), Some("tidak")] {
+        let (status, answer) = upload_with_consent(&app, &link, FACE.to_vec(), consent).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{consent:?}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("centang persetujuan penggunaan swafoto"),
+            "{consent:?}: {answer}"
+        );
+    }
+    let plain = app
+        .client()
+        .post(format!("{link}/foto"))
+        .multipart(reqwest::multipart::Form::new().part(
+            "photo",
+            reqwest::multipart::Part::bytes(FACE).file_name("foto.jpg"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::SEE_OTHER);
+    let back = plain.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.ends_with("?galat=tanpa-persetujuan"), "{back}");
+    let (_, page) = app.get_page(&app.client(), &back).await;
+    assert!(page_text(&page).contains("centang persetujuan penggunaan swafoto"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM selfies").await, 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM tickets WHERE selfie_consent_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(app.audit_count(&signer.id, "selfie_consent_given").await, 0);
+    assert_eq!(
+        app.get_page(&app.client(), &path).await.0,
+        StatusCode::OK,
+        "link still usable"
+    );
+
+    let (status, answer) = upload(&app, &link, FACE.to_vec()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let consent_at: Option<i64> =
+        sqlx::query_scalar("SELECT selfie_consent_at FROM tickets WHERE number = $1")
+            .bind(&number)
+            .fetch_one(app.services().db.pool())
+            .await
+            .unwrap();
+    assert_eq!(consent_at, Some(app.now().secs()));
+    assert_eq!(app.audit_count(&signer.id, "selfie_consent_given").await, 1);
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'selfie_consent_given' AND subject_account_id = $1",
+    )
+    .bind(&signer.id)
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert!(
+        detail.contains(r#""retention_days":30"#)
+            && detail.contains(r#""biometric_service":false"#),
+        "{detail}"
+    );
+    let (_, staff) = verifier(&app).await;
+    let (status, page) = app
+        .get_page(&staff, &format!("/admin/tiket/{number}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page_text(&page).contains(&format!(
+            "Persetujuan swafoto {}",
+            app::format::date_time(app.now())
+        )),
+        "{}",
+        page_text(&page)
+    );
+    app.stop().await;
+}
+
+/// The notice shows the retention setting in force, not a fixed number.
+async fn the_consent_notice_shows_the_live_retention(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (_, admin) = app.staff(Role::Admin, "admin@bsre.go.id").await;
+    let (status, body) = app
+        .call(
+            &admin,
+            "admin/settings/save",
+            &[("values[selfie_retention_days]", "45")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, link) = open_request(&app, &signer).await;
+    let (_, page) = app
+        .get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
+        .await;
+    assert!(
+        page_text(&page).contains("45 hari setelah tiket ini selesai"),
+        "{}",
+        page_text(&page)
     );
     app.stop().await;
 }
@@ -631,6 +781,8 @@ async fn own_and_staff_tickets_are_refused_to_verifiers(backend: Backend) {
 on_both_backends!(
     bad_photos_get_a_helpful_answer_and_store_nothing,
     plain_form_uploads_redirect_with_the_reason,
+    a_selfie_needs_the_signers_consent,
+    the_consent_notice_shows_the_live_retention,
     a_good_photo_is_stored_upright_without_metadata_and_the_link_is_spent,
     only_staff_can_see_a_selfie,
     approval_mails_the_setup_link,

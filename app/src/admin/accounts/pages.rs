@@ -11,6 +11,7 @@ use crate::accounts::types::AccountStatus;
 use crate::admin::layout::is_admin;
 use crate::admin::tables::{AuditTable, TicketTable};
 use crate::format::date_time;
+use crate::identity_check::types::{CONSENT_FIELD, CONSENT_GIVEN, ReferenceProblem};
 use crate::ids::AccountId;
 use crate::ui::controls::{ErrorMessage, action_error};
 
@@ -104,6 +105,48 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
+/// What the reference photo upload did, read back from the redirect
+/// (`?ok=referensi` or `?galat=<code>`).
+#[component]
+fn ReferenceOutcome() -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        query.with(|q| {
+            if q.get("ok").as_deref() == Some("referensi") {
+                Some(view! { <p class="alert alert--success" role="status">"Foto referensi disimpan."</p> }.into_any())
+            } else {
+                q.get("galat")
+                    .and_then(|code| ReferenceProblem::from_code(&code))
+                    .map(|problem| view! { <p class="alert alert--error" role="alert">{problem.to_string()}</p> }.into_any())
+            }
+        })
+    }
+}
+
+/// Admins set (or replace) a signer's reference photo: a plain multipart
+/// form (works without JavaScript) to the server's upload route, which
+/// checks the photo like a selfie and needs the signer's consent at
+/// registration.
+#[component]
+fn ReferenceForm(account_id: AccountId) -> impl IntoView {
+    view! {
+        <form method="post" enctype="multipart/form-data" action=format!("/admin/akun/{account_id}/referensi")
+            class="form" data-testid="reference-form">
+            <label for="foto-referensi">"Foto referensi baru (JPEG/PNG, satu wajah)"</label>
+            <input id="foto-referensi" type="file" name="photo" accept="image/jpeg,image/png" required />
+            <div class="checkbox-row">
+                <input id="referensi-setuju" type="checkbox" name=CONSENT_FIELD value=CONSENT_GIVEN required />
+                <label for="referensi-setuju">"Signer menyetujui penggunaan foto ini saat registrasi"</label>
+            </div>
+            <span class="hint">
+                "Foto referensi adalah data biometrik. Simpan hanya foto registrasi AMS atau KTP yang penggunaannya "
+                "telah disetujui Signer; foto lama diganti dan perubahan dicatat di log audit."
+            </span>
+            <button type="submit" class="button button--primary">"Simpan foto referensi"</button>
+        </form>
+    }
+}
+
 #[component]
 fn AccountView(
     account: AccountDetail,
@@ -194,6 +237,7 @@ fn AccountView(
         </section>
         <section class="card" aria-labelledby="referensi">
             <h2 id="referensi">"Foto referensi"</h2>
+            <ReferenceOutcome />
             {match account.reference_set_at {
                 Some(at) => view! {
                     <figure class="review__figure">
@@ -203,6 +247,7 @@ fn AccountView(
                 }.into_any(),
                 None => view! { <p>"Belum ada foto referensi."</p> }.into_any(),
             }}
+            {(admin && !account.is_staff).then(|| view! { <ReferenceForm account_id=account.id.clone() /> })}
         </section>
         <section class="card" aria-labelledby="tiket-akun">
             <h2 id="tiket-akun">"Tiket"</h2>

@@ -31,7 +31,7 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Log audit" />
         <h1>"Log audit"</h1>
-        <AuditFilters query=query() />
+        <AuditFilters query=untrack(query) />
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match entries.await {

@@ -36,7 +36,7 @@ pub fn OutboxPage() -> impl IntoView {
         <h1>"Kotak keluar"</h1>
         <p class="hint">"Isi email tidak ditampilkan: isinya memuat tautan sekali pakai."</p>
         <form method="get" action="/admin/surat" class="card filters" role="search">
-            <Choice name="state" label="Status" selected=query().state options=states />
+            <Choice name="state" label="Status" selected=untrack(query).state options=states />
             <button type="submit" class="button button--primary">"Terapkan"</button>
         </form>
         {action_error(send_now)}

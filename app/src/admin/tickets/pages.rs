@@ -44,7 +44,7 @@ pub fn TicketsPage() -> impl IntoView {
     view! {
         <Title text="Tiket" />
         <h1>"Tiket"</h1>
-        <TicketFilters query=query() />
+        <TicketFilters query=untrack(query) />
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match tickets.await {
@@ -138,6 +138,13 @@ pub fn TicketPage() -> impl IntoView {
 #[component]
 fn TicketView(ticket: TicketDetail, answer: ServerAction<AnswerTicket>) -> impl IntoView {
     let ticket_id = ticket.id.to_string();
+    // Shown once there is something to say: a consent, or selfies without
+    // one (sent before consent was recorded).
+    let consent = match ticket.selfie_consent_at {
+        Some(at) => Some(date_time(at)),
+        None if !ticket.selfies.is_empty() => Some("Tidak tercatat".to_string()),
+        None => None,
+    };
     view! {
         <h1>{format!("Tiket #{}", ticket.number)}</h1>
         <section class="card">
@@ -150,6 +157,9 @@ fn TicketView(ticket: TicketDetail, answer: ServerAction<AnswerTicket>) -> impl 
                 <dt>"Diajukan"</dt><dd>{date_time(ticket.created_at)}</dd>
                 <dt>"Alamat klien"</dt><dd>{ticket.client_ip.unwrap_or_else(|| "-".into())}</dd>
                 <dt>"Peramban"</dt><dd>{ticket.user_agent.unwrap_or_else(|| "-".into())}</dd>
+                {consent.map(|text| view! {
+                    <dt>"Persetujuan swafoto"</dt><dd data-testid="selfie-consent">{text}</dd>
+                })}
             </dl>
         </section>
         {ticket.message.map(|message| view! {

@@ -40,6 +40,7 @@ pub async fn detail(
         .map(EarlierSelfie::from)
         .collect();
     let (client_ip, user_agent) = audit::ticket_origin(&mut conn, &ticket.id).await?;
+    let selfie_consent_at = tickets_repo::selfie_consent_of(&mut conn, &ticket.id).await?;
     let (answer, answered_by) = tickets_repo::answer_of(&mut conn, &ticket.id)
         .await?
         .map_or((None, None), |(a, by)| (Some(a), Some(by)));
@@ -63,5 +64,6 @@ pub async fn detail(
         events,
         mails,
         selfies,
+        selfie_consent_at,
     }))
 }

@@ -29,4 +29,6 @@ pub struct TicketDetail {
     pub events: Vec<TicketEventView>,
     pub mails: Vec<MailSummary>,
     pub selfies: Vec<EarlierSelfie>,
+    /// When the signer agreed to the selfie on the identity-check page.
+    pub selfie_consent_at: Option<UnixTime>,
 }
