@@ -132,20 +132,17 @@ impl Config {
     /// The tunables this configuration starts a fresh database with;
     /// values out of range are refused at start rather than clamped.
     pub fn tunables(&self) -> anyhow::Result<Tunables> {
-        let defaults = Tunables::default();
-        let first = [
-            ("max_devices", self.max_devices.to_string()),
-            ("identity_link_hours", self.identity_link_hours.to_string()),
-            ("setup_link_hours", self.setup_link_hours.to_string()),
-            (
-                "selfie_retention_days",
-                self.selfie_retention_days.to_string(),
-            ),
-            ("face_match_accept", self.face_match_accept.to_string()),
-            ("face_match_doubt", self.face_match_doubt.to_string()),
-        ];
-        defaults
-            .with_changes(first.iter().map(|(k, v)| (*k, v.as_str())))
+        let configured = Tunables {
+            max_devices: self.max_devices,
+            identity_link_hours: self.identity_link_hours,
+            setup_link_hours: self.setup_link_hours,
+            selfie_retention_days: self.selfie_retention_days,
+            face_match_accept: self.face_match_accept,
+            face_match_doubt: self.face_match_doubt,
+        };
+        // Read back through the same ranges an admin's change must meet.
+        Tunables::default()
+            .with_changes(configured.entries().iter().map(|(k, v)| (*k, v.as_str())))
             .map_err(|why| anyhow::anyhow!("configuration: {why}"))
     }
 
@@ -208,6 +205,33 @@ mod tests {
         );
         assert_eq!(config.public_base_url, "http://127.0.0.1:3000");
         assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn configured_tunables_meet_the_consoles_ranges() {
+        let config = Config {
+            max_devices: 5,
+            face_match_doubt: 0.4,
+            ..Config::default()
+        };
+        let tunables = config.tunables().unwrap();
+        assert_eq!((tunables.max_devices, tunables.face_match_doubt), (5, 0.4));
+        for wrong in [
+            Config {
+                max_devices: 0,
+                ..Config::default()
+            },
+            Config {
+                setup_link_hours: 500,
+                ..Config::default()
+            },
+            Config {
+                face_match_doubt: 0.9,
+                ..Config::default()
+            },
+        ] {
+            assert!(wrong.tunables().is_err());
+        }
     }
 
     #[test]
