@@ -11,14 +11,14 @@
 use std::sync::Arc;
 
 use super::repo::{self, SelfieRow, StoreMatch};
-use super::types::FaceMatchBand;
+use super::types::{FaceMatchBand, MatchOutcomeKind};
 use super::views::FaceMatchView;
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::service::open_nik;
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::SelfieId;
 use crate::platform::state::Services;
-use crate::text_enum::text_enum;
+
 use crate::time::UnixTime;
 use crate::tunables::Tunables;
 
@@ -31,22 +31,6 @@ pub use crate::platform::face_match::{
 /// Longer than any sensible service timeout, so the two rarely overlap (and
 /// if they do, the first stored outcome wins).
 pub const LOST_AFTER_SECONDS: i64 = 60;
-
-/// The kind of a stored outcome (column `selfies.match_outcome`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchOutcomeKind {
-    Score,
-    NoRecord,
-    Unavailable,
-    NothingToCompare,
-}
-
-text_enum!(MatchOutcomeKind {
-    Score => "score",
-    NoRecord => "no_record",
-    Unavailable => "unavailable",
-    NothingToCompare => "nothing_to_compare",
-});
 
 /// The band of a score in 0..=1: "cocok" at or above `accept`, "tidak
 /// cocok" below `doubt`, "ragu" in between.

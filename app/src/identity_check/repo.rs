@@ -2,8 +2,8 @@
 
 use sqlx::AnyConnection;
 
-use super::face_match::MatchOutcomeKind;
 use super::photo::Selfie;
+use super::types::MatchOutcomeKind;
 use super::types::SelfieDecision;
 use crate::ids::{AccountId, SelfieId, TicketId};
 use crate::platform::face_match::MatchSource;

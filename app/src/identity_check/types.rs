@@ -197,6 +197,22 @@ impl ReferenceProblem {
     }
 }
 
+/// The kind of a stored outcome (column `selfies.match_outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchOutcomeKind {
+    Score,
+    NoRecord,
+    Unavailable,
+    NothingToCompare,
+}
+
+crate::text_enum::text_enum!(MatchOutcomeKind {
+    Score => "score",
+    NoRecord => "no_record",
+    Unavailable => "unavailable",
+    NothingToCompare => "nothing_to_compare",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
