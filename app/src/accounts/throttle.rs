@@ -31,6 +31,12 @@ pub fn otp_lock_after(failures: i64, now: UnixTime) -> Option<UnixTime> {
     }
 }
 
+/// Whether the failure that makes `failures` starts a pause or the block
+/// (the moments the holder is told), rather than lengthening one.
+pub fn otp_lock_starts(failures: i64) -> bool {
+    failures == OTP_FREE_FAILURES || failures == OTP_BLOCK_AFTER
+}
+
 pub fn password_lock_after(failures: i64, now: UnixTime) -> Option<UnixTime> {
     (failures >= PASSWORD_FREE_FAILURES)
         .then(|| now + doubling(60, failures - PASSWORD_FREE_FAILURES))
@@ -58,6 +64,12 @@ mod tests {
         assert_eq!(otp_lock_after(20, at(1000)), Some(at(1000 + 900)));
         assert_eq!(otp_lock_after(99, at(1000)), Some(at(1000 + 900)));
         assert_eq!(otp_lock_after(100, at(1000)), Some(BLOCKED_UNTIL));
+    }
+
+    #[test]
+    fn the_holder_is_told_when_a_pause_or_the_block_starts() {
+        let told: Vec<i64> = (1..=120).filter(|f| otp_lock_starts(*f)).collect();
+        assert_eq!(told, vec![OTP_FREE_FAILURES, OTP_BLOCK_AFTER]);
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub async fn check_code(
     let AcceptedCode {
         device_id,
         device_name,
-    } = devices::verify_account_code(svc, &account, code, client, now).await?;
+    } = devices::verify_account_code(svc, &account, account.actor(), code, client, now).await?;
     let mut tx = svc.db.begin_write().await?;
     accounts_repo::delete_session(&mut tx, &waiting.token_digest).await?;
     let token = accounts_repo::create_session(

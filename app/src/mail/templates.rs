@@ -183,6 +183,47 @@ pub fn otp_code_reused(
     )
 }
 
+/// Too many wrong codes in a row: the OTP step waits (`until`), or is
+/// blocked until a new device is added (`until` is `None`).
+pub fn otp_locked(
+    brand: &str,
+    to: Recipient<'_>,
+    failures: i64,
+    at: UnixTime,
+    until: Option<UnixTime>,
+) -> Email {
+    let consequence = match until {
+        Some(until) => format!(
+            "Verifikasi kode OTP untuk akun Anda dijeda sampai {}; setelah itu kode yang benar \
+             diterima kembali.",
+            date_time(until)
+        ),
+        None => format!(
+            "Verifikasi kode OTP untuk akun Anda diblokir. Ajukan Permohonan OTP melalui Helpdesk \
+             {brand} untuk menambahkan perangkat baru."
+        ),
+    };
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!(
+                "Pada {} kode OTP yang salah dimasukkan untuk akun Anda untuk ke-{failures} kalinya \
+                 berturut-turut (saat masuk ke situs atau saat menandatangani dokumen).",
+                date_time(at)
+            ),
+            consequence,
+        ],
+        action: None,
+        after_action: vec![not_you(brand)],
+    }
+    .render(
+        "otp_locked",
+        to.email,
+        format!("Verifikasi OTP akun {brand} Anda dikunci sementara"),
+    )
+}
+
 /// "Permohonan Reset OTP BSrE nomor tiket #d1q0517" with the link to the identity check.
 pub fn otp_request_received(
     brand: &str,

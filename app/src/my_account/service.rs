@@ -94,7 +94,15 @@ pub async fn confirm_session(
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<(), AddDeviceError> {
-    let accepted = devices::verify_account_code(svc, &holder.account, code, client, now).await?;
+    let accepted = devices::verify_account_code(
+        svc,
+        &holder.account,
+        holder.account.actor(),
+        code,
+        client,
+        now,
+    )
+    .await?;
     let mut tx = svc.db.begin_write().await?;
     accounts_repo::confirm_session_until(
         &mut tx,

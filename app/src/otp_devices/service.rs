@@ -285,11 +285,15 @@ pub struct AcceptedCode {
     pub device_name: String,
 }
 
-/// Verifies a code against every device of the account. Each statement
-/// commits on its own: failures must count even when the caller gives up.
+/// Verifies a code against every device of the account, for every channel
+/// (the site's login, the validation API): one replay guard, one failure
+/// counter. `actor` is who submitted the code (the account itself, or the
+/// service client asking for it). Each statement commits on its own:
+/// failures must count even when the caller gives up.
 pub async fn verify_account_code(
     svc: &Services,
     account: &AccountRow,
+    actor: Actor<'_>,
     code: &OtpCode,
     client: &ClientInfo,
     now: UnixTime,
@@ -303,7 +307,6 @@ pub async fn verify_account_code(
     }
     let mut conn = svc.db.pool().acquire().await?;
     let devices = repo::for_account(&mut conn, &account.id).await?;
-    let actor = account.actor();
     let current = totp::step_at(now);
     for device in &devices {
         // A secret that does not open is the server's fault (a wrong key, a
@@ -340,11 +343,11 @@ pub async fn verify_account_code(
             &client.ip.to_string(),
         );
         mail_repo::enqueue(&mut conn, &mail, None, now).await?;
+        count_failure(&mut conn, svc, account, now).await?;
         svc.mail_queued.notify_one();
-        count_failure(&mut conn, account, now).await?;
         return Err(CodeError::Replayed);
     }
-    let failures = count_failure(&mut conn, account, now).await?;
+    let failures = count_failure(&mut conn, svc, account, now).await?;
     let entry = AuditEntry::new(
         actor,
         AuditEvent::LoginOtpFailed {
@@ -358,14 +361,29 @@ pub async fn verify_account_code(
     })
 }
 
+/// Counts a wrong (or replayed) code; when that starts a pause or the
+/// block, the holder is told by mail (once per start, not per failure).
 async fn count_failure(
     conn: &mut AnyConnection,
+    svc: &Services,
     account: &AccountRow,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
     let failures = accounts_repo::add_failure(conn, &account.id, FailureCounter::Otp).await?;
     if let Some(until) = throttle::otp_lock_after(failures, now) {
         accounts_repo::lock_until(conn, &account.id, FailureCounter::Otp, until).await?;
+        if throttle::otp_lock_starts(failures) {
+            let blocked = until >= throttle::BLOCKED_UNTIL;
+            let mail = templates::otp_locked(
+                &svc.settings.brand,
+                account.recipient(),
+                failures,
+                now,
+                (!blocked).then_some(until),
+            );
+            mail_repo::enqueue(conn, &mail, None, now).await?;
+            svc.mail_queued.notify_one();
+        }
     }
     Ok(failures)
 }
