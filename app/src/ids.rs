@@ -87,6 +87,10 @@ row_id!(
     /// A secret shown as a QR code and waiting for its first code.
     PendingEnrollmentId
 );
+row_id!(
+    /// A machine client of the integration API (AMS), named in its bearer token.
+    ServiceClientId
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 //! 2. `error`, `format`
 //! 3. `platform` (database, clock, keys, request context, limits)
 //! 4. `audit`, `mail`, `ui`
-//! 5. `accounts`
+//! 5. `accounts`, `service_clients`
 //! 6. `otp_devices`
 //! 7. `tickets`
 //! 8. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `settings`, `telegram`
@@ -29,6 +29,7 @@ pub mod my_account;
 pub mod otp_devices;
 pub mod otp_setup;
 pub mod routes;
+pub mod service_clients;
 pub mod settings;
 pub mod signer_import;
 pub mod telegram;

@@ -14,7 +14,7 @@ const FLOORS: &[&[&str]] = &[
     &["error", "format"],
     &["platform"],
     &["audit", "mail", "ui"],
-    &["accounts"],
+    &["accounts", "service_clients"],
     &["otp_devices"],
     &["tickets"],
     &[

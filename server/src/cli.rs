@@ -1,5 +1,6 @@
 //! The `server` command line: run (default), migrate, create accounts, set
-//! reference photos, import signers from an AMS export, seed demo data.
+//! reference photos, import signers from an AMS export, create and revoke
+//! service clients of the integration API, seed demo data.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,9 +13,12 @@ use app::accounts::types::{
 };
 use app::audit::Actor;
 use app::identity_check::reference::set_reference_photo;
+use app::ids::ServiceClientId;
 use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::SystemClock;
+use app::service_clients::service as service_clients;
+use app::service_clients::types::{AllowList, ClientName, Scopes};
 use app::signer_import::parse::MAX_CSV_BYTES;
 use app::signer_import::service::{Mode, PhotoFolder, import};
 use app::signer_import::views::ImportReport;
@@ -106,6 +110,28 @@ pub enum Command {
         /// Check every row and print what would happen, saving nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Create a client of the integration API (`/api/v1`, for AMS) and
+    /// print its bearer token, which is shown this once.
+    CreateServiceClient {
+        /// What people call it ("AMS produksi").
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: validate, sync, events.
+        #[arg(long)]
+        scopes: String,
+        /// Address blocks it may call from (CIDR, repeat or separate with
+        /// commas); none: any address.
+        #[arg(long)]
+        allow_from: Vec<String>,
+        /// Print the id and token as JSON (for scripts and tests).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a service client: its next call is refused.
+    RevokeServiceClient {
+        #[arg(long)]
+        id: String,
     },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
@@ -213,6 +239,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 ));
             }
+            Ok(())
+        }
+        Command::CreateServiceClient {
+            name,
+            scopes,
+            allow_from,
+            json,
+        } => {
+            let name = ClientName::parse(&name).map_err(anyhow::Error::msg)?;
+            let scopes = Scopes::parse(&scopes).map_err(anyhow::Error::msg)?;
+            let allow_from = AllowList::from_items(allow_from.iter().map(String::as_str))
+                .map_err(anyhow::Error::msg)?;
+            let svc = build_services(&config, Arc::new(SystemClock)).await?;
+            let created = service_clients::create(
+                &svc,
+                &name,
+                &scopes,
+                &allow_from,
+                Actor::CommandLine,
+                svc.now(),
+            )
+            .await;
+            svc.db.close().await;
+            let created = created?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": created.id,
+                        "name": name.as_str(),
+                        "scopes": scopes.to_string(),
+                        "allow_from": allow_from.to_string(),
+                        "token": created.token,
+                    })
+                );
+            } else {
+                println!("Klien layanan \"{name}\" dibuat dengan id {}.", created.id);
+                println!(
+                    "Cakupan: {scopes}. Alamat yang diizinkan: {}.",
+                    match allow_from.is_empty() {
+                        true => "semua".to_string(),
+                        false => allow_from.to_string(),
+                    }
+                );
+                println!("Token (hanya ditampilkan sekali ini, simpan di AMS):");
+                println!("{}", created.token);
+            }
+            Ok(())
+        }
+        Command::RevokeServiceClient { id } => {
+            let id = ServiceClientId::parse(id.trim()).ok_or_else(|| {
+                anyhow!("\"{id}\" bukan id klien layanan (32 karakter heksadesimal).")
+            })?;
+            let svc = build_services(&config, Arc::new(SystemClock)).await?;
+            let revoked = service_clients::revoke(&svc, &id, Actor::CommandLine, svc.now()).await;
+            svc.db.close().await;
+            revoked.map_err(|e| anyhow!("{e}"))?;
+            println!("Klien layanan {id} dicabut: panggilan berikutnya ditolak.");
             Ok(())
         }
         Command::SeedDemo { json } => {

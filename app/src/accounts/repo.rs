@@ -62,6 +62,17 @@ pub async fn find_by_email(
         .await
 }
 
+/// The account AMS knows by `ams_id` (set by the signer sync).
+pub async fn find_by_ams_id(
+    conn: &mut AnyConnection,
+    ams_id: &str,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE ams_id = $1"))
+        .bind(ams_id)
+        .fetch_optional(conn)
+        .await
+}
+
 pub async fn find_by_id(
     conn: &mut AnyConnection,
     id: &AccountId,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{DeviceId, SelfieId};
+use crate::ids::{DeviceId, SelfieId, ServiceClientId};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +156,17 @@ pub enum AuditEvent {
     /// An admin made an unsent mail due now (`mail_outbox.id`).
     MailRetried {
         mail_id: i64,
+    },
+    /// A client of the integration API was created (its secret is not kept).
+    ServiceClientCreated {
+        client_id: ServiceClientId,
+        name: String,
+        scopes: String,
+        allow_from: String,
+    },
+    ServiceClientRevoked {
+        client_id: ServiceClientId,
+        name: String,
     },
 }
 

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use super::AuditEvent;
 use super::views::AuditLine;
-use crate::ids::{AccountId, TicketId};
+use crate::ids::{AccountId, ServiceClientId, TicketId};
 use crate::platform::db::{Conditions, like_contains};
 use crate::platform::request::ClientInfo;
 use crate::time::UnixTime;
@@ -28,6 +28,11 @@ pub enum Actor<'a> {
     System,
     /// An operator at the server's command line (`server import-signers`).
     CommandLine,
+    /// A machine client of the integration API (AMS).
+    ServiceClient {
+        id: &'a ServiceClientId,
+        name: &'a str,
+    },
 }
 
 /// One audit entry, written with [`record`].
@@ -74,6 +79,7 @@ pub async fn record(
         ),
         Actor::System => (None, "sistem".to_string()),
         Actor::CommandLine => (None, "cli".to_string()),
+        Actor::ServiceClient { id, name } => (None, format!("layanan: {name} ({id})")),
     };
     let (action, detail) = entry.event.to_stored();
     sqlx::query(

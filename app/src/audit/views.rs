@@ -41,6 +41,8 @@ pub const ACTIONS: &[&str] = &[
     "setting_changed",
     "audit_exported",
     "mail_retried",
+    "service_client_created",
+    "service_client_revoked",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,11 @@
+//! Service clients: the machines (the signing service AMS) that call the
+//! integration API under `/api/v1`. Each has a name, a secret shown once
+//! and stored as a digest, scopes, and an address allow-list; revocation
+//! takes effect on the next call.
+
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,169 @@
+//! Creating and revoking service clients, and recognising one from the
+//! bearer token of a request.
+//!
+//! The token is `<client id>.<secret>`: the id (32 hex characters) finds
+//! the row, the secret (43 URL-safe base64 characters, 256 random bits) is
+//! compared through its SHA-256 digest in constant time. It is printed
+//! once, when the client is created.
+
+use std::net::IpAddr;
+
+use subtle::ConstantTimeEq;
+
+use super::repo::{self, InsertClient, ServiceClientRow};
+use super::types::{AllowList, ClientName, Scope, Scopes};
+use crate::audit::{self, Actor, AuditEntry, AuditEvent};
+use crate::ids::ServiceClientId;
+use crate::platform::crypto::{SecretToken, token_digest};
+use crate::platform::state::Services;
+use crate::time::UnixTime;
+
+/// A client that proved who it is on this request.
+#[derive(Debug, Clone)]
+pub struct ServiceClient {
+    pub id: ServiceClientId,
+    pub name: String,
+    pub scopes: Scopes,
+    pub allow_from: AllowList,
+}
+
+impl ServiceClient {
+    /// The client as the actor of an audit entry.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor::ServiceClient {
+            id: &self.id,
+            name: &self.name,
+        }
+    }
+
+    pub fn may(&self, scope: Scope) -> bool {
+        self.scopes.contains(scope)
+    }
+
+    pub fn may_call_from(&self, ip: IpAddr) -> bool {
+        self.allow_from.allows(ip)
+    }
+}
+
+/// A new client and its bearer token, which is shown this once.
+pub struct CreatedClient {
+    pub id: ServiceClientId,
+    pub token: String,
+}
+
+pub async fn create(
+    svc: &Services,
+    name: &ClientName,
+    scopes: &Scopes,
+    allow_from: &AllowList,
+    actor: Actor<'_>,
+    now: UnixTime,
+) -> Result<CreatedClient, sqlx::Error> {
+    let id = ServiceClientId::generate();
+    let secret = SecretToken::generate();
+    let mut tx = svc.db.begin_write().await?;
+    repo::insert(
+        &mut tx,
+        InsertClient {
+            id: &id,
+            name: name.as_str(),
+            secret_digest: &secret.digest,
+            scopes: &scopes.to_string(),
+            allow_from: &allow_from.to_string(),
+        },
+        now,
+    )
+    .await?;
+    let event = AuditEvent::ServiceClientCreated {
+        client_id: id.clone(),
+        name: name.to_string(),
+        scopes: scopes.to_string(),
+        allow_from: allow_from.to_string(),
+    };
+    audit::record(&mut tx, AuditEntry::new(actor, event), None, now).await?;
+    tx.commit().await?;
+    Ok(CreatedClient {
+        token: format!("{id}.{}", secret.text),
+        id,
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error("Klien layanan tidak ditemukan.")]
+    NotFound,
+    #[error("Klien layanan ini sudah dicabut.")]
+    AlreadyRevoked,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn revoke(
+    svc: &Services,
+    id: &ServiceClientId,
+    actor: Actor<'_>,
+    now: UnixTime,
+) -> Result<(), RevokeError> {
+    let mut tx = svc.db.begin_write().await?;
+    let row = repo::find(&mut tx, id)
+        .await?
+        .ok_or(RevokeError::NotFound)?;
+    if !repo::revoke(&mut tx, id, now).await? {
+        return Err(RevokeError::AlreadyRevoked);
+    }
+    let event = AuditEvent::ServiceClientRevoked {
+        client_id: id.clone(),
+        name: row.name,
+    };
+    audit::record(&mut tx, AuditEntry::new(actor, event), None, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer …`, or not in the token's shape.
+    #[error("missing or malformed bearer token")]
+    Missing,
+    /// Unknown client, wrong secret or revoked client: one answer.
+    #[error("unknown or revoked client")]
+    Refused,
+    /// A stored row that does not parse: the server's fault.
+    #[error("service client {0} has unreadable scopes or allow-list: {1}")]
+    Corrupt(ServiceClientId, String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The client of a bearer token (the text after `Bearer `), read afresh on
+/// every call so that a revocation holds at once.
+pub async fn authenticate(svc: &Services, token: &str) -> Result<ServiceClient, AuthError> {
+    let (id, secret) = token.trim().split_once('.').ok_or(AuthError::Missing)?;
+    let id = ServiceClientId::parse(id).ok_or(AuthError::Missing)?;
+    if secret.is_empty() || secret.len() > 128 {
+        return Err(AuthError::Missing);
+    }
+    let mut conn = svc.db.pool().acquire().await?;
+    let row = repo::find(&mut conn, &id).await?;
+    drop(conn);
+    let Some(row) = row else {
+        return Err(AuthError::Refused);
+    };
+    let matches: bool = token_digest(secret).ct_eq(&row.secret_digest).into();
+    if !matches || row.revoked_at.is_some() {
+        return Err(AuthError::Refused);
+    }
+    parse_row(row)
+}
+
+fn parse_row(row: ServiceClientRow) -> Result<ServiceClient, AuthError> {
+    let scopes = Scopes::parse(&row.scopes).map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
+    let allow_from =
+        AllowList::parse(&row.allow_from).map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
+    Ok(ServiceClient {
+        id: row.id,
+        name: row.name,
+        scopes,
+        allow_from,
+    })
+}

@@ -1,0 +1,294 @@
+//! A service client's parsed values: its name, scopes and address allow-list.
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// What a service client may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// `POST /api/v1/validate`: check a signer's code.
+    Validate,
+    /// The signer sync API (not built yet).
+    Sync,
+    /// Device and ticket events sent to the client (not built yet).
+    Events,
+}
+
+crate::text_enum::text_enum!(Scope {
+    Validate => "validate",
+    Sync => "sync",
+    Events => "events",
+});
+
+/// A non-empty set of scopes, stored as `validate,sync` (in this order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scopes(Vec<Scope>);
+
+impl Scopes {
+    /// `validate,sync,events` (commas or spaces between, any order, repeats
+    /// ignored); at least one, and no unknown names.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut scopes = Vec::new();
+        for name in text
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            let scope = Scope::parse(&name.to_ascii_lowercase()).ok_or_else(|| {
+                format!("Cakupan \"{name}\" tidak dikenal (pilihan: validate, sync, events).")
+            })?;
+            scopes.push(scope);
+        }
+        scopes.sort();
+        scopes.dedup();
+        if scopes.is_empty() {
+            return Err("Sebutkan minimal satu cakupan: validate, sync atau events.".into());
+        }
+        Ok(Self(scopes))
+    }
+
+    pub fn contains(&self, scope: Scope) -> bool {
+        self.0.contains(&scope)
+    }
+
+    pub fn as_slice(&self) -> &[Scope] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+/// An address block: `10.0.0.0/8`, `2001:db8::/32`, or one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// The block's address must be its first one (`10.1.0.0/16`, not
+    /// `10.1.2.3/16`), so what is stored is what is meant.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let invalid =
+            || format!("\"{text}\" bukan blok alamat (contoh: 10.0.0.0/8 atau 2001:db8::/32).");
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: IpAddr = address.parse().map_err(|_| invalid())?;
+        let width = Self::width(network);
+        let prefix = match prefix {
+            None => width,
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= width)
+                .ok_or_else(invalid)?,
+            Some(_) => return Err(invalid()),
+        };
+        let cidr = Self { network, prefix };
+        if cidr.masked(network) != Self::bits(network) {
+            return Err(format!(
+                "\"{text}\": alamat blok harus alamat pertamanya (bagian di luar /{prefix} bernilai nol)."
+            ));
+        }
+        Ok(cidr)
+    }
+
+    fn width(ip: IpAddr) -> u8 {
+        match ip {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        }
+    }
+
+    fn bits(ip: IpAddr) -> u128 {
+        match ip {
+            IpAddr::V4(v4) => u32::from(v4) as u128,
+            IpAddr::V6(v6) => u128::from(v6),
+        }
+    }
+
+    fn masked(&self, ip: IpAddr) -> u128 {
+        let width = Self::width(ip);
+        let host_bits = u32::from(width - self.prefix.min(width));
+        let bits = Self::bits(ip);
+        if host_bits >= 128 {
+            0
+        } else {
+            bits >> host_bits << host_bits
+        }
+    }
+
+    /// Whether `ip` is in the block; an IPv4 address seen as IPv6
+    /// (`::ffff:10.0.0.1`) counts as the IPv4 address.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        Self::width(ip) == Self::width(self.network) && self.masked(ip) == Self::bits(self.network)
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+/// Where a client may call from: a list of blocks; empty means anywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList(Vec<Cidr>);
+
+impl AllowList {
+    /// Blocks separated by commas or spaces, as stored or typed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::from_items(text.split([',', ' ']))
+    }
+
+    pub fn from_items<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let mut blocks = Vec::new();
+        for item in items.into_iter().flat_map(|i| i.split([',', ' '])) {
+            if !item.trim().is_empty() {
+                blocks.push(Cidr::parse(item)?);
+            }
+        }
+        Ok(Self(blocks))
+    }
+
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        self.0.is_empty() || self.0.iter().any(|block| block.contains(ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for AllowList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let blocks: Vec<String> = self.0.iter().map(Cidr::to_string).collect();
+        f.write_str(&blocks.join(","))
+    }
+}
+
+/// What people call the client ("AMS produksi"): 1 to 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientName(String);
+
+impl ClientName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let name = text.trim();
+        if name.is_empty() {
+            return Err("Nama klien layanan wajib diisi.".into());
+        }
+        if name.chars().count() > Self::MAX_CHARS || name.chars().any(char::is_control) {
+            return Err(format!(
+                "Nama klien layanan paling banyak {} karakter, tanpa karakter kendali.",
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn scopes_parse_in_any_order_and_store_in_one() {
+        let scopes = Scopes::parse("events, Validate,validate").unwrap();
+        assert_eq!(scopes.to_string(), "validate,events");
+        assert!(scopes.contains(Scope::Validate));
+        assert!(!scopes.contains(Scope::Sync));
+        assert_eq!(Scopes::parse(&scopes.to_string()).unwrap(), scopes);
+        assert!(Scopes::parse("").is_err());
+        assert!(Scopes::parse(" , ").is_err());
+        assert!(
+            Scopes::parse("validate,admin")
+                .unwrap_err()
+                .contains("admin")
+        );
+    }
+
+    #[test]
+    fn cidr_blocks_match_their_addresses() {
+        let block = Cidr::parse("10.20.0.0/16").unwrap();
+        assert!(block.contains(ip("10.20.255.1")));
+        assert!(!block.contains(ip("10.21.0.1")));
+        assert!(block.contains(ip("::ffff:10.20.0.9")), "IPv4 seen as IPv6");
+        assert!(!block.contains(ip("2001:db8::1")));
+        let one = Cidr::parse("127.0.0.1").unwrap();
+        assert_eq!(one.to_string(), "127.0.0.1/32");
+        assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains(ip("2001:db8:ffff::1")));
+        assert!(!v6.contains(ip("2001:db9::1")));
+        let all = Cidr::parse("0.0.0.0/0").unwrap();
+        assert!(all.contains(ip("203.0.113.7")));
+        assert!(!all.contains(ip("::1")));
+        assert!(Cidr::parse("::/0").unwrap().contains(ip("::1")));
+    }
+
+    #[test]
+    fn malformed_cidr_blocks_are_refused() {
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0.0/",
+            "10.0.0.0/-1",
+            "10.0.0.0/+8",
+            "10.0.0/8",
+            "2001:db8::/129",
+            "10.1.2.3/16",
+            "example.com",
+            "",
+        ] {
+            assert!(Cidr::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_allow_list_allows_any_address() {
+        let any = AllowList::parse("").unwrap();
+        assert!(any.is_empty() && any.allows(ip("198.51.100.4")));
+        let list = AllowList::from_items(["10.0.0.0/8", "192.168.1.0/24,::1"]).unwrap();
+        assert_eq!(list.to_string(), "10.0.0.0/8,192.168.1.0/24,::1/128");
+        assert_eq!(AllowList::parse(&list.to_string()).unwrap(), list);
+        assert!(list.allows(ip("10.9.9.9")));
+        assert!(list.allows(ip("::1")));
+        assert!(!list.allows(ip("127.0.0.1")));
+        assert!(AllowList::parse("10.0.0.0/8, nope").is_err());
+    }
+
+    #[test]
+    fn names_are_bounded() {
+        assert_eq!(
+            ClientName::parse("  AMS produksi ").unwrap().as_str(),
+            "AMS produksi"
+        );
+        assert!(ClientName::parse("   ").is_err());
+        assert!(ClientName::parse(&"x".repeat(101)).is_err());
+        assert!(ClientName::parse("a\nb").is_err());
+    }
+}
