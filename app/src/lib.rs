@@ -11,7 +11,7 @@
 //! 5. `accounts`, `service_clients`
 //! 6. `otp_devices`
 //! 7. `tickets`
-//! 8. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `settings`, `telegram`
+//! 8. `helpdesk`, `identity_check`, `login`, `my_account`, `otp_setup`, `settings`, `telegram`, `validation`
 //! 9. `admin`, `signer_import`
 //! 10. `routes` (the document and the route table)
 
@@ -38,6 +38,7 @@ pub mod tickets;
 pub mod time;
 pub mod tunables;
 pub mod ui;
+pub mod validation;
 
 #[cfg(feature = "ssr")]
 pub mod platform;

@@ -25,6 +25,7 @@ const FLOORS: &[&[&str]] = &[
         "otp_setup",
         "settings",
         "telegram",
+        "validation",
     ],
     &["admin", "signer_import"],
     &["routes"],

@@ -168,6 +168,18 @@ pub enum AuditEvent {
         client_id: ServiceClientId,
         name: String,
     },
+    /// A service client asked whether a signer's code is right (`result`:
+    /// accepted, rejected, locked), with what the caller said about the
+    /// request: the signer as given, the end user's address, the purpose
+    /// and the document reference.
+    CodeValidated {
+        result: String,
+        signer: String,
+        device_id: Option<DeviceId>,
+        client_ip: Option<String>,
+        purpose: Option<String>,
+        reference: Option<String>,
+    },
 }
 
 impl AuditEvent {

@@ -15,6 +15,7 @@ use governor::{NotUntil, Quota, RateLimiter};
 
 use super::clock::Clock;
 use crate::error::AppError;
+use crate::ids::ServiceClientId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -50,11 +51,18 @@ fn keyed<K: Clone + Eq + std::hash::Hash>(quota: Quota, clock: &InjectedClock) -
 pub struct RateLimits {
     limiter: KeyedLimiter<(Action, IpAddr)>,
     chats: KeyedLimiter<i64>,
+    service_clients: KeyedLimiter<ServiceClientId>,
     clock: InjectedClock,
 }
 
 /// Messages per minute one Telegram chat may send the bot.
 pub const CHAT_MESSAGES_PER_MINUTE: u32 = 30;
+
+/// Calls per minute one service client (AMS) may make to the integration
+/// API, in bursts of the same size: 100 a second, well above a signing
+/// service's peak, low enough to slow a leaked token's code guessing (the
+/// signer's own failure counter stops that sooner).
+pub const SERVICE_CLIENT_CALLS_PER_MINUTE: u32 = 6_000;
 
 impl RateLimits {
     /// `per_minute` requests per action and client, with bursts of the same
@@ -62,10 +70,12 @@ impl RateLimits {
     pub fn new(per_minute: u32, clock: Arc<dyn Clock>) -> Self {
         let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
         let per_chat = NonZeroU32::new(CHAT_MESSAGES_PER_MINUTE).expect("non-zero");
+        let per_client = NonZeroU32::new(SERVICE_CLIENT_CALLS_PER_MINUTE).expect("non-zero");
         let clock = InjectedClock(clock);
         Self {
             limiter: keyed(Quota::per_minute(per_minute), &clock),
             chats: keyed(Quota::per_minute(per_chat), &clock),
+            service_clients: keyed(Quota::per_minute(per_client), &clock),
             clock,
         }
     }
@@ -83,6 +93,13 @@ impl RateLimits {
             .map_err(|not_until| self.too_many(not_until))
     }
 
+    /// One call of a service client to the integration API.
+    pub fn check_service_client(&self, client: &ServiceClientId) -> Result<(), AppError> {
+        self.service_clients
+            .check_key(client)
+            .map_err(|not_until| self.too_many(not_until))
+    }
+
     /// Refused, with the whole seconds until the next request is allowed.
     fn too_many(&self, not_until: NotUntil<Nanos>) -> AppError {
         use governor::clock::Clock as _;
@@ -94,6 +111,7 @@ impl RateLimits {
     pub fn forget_idle(&self) {
         self.limiter.retain_recent();
         self.chats.retain_recent();
+        self.service_clients.retain_recent();
     }
 }
 
@@ -174,6 +192,20 @@ mod tests {
             assert_eq!(refused_for(limits.check_chat(7)), None);
         }
         assert!(refused_for(limits.check_chat(7)).is_some());
+    }
+
+    #[test]
+    fn each_service_client_has_its_own_budget() {
+        let (limits, clock) = limits(1);
+        let a = ServiceClientId::generate();
+        let b = ServiceClientId::generate();
+        for _ in 0..SERVICE_CLIENT_CALLS_PER_MINUTE {
+            assert_eq!(refused_for(limits.check_service_client(&a)), None);
+        }
+        assert!(refused_for(limits.check_service_client(&a)).is_some());
+        assert_eq!(refused_for(limits.check_service_client(&b)), None);
+        clock.advance(60);
+        assert_eq!(refused_for(limits.check_service_client(&a)), None);
     }
 
     #[test]

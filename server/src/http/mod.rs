@@ -3,6 +3,7 @@
 
 mod admin_gate;
 mod api_status;
+pub mod api_v1;
 mod audit_export;
 mod health;
 mod reference_photos;
@@ -53,6 +54,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
     router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api_v1::router())
         .merge(selfies::router())
         .merge(audit_export::router())
         .merge(signer_import::router())

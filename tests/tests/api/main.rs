@@ -15,3 +15,4 @@ mod mail;
 mod otp_setup;
 mod signer_import;
 mod telegram;
+mod validation_api;
