@@ -1,8 +1,8 @@
 //! The selfie upload (multipart, from the camera page or the plain form) and
 //! the staff-only photo views (selfies and reference photos).
 
-use app::accounts::service::find_session;
-use app::accounts::sessions::{COOKIE, Stage};
+use app::accounts::types::Role;
+use app::error::AppError;
 use app::identity_check::face_match::spawn_match;
 use app::identity_check::photo::MAX_UPLOAD_BYTES;
 use app::identity_check::reference::staff_reference_photo;
@@ -11,7 +11,7 @@ use app::identity_check::service::{SubmitError, submit};
 use app::identity_check::types::{CONSENT_FIELD, ConsentMissing, consent_given};
 use app::ids::{AccountId, SelfieId};
 use app::platform::rate_limit::Action;
-use app::platform::request::{ClientInfo, cookie_in};
+use app::platform::request::ClientInfo;
 use app::platform::state::AppState;
 use axum::Json;
 use axum::Router;
@@ -20,6 +20,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde_json::json;
+
+use super::staff_gate::holder_for;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -184,14 +186,10 @@ async fn staff_photo_response(state: &AppState, request: Request, wanted: StaffP
         "Hanya petugas verifikasi yang dapat melihat foto ini.",
     )
         .into_response();
-    let Some(cookie_value) = cookie_in(&parts.headers, COOKIE) else {
-        return forbidden;
-    };
-    let staff = match find_session(svc, &cookie_value, Stage::Active, now).await {
-        Ok(Some(holder)) if holder.account.role.is_staff() => holder,
-        Ok(_) => return forbidden,
-        Err(e) => {
-            let error = app::error::internal(format_args!("reading a staff session: {e}"));
+    let staff = match holder_for(state, &parts.headers, Role::Verifier).await {
+        Ok(holder) => holder,
+        Err(AppError::Unauthenticated | AppError::Forbidden) => return forbidden,
+        Err(error) => {
             return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
         }
     };
