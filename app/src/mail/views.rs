@@ -7,34 +7,22 @@ use crate::time::UnixTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MailState {
-    Sent,
     /// Not tried yet.
     Waiting,
     /// Tried and failed; the worker tries again later.
     Retrying,
+    Sent,
 }
 
+crate::text_enum::text_enum!(MailState { Waiting => "waiting", Retrying => "retrying", Sent => "sent" });
+
 impl MailState {
-    pub const ALL: [Self; 3] = [Self::Waiting, Self::Retrying, Self::Sent];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::Waiting => "waiting",
-            Self::Retrying => "retrying",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Sent => "Terkirim",
             Self::Waiting => "Menunggu dikirim",
             Self::Retrying => "Gagal, akan dicoba lagi",
         }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == text)
     }
 }
 

@@ -114,14 +114,24 @@ pub async fn transition(
     Ok(moved)
 }
 
+/// `IN (…)` of [`TicketStatus::OPEN`] as SQL literals (fixed names, not
+/// input), so the queries follow the one list of open states.
+fn open_statuses() -> String {
+    let names: Vec<String> = TicketStatus::OPEN
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("IN ({})", names.join(", "))
+}
+
 /// Every open ticket of an account, any category.
 pub async fn open_for_account(
     conn: &mut AnyConnection,
     account_id: &AccountId,
 ) -> Result<Vec<TicketRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM tickets WHERE account_id = $1
-           AND status IN ('submitted', 'awaiting_selfie', 'selfie_submitted', 'approved', 'rejected')"
+        "SELECT {COLUMNS} FROM tickets WHERE account_id = $1 AND status {}",
+        open_statuses()
     ))
     .bind(account_id)
     .fetch_all(conn)
@@ -477,11 +487,10 @@ pub async fn matching(
 pub async fn open_counts(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(TicketStatus, TicketChannel, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT status, channel, COUNT(*) FROM tickets
-         WHERE status IN ('submitted', 'awaiting_selfie', 'selfie_submitted', 'approved', 'rejected')
-         GROUP BY status, channel",
-    )
+    sqlx::query_as(&format!(
+        "SELECT status, channel, COUNT(*) FROM tickets WHERE status {} GROUP BY status, channel",
+        open_statuses()
+    ))
     .fetch_all(conn)
     .await
 }

@@ -45,7 +45,6 @@ pub async fn dashboard(svc: &Services, now: UnixTime) -> Result<Dashboard, sqlx:
     let durations = repo::completion_seconds_since(&mut conn, now - 30 * 86_400).await?;
     Ok(Dashboard {
         open,
-        open_total: counts.iter().map(|(_, _, n)| n).sum(),
         oldest_waiting,
         opened_today,
         completed_today,

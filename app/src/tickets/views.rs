@@ -116,7 +116,6 @@ pub struct TicketList {
 pub struct Dashboard {
     /// (status label, web count, Telegram count), in the order of the flow.
     pub open: Vec<(String, i64, i64)>,
-    pub open_total: i64,
     /// The selfie waiting longest for a verifier: ticket number and since when.
     pub oldest_waiting: Option<(String, UnixTime)>,
     pub opened_today: i64,
