@@ -298,6 +298,19 @@ pub async fn with_only_expired_links(
     .await
 }
 
+/// Tickets whose selfie has waited for a verifier since before `cutoff`.
+pub async fn awaiting_review_since_before(
+    conn: &mut AnyConnection,
+    cutoff: UnixTime,
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE status = 'selfie_submitted' AND updated_at < $1"
+    ))
+    .bind(cutoff)
+    .fetch_all(conn)
+    .await
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LinkRow {
     pub id: LinkId,

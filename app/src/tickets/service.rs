@@ -449,20 +449,46 @@ pub async fn lookup(
     }))
 }
 
-/// Closes open requests whose links all expired; returns how many.
+/// Closes open requests whose links all expired, and those whose selfie
+/// waited for review longer than photos are kept; returns how many.
 pub async fn expire_stale(svc: &Services, now: UnixTime) -> Result<usize, sqlx::Error> {
+    let retention_days = svc.tunables().selfie_retention_days;
     let mut conn = svc.db.pool().acquire().await?;
-    let stale = repo::with_only_expired_links(&mut conn, now).await?;
+    let unused = repo::with_only_expired_links(&mut conn, now).await?;
+    // A selfie no verifier looked at within its retention period is not
+    // kept for ever: the request ends and the photo goes with it.
+    let unreviewed =
+        repo::awaiting_review_since_before(&mut conn, now - retention_days * 86_400).await?;
     drop(conn);
+    let unreviewed_note = format!(
+        "Foto tidak ditinjau petugas dalam {retention_days} hari dan dihapus sesuai masa simpan. Ajukan permohonan baru bila masih diperlukan."
+    );
+    Ok(expire(
+        svc,
+        unused,
+        "Tautan tidak dipakai sampai batas waktunya. Ajukan permohonan baru bila masih diperlukan.",
+        now,
+    )
+    .await?
+        + expire(svc, unreviewed, &unreviewed_note, now).await?)
+}
+
+/// Moves each ticket still in the state it was read in to `Expired`.
+async fn expire(
+    svc: &Services,
+    tickets: Vec<TicketRow>,
+    note: &str,
+    now: UnixTime,
+) -> Result<usize, sqlx::Error> {
     let mut expired = 0;
-    for ticket in stale {
+    for ticket in tickets {
         let mut tx = svc.db.begin_write().await?;
         let moved = repo::transition(
             &mut tx,
             &ticket.id,
             &[ticket.status],
             TicketStatus::Expired,
-            "Tautan tidak dipakai sampai batas waktunya. Ajukan permohonan baru bila masih diperlukan.",
+            note,
             now,
         )
         .await?;

@@ -572,6 +572,41 @@ async fn photos_are_deleted_after_retention_and_the_record_stays(backend: Backen
     app.stop().await;
 }
 
+async fn a_selfie_nobody_reviews_is_not_kept_beyond_retention(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (ticket_id, _) = submitted_ticket(&app, &signer).await;
+    let status = || async {
+        sqlx::query_scalar::<_, String>("SELECT status FROM tickets WHERE id = $1")
+            .bind(&ticket_id)
+            .fetch_one(app.services().db.pool())
+            .await
+            .unwrap()
+    };
+    app.clock.advance(29 * 86_400);
+    app.sweep().await;
+    assert_eq!(status().await, "selfie_submitted", "still waiting at 29 days");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM selfies WHERE image IS NOT NULL").await,
+        1
+    );
+    app.clock.advance(2 * 86_400);
+    app.sweep().await;
+    assert_eq!(status().await, "expired");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM selfies WHERE image IS NOT NULL").await,
+        0,
+        "the photo goes with the request"
+    );
+    assert_eq!(app.audit_count(&signer.id, "selfie_deleted").await, 1);
+    let (_, staff) = verifier(&app).await;
+    let (status, body) = app
+        .call(&staff, "staff/review/approve", &[("ticket_id", &ticket_id)])
+        .await;
+    assert_ne!(status, StatusCode::OK, "an expired request cannot be approved: {body}");
+    app.stop().await;
+}
+
 async fn reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only(backend: Backend) {
     let app = spawn_app(backend).await;
     let svc = app.services();
@@ -788,6 +823,7 @@ on_both_backends!(
     approval_mails_the_setup_link,
     rejection_needs_a_reason_and_mails_a_new_check,
     photos_are_deleted_after_retention_and_the_record_stays,
+    a_selfie_nobody_reviews_is_not_kept_beyond_retention,
     reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only,
     the_command_line_sets_a_reference_photo_only_with_consent,
     own_and_staff_tickets_are_refused_to_verifiers,
