@@ -3,6 +3,7 @@
 use sqlx::AnyConnection;
 
 use super::types::{Category, LinkPurpose, TicketChannel, TicketStatus};
+use crate::accounts::types::AccountStatus;
 use crate::ids::{AccountId, LinkId, TicketId};
 use crate::platform::db::{Conditions, like_contains};
 use crate::time::UnixTime;
@@ -296,6 +297,20 @@ pub async fn with_only_expired_links(
     .bind(now)
     .fetch_all(conn)
     .await
+}
+
+/// Whether the ticket's account is verified (neither suspended nor unverified).
+pub async fn ticket_account_is_verified(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+) -> Result<bool, sqlx::Error> {
+    let status: Option<AccountStatus> = sqlx::query_scalar(
+        "SELECT a.status FROM tickets t JOIN accounts a ON a.id = t.account_id WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(status == Some(AccountStatus::Verified))
 }
 
 /// Tickets whose selfie has waited for a verifier since before `cutoff`.

@@ -585,7 +585,11 @@ async fn a_selfie_nobody_reviews_is_not_kept_beyond_retention(backend: Backend) 
     };
     app.clock.advance(29 * 86_400);
     app.sweep().await;
-    assert_eq!(status().await, "selfie_submitted", "still waiting at 29 days");
+    assert_eq!(
+        status().await,
+        "selfie_submitted",
+        "still waiting at 29 days"
+    );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM selfies WHERE image IS NOT NULL").await,
         1
@@ -603,7 +607,11 @@ async fn a_selfie_nobody_reviews_is_not_kept_beyond_retention(backend: Backend) 
     let (status, body) = app
         .call(&staff, "staff/review/approve", &[("ticket_id", &ticket_id)])
         .await;
-    assert_ne!(status, StatusCode::OK, "an expired request cannot be approved: {body}");
+    assert_ne!(
+        status,
+        StatusCode::OK,
+        "an expired request cannot be approved: {body}"
+    );
     app.stop().await;
 }
 
