@@ -299,6 +299,34 @@ pub async fn with_only_expired_links(
     .await
 }
 
+/// Who asked "Pertanyaan Umum" questions: one account, or one client address.
+pub enum Asker<'a> {
+    Account(&'a AccountId),
+    Address(&'a str),
+}
+
+/// How many "Pertanyaan Umum" tickets `asker` opened after `since` (read
+/// from the tickets' creation records, which carry account and address).
+pub async fn questions_since(
+    conn: &mut AnyConnection,
+    asker: Asker<'_>,
+    since: UnixTime,
+) -> Result<i64, sqlx::Error> {
+    let (column, value) = match asker {
+        Asker::Account(id) => ("a.subject_account_id", id.as_str()),
+        Asker::Address(ip) => ("a.ip", ip),
+    };
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM audit_log a JOIN tickets t ON t.id = a.ticket_id
+         WHERE {column} = $1 AND a.action = 'ticket_created' AND a.at > $2
+           AND t.category = 'general_question'"
+    ))
+    .bind(value)
+    .bind(since)
+    .fetch_one(conn)
+    .await
+}
+
 /// Whether the ticket's account is verified (neither suspended nor unverified).
 pub async fn ticket_account_is_verified(
     conn: &mut AnyConnection,

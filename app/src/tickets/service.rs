@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use super::links;
-use super::repo::{self, InsertTicket, TicketRow};
+use super::repo::{self, Asker, InsertTicket, TicketRow};
 use super::ticket_number::TicketNumberer;
 use super::types::{Category, LinkPurpose, MessageText, TicketChannel, TicketNumber, TicketStatus};
 use super::views::{Receipt, TicketEventView, TicketView};
@@ -22,6 +22,11 @@ use crate::time::UnixTime;
 
 /// Mismatched submissions per account per hour before the form refuses more.
 pub const MISMATCHES_PER_HOUR: i64 = 5;
+/// "Pertanyaan Umum" per account, and per client address, in 24 hours: room
+/// for a signer's real questions, not for using the helpdesk's mail as a
+/// relay of someone's text.
+pub const QUESTIONS_PER_ACCOUNT_PER_DAY: i64 = 3;
+pub const QUESTIONS_PER_ADDRESS_PER_DAY: i64 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
@@ -40,6 +45,12 @@ pub enum RequestError {
         "Terlalu banyak percobaan dengan data yang tidak cocok untuk email ini. Silakan coba lagi dalam 1 jam."
     )]
     TooManyMismatches,
+    #[error(
+        "Batas pertanyaan tercapai: paling banyak {QUESTIONS_PER_ACCOUNT_PER_DAY} pertanyaan per akun dan \
+         {QUESTIONS_PER_ADDRESS_PER_DAY} per jaringan dalam 24 jam. Tunggu jawaban petugas atas pertanyaan \
+         sebelumnya, atau coba lagi besok."
+    )]
+    TooManyQuestions,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -219,6 +230,22 @@ pub async fn ask_question_in(
     let account = eligible_account(tx, email)
         .await?
         .ok_or(RequestError::NotEligible)?;
+    // Serialise questions of one account (as OTP requests are), so the cap holds.
+    accounts_repo::touch(tx, &account.id, now).await?;
+    let since = now - 86_400;
+    let address = client.map(|c| c.ip.to_string());
+    let over_cap = repo::questions_since(tx, Asker::Account(&account.id), since).await?
+        >= QUESTIONS_PER_ACCOUNT_PER_DAY
+        || match &address {
+            Some(ip) => {
+                repo::questions_since(tx, Asker::Address(ip), since).await?
+                    >= QUESTIONS_PER_ADDRESS_PER_DAY
+            }
+            None => false,
+        };
+    if over_cap {
+        return Err(RequestError::TooManyQuestions);
+    }
     let ticket = create_ticket(
         tx,
         svc,
