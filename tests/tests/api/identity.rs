@@ -572,6 +572,23 @@ async fn photos_are_deleted_after_retention_and_the_record_stays(backend: Backen
     app.stop().await;
 }
 
+/// An upload to a link that cannot be used is refused before its body is
+/// read: an oversized body gets the link's answer, not "too large".
+async fn an_upload_to_a_dead_link_is_refused_before_the_body_is_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dead = app.url(&format!("/verifikasi/{}", "A".repeat(43)));
+    let (status, body) = upload(&app, &dead, vec![0; 11 * 1024 * 1024]).await;
+    assert_eq!(status, StatusCode::GONE, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Tautan tidak dikenal"),
+        "{body}"
+    );
+    app.stop().await;
+}
+
 async fn a_selfie_nobody_reviews_is_not_kept_beyond_retention(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
@@ -832,6 +849,7 @@ on_both_backends!(
     rejection_needs_a_reason_and_mails_a_new_check,
     photos_are_deleted_after_retention_and_the_record_stays,
     a_selfie_nobody_reviews_is_not_kept_beyond_retention,
+    an_upload_to_a_dead_link_is_refused_before_the_body_is_read,
     reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only,
     the_command_line_sets_a_reference_photo_only_with_consent,
     own_and_staff_tickets_are_refused_to_verifiers,
