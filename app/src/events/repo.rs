@@ -11,7 +11,8 @@ use crate::platform::queue::{Queue, backoff};
 use crate::time::UnixTime;
 
 /// Records `event` about `account` for every subscribed client (active,
-/// `events` scope, webhook set), inside the caller's transaction. Each
+/// `events` scope, webhook set), inside the caller's transaction; staff
+/// accounts are no signers of AMS and make no events. Each
 /// client's counter is bumped in id order: on PostgreSQL that row lock
 /// makes concurrent transactions number a client's events in commit order.
 /// Returns how many rows were written.
@@ -31,10 +32,14 @@ pub async fn record(
     if clients.is_empty() {
         return Ok(0);
     }
-    let signer: Signer = sqlx::query_as("SELECT ams_id, email FROM accounts WHERE id = $1")
-        .bind(account)
-        .fetch_one(&mut *conn)
-        .await?;
+    let signer: Option<Signer> =
+        sqlx::query_as("SELECT ams_id, email FROM accounts WHERE id = $1 AND role = 'signer'")
+            .bind(account)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(signer) = signer else {
+        return Ok(0);
+    };
     for client in &clients {
         let seq: i64 = sqlx::query_scalar(
             "UPDATE service_clients SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
