@@ -421,7 +421,133 @@ async fn two_processes_deliver_each_event_once(backend: Backend) {
     first.stop().await;
 }
 
+/// `server --config … <args>` against the app's database.
+fn command(app: &TestApp, args: &[&str]) -> Result<server::cli::Cli, clap::Error> {
+    let config = crate::signer_import::cli_config(app);
+    let mut all = vec![
+        "server".to_string(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
+    all.extend(args.iter().map(|a| a.to_string()));
+    <server::cli::Cli as clap::Parser>::try_parse_from(all)
+}
+
+async fn webhook_of(app: &TestApp, id: &str) -> (Option<String>, Option<Vec<u8>>) {
+    sqlx::query_as("SELECT webhook_url, webhook_secret_sealed FROM service_clients WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap()
+}
+
+async fn the_command_line_sets_rotates_and_removes_a_webhook(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = subscriber(&app, "AMS uji", "https://ams.example.go.id/hooks").await;
+    let id = client.id.to_string();
+    let (url, first_secret) = webhook_of(&app, &id).await;
+    assert_eq!(url.as_deref(), Some("https://ams.example.go.id/hooks"));
+    let first_secret = first_secret.expect("sealed secret stored");
+    let shown = client.webhook_secret.unwrap();
+    assert!(
+        !first_secret
+            .windows(shown.len())
+            .any(|w| w == shown.as_bytes()),
+        "the secret is stored sealed, not in clear"
+    );
+
+    let set = [
+        "set-service-client-webhook",
+        "--id",
+        &id,
+        "--url",
+        "https://ams2.example.go.id/tpo",
+    ];
+    server::cli::run(command(&app, &set).unwrap())
+        .await
+        .unwrap();
+    let (url, second_secret) = webhook_of(&app, &id).await;
+    assert_eq!(url.as_deref(), Some("https://ams2.example.go.id/tpo"));
+    assert_ne!(
+        second_secret.unwrap(),
+        first_secret,
+        "a new secret each time"
+    );
+
+    let plain_http = [
+        "set-service-client-webhook",
+        "--id",
+        &id,
+        "--url",
+        "http://ams.example.go.id/",
+    ];
+    let refused = command(&app, &plain_http).unwrap_err().to_string();
+    assert!(refused.contains("gunakan https://"), "{refused}");
+    let both = [
+        "set-service-client-webhook",
+        "--id",
+        &id,
+        "--url",
+        "https://a.example/",
+        "--none",
+    ];
+    assert!(command(&app, &both).is_err(), "--url or --none, not both");
+    assert!(command(&app, &["set-service-client-webhook", "--id", &id]).is_err());
+
+    let (validate_only, _) = crate::validation_api::client_token(&app, "validate", &[]).await;
+    let no_scope = [
+        "set-service-client-webhook",
+        "--id",
+        &validate_only,
+        "--url",
+        "https://a.example/",
+    ];
+    let refused = server::cli::run(command(&app, &no_scope).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("cakupan events"), "{refused}");
+    let create = [
+        "create-service-client",
+        "--name",
+        "AMS lain",
+        "--scopes",
+        "validate",
+        "--webhook-url",
+        "https://a.example/",
+    ];
+    let refused = server::cli::run(command(&app, &create).unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("cakupan events"), "{refused}");
+
+    let clear = ["set-service-client-webhook", "--id", &id, "--none"];
+    server::cli::run(command(&app, &clear).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(webhook_of(&app, &id).await, (None, None));
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor, detail FROM audit_log WHERE action = 'service_client_webhook_changed' ORDER BY id",
+    )
+    .fetch_all(app.services().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        audited.len(),
+        3,
+        "set at creation, rotated, removed: {audited:?}"
+    );
+    assert!(audited[1].1.contains("ams2.example.go.id") && audited[2].1.contains("\"url\":null"));
+    assert!(
+        audited.iter().all(|(_, detail)| !detail.contains("whsec_")),
+        "no secret in the log"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    the_command_line_sets_rotates_and_removes_a_webhook,
     a_receiver_that_was_down_gets_every_event_once_in_order_signed,
     an_event_exists_only_with_its_change,
     two_processes_deliver_each_event_once,
