@@ -120,6 +120,19 @@ pub async fn discard_pending(
     Ok(done.rows_affected())
 }
 
+/// Deletes events delivered before `before`: their bodies name signers,
+/// and the audit log keeps what happened.
+pub async fn forget_delivered(
+    conn: &mut AnyConnection,
+    before: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM webhook_events WHERE delivered_at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// The outbox as monitoring sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutboxDepth {

@@ -35,23 +35,8 @@ pub async fn run(svc: Arc<Services>, shutdown: CancellationToken) {
     };
     tracing::info!(worker = %owner, "webhook worker started");
     loop {
-        let pause = match deliver_due(&svc, &http, &owner).await {
-            Ok(()) => match events_repo::QUEUE
-                .next_due_in(svc.db.pool(), svc.now())
-                .await
-            {
-                Ok(Some(seconds)) => Duration::from_secs(seconds as u64).min(IDLE_POLL),
-                Ok(None) => IDLE_POLL,
-                Err(e) => {
-                    tracing::warn!(error = %e, "webhook worker cannot read the outbox");
-                    IDLE_POLL
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook worker cannot claim events");
-                Duration::from_secs(5)
-            }
-        };
+        let round = deliver_due(&svc, &http, &owner).await;
+        let pause = super::rest_after(round, &events_repo::QUEUE, &svc, IDLE_POLL).await;
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(pause) => {}

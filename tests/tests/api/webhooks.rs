@@ -417,6 +417,12 @@ async fn two_processes_deliver_each_event_once(backend: Backend) {
             .await
             .unwrap();
     assert_eq!(claimed_again, 0, "each event handed to one worker, once");
+    first.clock.advance(29 * 86_400);
+    first.sweep().await;
+    assert_eq!(event_rows(&first).await.len(), 40, "kept for a month");
+    first.clock.advance(2 * 86_400);
+    first.sweep().await;
+    assert!(event_rows(&first).await.is_empty(), "then forgotten");
     second.stop().await;
     first.stop().await;
 }
