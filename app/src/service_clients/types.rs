@@ -10,7 +10,7 @@ pub enum Scope {
     Validate,
     /// The signer sync API (not built yet).
     Sync,
-    /// Device and ticket events sent to the client (not built yet).
+    /// Device, lock and ticket events POSTed to the client's webhook.
     Events,
 }
 
