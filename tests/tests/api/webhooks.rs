@@ -427,6 +427,50 @@ async fn two_processes_deliver_each_event_once(backend: Backend) {
     first.stop().await;
 }
 
+async fn concurrent_changes_of_many_signers_number_events_without_gaps(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = subscriber(&app, "AMS uji", "http://127.0.0.1:9/hook").await;
+    let emails: Vec<String> = (0..6)
+        .map(|i| format!("penanda{i}@kominfo.go.id"))
+        .collect();
+    let niks: Vec<String> = (1..=6).map(|i| format!("32010115089000{i:02}")).collect();
+    let mut signers = Vec::new();
+    for (email, nik) in emails.iter().zip(&niks) {
+        let spec = AccountSpec {
+            email,
+            nik: Some(nik),
+            devices: &[],
+            ..Default::default()
+        };
+        signers.push(app.create_account(spec).await);
+    }
+    let additions: Vec<(&str, String)> = signers
+        .iter()
+        .flat_map(|s| (0..3).map(move |i| (s.id.as_str(), format!("Hp {i}"))))
+        .collect();
+    let results =
+        futures::future::join_all(additions.iter().map(|(id, name)| add(&app, id, name))).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT seq, id FROM webhook_events WHERE service_client_id = $1 ORDER BY seq",
+    )
+    .bind(client.id.to_string())
+    .fetch_all(app.services().db.pool())
+    .await
+    .unwrap();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(
+        seqs,
+        (1..=18).collect::<Vec<_>>(),
+        "one number each, no gaps"
+    );
+    assert!(
+        rows.windows(2).all(|w| w[0].1 < w[1].1),
+        "numbered in the order the rows were written: {rows:?}"
+    );
+    app.stop().await;
+}
+
 /// `server --config … <args>` against the app's database.
 fn command(app: &TestApp, args: &[&str]) -> Result<server::cli::Cli, clap::Error> {
     let config = crate::signer_import::cli_config(app);
@@ -553,6 +597,7 @@ async fn the_command_line_sets_rotates_and_removes_a_webhook(backend: Backend) {
 }
 
 on_both_backends!(
+    concurrent_changes_of_many_signers_number_events_without_gaps,
     the_command_line_sets_rotates_and_removes_a_webhook,
     a_receiver_that_was_down_gets_every_event_once_in_order_signed,
     an_event_exists_only_with_its_change,
