@@ -92,6 +92,7 @@ pub const OUTBOX: Queue = Queue {
     returning: "id, chat_id, method, payload, attempts",
     also: "AND NOT EXISTS (SELECT 1 FROM telegram_outbox e WHERE e.chat_id = q.chat_id AND e.sent_at IS NULL AND e.id < q.id)",
     blank_when_sent: ", payload = ''",
+    sent_column: "sent_at",
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]

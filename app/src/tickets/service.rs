@@ -13,6 +13,7 @@ use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::service::{self as accounts_service, SessionHolder};
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
+use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
@@ -391,6 +392,12 @@ async fn create_ticket(
     .subject(&account.id)
     .ticket(&id);
     audit::record(conn, entry, client, now).await?;
+    let opened = Event::TicketOpened {
+        ticket: number.as_str(),
+        category: category.as_str(),
+        channel: channel.as_str(),
+    };
+    events_repo::record(conn, &account.id, &opened, now).await?;
     Ok(NewTicket { id, number })
 }
 

@@ -16,3 +16,4 @@ mod otp_setup;
 mod signer_import;
 mod telegram;
 mod validation_api;
+mod webhooks;
