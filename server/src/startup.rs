@@ -9,6 +9,7 @@ use app::platform::clock::Clock;
 use app::platform::crypto::Keys;
 use app::platform::db::{Backend, Db};
 use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
+use app::platform::net::TrustedProxies;
 use app::platform::rate_limit::RateLimits;
 use app::platform::state::{AppState, Services, Settings};
 use leptos::config::LeptosOptions;
@@ -62,7 +63,8 @@ pub async fn build_services(
             brand: config.brand.clone(),
             public_base_url: config.public_base_url.clone(),
             secure_cookies: config.secure_cookies(),
-            trust_forwarded_for: config.trust_forwarded_for,
+            trusted_proxies: TrustedProxies::parse(&config.trusted_proxies)
+                .map_err(|why| anyhow::anyhow!("TPO_TRUSTED_PROXIES: {why}"))?,
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
         },

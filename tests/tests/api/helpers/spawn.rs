@@ -36,6 +36,8 @@ pub struct Options {
     pub telegram_webhook_secret: Option<String>,
     /// A biometric service: turns the `http` face-match adapter on.
     pub face_match: Option<FaceMatchService>,
+    /// `TPO_TRUSTED_PROXIES`.
+    pub trusted_proxies: String,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
             telegram_api_base: None,
             telegram_webhook_secret: None,
             face_match: None,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -66,6 +69,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         rate_limit_per_minute: options.rate_limit_per_minute,
         smtp_url: options.smtp_url.clone(),
         max_devices: options.max_devices,
+        trusted_proxies: options.trusted_proxies.clone(),
         ..Config::default()
     }
     .with_derived_defaults();
