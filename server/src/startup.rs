@@ -6,7 +6,6 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use app::platform::clock::Clock;
-use app::platform::crypto::Keys;
 use app::platform::db::{Backend, Db};
 use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
 use app::platform::net::TrustedProxies;
@@ -53,12 +52,18 @@ pub async fn build_services(
 ) -> anyhow::Result<Arc<Services>> {
     let face_matcher = face_matcher(config)?;
     let db = connect_and_migrate(config).await?;
-    let master_key = keys::load_or_generate(&config.secret_key, &config.data_dir)?;
+    let keys = match keys::load(&config.secret_key, &config.data_dir, &db, clock.now()).await {
+        Ok(keys) => keys,
+        Err(refused) => {
+            db.close().await;
+            return Err(refused);
+        }
+    };
     let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
     let services = Arc::new(Services {
         db,
         clock,
-        keys: Keys::from_master(&master_key),
+        keys,
         settings: Settings {
             brand: config.brand.clone(),
             public_base_url: config.public_base_url.clone(),

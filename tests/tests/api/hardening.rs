@@ -1,9 +1,13 @@
 //! Hardening: who the client is behind proxies, the master key's checks at
 //! start, the session cookie's name, what the mail folder logs.
 
-use reqwest::StatusCode;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
 
-use crate::helpers::{Backend, Options, TestApp, spawn_app_with};
+use reqwest::StatusCode;
+use server::Config;
+
+use crate::helpers::{Backend, Options, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
 /// A wrong password from the client a proxy says it forwards for.
@@ -90,7 +94,121 @@ async fn forwarded_for_is_ignored_without_trusted_proxies(backend: Backend) {
     app.stop().await;
 }
 
+/// Starts another process on the test's database with `config`: the
+/// error's whole chain if it refuses, or `None` once it started (and stopped).
+async fn refusal(app: &TestApp, config: Config) -> Option<String> {
+    match server::Application::start(config, app.clock.clone()).await {
+        Ok(started) => {
+            started.stop().await;
+            None
+        }
+        Err(why) => Some(format!("{why:#}")),
+    }
+}
+
+fn key_file(app: &TestApp) -> PathBuf {
+    app.data_dir.join("secret.key")
+}
+
+async fn check_values(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM master_key_check")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap()
+}
+
+async fn a_different_master_key_is_refused_at_start(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(check_values(&app).await, 1, "recorded on the first start");
+    let original = std::fs::read_to_string(key_file(&app)).unwrap();
+    let other = Config {
+        secret_key: "ab".repeat(32),
+        ..app.second_config(&Options::default())
+    };
+    let why = refusal(&app, other).await.expect("refused");
+    assert!(
+        why.contains("master key from TPO_SECRET_KEY is not the key this database was sealed with"),
+        "{why}"
+    );
+    assert!(
+        why.contains("restore") && why.contains("secret.key"),
+        "{why}"
+    );
+    // The right key, given by the environment instead of the file, starts.
+    let same = Config {
+        secret_key: original.trim().to_string(),
+        ..app.second_config(&Options::default())
+    };
+    assert_eq!(refusal(&app, same).await, None);
+    assert_eq!(check_values(&app).await, 1);
+    app.stop().await;
+}
+
+async fn a_missing_key_file_is_never_replaced_for_a_database_with_data(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let path = key_file(&app);
+    let original = std::fs::read(&path).unwrap();
+    let restore = || {
+        std::fs::write(&path, &original).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    };
+    // No account yet, but the check value says a key was in use.
+    std::fs::remove_file(&path).unwrap();
+    let why = refusal(&app, app.second_config(&Options::default()))
+        .await
+        .expect("refused");
+    assert!(why.contains("no master key"), "{why}");
+    assert!(why.contains(&path.display().to_string()), "{why}");
+    assert!(!path.exists(), "no new key generated");
+    // A database from before the check value, with sealed data in it.
+    restore();
+    app.signer().await;
+    sqlx::query("DELETE FROM master_key_check")
+        .execute(app.services().db.pool())
+        .await
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let why = refusal(&app, app.second_config(&Options::default()))
+        .await
+        .expect("refused");
+    assert!(
+        why.contains("already holds data sealed with a key"),
+        "{why}"
+    );
+    assert!(!path.exists(), "no new key generated");
+    // With its key back it starts and records the check value.
+    restore();
+    assert_eq!(
+        refusal(&app, app.second_config(&Options::default())).await,
+        None
+    );
+    assert_eq!(check_values(&app).await, 1);
+    app.stop().await;
+}
+
+async fn a_key_file_others_may_read_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let path = key_file(&app);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let why = refusal(&app, app.second_config(&Options::default()))
+        .await
+        .expect("refused");
+    assert!(
+        why.contains(&format!("chmod 600 {}", path.display())),
+        "{why}"
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        refusal(&app, app.second_config(&Options::default())).await,
+        None
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
     budgets_follow_the_client_a_trusted_proxy_names,
     forwarded_for_is_ignored_without_trusted_proxies,
+    a_different_master_key_is_refused_at_start,
+    a_missing_key_file_is_never_replaced_for_a_database_with_data,
+    a_key_file_others_may_read_is_refused,
 );

@@ -152,6 +152,13 @@ impl TestApp {
     /// A second server process on the same database (same key, same data
     /// directory), as in a scale-out behind a load balancer.
     pub async fn second_process(&self, options: Options) -> Application {
+        Application::start(self.second_config(&options), self.clock.clone())
+            .await
+            .expect("second process starts")
+    }
+
+    /// The configuration of [`TestApp::second_process`], to change before starting.
+    pub fn second_config(&self, options: &Options) -> Config {
         let config = Config {
             bind_addr: "127.0.0.1:0".parse().unwrap(),
             database_url: self.database_url.clone(),
@@ -161,10 +168,7 @@ impl TestApp {
             ..Config::default()
         }
         .with_derived_defaults();
-        let config = with_telegram(config, &options);
-        Application::start(config, self.clock.clone())
-            .await
-            .expect("second process starts")
+        with_telegram(config, options)
     }
 
     /// Runs the background sweep (expiry, retention) now.
