@@ -205,10 +205,103 @@ async fn a_key_file_others_may_read_is_refused(backend: Backend) {
     app.stop().await;
 }
 
+/// The session cookie a response sets: its name, value and attributes.
+fn session_cookie(response: &reqwest::Response) -> (String, String, String) {
+    let header = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("tpo_sesi="))
+        .unwrap_or_else(|| panic!("no session cookie in {:?}", response.headers()))
+        .to_string();
+    let (pair, attributes) = header.split_once(';').unwrap();
+    let (name, value) = pair.split_once('=').unwrap();
+    (name.into(), value.into(), attributes.into())
+}
+
+/// One login step posted with `cookie` (if any) as the Cookie header.
+async fn login_step(
+    app: &TestApp,
+    endpoint: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client()
+        .post(app.url(&format!("/api/{endpoint}")))
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+async fn session_cookie_is_host_prefixed_on_https(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Options {
+            public_base_url: Some("https://otp.example.go.id".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let signer = app.signer().await;
+    let password = [
+        ("email", signer.email.as_str()),
+        ("password", signer.password.as_str()),
+    ];
+    let response = login_step(&app, "login/password", &password, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (name, token, attributes) = session_cookie(&response);
+    assert_eq!(name, "__Host-tpo_sesi");
+    assert!(
+        attributes.contains("Secure") && attributes.contains("Path=/"),
+        "{attributes}"
+    );
+    assert!(
+        !attributes.to_ascii_lowercase().contains("domain"),
+        "{attributes}"
+    );
+    let code = app.code(signer.secret(0), 0);
+    // The plain name is not the session any more.
+    let plain = format!("tpo_sesi={token}");
+    let refused = login_step(&app, "login/code", &[("code", &code)], Some(&plain)).await;
+    assert_ne!(refused.status(), StatusCode::OK);
+    let prefixed = format!("__Host-tpo_sesi={token}");
+    let response = login_step(&app, "login/code", &[("code", &code)], Some(&prefixed)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (name, token, _) = session_cookie(&response);
+    assert_eq!(name, "__Host-tpo_sesi");
+    let active = format!("__Host-tpo_sesi={token}");
+    let account = login_step(&app, "account", &[], Some(&active)).await;
+    assert_eq!(account.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+async fn session_cookie_keeps_its_plain_name_on_http(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let password = [
+        ("email", signer.email.as_str()),
+        ("password", signer.password.as_str()),
+    ];
+    let response = login_step(&app, "login/password", &password, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (name, _, attributes) = session_cookie(&response);
+    assert_eq!(name, "tpo_sesi");
+    assert!(!attributes.contains("Secure"), "{attributes}");
+    // And a browser on loopback logs in with it.
+    assert_eq!(app.log_in(&app.client(), &signer, 0).await, StatusCode::OK);
+    app.stop().await;
+}
+
 on_both_backends!(
     budgets_follow_the_client_a_trusted_proxy_names,
     forwarded_for_is_ignored_without_trusted_proxies,
     a_different_master_key_is_refused_at_start,
     a_missing_key_file_is_never_replaced_for_a_database_with_data,
     a_key_file_others_may_read_is_refused,
+    session_cookie_is_host_prefixed_on_https,
+    session_cookie_keeps_its_plain_name_on_http,
 );

@@ -38,6 +38,8 @@ pub struct Options {
     pub face_match: Option<FaceMatchService>,
     /// `TPO_TRUSTED_PROXIES`.
     pub trusted_proxies: String,
+    /// `TPO_PUBLIC_BASE_URL` (default: the bound address, plain http).
+    pub public_base_url: Option<String>,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             telegram_webhook_secret: None,
             face_match: None,
             trusted_proxies: String::new(),
+            public_base_url: None,
         }
     }
 }
@@ -70,6 +73,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         smtp_url: options.smtp_url.clone(),
         max_devices: options.max_devices,
         trusted_proxies: options.trusted_proxies.clone(),
+        public_base_url: options.public_base_url.clone().unwrap_or_default(),
         ..Config::default()
     }
     .with_derived_defaults();
