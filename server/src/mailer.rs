@@ -139,7 +139,10 @@ mod tests {
         let _guard = tracing::subscriber::set_default(subscriber);
         mailer.send(&mail).await.unwrap();
         let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-        assert!(logged.contains("mail written to the local outbox folder"), "{logged}");
+        assert!(
+            logged.contains("mail written to the local outbox folder"),
+            "{logged}"
+        );
         assert!(logged.contains("budi.santoso@kominfo.go.id"), "{logged}");
         assert!(logged.contains("Perbarui Akun Anda"), "{logged}");
         assert!(!logged.contains(token), "{logged}");

@@ -296,6 +296,35 @@ async fn session_cookie_keeps_its_plain_name_on_http(backend: Backend) {
     app.stop().await;
 }
 
+async fn stored_nik_masks_are_shortened_by_migration_16(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let mask = || async {
+        sqlx::query_scalar::<_, String>("SELECT nik_masked FROM accounts WHERE id = $1")
+            .bind(&signer.id)
+            .fetch_one(app.services().db.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(mask().await, "32************01", "new accounts");
+    // A database from before migration 16, holding the older, wider mask.
+    let pool = app.services().db.pool();
+    for sql in [
+        "UPDATE accounts SET nik_masked = '3201********0001'",
+        "DROP TABLE master_key_check",
+        "DELETE FROM _sqlx_migrations WHERE version = 16",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    server::startup::connect_and_migrate(&app.second_config(&Options::default()))
+        .await
+        .expect("migrates")
+        .close()
+        .await;
+    assert_eq!(mask().await, "32************01", "rewritten in place");
+    app.stop().await;
+}
+
 on_both_backends!(
     budgets_follow_the_client_a_trusted_proxy_names,
     forwarded_for_is_ignored_without_trusted_proxies,
@@ -304,4 +333,5 @@ on_both_backends!(
     a_key_file_others_may_read_is_refused,
     session_cookie_is_host_prefixed_on_https,
     session_cookie_keeps_its_plain_name_on_http,
+    stored_nik_masks_are_shortened_by_migration_16,
 );
