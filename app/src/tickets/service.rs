@@ -70,23 +70,61 @@ pub async fn is_eligible(svc: &Services, email: &OfficialEmail) -> Result<bool, 
     Ok(eligible_account(&mut conn, email).await?.is_some())
 }
 
+/// Where a helpdesk request came from.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// The web form: the browser's address and user agent.
+    Web(&'a ClientInfo),
+    /// A private chat with the Telegram bot.
+    Telegram { chat_id: i64 },
+}
+
+impl<'a> Origin<'a> {
+    pub fn channel(&self) -> TicketChannel {
+        match self {
+            Self::Web(_) => TicketChannel::Web,
+            Self::Telegram { .. } => TicketChannel::Telegram,
+        }
+    }
+
+    /// The browser, recorded with every audit entry of the request.
+    fn client(&self) -> Option<&'a ClientInfo> {
+        match self {
+            Self::Web(client) => Some(client),
+            Self::Telegram { .. } => None,
+        }
+    }
+
+    /// The account as the actor of the request's audit entries; through
+    /// Telegram, with the chat it wrote from.
+    fn actor<'b>(&self, account: &'b AccountRow) -> Actor<'b> {
+        match *self {
+            Self::Web(_) => account.actor(),
+            Self::Telegram { chat_id } => Actor::TelegramChat {
+                id: &account.id,
+                email: &account.email,
+                chat_id,
+            },
+        }
+    }
+}
+
 /// What a signer sends to ask for a new OTP device. The web form asks for the
 /// full name too; the Telegram bot only for NIK and email.
 pub struct OtpRequest<'a> {
     pub email: &'a OfficialEmail,
     pub nik: &'a Nik,
     pub full_name: Option<&'a PersonName>,
-    pub channel: TicketChannel,
+    pub origin: Origin<'a>,
 }
 
 pub async fn request_otp(
     svc: &Services,
     request: OtpRequest<'_>,
-    client: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let mut tx = svc.db.begin_write().await?;
-    let result = request_otp_in(&mut tx, svc, request, client, now).await;
+    let result = request_otp_in(&mut tx, svc, request, now).await;
     // A mismatch is refused but still recorded (it counts toward the limit).
     if matches!(result, Ok(_) | Err(RequestError::Mismatch)) {
         tx.commit().await?;
@@ -102,13 +140,13 @@ pub async fn request_otp_in(
     tx: &mut AnyConnection,
     svc: &Services,
     request: OtpRequest<'_>,
-    client: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let account = eligible_account(tx, request.email)
         .await?
         .ok_or(RequestError::NotEligible)?;
-    let actor = account.actor();
+    let actor = request.origin.actor(&account);
+    let client = request.origin.client();
     // Serialise requests of one account (PostgreSQL row lock; SQLite holds the write lock already).
     accounts_repo::touch(tx, &account.id, now).await?;
     if audit::helpdesk_mismatches_since(tx, &account.id, now - 3600).await? >= MISMATCHES_PER_HOUR {
@@ -124,7 +162,7 @@ pub async fn request_otp_in(
         let entry = AuditEntry::new(
             actor,
             AuditEvent::HelpdeskMismatch {
-                channel: request.channel.as_str().to_string(),
+                channel: request.origin.channel().as_str().to_string(),
                 nik_matches,
                 name_matches,
             },
@@ -151,9 +189,8 @@ pub async fn request_otp_in(
         TicketFor {
             account: &account,
             category: Category::OtpRequest,
-            channel: request.channel,
+            origin: request.origin,
             message: None,
-            client,
         },
         now,
     )
@@ -195,12 +232,11 @@ pub async fn ask_question(
     svc: &Services,
     email: &OfficialEmail,
     question: &MessageText,
-    channel: TicketChannel,
-    client: Option<&ClientInfo>,
+    origin: Origin<'_>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let mut tx = svc.db.begin_write().await?;
-    let receipt = ask_question_in(&mut tx, svc, email, question, channel, client, now).await?;
+    let receipt = ask_question_in(&mut tx, svc, email, question, origin, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(receipt)
@@ -212,8 +248,7 @@ pub async fn ask_question_in(
     svc: &Services,
     email: &OfficialEmail,
     question: &MessageText,
-    channel: TicketChannel,
-    client: Option<&ClientInfo>,
+    origin: Origin<'_>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let account = eligible_account(tx, email)
@@ -225,9 +260,8 @@ pub async fn ask_question_in(
         TicketFor {
             account: &account,
             category: Category::GeneralQuestion,
-            channel,
+            origin,
             message: Some(question.as_str()),
-            client,
         },
         now,
     )
@@ -315,9 +349,8 @@ struct NewTicket {
 struct TicketFor<'a> {
     account: &'a AccountRow,
     category: Category,
-    channel: TicketChannel,
+    origin: Origin<'a>,
     message: Option<&'a str>,
-    client: Option<&'a ClientInfo>,
 }
 
 /// A numbered ticket with its first event and its audit entry.
@@ -327,12 +360,12 @@ async fn create_ticket(
     TicketFor {
         account,
         category,
-        channel,
+        origin,
         message,
-        client,
     }: TicketFor<'_>,
     now: UnixTime,
 ) -> Result<NewTicket, sqlx::Error> {
+    let channel = origin.channel();
     let serial = repo::next_serial(conn).await?;
     let number = TicketNumberer::new(svc.keys.ticket_number_key()).number(serial as u64);
     let id = TicketId::generate();
@@ -354,7 +387,7 @@ async fn create_ticket(
     let note = format!("{} diterima melalui {}.", category.label(), channel.label());
     repo::add_event(conn, &id, TicketStatus::Submitted, &note, now).await?;
     let entry = AuditEntry::new(
-        account.actor(),
+        origin.actor(account),
         AuditEvent::TicketCreated {
             number: number.to_string(),
             category: category.as_str().to_string(),
@@ -363,7 +396,7 @@ async fn create_ticket(
     )
     .subject(&account.id)
     .ticket(&id);
-    audit::record(conn, entry, client, now).await?;
+    audit::record(conn, entry, origin.client(), now).await?;
     Ok(NewTicket { id, number })
 }
 
