@@ -325,6 +325,29 @@ async fn stored_nik_masks_are_shortened_by_migration_16(backend: Backend) {
     app.stop().await;
 }
 
+async fn an_older_code_after_a_newer_login_is_expired_not_reused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let newer = app.client();
+    app.enter_password(&newer, &signer).await;
+    let code = app.code(signer.secret(0), 1);
+    assert_eq!(
+        app.call(&newer, "login/code", &[("code", &code)]).await.0,
+        StatusCode::OK
+    );
+    let older = app.client();
+    app.enter_password(&older, &signer).await;
+    let code = app.code(signer.secret(0), -1);
+    let (status, body) = app.call(&older, "login/code", &[("code", &code)]).await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(body.contains("sudah tidak berlaku"), "{body}");
+    assert!(!body.contains("sudah pernah dipakai"), "{body}");
+    assert_eq!(app.mail_count("otp_code_reused", &signer.email).await, 0);
+    assert_eq!(app.audit_count(&signer.id, "login_otp_replayed").await, 0);
+    assert_eq!(app.audit_count(&signer.id, "login_otp_failed").await, 1);
+    app.stop().await;
+}
+
 on_both_backends!(
     budgets_follow_the_client_a_trusted_proxy_names,
     forwarded_for_is_ignored_without_trusted_proxies,
@@ -334,4 +357,5 @@ on_both_backends!(
     session_cookie_is_host_prefixed_on_https,
     session_cookie_keeps_its_plain_name_on_http,
     stored_nik_masks_are_shortened_by_migration_16,
+    an_older_code_after_a_newer_login_is_expired_not_reused,
 );
