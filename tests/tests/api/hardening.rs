@@ -7,88 +7,63 @@ use std::path::PathBuf;
 use reqwest::StatusCode;
 use server::Config;
 
-use crate::helpers::{Backend, Options, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, Options, TestAccount, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
-/// A wrong password from the client a proxy says it forwards for.
-async fn login_via(app: &TestApp, forwarded_for: Option<&str>) -> StatusCode {
-    let mut request = app
-        .client()
-        .post(app.url("/api/login/password"))
-        .form(&[("email", "tamu@kominfo.go.id"), ("password", "salah")]);
-    if let Some(value) = forwarded_for {
-        request = request.header("x-forwarded-for", value);
+/// An app allowing 2 login attempts a minute per client, behind `trusted_proxies`.
+async fn limited_app(backend: Backend, trusted_proxies: &str) -> TestApp {
+    let options = Options {
+        rate_limit_per_minute: 2,
+        trusted_proxies: trusted_proxies.into(),
+        ..Default::default()
+    };
+    spawn_app_with(backend, options).await
+}
+
+const COUNTED: StatusCode = StatusCode::UNAUTHORIZED;
+const REFUSED: StatusCode = StatusCode::TOO_MANY_REQUESTS;
+
+/// The answers to a wrong password sent with each `X-Forwarded-For` value in turn.
+async fn answers(app: &TestApp, forwarded_for: &[&str]) -> Vec<StatusCode> {
+    let mut answers = Vec::new();
+    for value in forwarded_for {
+        let response = app
+            .client()
+            .post(app.url("/api/login/password"))
+            .form(&[("email", "tamu@kominfo.go.id"), ("password", "salah")])
+            .header("x-forwarded-for", *value)
+            .send()
+            .await
+            .expect("POST /api/login/password");
+        answers.push(response.status());
     }
-    request
-        .send()
-        .await
-        .expect("POST /api/login/password")
-        .status()
+    answers
 }
 
 async fn budgets_follow_the_client_a_trusted_proxy_names(backend: Backend) {
-    let app = spawn_app_with(
-        backend,
-        Options {
-            rate_limit_per_minute: 2,
-            trusted_proxies: "127.0.0.0/8".into(),
-            ..Default::default()
-        },
-    )
-    .await;
-    let refused = StatusCode::TOO_MANY_REQUESTS;
-    for _ in 0..2 {
-        assert_eq!(
-            login_via(&app, Some("198.51.100.7")).await,
-            StatusCode::UNAUTHORIZED
-        );
-    }
-    assert_eq!(login_via(&app, Some("198.51.100.7")).await, refused);
-    // Forging a first hop through the proxy gets the proxy's view.
+    let app = limited_app(backend, "127.0.0.0/8").await;
+    let client = "198.51.100.7";
+    // Forging a first hop through the proxy gets the proxy's view; another
+    // client has its own budget.
+    let forged = "203.0.113.1, 198.51.100.7";
     assert_eq!(
-        login_via(&app, Some("203.0.113.1, 198.51.100.7")).await,
-        refused
-    );
-    assert_eq!(
-        login_via(&app, Some("198.51.100.8")).await,
-        StatusCode::UNAUTHORIZED,
-        "another client has its own budget"
+        answers(&app, &[client, client, client, forged, "198.51.100.8"]).await,
+        [COUNTED, COUNTED, REFUSED, REFUSED, COUNTED]
     );
     // One IPv6 /64 is one client; the next /64 is another.
-    for _ in 0..2 {
-        assert_eq!(
-            login_via(&app, Some("2001:db8:1:2::1")).await,
-            StatusCode::UNAUTHORIZED
-        );
-    }
-    assert_eq!(login_via(&app, Some("2001:db8:1:2:ffff::9")).await, refused);
+    let (a, b, other) = ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:3::1");
     assert_eq!(
-        login_via(&app, Some("2001:db8:1:3::1")).await,
-        StatusCode::UNAUTHORIZED
+        answers(&app, &[a, a, b, other]).await,
+        [COUNTED, COUNTED, REFUSED, COUNTED]
     );
     app.stop().await;
 }
 
 async fn forwarded_for_is_ignored_without_trusted_proxies(backend: Backend) {
-    let app = spawn_app_with(
-        backend,
-        Options {
-            rate_limit_per_minute: 2,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = limited_app(backend, "").await;
     assert_eq!(
-        login_via(&app, Some("198.51.100.1")).await,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        login_via(&app, Some("198.51.100.2")).await,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        login_via(&app, Some("198.51.100.3")).await,
-        StatusCode::TOO_MANY_REQUESTS,
+        answers(&app, &["198.51.100.1", "198.51.100.2", "198.51.100.3"]).await,
+        [COUNTED, COUNTED, REFUSED],
         "every forged address is the one peer"
     );
     app.stop().await;
@@ -237,6 +212,17 @@ async fn login_step(
     request.send().await.unwrap()
 }
 
+/// The password step, without a cookie: the session cookie it sets.
+async fn password_step(app: &TestApp, signer: &TestAccount) -> (String, String, String) {
+    let password = [
+        ("email", signer.email.as_str()),
+        ("password", signer.password.as_str()),
+    ];
+    let response = login_step(app, "login/password", &password, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    session_cookie(&response)
+}
+
 async fn session_cookie_is_host_prefixed_on_https(backend: Backend) {
     let app = spawn_app_with(
         backend,
@@ -247,13 +233,7 @@ async fn session_cookie_is_host_prefixed_on_https(backend: Backend) {
     )
     .await;
     let signer = app.signer().await;
-    let password = [
-        ("email", signer.email.as_str()),
-        ("password", signer.password.as_str()),
-    ];
-    let response = login_step(&app, "login/password", &password, None).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let (name, token, attributes) = session_cookie(&response);
+    let (name, token, attributes) = password_step(&app, &signer).await;
     assert_eq!(name, "__Host-tpo_sesi");
     assert!(
         attributes.contains("Secure") && attributes.contains("Path=/"),
@@ -282,13 +262,7 @@ async fn session_cookie_is_host_prefixed_on_https(backend: Backend) {
 async fn session_cookie_keeps_its_plain_name_on_http(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
-    let password = [
-        ("email", signer.email.as_str()),
-        ("password", signer.password.as_str()),
-    ];
-    let response = login_step(&app, "login/password", &password, None).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let (name, _, attributes) = session_cookie(&response);
+    let (name, _, attributes) = password_step(&app, &signer).await;
     assert_eq!(name, "tpo_sesi");
     assert!(!attributes.contains("Secure"), "{attributes}");
     // And a browser on loopback logs in with it.
