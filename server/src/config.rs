@@ -38,7 +38,9 @@ pub struct Config {
     /// `polling` or `webhook`.
     pub telegram_mode: String,
     pub telegram_webhook_secret: String,
-    pub trust_forwarded_for: bool,
+    /// Proxies in front of the server, as comma-separated address blocks:
+    /// only from them is `X-Forwarded-For` read. Empty: no proxy.
+    pub trusted_proxies: String,
     pub rate_limit_per_minute: u32,
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
@@ -81,7 +83,7 @@ impl Default for Config {
             telegram_api_base: "https://api.telegram.org".into(),
             telegram_mode: "polling".into(),
             telegram_webhook_secret: String::new(),
-            trust_forwarded_for: false,
+            trusted_proxies: String::new(),
             rate_limit_per_minute: 20,
             session_idle_minutes: 30,
             session_max_hours: 12,

@@ -6,9 +6,9 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use app::platform::clock::Clock;
-use app::platform::crypto::Keys;
 use app::platform::db::{Backend, Db};
 use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
+use app::platform::net::TrustedProxies;
 use app::platform::rate_limit::RateLimits;
 use app::platform::state::{AppState, Services, Settings};
 use leptos::config::LeptosOptions;
@@ -52,17 +52,24 @@ pub async fn build_services(
 ) -> anyhow::Result<Arc<Services>> {
     let face_matcher = face_matcher(config)?;
     let db = connect_and_migrate(config).await?;
-    let master_key = keys::load_or_generate(&config.secret_key, &config.data_dir)?;
+    let keys = match keys::load(&config.secret_key, &config.data_dir, &db, clock.now()).await {
+        Ok(keys) => keys,
+        Err(refused) => {
+            db.close().await;
+            return Err(refused);
+        }
+    };
     let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
     let services = Arc::new(Services {
         db,
         clock,
-        keys: Keys::from_master(&master_key),
+        keys,
         settings: Settings {
             brand: config.brand.clone(),
             public_base_url: config.public_base_url.clone(),
             secure_cookies: config.secure_cookies(),
-            trust_forwarded_for: config.trust_forwarded_for,
+            trusted_proxies: TrustedProxies::parse(&config.trusted_proxies)
+                .map_err(|why| anyhow::anyhow!("TPO_TRUSTED_PROXIES: {why}"))?,
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
         },

@@ -2,14 +2,14 @@
 //! of the current request, and the checks for signer and staff pages.
 
 use super::service::{self, SessionHolder};
-use super::sessions::{COOKIE, Stage};
+use super::sessions::{Stage, cookie_name};
 use super::types::Role;
 use crate::error::AppError;
 use crate::platform::context::Call;
 use crate::platform::request::{cookie, set_cookie};
 
 pub async fn session(call: &Call, stage: Stage) -> Result<Option<SessionHolder>, AppError> {
-    match cookie(COOKIE) {
+    match cookie(cookie_name(&call.svc.settings)) {
         Some(value) => Ok(service::find_session(&call.svc, &value, stage, call.now).await?),
         None => Ok(None),
     }
@@ -23,7 +23,12 @@ pub async fn signed_in(call: &Call) -> Result<SessionHolder, AppError> {
 }
 
 pub fn set_session_cookie(call: &Call, token: &str, max_age: i64) {
-    set_cookie(COOKIE, token, max_age, &call.svc.settings);
+    set_cookie(
+        cookie_name(&call.svc.settings),
+        token,
+        max_age,
+        &call.svc.settings,
+    );
 }
 
 pub fn home_of(holder: &SessionHolder) -> &'static str {

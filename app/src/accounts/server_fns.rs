@@ -9,7 +9,9 @@ use crate::error::AppError;
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let call = crate::platform::context::call(None)?;
-    if let Some(value) = crate::platform::request::cookie(super::sessions::COOKIE) {
+    if let Some(value) =
+        crate::platform::request::cookie(super::sessions::cookie_name(&call.svc.settings))
+    {
         super::service::logout(&call.svc, &value, &call.client, call.now).await?;
     }
     current::set_session_cookie(&call, "", 0);

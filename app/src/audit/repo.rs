@@ -28,6 +28,13 @@ pub enum Actor<'a> {
     System,
     /// An operator at the server's command line (`server import-signers`).
     CommandLine,
+    /// An account named in a private chat with the Telegram bot, which has
+    /// no login: the chat it wrote from is recorded with it.
+    TelegramChat {
+        id: &'a AccountId,
+        email: &'a str,
+        chat_id: i64,
+    },
     /// A machine client of the integration API (AMS).
     ServiceClient {
         id: &'a ServiceClientId,
@@ -73,6 +80,10 @@ pub async fn record(
 ) -> Result<(), sqlx::Error> {
     let (actor_account_id, actor) = match entry.actor {
         Actor::Account { id, email } => (Some(id.clone()), email.to_string()),
+        Actor::TelegramChat { id, email, chat_id } => (
+            Some(id.clone()),
+            format!("{email} (lewat Telegram, chat {chat_id})"),
+        ),
         Actor::Anonymous { claimed } => (
             None,
             format!("anonim: {}", claimed.chars().take(120).collect::<String>()),

@@ -93,8 +93,8 @@ pub async fn helpdesk_submit(
 ) -> Result<Receipt, AppError> {
     use crate::accounts::types::{Nik, PersonName};
     use crate::platform::rate_limit::Action;
-    use crate::tickets::service::{OtpRequest, ask_question, request_otp};
-    use crate::tickets::types::{Category, MessageText, TicketChannel};
+    use crate::tickets::service::{Origin, OtpRequest, ask_question, request_otp};
+    use crate::tickets::types::{Category, MessageText};
     let crate::platform::context::Call { svc, client, now } =
         crate::platform::context::call(Some(Action::Helpdesk))?;
     let email = checked_email::read(&svc, now).ok_or_else(|| {
@@ -109,22 +109,14 @@ pub async fn helpdesk_submit(
                 email: &email,
                 nik: &nik,
                 full_name: Some(&full_name),
-                channel: TicketChannel::Web,
+                origin: Origin::Web(&client),
             };
-            request_otp(&svc, request, Some(&client), now).await?
+            request_otp(&svc, request, now).await?
         }
         Some(Category::GeneralQuestion) => {
             let question = MessageText::parse(message.as_deref().unwrap_or_default())
                 .map_err(AppError::Invalid)?;
-            ask_question(
-                &svc,
-                &email,
-                &question,
-                TicketChannel::Web,
-                Some(&client),
-                now,
-            )
-            .await?
+            ask_question(&svc, &email, &question, Origin::Web(&client), now).await?
         }
         None => return Err(AppError::invalid("Pilih kategori permohonan.")),
     };

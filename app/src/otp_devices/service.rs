@@ -263,6 +263,8 @@ pub enum CodeError {
         "Kode OTP ini sudah pernah dipakai. Tunggu kode berikutnya muncul di aplikasi Authenticator (paling lama 30 detik), lalu coba lagi."
     )]
     Replayed,
+    #[error("Kode OTP ini sudah tidak berlaku karena kode yang lebih baru sudah dipakai untuk masuk. Masukkan kode yang sedang tampil di aplikasi Authenticator Anda.{}", attempts_hint(*.attempts_left))]
+    Expired { attempts_left: i64 },
     #[error("Terlalu banyak kode OTP yang salah. Silakan coba lagi dalam {}.", crate::error::wait_text(*.0 as u64))]
     Delayed(i64),
     #[error(
@@ -290,6 +292,26 @@ impl From<CodeError> for AppError {
             CodeError::SecretUnreadable(_) => internal(e),
             other => AppError::Rejected(other.to_string()),
         }
+    }
+}
+
+/// Why the replay guard refused a right code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StepRefused {
+    /// The step was used already: a replay (or the same code sent twice).
+    Replayed,
+    /// A later step was used already: the code expired when a newer code
+    /// logged in. A late or slow typist, not a replay.
+    Expired,
+}
+
+/// What a refused `step` was, given the device's last used step as read
+/// before the claim (a claim lost to a concurrent one reads as a replay).
+fn step_refused(last_used_step: Option<i64>, step: i64) -> StepRefused {
+    if last_used_step.is_some_and(|last| last > step) {
+        StepRefused::Expired
+    } else {
+        StepRefused::Replayed
     }
 }
 
@@ -323,6 +345,7 @@ pub async fn verify_account_code(
     let mut conn = svc.db.pool().acquire().await?;
     let devices = repo::for_account(&mut conn, &account.id).await?;
     let current = totp::step_at(now);
+    let mut expired = false;
     for device in &devices {
         // A secret that does not open is the server's fault (a wrong key, a
         // damaged row): the check stops before anything counts as a failure.
@@ -340,6 +363,11 @@ pub async fn verify_account_code(
                 device_id: device.id.clone(),
                 device_name: device.name.clone(),
             });
+        }
+        if step_refused(device.last_used_step, step) == StepRefused::Expired {
+            // Counted and logged like a wrong code, without the replay alarm.
+            expired = true;
+            break;
         }
         let entry = AuditEntry::new(
             actor,
@@ -371,8 +399,11 @@ pub async fn verify_account_code(
     )
     .subject(&account.id);
     audit::record(&mut conn, entry, Some(client), now).await?;
-    Err(CodeError::Invalid {
-        attempts_left: throttle::otp_attempts_before_delay(failures),
+    let attempts_left = throttle::otp_attempts_before_delay(failures);
+    Err(if expired {
+        CodeError::Expired { attempts_left }
+    } else {
+        CodeError::Invalid { attempts_left }
     })
 }
 
@@ -565,6 +596,42 @@ pub async fn provision_device(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_older_code_after_a_newer_login_has_expired_and_is_not_a_replay() {
+        use crate::platform::clock::{Clock, ManualClock};
+        let clock = ManualClock::new(UnixTime::from_secs(1_795_856_415));
+        let secret = TotpSecret::generate();
+        let s = totp::step_at(clock.now());
+        let code = |step: i64| OtpCode::parse(&secret.code_for_step(step, 6)).unwrap();
+        let matched = |step: i64| {
+            secret
+                .matching_step(&code(step), clock.now(), ACCEPTED_SKEW_STEPS)
+                .expect("within the accepted window")
+        };
+        // A login with the code of step s+1 (a phone a little ahead).
+        let last_used = Some(matched(s + 1));
+        assert_eq!(
+            step_refused(last_used, matched(s - 1)),
+            StepRefused::Expired
+        );
+        assert_eq!(step_refused(last_used, matched(s)), StepRefused::Expired);
+        assert_eq!(
+            step_refused(last_used, matched(s + 1)),
+            StepRefused::Replayed
+        );
+        clock.advance(STEP_SECONDS);
+        assert_eq!(step_refused(last_used, matched(s)), StepRefused::Expired);
+        assert_eq!(
+            step_refused(last_used, matched(s + 1)),
+            StepRefused::Replayed
+        );
+        // A claim lost to a concurrent one, before this request read the row.
+        assert_eq!(step_refused(None, matched(s + 1)), StepRefused::Replayed);
+        let told = CodeError::Expired { attempts_left: 3 }.to_string();
+        assert!(told.contains("sudah tidak berlaku"), "{told}");
+        assert!(!told.contains("sudah pernah dipakai"), "{told}");
+    }
 
     #[test]
     fn invalid_code_message_follows_the_source_document() {

@@ -16,12 +16,15 @@ pub const MASTER_KEY_LEN: usize = 32;
 /// First byte of every sealed value, so keys can be rotated later.
 const SEAL_KEY_VERSION: u8 = 1;
 const NONCE_LEN: usize = 12;
+/// The fixed message of the key-check value (see [`Keys::key_check`]).
+const KEY_CHECK_LABEL: &[u8] = b"tambah-perangkat-otp master key check v1";
 
 pub struct Keys {
     sealing: Aes256Gcm,
     nik_mac_key: [u8; 32],
     signing_key: [u8; 32],
     ticket_number_key: [u8; 32],
+    key_check: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +48,13 @@ impl Keys {
             nik_mac_key: derive(b"nik/hmac-sha256/v1"),
             signing_key: derive(b"sign/hmac-sha256/v1"),
             ticket_number_key: derive(b"ticket-number/feistel/v1"),
+            key_check: {
+                let mut mac =
+                    <Hmac<Sha256> as Mac>::new_from_slice(&derive(b"key-check/hmac-sha256/v1"))
+                        .expect("HMAC takes any key length");
+                mac.update(KEY_CHECK_LABEL);
+                mac.finalize().into_bytes().into()
+            },
         }
     }
 
@@ -117,6 +127,12 @@ impl Keys {
     pub fn ticket_number_key(&self) -> [u8; 32] {
         self.ticket_number_key
     }
+
+    /// What the database stores to recognise this master key: a MAC of a
+    /// fixed label, which tells keys apart without revealing them.
+    pub fn key_check(&self) -> &[u8] {
+        &self.key_check
+    }
 }
 
 impl std::fmt::Debug for Keys {
@@ -168,6 +184,19 @@ mod tests {
             Keys::from_master(&[8u8; 32])
                 .open(b"device-1", &sealed)
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn the_key_check_tells_keys_apart_without_showing_them() {
+        let check = keys().key_check().to_vec();
+        assert_eq!(check, keys().key_check(), "stable for one key");
+        assert_ne!(check, Keys::from_master(&[8u8; 32]).key_check());
+        assert_ne!(check, [7u8; 32]);
+        assert_ne!(
+            check,
+            keys().sign("", b""),
+            "not a signature anyone can ask for"
         );
     }
 

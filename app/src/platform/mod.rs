@@ -1,11 +1,13 @@
 //! Server-side plumbing every capability uses: database, clock, keys,
-//! request details, rate limits and the face-match port. No business rules live here.
+//! request details, addresses, rate limits and the face-match port. No business rules live here.
 
 pub mod clock;
 pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod face_match;
+pub mod master_key;
+pub mod net;
 pub mod queue;
 pub mod rate_limit;
 pub mod request;

@@ -14,6 +14,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{NotUntil, Quota, RateLimiter};
 
 use super::clock::Clock;
+use super::net::rate_limit_key;
 use crate::error::AppError;
 use crate::ids::ServiceClientId;
 
@@ -80,9 +81,10 @@ impl RateLimits {
         }
     }
 
+    /// One request of `client` (an IPv6 client counts by its /64).
     pub fn check(&self, action: Action, client: IpAddr) -> Result<(), AppError> {
         self.limiter
-            .check_key(&(action, client))
+            .check_key(&(action, rate_limit_key(client)))
             .map_err(|not_until| self.too_many(not_until))
     }
 

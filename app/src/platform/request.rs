@@ -10,6 +10,7 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
+use super::net::TrustedProxies;
 use super::state::Settings;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,28 +20,28 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    /// The client of a request: the socket peer, or the first
-    /// `X-Forwarded-For` hop when the operator says a proxy sets it.
-    pub fn from_parts(parts: &Parts, trust_forwarded_for: bool) -> Self {
-        let forwarded = trust_forwarded_for
-            .then(|| parts.headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    /// The client of a request: the socket peer, or when that is a trusted
+    /// proxy, the nearest `X-Forwarded-For` hop that is not one
+    /// (see [`TrustedProxies::client`]).
+    pub fn from_parts(parts: &Parts, trusted_proxies: &TrustedProxies) -> Self {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
+            .map(|ConnectInfo(addr)| {
+                let forwarded_for = parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok());
+                trusted_proxies.client(addr.ip(), forwarded_for)
+            });
         let user_agent = parts
             .headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(300).collect());
         Self {
-            ip: forwarded
-                .or(peer)
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            ip: peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             user_agent,
         }
     }
@@ -48,7 +49,7 @@ impl ClientInfo {
     /// For server functions: the current request's client.
     pub fn current(settings: &Settings) -> Self {
         use_context::<Parts>()
-            .map(|parts| Self::from_parts(&parts, settings.trust_forwarded_for))
+            .map(|parts| Self::from_parts(&parts, &settings.trusted_proxies))
             .unwrap_or(Self {
                 ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                 user_agent: None,
@@ -121,14 +122,19 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_for_is_used_only_when_trusted() {
+    fn forwarded_for_is_used_only_from_a_trusted_proxy() {
         let p = parts(
-            &[("x-forwarded-for", "203.0.113.9, 10.0.0.1")],
+            &[
+                ("x-forwarded-for", "1.2.3.4, 203.0.113.9"),
+                ("x-forwarded-for", "10.0.0.2"),
+            ],
             "10.0.0.1:5000",
         );
-        assert_eq!(ClientInfo::from_parts(&p, false).ip.to_string(), "10.0.0.1");
+        let none = TrustedProxies::default();
+        assert_eq!(ClientInfo::from_parts(&p, &none).ip.to_string(), "10.0.0.1");
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
         assert_eq!(
-            ClientInfo::from_parts(&p, true).ip.to_string(),
+            ClientInfo::from_parts(&p, &proxies).ip.to_string(),
             "203.0.113.9"
         );
     }
@@ -138,7 +144,10 @@ mod tests {
         let long = "x".repeat(1000);
         let p = parts(&[("user-agent", &long)], "127.0.0.1:1");
         assert_eq!(
-            ClientInfo::from_parts(&p, false).user_agent.unwrap().len(),
+            ClientInfo::from_parts(&p, &TrustedProxies::default())
+                .user_agent
+                .unwrap()
+                .len(),
             300
         );
     }

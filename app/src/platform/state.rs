@@ -10,6 +10,7 @@ use super::clock::Clock;
 use super::crypto::Keys;
 use super::db::Db;
 use super::face_match::FaceMatcher;
+use super::net::TrustedProxies;
 use super::rate_limit::RateLimits;
 use crate::error::AppError;
 use crate::time::UnixTime;
@@ -25,8 +26,8 @@ pub struct Settings {
     pub public_base_url: String,
     /// Mark cookies `Secure` (set when the public URL is https).
     pub secure_cookies: bool,
-    /// Use the first `X-Forwarded-For` address as the client (behind a proxy only).
-    pub trust_forwarded_for: bool,
+    /// The proxies whose `X-Forwarded-For` hops name the client.
+    pub trusted_proxies: TrustedProxies,
     pub session_idle_seconds: i64,
     pub session_max_seconds: i64,
 }

@@ -407,7 +407,7 @@ mod tests {
         assert_eq!(rows[0].line, 2);
         assert_eq!(budi.record.email.as_str(), "budi.santoso@kominfo.go.id");
         assert_eq!(budi.record.full_name.as_str(), "Budi Santoso");
-        assert_eq!(budi.record.nik.masked(), "3201********0001");
+        assert_eq!(budi.record.nik.masked(), "32************01");
         assert_eq!(budi.record.phone.as_ref().unwrap().as_str(), "081234567890");
         assert_eq!(budi.record.agency.as_deref(), Some("Kominfo"));
         assert_eq!(budi.record.status, AccountStatus::Verified);

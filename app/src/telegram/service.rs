@@ -10,8 +10,10 @@ use super::repo;
 use super::types::Update;
 use crate::accounts::types::{Nik, OfficialEmail};
 use crate::platform::state::Services;
-use crate::tickets::service::{OtpRequest, RequestError, ask_question_in, lookup, request_otp_in};
-use crate::tickets::types::{MessageText, TicketChannel, TicketNumber};
+use crate::tickets::service::{
+    Origin, OtpRequest, RequestError, ask_question_in, lookup, request_otp_in,
+};
+use crate::tickets::types::{MessageText, TicketNumber};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,9 +168,9 @@ pub async fn handle_update(
                         email: &email,
                         nik: &nik,
                         full_name: None,
-                        channel: TicketChannel::Telegram,
+                        origin: Origin::Telegram { chat_id },
                     };
-                    only_database_errors(request_otp_in(&mut tx, svc, request, None, now).await)?;
+                    only_database_errors(request_otp_in(&mut tx, svc, request, now).await)?;
                 }
             }
             Action::AskQuestion { email, text } => {
@@ -180,8 +182,7 @@ pub async fn handle_update(
                         svc,
                         &email,
                         &question,
-                        TicketChannel::Telegram,
-                        None,
+                        Origin::Telegram { chat_id },
                         now,
                     )
                     .await;

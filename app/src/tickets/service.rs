@@ -82,23 +82,61 @@ pub async fn is_eligible(svc: &Services, email: &OfficialEmail) -> Result<bool, 
     Ok(eligible_account(&mut conn, email).await?.is_some())
 }
 
+/// Where a helpdesk request came from.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// The web form: the browser's address and user agent.
+    Web(&'a ClientInfo),
+    /// A private chat with the Telegram bot.
+    Telegram { chat_id: i64 },
+}
+
+impl<'a> Origin<'a> {
+    pub fn channel(&self) -> TicketChannel {
+        match self {
+            Self::Web(_) => TicketChannel::Web,
+            Self::Telegram { .. } => TicketChannel::Telegram,
+        }
+    }
+
+    /// The browser, recorded with every audit entry of the request.
+    fn client(&self) -> Option<&'a ClientInfo> {
+        match self {
+            Self::Web(client) => Some(client),
+            Self::Telegram { .. } => None,
+        }
+    }
+
+    /// The account as the actor of the request's audit entries; through
+    /// Telegram, with the chat it wrote from.
+    fn actor<'b>(&self, account: &'b AccountRow) -> Actor<'b> {
+        match *self {
+            Self::Web(_) => account.actor(),
+            Self::Telegram { chat_id } => Actor::TelegramChat {
+                id: &account.id,
+                email: &account.email,
+                chat_id,
+            },
+        }
+    }
+}
+
 /// What a signer sends to ask for a new OTP device. The web form asks for the
 /// full name too; the Telegram bot only for NIK and email.
 pub struct OtpRequest<'a> {
     pub email: &'a OfficialEmail,
     pub nik: &'a Nik,
     pub full_name: Option<&'a PersonName>,
-    pub channel: TicketChannel,
+    pub origin: Origin<'a>,
 }
 
 pub async fn request_otp(
     svc: &Services,
     request: OtpRequest<'_>,
-    client: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let mut tx = svc.db.begin_write().await?;
-    let result = request_otp_in(&mut tx, svc, request, client, now).await;
+    let result = request_otp_in(&mut tx, svc, request, now).await;
     // A mismatch is refused but still recorded (it counts toward the limit).
     if matches!(result, Ok(_) | Err(RequestError::Mismatch)) {
         tx.commit().await?;
@@ -114,13 +152,13 @@ pub async fn request_otp_in(
     tx: &mut AnyConnection,
     svc: &Services,
     request: OtpRequest<'_>,
-    client: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let account = eligible_account(tx, request.email)
         .await?
         .ok_or(RequestError::NotEligible)?;
-    let actor = account.actor();
+    let actor = request.origin.actor(&account);
+    let client = request.origin.client();
     // Serialise requests of one account (PostgreSQL row lock; SQLite holds the write lock already).
     accounts_repo::touch(tx, &account.id, now).await?;
     if audit::helpdesk_mismatches_since(tx, &account.id, now - 3600).await? >= MISMATCHES_PER_HOUR {
@@ -136,7 +174,7 @@ pub async fn request_otp_in(
         let entry = AuditEntry::new(
             actor,
             AuditEvent::HelpdeskMismatch {
-                channel: request.channel.as_str().to_string(),
+                channel: request.origin.channel().as_str().to_string(),
                 nik_matches,
                 name_matches,
             },
@@ -163,9 +201,8 @@ pub async fn request_otp_in(
         TicketFor {
             account: &account,
             category: Category::OtpRequest,
-            channel: request.channel,
+            origin: request.origin,
             message: None,
-            client,
         },
         now,
     )
@@ -207,12 +244,11 @@ pub async fn ask_question(
     svc: &Services,
     email: &OfficialEmail,
     question: &MessageText,
-    channel: TicketChannel,
-    client: Option<&ClientInfo>,
+    origin: Origin<'_>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let mut tx = svc.db.begin_write().await?;
-    let receipt = ask_question_in(&mut tx, svc, email, question, channel, client, now).await?;
+    let receipt = ask_question_in(&mut tx, svc, email, question, origin, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(receipt)
@@ -224,8 +260,7 @@ pub async fn ask_question_in(
     svc: &Services,
     email: &OfficialEmail,
     question: &MessageText,
-    channel: TicketChannel,
-    client: Option<&ClientInfo>,
+    origin: Origin<'_>,
     now: UnixTime,
 ) -> Result<Receipt, RequestError> {
     let account = eligible_account(tx, email)
@@ -234,7 +269,7 @@ pub async fn ask_question_in(
     // Serialise questions of one account (as OTP requests are), so the cap holds.
     accounts_repo::touch(tx, &account.id, now).await?;
     let since = now - 86_400;
-    let address = client.map(|c| c.ip.to_string());
+    let address = origin.client().map(|c| c.ip.to_string());
     let over_cap = repo::questions_since(tx, Asker::Account(&account.id), since).await?
         >= QUESTIONS_PER_ACCOUNT_PER_DAY
         || match &address {
@@ -253,9 +288,8 @@ pub async fn ask_question_in(
         TicketFor {
             account: &account,
             category: Category::GeneralQuestion,
-            channel,
+            origin,
             message: Some(question.as_str()),
-            client,
         },
         now,
     )
@@ -343,9 +377,8 @@ struct NewTicket {
 struct TicketFor<'a> {
     account: &'a AccountRow,
     category: Category,
-    channel: TicketChannel,
+    origin: Origin<'a>,
     message: Option<&'a str>,
-    client: Option<&'a ClientInfo>,
 }
 
 /// A numbered ticket with its first event and its audit entry.
@@ -355,12 +388,12 @@ async fn create_ticket(
     TicketFor {
         account,
         category,
-        channel,
+        origin,
         message,
-        client,
     }: TicketFor<'_>,
     now: UnixTime,
 ) -> Result<NewTicket, sqlx::Error> {
+    let channel = origin.channel();
     let serial = repo::next_serial(conn).await?;
     let number = TicketNumberer::new(svc.keys.ticket_number_key()).number(serial as u64);
     let id = TicketId::generate();
@@ -382,7 +415,7 @@ async fn create_ticket(
     let note = format!("{} diterima melalui {}.", category.label(), channel.label());
     repo::add_event(conn, &id, TicketStatus::Submitted, &note, now).await?;
     let entry = AuditEntry::new(
-        account.actor(),
+        origin.actor(account),
         AuditEvent::TicketCreated {
             number: number.to_string(),
             category: category.as_str().to_string(),
@@ -391,7 +424,7 @@ async fn create_ticket(
     )
     .subject(&account.id)
     .ticket(&id);
-    audit::record(conn, entry, client, now).await?;
+    audit::record(conn, entry, origin.client(), now).await?;
     let opened = Event::TicketOpened {
         ticket: number.as_str(),
         category: category.as_str(),

@@ -85,7 +85,9 @@ pub async fn validate(
                     device_id,
                     device_name,
                 },
-                Err(CodeError::Invalid { .. } | CodeError::Replayed) => Outcome::Rejected,
+                Err(
+                    CodeError::Invalid { .. } | CodeError::Expired { .. } | CodeError::Replayed,
+                ) => Outcome::Rejected,
                 Err(CodeError::Delayed(_) | CodeError::Blocked) => Outcome::Locked,
                 Err(CodeError::SecretUnreadable(id)) => {
                     return Err(ValidateError::SecretUnreadable(id));

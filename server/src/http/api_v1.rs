@@ -192,7 +192,7 @@ async fn admit(
 async fn validate_code(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let svc = &state.services;
-    let caller = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
+    let caller = ClientInfo::from_parts(&parts, &svc.settings.trusted_proxies);
     // Read first (it is small), so a refusal never meets a client still sending.
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
         return Problem::new(

@@ -47,7 +47,7 @@ async fn download(State(state): State<AppState>, request: Request) -> Response {
         return refuse(AppError::BadRequest);
     };
     let svc = &state.services;
-    let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
+    let client = ClientInfo::from_parts(&parts, &svc.settings.trusted_proxies);
     let now = svc.now();
     match export(svc, &admin, &query, &client, now).await {
         Ok(file) => {

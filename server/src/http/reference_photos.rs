@@ -44,7 +44,7 @@ async fn upload(
         return (StatusCode::NOT_FOUND, "Akun tidak ditemukan.").into_response();
     };
     let svc = &state.services;
-    let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
+    let client = ClientInfo::from_parts(&parts, &svc.settings.trusted_proxies);
     let back = |outcome: String| {
         Redirect::to(&format!("/admin/akun/{account_id}?{outcome}")).into_response()
     };

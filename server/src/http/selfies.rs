@@ -53,7 +53,7 @@ async fn upload(
     let (parts, body) = request.into_parts();
     let json = wants_json(&parts.headers);
     let svc = &state.services;
-    let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
+    let client = ClientInfo::from_parts(&parts, &svc.settings.trusted_proxies);
     let refuse = |status: StatusCode, message: String, code: &str| -> Response {
         if json {
             (status, Json(json!({ "error": message }))).into_response()
@@ -207,7 +207,7 @@ async fn staff_photo_response(state: &AppState, request: Request, wanted: StaffP
             return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
         }
     };
-    let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
+    let client = ClientInfo::from_parts(&parts, &svc.settings.trusted_proxies);
     let (found, missing) = match &wanted {
         StaffPhoto::Selfie(id) => (
             match SelfieId::parse(id) {

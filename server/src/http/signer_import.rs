@@ -44,7 +44,7 @@ async fn upload(state: &AppState, request: Request, mode: Mode) -> Response {
         Err(refused) => return refused,
     };
     let svc = &state.services;
-    let client = ClientInfo::from_parts(&parts, svc.settings.trust_forwarded_for);
+    let client = ClientInfo::from_parts(&parts, &svc.settings.trusted_proxies);
     let Ok(mut multipart) = Multipart::from_request(Request::from_parts(parts, body), state).await
     else {
         return refuse(

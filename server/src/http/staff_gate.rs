@@ -4,7 +4,7 @@
 //! still asks `accounts::current` for the holder it acts as.
 
 use app::accounts::service::{SessionHolder, find_session};
-use app::accounts::sessions::{COOKIE, Stage};
+use app::accounts::sessions::{Stage, cookie_name};
 use app::accounts::types::Role;
 use app::error::AppError;
 use app::platform::request::cookie_in;
@@ -49,7 +49,7 @@ pub async fn holder_for(
     needed: Role,
 ) -> Result<SessionHolder, AppError> {
     let svc = &state.services;
-    let Some(cookie_value) = cookie_in(headers, COOKIE) else {
+    let Some(cookie_value) = cookie_in(headers, cookie_name(&svc.settings)) else {
         return Err(AppError::Unauthenticated);
     };
     match find_session(svc, &cookie_value, Stage::Active, svc.now()).await {

@@ -8,6 +8,7 @@ mod devices;
 mod face_match;
 mod fake_telegram;
 mod foundation;
+mod hardening;
 mod helpdesk;
 mod identity;
 mod login;

@@ -244,7 +244,7 @@ async fn a_dry_run_reports_what_applying_does(backend: Backend) {
     .unwrap();
     assert_eq!(
         (ani.1.as_deref(), ani.2.as_str()),
-        (Some("3273********0002"), "signer")
+        (Some("32************02"), "signer")
     );
     assert_eq!(
         app.count(

@@ -118,7 +118,7 @@ async fn a_request_by_chat_creates_one_telegram_ticket_and_one_mail(backend: Bac
     fake.push(text(4, CHAT, &signer.email));
     let summary = fake.wait_for_text(CHAT, "Ringkasan permohonan").await;
     assert!(
-        summary.contains("NIK: 3201********0001") && summary.contains(GENERIC_OTP_ANSWER),
+        summary.contains("NIK: 32************01") && summary.contains(GENERIC_OTP_ANSWER),
         "{summary}"
     );
     assert!(
@@ -136,6 +136,19 @@ async fn a_request_by_chat_creates_one_telegram_ticket_and_one_mail(backend: Bac
     assert_eq!(
         app.mail_count("otp_request_received", &signer.email).await,
         1
+    );
+    // The audit log says which chat asked, as the actor's channel.
+    let actors: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, actor FROM audit_log WHERE subject_account_id = $1 ORDER BY id",
+    )
+    .bind(&signer.id)
+    .fetch_all(app.services().db.pool())
+    .await
+    .unwrap();
+    let expected = format!("{} (lewat Telegram, chat {CHAT})", signer.email);
+    assert!(
+        actors.contains(&("ticket_created".to_string(), expected)),
+        "{actors:?}"
     );
     app.stop().await;
 }

@@ -36,6 +36,10 @@ pub struct Options {
     pub telegram_webhook_secret: Option<String>,
     /// A biometric service: turns the `http` face-match adapter on.
     pub face_match: Option<FaceMatchService>,
+    /// `TPO_TRUSTED_PROXIES`.
+    pub trusted_proxies: String,
+    /// `TPO_PUBLIC_BASE_URL` (default: the bound address, plain http).
+    pub public_base_url: Option<String>,
 }
 
 impl Default for Options {
@@ -47,6 +51,8 @@ impl Default for Options {
             telegram_api_base: None,
             telegram_webhook_secret: None,
             face_match: None,
+            trusted_proxies: String::new(),
+            public_base_url: None,
         }
     }
 }
@@ -66,6 +72,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         rate_limit_per_minute: options.rate_limit_per_minute,
         smtp_url: options.smtp_url.clone(),
         max_devices: options.max_devices,
+        trusted_proxies: options.trusted_proxies.clone(),
+        public_base_url: options.public_base_url.clone().unwrap_or_default(),
         ..Config::default()
     }
     .with_derived_defaults();
@@ -148,6 +156,13 @@ impl TestApp {
     /// A second server process on the same database (same key, same data
     /// directory), as in a scale-out behind a load balancer.
     pub async fn second_process(&self, options: Options) -> Application {
+        Application::start(self.second_config(&options), self.clock.clone())
+            .await
+            .expect("second process starts")
+    }
+
+    /// The configuration of [`TestApp::second_process`], to change before starting.
+    pub fn second_config(&self, options: &Options) -> Config {
         let config = Config {
             bind_addr: "127.0.0.1:0".parse().unwrap(),
             database_url: self.database_url.clone(),
@@ -157,10 +172,7 @@ impl TestApp {
             ..Config::default()
         }
         .with_derived_defaults();
-        let config = with_telegram(config, &options);
-        Application::start(config, self.clock.clone())
-            .await
-            .expect("second process starts")
+        with_telegram(config, options)
     }
 
     /// Runs the background sweep (expiry, retention) now.
