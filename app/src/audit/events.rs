@@ -180,6 +180,10 @@ pub enum AuditEvent {
         purpose: Option<String>,
         reference: Option<String>,
     },
+    /// A service client listed a signer's devices (names and dates).
+    SignerDevicesListed {
+        devices: usize,
+    },
 }
 
 impl AuditEvent {

@@ -12,7 +12,7 @@ use crate::helpers::{AccountSpec, Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 
 /// A new service client's bearer token.
-async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (String, String) {
+pub async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (String, String) {
     let created = create(
         app.services(),
         &ClientName::parse("AMS uji").unwrap(),
@@ -62,7 +62,7 @@ fn wrong_code(right: &str) -> String {
     .to_string()
 }
 
-fn assert_problem(status: StatusCode, content_type: &str, body: &Value, expected: StatusCode) {
+pub fn assert_problem(status: StatusCode, content_type: &str, body: &Value, expected: StatusCode) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(content_type, "application/problem+json", "{body}");
     assert_eq!(body["status"], expected.as_u16(), "{body}");
