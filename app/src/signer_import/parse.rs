@@ -562,6 +562,35 @@ mod tests {
     }
 
     #[test]
+    fn an_ams_id_column_is_optional_and_names_one_signer_once() {
+        let file = "ams_id,email,full_name,nik,phone,agency,status,photo,photo_consent\n\
+                    AMS-1,budi@kominfo.go.id,Budi,3201011508900001,,,verified,,\n\
+                    ,siti@bssn.go.id,Siti,3273015508920002,,,verified,,\n\
+                    AMS-1,eko@kominfo.go.id,Eko,3201011508900003,,,verified,,\n\
+                    AMS 2,ani@bssn.go.id,Ani,3201011508900004,,,verified,,\n";
+        let parsed = parse(file.as_bytes()).unwrap();
+        let ams_id = |at: usize| parsed[at].parsed.as_ref().unwrap().record.ams_id.clone();
+        assert_eq!(ams_id(0).unwrap().as_str(), "AMS-1");
+        assert_eq!(ams_id(1), None);
+        assert_eq!(
+            parsed[2].parsed.as_ref().unwrap_err().to_string(),
+            "Baris 4, kolom ams_id: ID AMS ini sudah ada di baris 2; satu signer satu baris."
+        );
+        let message = parsed[3].parsed.as_ref().unwrap_err().to_string();
+        assert!(message.starts_with("Baris 5, kolom ams_id: "), "{message}");
+        // Without the column every row has none.
+        assert_eq!(
+            rows("budi@kominfo.go.id,Budi,3201011508900001,,,verified,,\n")[0]
+                .parsed
+                .as_ref()
+                .unwrap()
+                .record
+                .ams_id,
+            None
+        );
+    }
+
+    #[test]
     fn header_problems_refuse_the_whole_file() {
         let header = |text: &str| match parse(text.as_bytes()) {
             Err(FileError::Header { problem }) => problem,
