@@ -247,8 +247,7 @@ impl PhoneNumber {
 /// AMS's own id for a signer (the `{ams_id}` of the sync API, the
 /// `ams_id` column of an import): 1 to 64 printable ASCII characters,
 /// without spaces or slashes, so it always fits in one URL path segment.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AmsId(String);
 
 impl AmsId {
@@ -271,19 +270,6 @@ impl AmsId {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl TryFrom<String> for AmsId {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<AmsId> for String {
-    fn from(value: AmsId) -> Self {
-        value.0
     }
 }
 

@@ -10,17 +10,19 @@
 //! `#[utoipa::path]` annotations: a handler cannot be routed here without
 //! being described.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use app::accounts::types::AmsId;
 use app::error::{AppError, internal};
 use app::platform::request::ClientInfo;
-use app::platform::state::AppState;
+use app::platform::state::{AppState, Services};
 use app::service_clients::service::{AuthError, ServiceClient, authenticate};
 use app::service_clients::types::Scope;
 use app::signer_import::sync::{
     self, DeviceList, SignerPut, SignerSync, SignerSynced, SyncError, SyncResult,
 };
+use app::time::UnixTime;
 use app::validation::service::{ValidateError, validate};
 use app::validation::types::{FieldError, ValidateRequest, ValidateResponse, Validation};
 use axum::Router;
@@ -34,7 +36,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -373,6 +376,61 @@ async fn admit(
     Ok(client)
 }
 
+/// The problem answers every route with a bearer token may give, for the
+/// document.
+struct Refusals;
+
+impl IntoResponses for Refusals {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problem_responses(REFUSALS)
+    }
+}
+
+const REFUSALS: &[(u16, &str)] = &[
+    (401, "No, an unknown or a revoked bearer token"),
+    (
+        403,
+        "Without the route's scope, or from an address outside the client's allow-list",
+    ),
+    (
+        429,
+        "The client's request budget is spent (see `Retry-After`)",
+    ),
+];
+
+/// [`Refusals`] and the answers of a route about one signer.
+struct SignerRefusals;
+
+impl IntoResponses for SignerRefusals {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let mut responses = problem_responses(REFUSALS);
+        responses.append(&mut problem_responses(&[
+            (400, "`ams_id` is invalid"),
+            (404, "No signer has this AMS id"),
+            (409, "A staff account"),
+        ]));
+        responses
+    }
+}
+
+fn problem_responses(
+    answers: &[(u16, &str)],
+) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+    answers
+        .iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemBody")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/problem+json", content)
+                .build();
+            (status.to_string(), response.into())
+        })
+        .collect()
+}
+
 /// The body as `T`; a problem naming the field (its JSON path) otherwise.
 fn json_body<T: DeserializeOwned>(bytes: &[u8], shape: &str) -> Result<T, Problem> {
     let mut json = serde_json::Deserializer::from_slice(bytes);
@@ -413,6 +471,27 @@ async fn sync_call(
     Ok((call, ams_id))
 }
 
+/// Runs `work` on the signer of an admitted sync call; its error as a
+/// problem.
+async fn about_signer<T>(
+    state: &AppState,
+    request: Request,
+    ams_id: Result<Path<String>, PathRejection>,
+    work: impl AsyncFnOnce(
+        &Services,
+        &ServiceClient,
+        &AmsId,
+        &ClientInfo,
+        UnixTime,
+    ) -> Result<T, SyncError>,
+) -> Result<T, Response> {
+    let (call, ams_id) = sync_call(state, request, ams_id).await?;
+    let svc: &Services = &state.services;
+    work(svc, &call.client, &ams_id, &call.caller, svc.now())
+        .await
+        .map_err(|e| Problem::of_sync(e, &ams_id).into_response())
+}
+
 /// Is this code right for this signer? Each code is accepted once, on
 /// every channel (this API and the site's login); an unknown signer and a
 /// wrong code answer alike.
@@ -424,10 +503,8 @@ async fn sync_call(
     responses(
         (status = 200, description = "The code's verdict", body = ValidateResponse),
         (status = 400, description = "The body is not a validation request", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or an unknown bearer token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Without the `validate` scope, or from an address outside the client's allow-list", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "The client's request budget is spent (see `Retry-After`)", body = ProblemBody, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = []))
 )]
@@ -484,11 +561,9 @@ async fn validate_code(State(state): State<AppState>, request: Request) -> Respo
         (status = 201, description = "Created", body = SignerSynced),
         (status = 200, description = "Updated or unchanged", body = SignerSynced),
         (status = 400, description = "A field is invalid (the problem names it)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or an unknown bearer token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Without the `sync` scope, or from an address outside the client's allow-list", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "A staff account, or the email, NIK or account taken by another signer", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "The client's request budget is spent (see `Retry-After`)", body = ProblemBody, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = []))
 )]
@@ -531,12 +606,7 @@ async fn put_signer(
     params(("ams_id" = String, Path, description = "AMS's id for the signer")),
     responses(
         (status = 204, description = "Deactivated (or already deactivated)"),
-        (status = 400, description = "`ams_id` is invalid", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or an unknown bearer token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Without the `sync` scope, or from an address outside the client's allow-list", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No signer has this AMS id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "A staff account", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "The client's request budget is spent (see `Retry-After`)", body = ProblemBody, content_type = "application/problem+json"),
+        SignerRefusals,
     ),
     security(("bearer" = []))
 )]
@@ -545,14 +615,9 @@ async fn delete_signer(
     ams_id: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
-    let (call, ams_id) = match sync_call(&state, request, ams_id).await {
-        Ok(call) => call,
-        Err(refused) => return refused,
-    };
-    let svc = &state.services;
-    match sync::deactivate(svc, &call.client, &ams_id, &call.caller, svc.now()).await {
+    match about_signer(&state, request, ams_id, sync::deactivate).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => Problem::of_sync(e, &ams_id).into_response(),
+        Err(refused) => refused,
     }
 }
 
@@ -565,12 +630,7 @@ async fn delete_signer(
     params(("ams_id" = String, Path, description = "AMS's id for the signer")),
     responses(
         (status = 200, description = "The devices", body = DeviceList),
-        (status = 400, description = "`ams_id` is invalid", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or an unknown bearer token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Without the `sync` scope, or from an address outside the client's allow-list", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No signer has this AMS id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "A staff account", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "The client's request budget is spent (see `Retry-After`)", body = ProblemBody, content_type = "application/problem+json"),
+        SignerRefusals,
     ),
     security(("bearer" = []))
 )]
@@ -579,13 +639,8 @@ async fn signer_devices(
     ams_id: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
-    let (call, ams_id) = match sync_call(&state, request, ams_id).await {
-        Ok(call) => call,
-        Err(refused) => return refused,
-    };
-    let svc = &state.services;
-    match sync::devices(svc, &call.client, &ams_id, &call.caller, svc.now()).await {
+    match about_signer(&state, request, ams_id, sync::devices).await {
         Ok(list) => answer(StatusCode::OK, list),
-        Err(e) => Problem::of_sync(e, &ams_id).into_response(),
+        Err(refused) => refused,
     }
 }

@@ -19,7 +19,7 @@ use app::signer_import::views::RowOutcome;
 
 /// Sends `method` to `path` with `token` and a raw `body`; the answer's
 /// status, content type and JSON (null when empty).
-async fn send(
+pub async fn send(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -61,6 +61,13 @@ async fn put(app: &TestApp, token: &str, ams_id: &str, body: &Value) -> (StatusC
 async fn delete(app: &TestApp, token: &str, ams_id: &str) -> StatusCode {
     let path = format!("/api/v1/signers/{ams_id}");
     send(app, Method::DELETE, &path, Some(token), None).await.0
+}
+
+async fn account_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap()
 }
 
 /// Budi as AMS knows him (the data of `AccountSpec::default()`).
@@ -347,11 +354,7 @@ async fn only_the_sync_scope_may_sync(backend: Backend) {
     )
     .await;
     assert_problem(status, &content_type, &answer, StatusCode::FORBIDDEN);
-    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-        .fetch_one(app.services().db.pool())
-        .await
-        .unwrap();
-    assert_eq!(accounts, 0);
+    assert_eq!(account_count(&app).await, 0, "nothing stored");
     app.stop().await;
 }
 
@@ -410,11 +413,7 @@ async fn bad_bodies_answer_problems_naming_the_field(backend: Backend) {
             );
         }
     }
-    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-        .fetch_one(app.services().db.pool())
-        .await
-        .unwrap();
-    assert_eq!(accounts, 0);
+    assert_eq!(account_count(&app).await, 0, "nothing stored");
     app.stop().await;
 }
 
@@ -525,9 +524,27 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
             "{schema}"
         );
     }
+    for (path, method) in documented
+        .iter()
+        .filter(|(p, _)| p != "/api/v1/openapi.json")
+    {
+        let operation = &document["paths"][path][method];
+        assert_eq!(
+            operation["security"],
+            json!([{"bearer": []}]),
+            "{method} {path}"
+        );
+        for status in ["400", "401", "403", "429"] {
+            let problem = &operation["responses"][status]["content"]["application/problem+json"];
+            assert!(
+                problem.is_object(),
+                "{status} of {method} {path}: {operation}"
+            );
+        }
+    }
     let put = &document["paths"]["/api/v1/signers/{ams_id}"]["put"];
-    assert_eq!(put["security"], json!([{"bearer": []}]));
-    assert!(put["responses"]["400"]["content"]["application/problem+json"].is_object());
+    let body = &put["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(body, "#/components/schemas/SignerPut");
 
     let (_, token) = client_token(&app, "validate,sync", &[]).await;
     let methods = [
