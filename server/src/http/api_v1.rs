@@ -288,8 +288,10 @@ struct Call {
 }
 
 /// The call, if its client may use `scope` from where it calls, within its
-/// request budget, with a body of at most `limit` bytes. The body is read
-/// first (it is small), so a refusal never meets a client still sending.
+/// request budget, with a body of at most `limit` bytes. A small body is
+/// read first, so a refusal never meets a client still sending; a large one
+/// (a signer's photo) only once the client is admitted, so strangers cannot
+/// make the server hold megabytes.
 async fn admitted(
     state: &AppState,
     request: Request,
@@ -298,10 +300,18 @@ async fn admitted(
 ) -> Result<Call, Response> {
     let (parts, body) = request.into_parts();
     let caller = ClientInfo::from_parts(&parts, state.services.settings.trust_forwarded_for);
-    let Ok(body) = to_bytes(body, limit).await else {
-        return Err(Problem::too_large(limit).into_response());
+    let read = async |body| {
+        to_bytes(body, limit)
+            .await
+            .map_err(|_| Problem::too_large(limit).into_response())
     };
-    let client = admit(state, &parts, &caller, scope).await?;
+    let (client, body) = if limit <= MAX_BODY_BYTES {
+        let body = read(body).await?;
+        (admit(state, &parts, &caller, scope).await?, body)
+    } else {
+        let client = admit(state, &parts, &caller, scope).await?;
+        (client, read(body).await?)
+    };
     Ok(Call {
         client,
         caller,
