@@ -231,12 +231,22 @@ async fn deactivation_ends_sessions_and_links(backend: Backend) {
     app.clock.advance(30);
     let session = app.client();
     assert_eq!(app.log_in(&session, &signer, 0).await, StatusCode::OK);
+    let (_, link) = open_request(&app, &signer).await;
     let mut suspended = budi();
     suspended["status"] = json!("suspended");
     let (_, body) = put(&app, &token, "AMS-0001", &suspended).await;
     assert_eq!(body["changed"], json!(["status"]), "{body}");
     let (status, _) = app.call(&session, "account", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the session ended");
+    let (status, body) = upload(&app, &link, FACE.to_vec()).await;
+    assert_eq!(status, StatusCode::GONE, "the mailed link is void: {body}");
+    let closed = app
+        .count(
+            "SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND status = 'closed'",
+            &signer.id,
+        )
+        .await;
+    assert_eq!(closed, 2, "both requests closed");
 
     let (status, content_type, body) = send(
         &app,
@@ -373,9 +383,14 @@ async fn bad_bodies_answer_problems_naming_the_field(backend: Backend) {
         body.as_object_mut().unwrap().remove(field);
         body.to_string()
     };
-    let photo = STANDARD.encode(FACE);
+    let with_photo = |photo: String| {
+        let mut body = budi();
+        body["reference_photo"] = json!(photo);
+        body["photo_consent"] = json!(true);
+        body.to_string()
+    };
     let mut unconsented = budi();
-    unconsented["reference_photo"] = json!(photo);
+    unconsented["reference_photo"] = json!(STANDARD.encode(FACE));
     let cases = [
         ("AMS-0001", "{\"email\": ".to_string(), "JSON"),
         ("AMS-0001", without("email"), "email"),
@@ -390,12 +405,12 @@ async fn bad_bodies_answer_problems_naming_the_field(backend: Backend) {
         ("AMS-0001", unconsented.to_string(), "photo_consent"),
         (
             "AMS-0001",
-            {
-                let mut body = budi();
-                body["reference_photo"] = json!("bukan base64!");
-                body["photo_consent"] = json!(true);
-                body.to_string()
-            },
+            with_photo("bukan base64!".into()),
+            "reference_photo",
+        ),
+        (
+            "AMS-0001",
+            with_photo(STANDARD.encode(b"bukan foto")),
             "reference_photo",
         ),
         (&"A".repeat(65), budi().to_string(), "ams_id"),
