@@ -44,6 +44,7 @@ pub const ACTIONS: &[&str] = &[
     "service_client_created",
     "service_client_revoked",
     "code_validated",
+    "signer_access_ended",
     "signer_devices_listed",
 ];
 

@@ -242,7 +242,13 @@ pub async fn apply_signer_in(
 ) -> Result<Applied, UpsertError> {
     let upserted = upsert_signer_in(conn, &svc.keys, record, actor, client, now).await?;
     if upserted.suspended(record) {
-        end_access_in(conn, upserted.id(), now).await?;
+        let ended = end_access_in(conn, upserted.id(), now).await?;
+        let event = AuditEvent::SignerAccessEnded {
+            sessions_ended: ended.sessions,
+            tickets_closed: ended.tickets,
+        };
+        let entry = AuditEntry::new(actor, event).subject(upserted.id());
+        audit::record(conn, entry, client, now).await?;
     }
     let photo_changed = match photo {
         Some(photo) if !is_current_reference(conn, upserted.id(), photo).await? => {

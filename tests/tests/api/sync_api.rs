@@ -247,6 +247,7 @@ async fn deactivation_ends_sessions_and_links(backend: Backend) {
         )
         .await;
     assert_eq!(closed, 2, "both requests closed");
+    assert_eq!(app.audit_count(&signer.id, "signer_access_ended").await, 1);
 
     let (status, content_type, body) = send(
         &app,
