@@ -1,6 +1,7 @@
 //! The `server` command line: run (default), migrate, create accounts, set
 //! reference photos, import signers from an AMS export, create and revoke
-//! service clients of the integration API, seed demo data.
+//! service clients of the integration API and set their webhooks, seed
+//! demo data.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::SystemClock;
 use app::service_clients::service as service_clients;
-use app::service_clients::types::{AllowList, ClientName, Scopes};
+use app::service_clients::types::{AllowList, ClientName, Scopes, WebhookUrl};
 use app::signer_import::parse::MAX_CSV_BYTES;
 use app::signer_import::service::{Mode, PhotoFolder, import};
 use app::signer_import::views::ImportReport;
@@ -125,14 +126,32 @@ pub enum Command {
         /// commas); none: any address.
         #[arg(long)]
         allow_from: Vec<String>,
+        /// Where its events are POSTed (needs the events scope): https://,
+        /// or http:// to a loopback address. Prints the signing secret once.
+        #[arg(long, value_parser = WebhookUrl::parse)]
+        webhook_url: Option<WebhookUrl>,
         /// Print the id and token as JSON (for scripts and tests).
         #[arg(long)]
         json: bool,
     },
-    /// Revoke a service client: its next call is refused.
+    /// Revoke a service client: its next call is refused, its undelivered
+    /// events are dropped.
     RevokeServiceClient {
         #[arg(long)]
         id: String,
+    },
+    /// Set a service client's webhook with a new signing secret (printed
+    /// once), or remove it with --none (undelivered events are dropped).
+    SetServiceClientWebhook {
+        #[arg(long)]
+        id: String,
+        #[arg(long, value_parser = WebhookUrl::parse, required_unless_present = "none", conflicts_with = "none")]
+        url: Option<WebhookUrl>,
+        #[arg(long)]
+        none: bool,
+        /// Print the result as JSON (for scripts and tests).
+        #[arg(long)]
+        json: bool,
     },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
@@ -246,6 +265,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             name,
             scopes,
             allow_from,
+            webhook_url,
             json,
         } => {
             let name = ClientName::parse(&name).map_err(anyhow::Error::msg)?;
@@ -253,15 +273,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let allow_from = AllowList::from_items(allow_from.iter().map(String::as_str))
                 .map_err(anyhow::Error::msg)?;
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
-            let created = service_clients::create(
-                &svc,
-                &name,
-                &scopes,
-                &allow_from,
-                Actor::CommandLine,
-                svc.now(),
-            )
-            .await;
+            let created = match &webhook_url {
+                None => service_clients::create(
+                    &svc,
+                    &name,
+                    &scopes,
+                    &allow_from,
+                    Actor::CommandLine,
+                    svc.now(),
+                )
+                .await
+                .map_err(anyhow::Error::from),
+                Some(url) => service_clients::create_with_webhook(
+                    &svc,
+                    &name,
+                    &scopes,
+                    &allow_from,
+                    url,
+                    Actor::CommandLine,
+                    svc.now(),
+                )
+                .await
+                .map_err(|e| anyhow!("{e}")),
+            };
             svc.db.close().await;
             let created = created?;
             if json {
@@ -273,6 +307,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         "scopes": scopes.to_string(),
                         "allow_from": allow_from.to_string(),
                         "token": created.token,
+                        "webhook_url": webhook_url.as_ref().map(WebhookUrl::as_str),
+                        "webhook_secret": created.webhook_secret,
                     })
                 );
             } else {
@@ -286,18 +322,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("Token (hanya ditampilkan sekali ini, simpan di AMS):");
                 println!("{}", created.token);
+                if let (Some(url), Some(secret)) = (&webhook_url, &created.webhook_secret) {
+                    print_webhook_secret(url, secret);
+                }
             }
             Ok(())
         }
         Command::RevokeServiceClient { id } => {
-            let id = ServiceClientId::parse(id.trim()).ok_or_else(|| {
-                anyhow!("\"{id}\" bukan id klien layanan (32 karakter heksadesimal).")
-            })?;
+            let id = parse_client_id(&id)?;
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
             let revoked = service_clients::revoke(&svc, &id, Actor::CommandLine, svc.now()).await;
             svc.db.close().await;
             revoked.map_err(|e| anyhow!("{e}"))?;
             println!("Klien layanan {id} dicabut: panggilan berikutnya ditolak.");
+            Ok(())
+        }
+        Command::SetServiceClientWebhook { id, url, json, .. } => {
+            let id = parse_client_id(&id)?;
+            let svc = build_services(&config, Arc::new(SystemClock)).await?;
+            let set = service_clients::set_webhook(
+                &svc,
+                &id,
+                url.as_ref(),
+                Actor::CommandLine,
+                svc.now(),
+            )
+            .await;
+            svc.db.close().await;
+            let secret = set.map_err(|e| anyhow!("{e}"))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": id,
+                        "webhook_url": url.as_ref().map(WebhookUrl::as_str),
+                        "webhook_secret": secret,
+                    })
+                );
+            } else if let (Some(url), Some(secret)) = (&url, &secret) {
+                print_webhook_secret(url, secret);
+            } else {
+                println!(
+                    "Webhook klien layanan {id} dihapus; peristiwa yang belum terkirim dibuang."
+                );
+            }
             Ok(())
         }
         Command::SeedDemo { json } => {
@@ -312,6 +380,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_client_id(text: &str) -> anyhow::Result<ServiceClientId> {
+    ServiceClientId::parse(text.trim())
+        .ok_or_else(|| anyhow!("\"{text}\" bukan id klien layanan (32 karakter heksadesimal)."))
+}
+
+fn print_webhook_secret(url: &WebhookUrl, secret: &str) {
+    println!("Webhook: {url}");
+    println!("Rahasia penanda tangan webhook (hanya ditampilkan sekali ini, simpan di AMS):");
+    println!("{secret}");
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -17,3 +17,4 @@ mod signer_import;
 mod sync_api;
 mod telegram;
 mod validation_api;
+mod webhooks;
