@@ -99,7 +99,8 @@ pub enum Command {
         file: PathBuf,
     },
     /// Create and update signers from an AMS export (CSV with the columns
-    /// email, full_name, nik, phone, agency, status, photo, photo_consent).
+    /// email, full_name, nik, phone, agency, status, photo, photo_consent,
+    /// and optionally ams_id).
     /// Prints a result per row; fails (exit code 1) if any row had an error,
     /// after applying the others.
     ImportSigners {

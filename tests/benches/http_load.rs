@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use app::accounts::service::{SignerRecord, upsert_signer};
+use app::accounts::service::SignerRecord;
 use app::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName};
 use app::audit::Actor;
 use app::otp_devices::service::provision_device;
@@ -18,6 +18,7 @@ use app::platform::clock::{Clock, SystemClock};
 use app::platform::state::Services;
 use app::service_clients::service::create;
 use app::service_clients::types::{AllowList, ClientName, Scopes};
+use app::signer_import::service::apply_signer_in;
 use reqwest::StatusCode;
 use server::{Application, Config};
 
@@ -129,6 +130,7 @@ async fn seed_signers(svc: &Services, count: usize) -> Vec<(String, TotpSecret)>
         // 31 71 01 DD MM 80 SSSS: a valid, distinct NIK per signer.
         let (day, month, serial) = (i / 9_999 % 28 + 1, i / 9_999 / 28 % 12 + 1, i % 9_999 + 1);
         let record = SignerRecord {
+            ams_id: None,
             email: OfficialEmail::parse(&email).unwrap(),
             full_name: PersonName::parse(&format!("Penanda {i}")).unwrap(),
             nik: Nik::parse(&format!("317101{day:02}{month:02}80{serial:04}")).unwrap(),
@@ -136,11 +138,12 @@ async fn seed_signers(svc: &Services, count: usize) -> Vec<(String, TotpSecret)>
             agency: None,
             status: AccountStatus::Verified,
         };
-        let id = upsert_signer(svc, &record, Actor::CommandLine, None, now)
+        let mut tx = svc.db.begin_write().await.unwrap();
+        let applied = apply_signer_in(&mut tx, svc, &record, None, Actor::CommandLine, None, now)
             .await
-            .unwrap()
-            .id()
-            .clone();
+            .unwrap();
+        tx.commit().await.unwrap();
+        let id = applied.upserted.id().clone();
         let (secret, _) = provision_device(svc, &id, &device, now - 86_400)
             .await
             .unwrap();

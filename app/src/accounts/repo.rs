@@ -29,6 +29,8 @@ pub struct AccountRow {
     pub otp_failures: i64,
     pub otp_locked_until: Option<UnixTime>,
     pub created_at: UnixTime,
+    /// AMS's id for the signer, once the sync or an import named it.
+    pub ams_id: Option<String>,
 }
 
 impl AccountRow {
@@ -50,7 +52,7 @@ impl AccountRow {
 }
 
 const COLUMNS: &str = "id, email, full_name, nik_masked, phone, agency, role, status, password_hash, \
-     password_failures, password_locked_until, otp_failures, otp_locked_until, created_at";
+     password_failures, password_locked_until, otp_failures, otp_locked_until, created_at, ams_id";
 
 pub async fn find_by_email(
     conn: &mut AnyConnection,
@@ -62,7 +64,7 @@ pub async fn find_by_email(
         .await
 }
 
-/// The account AMS knows by `ams_id` (set by the signer sync).
+/// The account AMS knows by `ams_id` (set by the signer sync or import).
 pub async fn find_by_ams_id(
     conn: &mut AnyConnection,
     ams_id: &str,
@@ -137,6 +139,8 @@ pub async fn find_id_by_nik_digest(
 
 /// What AMS knows of a signer, as written by [`update_signer`].
 pub struct SignerColumns<'a> {
+    pub email: &'a OfficialEmail,
+    pub ams_id: Option<&'a str>,
     pub full_name: &'a str,
     pub nik_digest: &'a [u8],
     pub nik_masked: &'a str,
@@ -148,7 +152,8 @@ pub struct SignerColumns<'a> {
 
 /// Overwrites a signer's AMS data. The one statement that changes a stored
 /// NIK (its digest and masked form together): whatever else is kept of a
-/// NIK belongs here too. Staff rows are never touched.
+/// NIK belongs here too. Staff rows are never touched. False when the row
+/// is not there or the email, NIK or AMS id was taken meanwhile.
 pub async fn update_signer(
     conn: &mut AnyConnection,
     id: &AccountId,
@@ -157,7 +162,8 @@ pub async fn update_signer(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE accounts SET full_name = $2, nik_digest = $3, nik_masked = $4, phone = $5,
-                             agency = $6, status = $7, updated_at = $8, nik_sealed = $9
+                             agency = $6, status = $7, updated_at = $8, nik_sealed = $9,
+                             email = $10, ams_id = $11
          WHERE id = $1 AND role = 'signer'",
     )
     .bind(id)
@@ -169,9 +175,15 @@ pub async fn update_signer(
     .bind(columns.status)
     .bind(now)
     .bind(columns.nik_sealed)
+    .bind(columns.email.as_str())
+    .bind(columns.ams_id)
     .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await;
+    match done {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 pub struct InsertAccount<'a> {
@@ -187,9 +199,10 @@ pub struct InsertAccount<'a> {
     pub role: Role,
     pub status: AccountStatus,
     pub password_hash: &'a str,
+    pub ams_id: Option<&'a str>,
 }
 
-/// Inserts the account; false when its email or NIK is already taken.
+/// Inserts the account; false when its email, NIK or AMS id is already taken.
 pub async fn insert(
     conn: &mut AnyConnection,
     account: InsertAccount<'_>,
@@ -197,8 +210,8 @@ pub async fn insert(
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO accounts (id, email, full_name, nik_digest, nik_masked, phone, agency, role, status,
-                               password_hash, created_at, updated_at, nik_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
+                               password_hash, created_at, updated_at, nik_sealed, ams_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)",
     )
     .bind(account.id)
     .bind(account.email.as_str())
@@ -212,6 +225,7 @@ pub async fn insert(
     .bind(account.password_hash)
     .bind(now)
     .bind(account.nik_sealed)
+    .bind(account.ams_id)
     .execute(conn)
     .await;
     match inserted {

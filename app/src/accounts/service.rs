@@ -6,7 +6,9 @@ use sqlx::AnyConnection;
 use super::password;
 use super::repo::{self, AccountRow, InsertAccount, SessionRow, SignerColumns};
 use super::sessions::Stage;
-use super::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role};
+use super::types::{
+    AccountStatus, AmsId, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
+};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::AccountId;
 use crate::platform::crypto::{Keys, token_digest};
@@ -70,6 +72,7 @@ pub async fn create_account(
             role: new.role,
             status: new.status,
             password_hash: &password_hash,
+            ams_id: None,
         },
         now,
     )
@@ -105,10 +108,12 @@ pub fn open_nik(svc: &Services, id: &AccountId, sealed: &[u8]) -> Option<String>
         .filter(|d| Nik::parse(d).is_ok())
 }
 
-/// A signer as AMS knows them: what an import row (and later the sync API)
-/// gives. The email is the key; everything else is overwritten.
+/// A signer as AMS knows them: what an import row and the sync API give.
+/// The AMS id is the key when given (so AMS can change a signer's email),
+/// else the email; everything else is overwritten.
 #[derive(Debug, Clone)]
 pub struct SignerRecord {
+    pub ams_id: Option<AmsId>,
     pub email: OfficialEmail,
     pub full_name: PersonName,
     pub nik: Nik,
@@ -121,6 +126,8 @@ pub struct SignerRecord {
 /// AMS export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignerField {
+    AmsId,
+    Email,
     FullName,
     Nik,
     Phone,
@@ -131,6 +138,8 @@ pub enum SignerField {
 impl SignerField {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::AmsId => "ams_id",
+            Self::Email => "email",
             Self::FullName => "full_name",
             Self::Nik => "nik",
             Self::Phone => "phone",
@@ -157,14 +166,25 @@ impl Upserted {
             Self::Created(id) | Self::Updated { id, .. } | Self::Unchanged(id) => id,
         }
     }
+
+    /// Whether this upsert suspended a signer who was not suspended before
+    /// (their sessions and open tickets must then end).
+    pub fn suspended(&self, record: &SignerRecord) -> bool {
+        record.status == AccountStatus::Suspended
+            && matches!(self, Self::Updated { changed, .. } if changed.contains(&SignerField::Status))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpsertError {
-    #[error("akun petugas tidak dapat diubah lewat impor")]
+    #[error("akun petugas tidak dapat diubah lewat impor atau sinkronisasi")]
     StaffAccount,
     #[error("NIK ini sudah terdaftar pada akun lain.")]
     NikTaken,
+    #[error("email ini sudah dipakai akun lain.")]
+    EmailTaken,
+    #[error("akun dengan email ini sudah memiliki ID AMS lain ({0}).")]
+    OtherAmsId(String),
     /// The email or NIK was taken by a concurrent change after it was
     /// checked. On PostgreSQL the transaction is then unusable: give up.
     #[error("Akun ini sedang diubah oleh proses lain. Ulangi impor.")]
@@ -173,11 +193,49 @@ pub enum UpsertError {
     Database(#[from] sqlx::Error),
 }
 
+/// The account `record` is about: the one with its AMS id, else the one
+/// with its email (which gets the AMS id attached), refusing an email held
+/// by another account and an account AMS already knows by another id.
+async fn signer_account(
+    conn: &mut AnyConnection,
+    record: &SignerRecord,
+) -> Result<Option<AccountRow>, UpsertError> {
+    let by_ams_id = match &record.ams_id {
+        Some(ams_id) => repo::find_by_ams_id(conn, ams_id.as_str()).await?,
+        None => None,
+    };
+    let by_email = repo::find_by_email(conn, &record.email).await?;
+    let account = match (by_ams_id, by_email) {
+        (Some(known), Some(other)) if known.id != other.id => {
+            return Err(if other.role == Role::Signer {
+                UpsertError::EmailTaken
+            } else {
+                UpsertError::StaffAccount
+            });
+        }
+        (Some(known), _) => Some(known),
+        (None, by_email) => by_email,
+    };
+    if let Some(account) = &account {
+        if account.role != Role::Signer {
+            return Err(UpsertError::StaffAccount);
+        }
+        if let (Some(stored), Some(given)) = (&account.ams_id, &record.ams_id)
+            && stored != given.as_str()
+        {
+            return Err(UpsertError::OtherAmsId(stored.clone()));
+        }
+    }
+    Ok(account)
+}
+
 /// Creates the signer, or brings an existing signer's data in line with
 /// `record`; idempotent: the same record twice changes nothing the second
 /// time. A new signer has no password here (they use the helpdesk, not a
-/// login, until one is set). Staff accounts are refused, never changed.
-/// Runs inside the caller's write transaction and audits every change.
+/// login, until one is set). Staff accounts are refused, never changed. A
+/// record without an AMS id keeps the one stored. Runs inside the caller's
+/// write transaction and audits every change; a caller seeing
+/// [`Upserted::suspended`] ends the signer's access in the same transaction.
 pub async fn upsert_signer_in(
     conn: &mut AnyConnection,
     keys: &Keys,
@@ -189,10 +247,7 @@ pub async fn upsert_signer_in(
     let nik_digest = keys.nik_digest(record.nik.digits().as_bytes());
     let nik_masked = record.nik.masked();
     let phone = record.phone.as_ref().map(PhoneNumber::as_str);
-    let existing = repo::find_by_email(conn, &record.email).await?;
-    if existing.as_ref().is_some_and(|a| a.role != Role::Signer) {
-        return Err(UpsertError::StaffAccount);
-    }
+    let existing = signer_account(conn, record).await?;
     let nik_holder = repo::find_id_by_nik_digest(conn, &nik_digest).await?;
     if nik_holder.is_some() && nik_holder.as_ref() != existing.as_ref().map(|a| &a.id) {
         return Err(UpsertError::NikTaken);
@@ -213,6 +268,7 @@ pub async fn upsert_signer_in(
                 role: Role::Signer,
                 status: record.status,
                 password_hash: password::NO_PASSWORD,
+                ams_id: record.ams_id.as_ref().map(AmsId::as_str),
             },
             now,
         )
@@ -233,8 +289,15 @@ pub async fn upsert_signer_in(
         .await?;
         return Ok(Upserted::Created(id));
     };
+    let ams_id = record
+        .ams_id
+        .as_ref()
+        .map(AmsId::as_str)
+        .or(existing.ams_id.as_deref());
     let stored_digest = repo::nik_digest(conn, &existing.id).await?;
     let changed: Vec<SignerField> = [
+        (SignerField::AmsId, existing.ams_id.as_deref() != ams_id),
+        (SignerField::Email, existing.email != record.email.as_str()),
         (
             SignerField::FullName,
             existing.full_name != record.full_name.as_str(),
@@ -254,6 +317,8 @@ pub async fn upsert_signer_in(
         return Ok(Upserted::Unchanged(existing.id));
     }
     let columns = SignerColumns {
+        email: &record.email,
+        ams_id,
         full_name: record.full_name.as_str(),
         nik_digest: &nik_digest,
         nik_masked: &nik_masked,
@@ -282,20 +347,6 @@ pub async fn upsert_signer_in(
         id: existing.id,
         changed,
     })
-}
-
-/// [`upsert_signer_in`] in a transaction of its own.
-pub async fn upsert_signer(
-    svc: &Services,
-    record: &SignerRecord,
-    actor: Actor<'_>,
-    client: Option<&ClientInfo>,
-    now: UnixTime,
-) -> Result<Upserted, UpsertError> {
-    let mut tx = svc.db.begin_write().await?;
-    let done = upsert_signer_in(&mut tx, &svc.keys, record, actor, client, now).await?;
-    tx.commit().await?;
-    Ok(done)
 }
 
 /// A session and its account, as found from the cookie.

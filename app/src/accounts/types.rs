@@ -247,6 +247,41 @@ impl PhoneNumber {
     }
 }
 
+/// AMS's own id for a signer (the `{ams_id}` of the sync API, the
+/// `ams_id` column of an import): 1 to 64 printable ASCII characters,
+/// without spaces or slashes, so it always fits in one URL path segment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AmsId(String);
+
+impl AmsId {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        if input.is_empty() {
+            return Err("ID AMS wajib diisi.".into());
+        }
+        if input.len() > Self::MAX_CHARS
+            || !input.bytes().all(|b| b.is_ascii_graphic() && b != b'/')
+        {
+            return Err(format!(
+                "ID AMS harus 1 sampai {} karakter ASCII yang terlihat, tanpa spasi dan garis miring.",
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(input.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AmsId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A password being set: 8 to 128 characters (NIST SP 800-63B for a
 /// password used with a second factor). `Debug` hides it.
 #[derive(Clone)]
@@ -329,6 +364,15 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ams_ids_fit_one_path_segment() {
+        assert_eq!(AmsId::parse("AMS-0001").unwrap().as_str(), "AMS-0001");
+        assert!(AmsId::parse(&"x".repeat(64)).is_ok());
+        for bad in ["", "a b", "a/b", "ä", "tab\there", &"x".repeat(65)] {
+            assert!(AmsId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn email_is_normalised() {

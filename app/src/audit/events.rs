@@ -189,6 +189,16 @@ pub enum AuditEvent {
         purpose: Option<String>,
         reference: Option<String>,
     },
+    /// An import or the sync suspended a signer (the change itself is the
+    /// `account_updated` before): what that ended.
+    SignerAccessEnded {
+        sessions_ended: u64,
+        tickets_closed: usize,
+    },
+    /// A service client listed a signer's devices (names and dates).
+    SignerDevicesListed {
+        devices: usize,
+    },
 }
 
 impl AuditEvent {

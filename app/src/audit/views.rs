@@ -45,6 +45,8 @@ pub const ACTIONS: &[&str] = &[
     "service_client_revoked",
     "service_client_webhook_changed",
     "code_validated",
+    "signer_access_ended",
+    "signer_devices_listed",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,8 @@
 //! Every row gets a result (`dibuat`, `diperbarui`, `tidak berubah` or
 //! `galat` with the row and column); a dry run computes the same report in
 //! a transaction that is rolled back. The write of one signer is
-//! `accounts::service::upsert_signer_in`, shared with the later sync API.
+//! `service::apply_signer_in`, shared with the signer sync of the
+//! integration API (`sync`).
 
 pub mod pages;
 pub mod server_fns;
@@ -14,3 +15,5 @@ pub mod views;
 pub mod parse;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod sync;

@@ -63,9 +63,9 @@ fn ImportForm(limits: UploadLimits) -> impl IntoView {
     view! {
         <section class="card">
             <p>
-                "Setiap baris berkas CSV membuat atau memperbarui satu akun Signer menurut email dinasnya. "
+                "Setiap baris berkas CSV membuat atau memperbarui satu akun Signer menurut ID AMS-nya (bila ada), lalu email dinasnya. "
                 "Baris judul berisi kolom "<code>"email, full_name, nik, phone, agency, status, photo, photo_consent"</code>
-                " (urutan bebas). Status: "<code>"verified"</code>", "<code>"unverified"</code>" atau "<code>"suspended"</code>". "
+                " (urutan bebas), ditambah kolom "<code>"ams_id"</code>" bila ada. Status: "<code>"verified"</code>", "<code>"unverified"</code>" atau "<code>"suspended"</code>". "
                 "Kolom "<code>"photo"</code>" menyebut nama berkas foto referensi (pilih berkasnya di bawah); "
                 "foto hanya disimpan bila "<code>"photo_consent"</code>" berisi "<code>"ya"</code>
                 ": Signer menyetujuinya saat registrasi. Akun petugas tidak pernah diubah."

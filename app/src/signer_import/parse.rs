@@ -10,9 +10,9 @@ use std::fmt;
 use csv::{ReaderBuilder, StringRecord, Trim};
 
 use crate::accounts::service::SignerRecord;
-use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, PhoneNumber};
+use crate::accounts::types::{AccountStatus, AmsId, Nik, OfficialEmail, PersonName, PhoneNumber};
 
-/// The columns of the export, in their usual order.
+/// The columns of the export, in their usual order; all of them required.
 pub const COLUMNS: [&str; 8] = [
     "email",
     "full_name",
@@ -23,6 +23,10 @@ pub const COLUMNS: [&str; 8] = [
     "photo",
     "photo_consent",
 ];
+
+/// Columns an export may have: `ams_id`, AMS's own id for the signer
+/// (the key of the sync API, so AMS can later change the email).
+pub const OPTIONAL_COLUMNS: [&str; 1] = ["ams_id"];
 
 /// An export of this size holds some 30,000 signers.
 pub const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
@@ -41,7 +45,7 @@ pub enum FileError {
     )]
     NotUtf8 { line: u64 },
     #[error(
-        "Baris judul CSV tidak sesuai: {problem}. Baris pertama harus berisi kolom email, full_name, nik, phone, agency, status, photo, photo_consent."
+        "Baris judul CSV tidak sesuai: {problem}. Baris pertama harus berisi kolom email, full_name, nik, phone, agency, status, photo, photo_consent (kolom ams_id boleh ditambahkan)."
     )]
     Header { problem: String },
     #[error("Berkas CSV tidak dapat dibaca pada baris {line}: {problem}.")]
@@ -131,6 +135,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, FileError> {
     let newlines: Vec<usize> = text.match_indices('\n').map(|(at, _)| at).collect();
     let mut rows = Vec::new();
     let mut first_line_of: HashMap<OfficialEmail, u64> = HashMap::new();
+    let mut first_line_of_ams_id: HashMap<AmsId, u64> = HashMap::new();
     for record in reader.records() {
         let record = record.map_err(|e| malformed(&e, 0))?;
         if rows.len() == MAX_ROWS {
@@ -161,8 +166,22 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, FileError> {
                     "email",
                     format!("email ini sudah ada di baris {first}; satu email satu baris."),
                 ));
+            } else if let Some(first) = row
+                .record
+                .ams_id
+                .as_ref()
+                .and_then(|id| first_line_of_ams_id.get(id))
+            {
+                parsed = Err(RowError::new(
+                    line,
+                    "ams_id",
+                    format!("ID AMS ini sudah ada di baris {first}; satu signer satu baris."),
+                ));
             } else {
                 first_line_of.insert(row.record.email.clone(), line);
+                if let Some(id) = &row.record.ams_id {
+                    first_line_of_ams_id.insert(id.clone(), line);
+                }
             }
         }
         rows.push(ImportRow {
@@ -209,7 +228,11 @@ fn column_positions(header: &[String]) -> Result<HashMap<&'static str, usize>, F
     let mut positions = HashMap::new();
     let mut unknown = Vec::new();
     for (at, name) in header.iter().enumerate() {
-        match COLUMNS.iter().find(|c| **c == name.as_str()) {
+        match COLUMNS
+            .iter()
+            .chain(&OPTIONAL_COLUMNS)
+            .find(|c| **c == name.as_str())
+        {
             Some(column) => {
                 if positions.insert(*column, at).is_some() {
                     return Err(FileError::Header {
@@ -259,6 +282,14 @@ fn parse_row(
     }
     let field = |name: &str| record.get(positions[name]).unwrap_or_default();
     let mut problems = Vec::new();
+    let ams_id = take(
+        &mut problems,
+        "ams_id",
+        match positions.get("ams_id").and_then(|at| record.get(*at)) {
+            None | Some("") => Ok(None),
+            Some(text) => AmsId::parse(text).map(Some),
+        },
+    );
     let email = take(&mut problems, "email", OfficialEmail::parse(field("email")));
     let full_name = take(
         &mut problems,
@@ -290,8 +321,9 @@ fn parse_row(
             "foto referensi adalah data biometrik: isi \"ya\" hanya bila Signer menyetujuinya saat registrasi, atau kosongkan kolom photo.".into(),
         ));
     }
-    match (email, full_name, nik, phone, agency, status, photo) {
+    match (ams_id, email, full_name, nik, phone, agency, status, photo) {
         (
+            Some(ams_id),
             Some(email),
             Some(full_name),
             Some(nik),
@@ -301,6 +333,7 @@ fn parse_row(
             Some(photo),
         ) if problems.is_empty() => Ok(SignerRow {
             record: SignerRecord {
+                ams_id,
                 email,
                 full_name,
                 nik,
@@ -329,7 +362,7 @@ fn take<T>(
     }
 }
 
-fn agency(text: &str) -> Result<Option<String>, String> {
+pub(super) fn agency(text: &str) -> Result<Option<String>, String> {
     let agency = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if agency.chars().count() > MAX_AGENCY_CHARS || agency.chars().any(char::is_control) {
         return Err(format!(
@@ -339,7 +372,7 @@ fn agency(text: &str) -> Result<Option<String>, String> {
     Ok((!agency.is_empty()).then_some(agency))
 }
 
-fn status(text: &str) -> Result<AccountStatus, String> {
+pub(super) fn status(text: &str) -> Result<AccountStatus, String> {
     AccountStatus::parse(text).ok_or_else(|| {
         if text.is_empty() {
             "status wajib diisi: verified, unverified atau suspended.".into()
@@ -526,6 +559,35 @@ mod tests {
             "Baris 3, kolom email: email ini sudah ada di baris 2; satu email satu baris."
         );
         assert_eq!(rows[1].email, "BUDI@kominfo.go.id");
+    }
+
+    #[test]
+    fn an_ams_id_column_is_optional_and_names_one_signer_once() {
+        let file = "ams_id,email,full_name,nik,phone,agency,status,photo,photo_consent\n\
+                    AMS-1,budi@kominfo.go.id,Budi,3201011508900001,,,verified,,\n\
+                    ,siti@bssn.go.id,Siti,3273015508920002,,,verified,,\n\
+                    AMS-1,eko@kominfo.go.id,Eko,3201011508900003,,,verified,,\n\
+                    AMS 2,ani@bssn.go.id,Ani,3201011508900004,,,verified,,\n";
+        let parsed = parse(file.as_bytes()).unwrap();
+        let ams_id = |at: usize| parsed[at].parsed.as_ref().unwrap().record.ams_id.clone();
+        assert_eq!(ams_id(0).unwrap().as_str(), "AMS-1");
+        assert_eq!(ams_id(1), None);
+        assert_eq!(
+            parsed[2].parsed.as_ref().unwrap_err().to_string(),
+            "Baris 4, kolom ams_id: ID AMS ini sudah ada di baris 2; satu signer satu baris."
+        );
+        let message = parsed[3].parsed.as_ref().unwrap_err().to_string();
+        assert!(message.starts_with("Baris 5, kolom ams_id: "), "{message}");
+        // Without the column every row has none.
+        assert_eq!(
+            rows("budi@kominfo.go.id,Budi,3201011508900001,,,verified,,\n")[0]
+                .parsed
+                .as_ref()
+                .unwrap()
+                .record
+                .ams_id,
+            None
+        );
     }
 
     #[test]

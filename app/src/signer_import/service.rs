@@ -13,9 +13,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use sqlx::AnyConnection;
+
 use super::parse::{self, FileError, ImportRow, RowError};
 use super::views::{ImportReport, RowOutcome, RowReport};
-use crate::accounts::service::{UpsertError, Upserted, upsert_signer_in};
+
+use crate::accounts::service::{SignerRecord, UpsertError, Upserted, upsert_signer_in};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::identity_check::photo::{self, Selfie};
 use crate::identity_check::reference::{
@@ -23,6 +26,7 @@ use crate::identity_check::reference::{
 };
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::tickets::service::end_access_in;
 use crate::time::UnixTime;
 
 /// The largest console upload (the CSV and its photos together).
@@ -138,36 +142,28 @@ pub async fn import(
                 message: error.to_string(),
             },
             Ok(signer) => {
-                match upsert_signer_in(&mut tx, &svc.keys, &signer.record, actor, client, now).await
-                {
-                    Err(UpsertError::StaffAccount) => {
-                        failed(row.line, "email", UpsertError::StaffAccount)
-                    }
+                let applied = apply_signer_in(
+                    &mut tx,
+                    svc,
+                    &signer.record,
+                    photo.as_ref(),
+                    actor,
+                    client,
+                    now,
+                )
+                .await;
+                match applied {
+                    Err(
+                        e @ (UpsertError::StaffAccount
+                        | UpsertError::EmailTaken
+                        | UpsertError::OtherAmsId(_)),
+                    ) => failed(row.line, "email", e),
                     Err(UpsertError::NikTaken) => failed(row.line, "nik", UpsertError::NikTaken),
                     Err(e @ UpsertError::Concurrent) => {
                         return Err(ImportError::Conflict(format!("Baris {}: {e}", row.line)));
                     }
                     Err(UpsertError::Database(e)) => return Err(e.into()),
-                    Ok(upserted) => {
-                        let photo_changed = match &photo {
-                            Some(photo)
-                                if !is_current_reference(&mut tx, upserted.id(), photo).await? =>
-                            {
-                                store_reference_photo_in(
-                                    &mut tx,
-                                    upserted.id(),
-                                    photo,
-                                    actor,
-                                    client,
-                                    now,
-                                )
-                                .await?;
-                                true
-                            }
-                            _ => false,
-                        };
-                        outcome_of(upserted, photo_changed)
-                    }
+                    Ok(applied) => applied.outcome(),
                 }
             }
         };
@@ -198,19 +194,71 @@ fn failed(line: u64, column: &'static str, error: UpsertError) -> RowOutcome {
     }
 }
 
-fn outcome_of(upserted: Upserted, photo_changed: bool) -> RowOutcome {
-    match upserted {
-        Upserted::Created(_) => RowOutcome::Created,
-        Upserted::Updated { changed, .. } => {
-            let mut changed: Vec<String> = changed.iter().map(|f| f.as_str().to_string()).collect();
-            if photo_changed {
-                changed.push("photo".into());
+/// What [`apply_signer_in`] did with one signer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub upserted: Upserted,
+    pub photo_changed: bool,
+}
+
+impl Applied {
+    /// The fields that changed, named as in the CSV header (`photo` for
+    /// the reference photo); empty for a new signer.
+    pub fn changed(&self) -> Vec<String> {
+        let mut changed: Vec<String> = match &self.upserted {
+            Upserted::Updated { changed, .. } => {
+                changed.iter().map(|f| f.as_str().to_string()).collect()
             }
-            RowOutcome::Updated { changed }
+            Upserted::Created(_) | Upserted::Unchanged(_) => Vec::new(),
+        };
+        if self.photo_changed && !matches!(self.upserted, Upserted::Created(_)) {
+            changed.push("photo".into());
         }
-        Upserted::Unchanged(_) if photo_changed => RowOutcome::Updated {
-            changed: vec!["photo".into()],
-        },
-        Upserted::Unchanged(_) => RowOutcome::Unchanged,
+        changed
     }
+
+    pub fn outcome(&self) -> RowOutcome {
+        match (&self.upserted, self.changed()) {
+            (Upserted::Created(_), _) => RowOutcome::Created,
+            (_, changed) if changed.is_empty() => RowOutcome::Unchanged,
+            (_, changed) => RowOutcome::Updated { changed },
+        }
+    }
+}
+
+/// One signer from AMS, in the caller's write transaction: the account
+/// through [`upsert_signer_in`], the reference photo (checked beforehand
+/// with `check_reference_photo`) when it differs from the stored one, and,
+/// when this suspends the signer, the end of their sessions and open
+/// tickets. The one path of both the import and the sync API.
+pub async fn apply_signer_in(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    record: &SignerRecord,
+    photo: Option<&Selfie>,
+    actor: Actor<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<Applied, UpsertError> {
+    let upserted = upsert_signer_in(conn, &svc.keys, record, actor, client, now).await?;
+    if upserted.suspended(record) {
+        let ended = end_access_in(conn, upserted.id(), now).await?;
+        let event = AuditEvent::SignerAccessEnded {
+            sessions_ended: ended.sessions,
+            tickets_closed: ended.tickets,
+        };
+        let entry = AuditEntry::new(actor, event).subject(upserted.id());
+        audit::record(conn, entry, client, now).await?;
+    }
+    let photo_changed = match photo {
+        Some(photo) if !is_current_reference(conn, upserted.id(), photo).await? => {
+            store_reference_photo_in(conn, upserted.id(), photo, actor, client, now).await?;
+            true
+        }
+        _ => false,
+    };
+    Ok(Applied {
+        upserted,
+        photo_changed,
+    })
 }

@@ -452,15 +452,24 @@ async fn supersede(
     Ok(())
 }
 
-/// Closes every open ticket of an account and revokes its links (the
-/// account was suspended); returns the tickets closed.
-pub async fn close_open_for_account(
+/// What suspending an account ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessEnded {
+    pub sessions: u64,
+    pub tickets: usize,
+}
+
+/// Ends what a suspended account could still use, in the caller's
+/// transaction: its sessions at once, and its open tickets with their
+/// links, so no link mailed earlier can still add a device. Every path that
+/// suspends a signer comes here: the console, the sync API, an import.
+pub async fn end_access_in(
     conn: &mut AnyConnection,
     account_id: &AccountId,
-    note: &str,
     now: UnixTime,
-) -> Result<Vec<TicketId>, sqlx::Error> {
-    let mut closed = Vec::new();
+) -> Result<AccessEnded, sqlx::Error> {
+    let sessions = accounts_repo::delete_sessions_for_account(conn, account_id).await?;
+    let mut tickets = 0;
     for ticket in repo::open_for_account(conn, account_id).await? {
         links::revoke_for_ticket(conn, &ticket.id, now).await?;
         if repo::transition(
@@ -468,15 +477,42 @@ pub async fn close_open_for_account(
             &ticket.id,
             TicketStatus::OPEN,
             TicketStatus::Closed,
-            note,
+            "Ditutup karena akun ditangguhkan; tautan yang dikirim tidak berlaku lagi.",
             now,
         )
         .await?
         {
-            closed.push(ticket.id);
+            tickets += 1;
         }
     }
-    Ok(closed)
+    Ok(AccessEnded { sessions, tickets })
+}
+
+/// Moves `account` to status `to` (which differs from its own) and, when
+/// that suspends it, ends its access; audits the change by `actor`.
+pub async fn change_status_in(
+    conn: &mut AnyConnection,
+    account: &AccountRow,
+    to: AccountStatus,
+    actor: Actor<'_>,
+    client: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    accounts_repo::set_status(conn, &account.id, to, now).await?;
+    let ended = if to == AccountStatus::Suspended {
+        end_access_in(conn, &account.id, now).await?
+    } else {
+        AccessEnded::default()
+    };
+    let event = AuditEvent::AccountStatusChanged {
+        from: account.status.as_str().into(),
+        to: to.as_str().into(),
+        sessions_ended: ended.sessions,
+        tickets_closed: ended.tickets,
+    };
+    let entry = AuditEntry::new(actor, event).subject(&account.id);
+    audit::record(conn, entry, client, now).await?;
+    Ok(())
 }
 
 /// A ticket with its timeline, if `number` and `email` belong together.

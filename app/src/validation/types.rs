@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::otp_devices::types::OtpCode;
 
 /// `POST /api/v1/validate`'s body, as sent. Unknown fields are ignored.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 pub struct ValidateRequest {
     pub signer: String,
@@ -16,6 +17,7 @@ pub struct ValidateRequest {
 }
 
 /// What the caller says about the signing request, for the audit log.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RequestContext {
     #[serde(default)]
@@ -38,7 +40,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(id: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<String>, en: impl Into<String>) -> Self {
         Self {
             id: id.into(),
             en: en.into(),
@@ -109,6 +111,7 @@ impl Validation {
 }
 
 /// The answer's `result`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValidationResult {
@@ -128,6 +131,7 @@ crate::text_enum::text_enum!(ValidationResult {
 });
 
 /// `POST /api/v1/validate`'s answer.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidateResponse {
     pub result: ValidationResult,

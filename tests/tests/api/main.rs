@@ -15,6 +15,7 @@ mod login;
 mod mail;
 mod otp_setup;
 mod signer_import;
+mod sync_api;
 mod telegram;
 mod validation_api;
 mod webhooks;

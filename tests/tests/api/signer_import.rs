@@ -196,7 +196,7 @@ async fn a_dry_run_reports_what_applying_does(backend: Backend) {
     );
     assert_eq!(
         message_of(&applied, 4),
-        "Baris 4, kolom email: akun petugas tidak dapat diubah lewat impor"
+        "Baris 4, kolom email: akun petugas tidak dapat diubah lewat impor atau sinkronisasi"
     );
     assert_eq!(
         message_of(&applied, 5),

@@ -5,11 +5,12 @@ use app::accounts::types::AccountStatus;
 use app::audit::Actor;
 use app::service_clients::service::{create, revoke};
 use app::service_clients::types::{AllowList, ClientName, Scopes};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{AccountSpec, Backend, TestApp, spawn_app};
 use crate::on_both_backends;
+use crate::sync_api::send;
 
 /// A new service client's bearer token.
 pub async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (String, String) {
@@ -28,23 +29,8 @@ pub async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (
 
 /// Posts `body` (raw) to the validation endpoint with `token`.
 async fn post_raw(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, String, Value) {
-    let mut request = reqwest::Client::new()
-        .post(app.url("/api/v1/validate"))
-        .header("content-type", "application/json")
-        .body(body.to_string());
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let text = response.text().await.unwrap();
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    (status, content_type, value)
+    let path = "/api/v1/validate";
+    send(app, Method::POST, path, token, Some(body.to_string())).await
 }
 
 async fn check(app: &TestApp, token: &str, signer: &str, code: &str) -> (StatusCode, Value) {
@@ -62,7 +48,7 @@ fn wrong_code(right: &str) -> String {
     .to_string()
 }
 
-fn assert_problem(status: StatusCode, content_type: &str, body: &Value, expected: StatusCode) {
+pub fn assert_problem(status: StatusCode, content_type: &str, body: &Value, expected: StatusCode) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(content_type, "application/problem+json", "{body}");
     assert_eq!(body["status"], expected.as_u16(), "{body}");

@@ -5,7 +5,7 @@ use super::views::{AccountDetail, AccountHit, DeviceLine};
 use crate::accounts::repo::{self as accounts_repo, AccountRow, AccountSearch};
 use crate::accounts::service::SessionHolder;
 use crate::accounts::types::{AccountStatus, Nik};
-use crate::audit::{self, AuditEntry, AuditEvent};
+use crate::audit;
 use crate::identity_check::repo as identity_repo;
 use crate::ids::{AccountId, DeviceId};
 use crate::otp_devices::repo as devices_repo;
@@ -136,28 +136,15 @@ pub async fn set_status(
     if account.status == to {
         return Err(AccountError::Unchanged(to.label()));
     }
-    accounts_repo::set_status(&mut tx, id, to, now).await?;
-    let (sessions_ended, tickets_closed) = if to == AccountStatus::Suspended {
-        let sessions = accounts_repo::delete_sessions_for_account(&mut tx, id).await?;
-        let closed = tickets::service::close_open_for_account(
-            &mut tx,
-            id,
-            "Ditutup karena akun ditangguhkan petugas; tautan yang dikirim tidak berlaku lagi.",
-            now,
-        )
-        .await?;
-        (sessions, closed.len())
-    } else {
-        (0, 0)
-    };
-    let event = AuditEvent::AccountStatusChanged {
-        from: account.status.as_str().into(),
-        to: to.as_str().into(),
-        sessions_ended,
-        tickets_closed,
-    };
-    let entry = AuditEntry::new(admin.account.actor(), event).subject(id);
-    audit::record(&mut tx, entry, Some(client), now).await?;
+    tickets::service::change_status_in(
+        &mut tx,
+        &account,
+        to,
+        admin.account.actor(),
+        Some(client),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
