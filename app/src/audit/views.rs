@@ -43,6 +43,7 @@ pub const ACTIONS: &[&str] = &[
     "mail_retried",
     "service_client_created",
     "service_client_revoked",
+    "service_client_budget_changed",
     "code_validated",
 ];
 

@@ -1,4 +1,5 @@
-//! Creating and revoking service clients, and recognising one from the
+//! Creating, listing, budgeting and revoking service clients (for the
+//! command line and the console alike), and recognising one from the
 //! bearer token of a request.
 //!
 //! The token is `<client id>.<secret>`: the id (32 hex characters) finds
@@ -11,10 +12,12 @@ use std::net::IpAddr;
 use subtle::ConstantTimeEq;
 
 use super::repo::{self, InsertClient, ServiceClientRow};
-use super::types::{AllowList, ClientName, Scope, Scopes};
+use super::types::{AllowList, CallsPerMinute, NewClient, Scope, Scopes};
+use super::views::ClientSummary;
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::ServiceClientId;
 use crate::platform::crypto::{SecretToken, token_digest};
+use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
 
@@ -25,6 +28,7 @@ pub struct ServiceClient {
     pub name: String,
     pub scopes: Scopes,
     pub allow_from: AllowList,
+    pub calls_per_minute: CallsPerMinute,
 }
 
 impl ServiceClient {
@@ -51,12 +55,13 @@ pub struct CreatedClient {
     pub token: String,
 }
 
+/// Stores `client` with a fresh secret, audited as `actor` (from `from`,
+/// the console's request; None on the command line).
 pub async fn create(
     svc: &Services,
-    name: &ClientName,
-    scopes: &Scopes,
-    allow_from: &AllowList,
+    client: &NewClient,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<CreatedClient, sqlx::Error> {
     let id = ServiceClientId::generate();
@@ -66,21 +71,23 @@ pub async fn create(
         &mut tx,
         InsertClient {
             id: &id,
-            name: name.as_str(),
+            name: client.name.as_str(),
             secret_digest: &secret.digest,
-            scopes: &scopes.to_string(),
-            allow_from: &allow_from.to_string(),
+            scopes: &client.scopes.to_string(),
+            allow_from: &client.allow_from.to_string(),
+            calls_per_minute: client.calls_per_minute.into(),
         },
         now,
     )
     .await?;
     let event = AuditEvent::ServiceClientCreated {
         client_id: id.clone(),
-        name: name.to_string(),
-        scopes: scopes.to_string(),
-        allow_from: allow_from.to_string(),
+        name: client.name.to_string(),
+        scopes: client.scopes.to_string(),
+        allow_from: client.allow_from.to_string(),
+        calls_per_minute: Some(client.calls_per_minute.into()),
     };
-    audit::record(&mut tx, AuditEntry::new(actor, event), None, now).await?;
+    audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
     tx.commit().await?;
     Ok(CreatedClient {
         token: format!("{id}.{}", secret.text),
@@ -88,8 +95,26 @@ pub async fn create(
     })
 }
 
+/// Every client, active ones first, for the console.
+pub async fn list(svc: &Services) -> Result<Vec<ClientSummary>, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let rows = repo::all(&mut conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ClientSummary {
+            id: row.id,
+            name: row.name,
+            scopes: row.scopes,
+            allow_from: row.allow_from,
+            calls_per_minute: row.calls_per_minute,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        })
+        .collect())
+}
+
 #[derive(Debug, thiserror::Error)]
-pub enum RevokeError {
+pub enum ChangeError {
     #[error("Klien layanan tidak ditemukan.")]
     NotFound,
     #[error("Klien layanan ini sudah dicabut.")]
@@ -98,24 +123,53 @@ pub enum RevokeError {
     Database(#[from] sqlx::Error),
 }
 
+/// Revokes the client: its next call is refused.
 pub async fn revoke(
     svc: &Services,
     id: &ServiceClientId,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
-) -> Result<(), RevokeError> {
+) -> Result<(), ChangeError> {
     let mut tx = svc.db.begin_write().await?;
     let row = repo::find(&mut tx, id)
         .await?
-        .ok_or(RevokeError::NotFound)?;
+        .ok_or(ChangeError::NotFound)?;
     if !repo::revoke(&mut tx, id, now).await? {
-        return Err(RevokeError::AlreadyRevoked);
+        return Err(ChangeError::AlreadyRevoked);
     }
     let event = AuditEvent::ServiceClientRevoked {
         client_id: id.clone(),
         name: row.name,
     };
-    audit::record(&mut tx, AuditEntry::new(actor, event), None, now).await?;
+    audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives an active client a new budget, in force from its next call.
+pub async fn set_calls_per_minute(
+    svc: &Services,
+    id: &ServiceClientId,
+    budget: CallsPerMinute,
+    actor: Actor<'_>,
+    from: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<(), ChangeError> {
+    let mut tx = svc.db.begin_write().await?;
+    let row = repo::find(&mut tx, id)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    if !repo::set_calls_per_minute(&mut tx, id, budget.into()).await? {
+        return Err(ChangeError::AlreadyRevoked);
+    }
+    let event = AuditEvent::ServiceClientBudgetChanged {
+        client_id: id.clone(),
+        name: row.name,
+        from: row.calls_per_minute,
+        to: budget.into(),
+    };
+    audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -160,10 +214,15 @@ fn parse_row(row: ServiceClientRow) -> Result<ServiceClient, AuthError> {
     let scopes = Scopes::parse(&row.scopes).map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
     let allow_from =
         AllowList::parse(&row.allow_from).map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
+    let calls_per_minute = u32::try_from(row.calls_per_minute)
+        .map_err(|e| e.to_string())
+        .and_then(CallsPerMinute::new)
+        .map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
     Ok(ServiceClient {
         id: row.id,
         name: row.name,
         scopes,
         allow_from,
+        calls_per_minute,
     })
 }

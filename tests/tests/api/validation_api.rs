@@ -4,7 +4,7 @@
 use app::accounts::types::AccountStatus;
 use app::audit::Actor;
 use app::service_clients::service::{create, revoke};
-use app::service_clients::types::{AllowList, ClientName, Scopes};
+use app::service_clients::types::{AllowList, CallsPerMinute, ClientName, NewClient, Scopes};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -13,21 +13,24 @@ use crate::on_both_backends;
 
 /// A new service client's bearer token.
 async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (String, String) {
-    let created = create(
-        app.services(),
-        &ClientName::parse("AMS uji").unwrap(),
-        &Scopes::parse(scopes).unwrap(),
-        &AllowList::from_items(allow_from.iter().copied()).unwrap(),
-        Actor::CommandLine,
-        app.now(),
-    )
-    .await
-    .unwrap();
+    let client = NewClient {
+        name: ClientName::parse("AMS uji").unwrap(),
+        scopes: Scopes::parse(scopes).unwrap(),
+        allow_from: AllowList::from_items(allow_from.iter().copied()).unwrap(),
+        calls_per_minute: CallsPerMinute::DEFAULT,
+    };
+    let created = create(app.services(), &client, Actor::CommandLine, None, app.now())
+        .await
+        .unwrap();
     (created.id.to_string(), created.token)
 }
 
 /// Posts `body` (raw) to the validation endpoint with `token`.
-async fn post_raw(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, String, Value) {
+pub async fn post_raw(
+    app: &TestApp,
+    token: Option<&str>,
+    body: &str,
+) -> (StatusCode, String, Value) {
     let mut request = reqwest::Client::new()
         .post(app.url("/api/v1/validate"))
         .header("content-type", "application/json")
@@ -172,6 +175,7 @@ async fn clients_are_refused_by_token_scope_and_address(backend: Backend) {
         app.services(),
         &app::ids::ServiceClientId::parse(&id).unwrap(),
         Actor::CommandLine,
+        None,
         app.now(),
     )
     .await
