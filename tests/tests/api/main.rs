@@ -13,6 +13,7 @@ mod identity;
 mod login;
 mod mail;
 mod otp_setup;
+mod service_clients;
 mod signer_import;
 mod telegram;
 mod validation_api;
