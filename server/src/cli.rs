@@ -300,8 +300,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow!("\"{id}\" bukan id klien layanan (32 karakter heksadesimal).")
             })?;
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
-            let revoked =
-                service_clients::revoke(&svc, &id, Actor::CommandLine, None, svc.now()).await;
+            let revoked = service_clients::change(
+                &svc,
+                &id,
+                service_clients::Change::Revoke,
+                Actor::CommandLine,
+                None,
+                svc.now(),
+            )
+            .await;
             svc.db.close().await;
             revoked.map_err(|e| anyhow!("{e}"))?;
             println!("Klien layanan {id} dicabut: panggilan berikutnya ditolak.");

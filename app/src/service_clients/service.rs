@@ -123,35 +123,20 @@ pub enum ChangeError {
     Database(#[from] sqlx::Error),
 }
 
-/// Revokes the client: its next call is refused.
-pub async fn revoke(
-    svc: &Services,
-    id: &ServiceClientId,
-    actor: Actor<'_>,
-    from: Option<&ClientInfo>,
-    now: UnixTime,
-) -> Result<(), ChangeError> {
-    let mut tx = svc.db.begin_write().await?;
-    let row = repo::find(&mut tx, id)
-        .await?
-        .ok_or(ChangeError::NotFound)?;
-    if !repo::revoke(&mut tx, id, now).await? {
-        return Err(ChangeError::AlreadyRevoked);
-    }
-    let event = AuditEvent::ServiceClientRevoked {
-        client_id: id.clone(),
-        name: row.name,
-    };
-    audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
-    tx.commit().await?;
-    Ok(())
+/// What an admin (or the command line) changes on an active client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Revoke it: its next call is refused.
+    Revoke,
+    /// A new budget, in force from its next call.
+    Budget(CallsPerMinute),
 }
 
-/// Gives an active client a new budget, in force from its next call.
-pub async fn set_calls_per_minute(
+/// Applies `change` to the active client `id`, in the audit log.
+pub async fn change(
     svc: &Services,
     id: &ServiceClientId,
-    budget: CallsPerMinute,
+    change: Change,
     actor: Actor<'_>,
     from: Option<&ClientInfo>,
     now: UnixTime,
@@ -160,15 +145,27 @@ pub async fn set_calls_per_minute(
     let row = repo::find(&mut tx, id)
         .await?
         .ok_or(ChangeError::NotFound)?;
-    if !repo::set_calls_per_minute(&mut tx, id, budget.into()).await? {
+    let (applied, event) = match change {
+        Change::Revoke => (
+            repo::revoke(&mut tx, id, now).await?,
+            AuditEvent::ServiceClientRevoked {
+                client_id: id.clone(),
+                name: row.name,
+            },
+        ),
+        Change::Budget(budget) => (
+            repo::set_calls_per_minute(&mut tx, id, budget.into()).await?,
+            AuditEvent::ServiceClientBudgetChanged {
+                client_id: id.clone(),
+                name: row.name,
+                from: row.calls_per_minute,
+                to: budget.into(),
+            },
+        ),
+    };
+    if !applied {
         return Err(ChangeError::AlreadyRevoked);
     }
-    let event = AuditEvent::ServiceClientBudgetChanged {
-        client_id: id.clone(),
-        name: row.name,
-        from: row.calls_per_minute,
-        to: budget.into(),
-    };
     audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
     tx.commit().await?;
     Ok(())

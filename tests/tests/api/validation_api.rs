@@ -3,7 +3,7 @@
 
 use app::accounts::types::AccountStatus;
 use app::audit::Actor;
-use app::service_clients::service::{create, revoke};
+use app::service_clients::service::{Change, change, create};
 use app::service_clients::types::{AllowList, CallsPerMinute, ClientName, NewClient, Scopes};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -171,9 +171,10 @@ async fn clients_are_refused_by_token_scope_and_address(backend: Backend) {
     let (status, content_type, problem) = post_raw(&app, Some(&forged), &body).await;
     assert_problem(status, &content_type, &problem, StatusCode::UNAUTHORIZED);
     assert_eq!(post_raw(&app, Some(&token), &body).await.0, StatusCode::OK);
-    revoke(
+    change(
         app.services(),
         &app::ids::ServiceClientId::parse(&id).unwrap(),
+        Change::Revoke,
         Actor::CommandLine,
         None,
         app.now(),

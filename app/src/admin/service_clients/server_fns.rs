@@ -59,29 +59,28 @@ pub async fn set_service_client_budget(
     id: ServiceClientId,
     calls_per_minute: String,
 ) -> Result<(), AppError> {
+    use crate::service_clients::service::Change;
     use crate::service_clients::types::CallsPerMinute;
-    let call = crate::platform::context::call(None)?;
-    let admin = crate::accounts::current::admin(&call).await?;
     let budget = CallsPerMinute::parse(&calls_per_minute).map_err(AppError::Invalid)?;
-    crate::service_clients::service::set_calls_per_minute(
-        &call.svc,
-        &id,
-        budget,
-        admin.account.actor(),
-        Some(&call.client),
-        call.now,
-    )
-    .await?;
-    Ok(())
+    change_client(id, Change::Budget(budget)).await
 }
 
 #[server(endpoint = "admin/service-clients/revoke")]
 pub async fn revoke_service_client(id: ServiceClientId) -> Result<(), AppError> {
+    change_client(id, crate::service_clients::service::Change::Revoke).await
+}
+
+#[cfg(feature = "ssr")]
+async fn change_client(
+    id: ServiceClientId,
+    change: crate::service_clients::service::Change,
+) -> Result<(), AppError> {
     let call = crate::platform::context::call(None)?;
     let admin = crate::accounts::current::admin(&call).await?;
-    crate::service_clients::service::revoke(
+    crate::service_clients::service::change(
         &call.svc,
         &id,
+        change,
         admin.account.actor(),
         Some(&call.client),
         call.now,
