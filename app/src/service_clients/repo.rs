@@ -15,6 +15,7 @@ pub struct ServiceClientRow {
     pub calls_per_minute: i64,
     pub created_at: UnixTime,
     pub revoked_at: Option<UnixTime>,
+    pub last_used_at: Option<UnixTime>,
 }
 
 pub struct InsertClient<'a> {
@@ -48,8 +49,8 @@ pub async fn insert(
     Ok(())
 }
 
-const COLUMNS: &str =
-    "id, name, secret_digest, scopes, allow_from, calls_per_minute, created_at, revoked_at";
+const COLUMNS: &str = "id, name, secret_digest, scopes, allow_from, calls_per_minute, \
+     created_at, revoked_at, last_used_at";
 
 pub async fn find(
     conn: &mut AnyConnection,
@@ -103,4 +104,18 @@ pub async fn set_calls_per_minute(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Notes that the client authenticated at `now`.
+pub async fn mark_used(
+    conn: &mut AnyConnection,
+    id: &ServiceClientId,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE service_clients SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

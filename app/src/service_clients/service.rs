@@ -109,6 +109,7 @@ pub async fn list(svc: &Services) -> Result<Vec<ClientSummary>, sqlx::Error> {
             calls_per_minute: row.calls_per_minute,
             created_at: row.created_at,
             revoked_at: row.revoked_at,
+            last_used_at: row.last_used_at,
         })
         .collect())
 }
@@ -171,6 +172,10 @@ pub async fn change(
     Ok(())
 }
 
+/// How stale a client's "last used" may get: it is written at most this
+/// often, so a busy client does not add a write to every call.
+pub const LAST_USED_PRECISION_SECS: i64 = 60;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// No `Authorization: Bearer …`, or not in the token's shape.
@@ -195,15 +200,21 @@ pub async fn authenticate(svc: &Services, token: &str) -> Result<ServiceClient, 
         return Err(AuthError::Missing);
     }
     let mut conn = svc.db.pool().acquire().await?;
-    let row = repo::find(&mut conn, &id).await?;
-    drop(conn);
-    let Some(row) = row else {
+    let Some(row) = repo::find(&mut conn, &id).await? else {
         return Err(AuthError::Refused);
     };
     let matches: bool = token_digest(secret).ct_eq(&row.secret_digest).into();
     if !matches || row.revoked_at.is_some() {
         return Err(AuthError::Refused);
     }
+    let now = svc.now();
+    if row
+        .last_used_at
+        .is_none_or(|at| now.secs() - at.secs() >= LAST_USED_PRECISION_SECS)
+    {
+        repo::mark_used(&mut conn, &row.id, now).await?;
+    }
+    drop(conn);
     parse_row(row)
 }
 

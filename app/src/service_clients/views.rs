@@ -17,4 +17,6 @@ pub struct ClientSummary {
     pub calls_per_minute: i64,
     pub created_at: UnixTime,
     pub revoked_at: Option<UnixTime>,
+    /// Its last authenticated call, to the minute; None: not since known.
+    pub last_used_at: Option<UnixTime>,
 }

@@ -74,6 +74,9 @@ async fn an_admin_creates_a_client_whose_token_works_until_revoked(backend: Back
     assert_eq!(answer["Created"]["name"], "AMS produksi");
     assert!(token.starts_with(&format!("{id}.")), "{token}");
     let secret = token.split_once('.').unwrap().1.to_string();
+    let used_at = app.now();
+    assert_eq!(one_call(&app, &token).await, StatusCode::OK);
+    app.clock.advance(30);
     assert_eq!(one_call(&app, &token).await, StatusCode::OK);
 
     // Listed with what was typed, never with the token.
@@ -89,6 +92,11 @@ async fn an_admin_creates_a_client_whose_token_works_until_revoked(backend: Back
     assert_eq!(clients[0]["allow_from"], "127.0.0.0/8,::1/128");
     assert_eq!(clients[0]["calls_per_minute"], 1200);
     assert_eq!(clients[0]["revoked_at"], Value::Null);
+    assert_eq!(
+        clients[0]["last_used_at"],
+        json!(used_at),
+        "written at most once a minute"
+    );
     let (_, page) = app.get_page(&who.admin, "/admin/klien-layanan").await;
     let text = page_text(&page);
     assert!(
@@ -301,6 +309,18 @@ async fn each_client_is_held_to_its_own_budget(backend: Backend) {
         StatusCode::OK,
         "a minute later"
     );
+    let (_, list) = app
+        .call(&who.admin, "admin/service-clients/list", &[])
+        .await;
+    let small = json(&list)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|client| client["id"] == small_id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(small["last_used_at"], json!(app.now()), "{small}");
+    assert_eq!(small["calls_per_minute"], 5, "{small}");
     let (actor, detail): (String, String) = sqlx::query_as(
         "SELECT actor, detail FROM audit_log WHERE action = 'service_client_budget_changed'",
     )

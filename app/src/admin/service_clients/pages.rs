@@ -33,7 +33,8 @@ pub fn ServiceClientsPage() -> impl IntoView {
         <h1>"Klien layanan"</h1>
         <p class="hint">
             "Mesin yang memanggil API integrasi (/api/v1), misalnya AMS. Setiap panggilan memakai token "
-            "klien; mencabut klien menolak panggilan berikutnya. Setiap perubahan tercatat di log audit."
+            "klien; mencabut klien menolak panggilan berikutnya. “Terakhir dipakai” dicatat per menit. "
+            "Setiap perubahan tercatat di log audit."
         </p>
         <NewToken create />
         {action_error(budget)}
@@ -89,7 +90,8 @@ fn ClientTable(
             <table class="table table--compact">
                 <thead><tr>
                     <th>"Nama"</th><th>"Id"</th><th>"Cakupan"</th><th>"Alamat diizinkan"</th>
-                    <th>"Panggilan per menit"</th><th>"Dibuat"</th><th>"Status"</th><th></th>
+                    <th>"Panggilan per menit"</th><th>"Dibuat"</th><th>"Terakhir dipakai"</th>
+                    <th>"Status"</th><th></th>
                 </tr></thead>
                 <tbody>
                     {list.into_iter().map(|client| view! { <ClientRow client budget revoke /> }).collect_view()}
@@ -159,6 +161,7 @@ fn ClientRow(
             <td>{allow_from}</td>
             <td>{budget_cell}</td>
             <td>{date_time(client.created_at)}</td>
+            <td>{client.last_used_at.map(date_time).unwrap_or_else(|| "belum pernah".into())}</td>
             <td data-testid="client-status">{status}</td>
             <td>{revoke_cell}</td>
         </tr>
