@@ -45,11 +45,13 @@ test('an admin creates a service client, sees its token once and revokes it', as
   const row = page.getByTestId('service-client').filter({ hasText: name });
   await expect(row).toContainText('127.0.0.0/8, ::1/128');
   await expect(row.getByTestId('client-status')).toHaveText('Aktif');
+  await expect(row).toContainText('belum pernah');
   expect((await validate(page, token)).status()).toBe(200);
 
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await expect(row).toBeVisible();
+  await expect(row).not.toContainText('belum pernah');
   await expect(page.getByTestId('new-token')).toHaveCount(0);
   expect(await page.content()).not.toContain(token.split('.')[1]);
 
