@@ -174,7 +174,7 @@ pub async fn change(
 
 /// How stale a client's "last used" may get: it is written at most this
 /// often, so a busy client does not add a write to every call.
-pub const LAST_USED_PRECISION_SECS: i64 = 60;
+const LAST_USED_PRECISION_SECS: i64 = 60;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
