@@ -7,7 +7,7 @@
 //! 1. `ids`, `text_enum`, `time`, `tunables`
 //! 2. `error`, `format`
 //! 3. `platform` (database, clock, keys, request context, limits)
-//! 4. `audit`, `mail`, `ui`
+//! 4. `audit`, `events`, `mail`, `ui`
 //! 5. `accounts`, `service_clients`
 //! 6. `otp_devices`
 //! 7. `tickets`
@@ -19,6 +19,8 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod events;
 pub mod format;
 pub mod helpdesk;
 pub mod identity_check;

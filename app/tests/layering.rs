@@ -13,7 +13,7 @@ const FLOORS: &[&[&str]] = &[
     &["ids", "text_enum", "time", "tunables"],
     &["error", "format"],
     &["platform"],
-    &["audit", "mail", "ui"],
+    &["audit", "events", "mail", "ui"],
     &["accounts", "service_clients"],
     &["otp_devices"],
     &["tickets"],

@@ -1,6 +1,7 @@
 //! The `server` command line: run (default), migrate, create accounts, set
 //! reference photos, import signers from an AMS export, create and revoke
-//! service clients of the integration API, seed demo data.
+//! service clients of the integration API and set their webhooks, seed
+//! demo data.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +19,9 @@ use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::SystemClock;
 use app::service_clients::service as service_clients;
-use app::service_clients::types::{AllowList, CallsPerMinute, ClientName, NewClient, Scopes};
+use app::service_clients::types::{
+    AllowList, CallsPerMinute, ClientName, NewClient, Scopes, WebhookUrl,
+};
 use app::signer_import::parse::MAX_CSV_BYTES;
 use app::signer_import::service::{Mode, PhotoFolder, import};
 use app::signer_import::views::ImportReport;
@@ -127,14 +130,32 @@ pub enum Command {
         /// Its budget: calls a minute, in bursts of the same size.
         #[arg(long, default_value_t = CallsPerMinute::DEFAULT, value_parser = CallsPerMinute::parse)]
         calls_per_minute: CallsPerMinute,
+        /// Where its events are POSTed (needs the events scope): https://,
+        /// or http:// to a loopback address. Prints the signing secret once.
+        #[arg(long, value_parser = WebhookUrl::parse)]
+        webhook_url: Option<WebhookUrl>,
         /// Print the id and token as JSON (for scripts and tests).
         #[arg(long)]
         json: bool,
     },
-    /// Revoke a service client: its next call is refused.
+    /// Revoke a service client: its next call is refused, its undelivered
+    /// events are dropped.
     RevokeServiceClient {
         #[arg(long)]
         id: String,
+    },
+    /// Set a service client's webhook with a new signing secret (printed
+    /// once), or remove it with --none (undelivered events are dropped).
+    SetServiceClientWebhook {
+        #[arg(long)]
+        id: String,
+        #[arg(long, value_parser = WebhookUrl::parse, required_unless_present = "none", conflicts_with = "none")]
+        url: Option<WebhookUrl>,
+        #[arg(long)]
+        none: bool,
+        /// Print the result as JSON (for scripts and tests).
+        #[arg(long)]
+        json: bool,
     },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
@@ -249,6 +270,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             scopes,
             allow_from,
             calls_per_minute,
+            webhook_url,
             json,
         } => {
             let client = NewClient {
@@ -259,8 +281,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 calls_per_minute,
             };
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
-            let created =
-                service_clients::create(&svc, &client, Actor::CommandLine, None, svc.now()).await;
+            let created = match &webhook_url {
+                None => service_clients::create(&svc, &client, Actor::CommandLine, None, svc.now())
+                    .await
+                    .map_err(anyhow::Error::from),
+                Some(url) => service_clients::create_with_webhook(
+                    &svc,
+                    &client,
+                    url,
+                    Actor::CommandLine,
+                    svc.now(),
+                )
+                .await
+                .map_err(|e| anyhow!("{e}")),
+            };
             svc.db.close().await;
             let created = created?;
             let NewClient {
@@ -279,6 +313,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         "allow_from": allow_from.to_string(),
                         "calls_per_minute": u32::from(calls_per_minute),
                         "token": created.token,
+                        "webhook_url": webhook_url.as_ref().map(WebhookUrl::as_str),
+                        "webhook_secret": created.webhook_secret,
                     })
                 );
             } else {
@@ -292,13 +328,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("Token (hanya ditampilkan sekali ini, simpan di AMS):");
                 println!("{}", created.token);
+                if let (Some(url), Some(secret)) = (&webhook_url, &created.webhook_secret) {
+                    print_webhook_secret(url, secret);
+                }
             }
             Ok(())
         }
         Command::RevokeServiceClient { id } => {
-            let id = ServiceClientId::parse(id.trim()).ok_or_else(|| {
-                anyhow!("\"{id}\" bukan id klien layanan (32 karakter heksadesimal).")
-            })?;
+            let id = parse_client_id(&id)?;
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
             let revoked = service_clients::change(
                 &svc,
@@ -314,6 +351,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Klien layanan {id} dicabut: panggilan berikutnya ditolak.");
             Ok(())
         }
+        Command::SetServiceClientWebhook { id, url, json, .. } => {
+            let id = parse_client_id(&id)?;
+            let svc = build_services(&config, Arc::new(SystemClock)).await?;
+            let set = service_clients::set_webhook(
+                &svc,
+                &id,
+                url.as_ref(),
+                Actor::CommandLine,
+                svc.now(),
+            )
+            .await;
+            svc.db.close().await;
+            let secret = set.map_err(|e| anyhow!("{e}"))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": id,
+                        "webhook_url": url.as_ref().map(WebhookUrl::as_str),
+                        "webhook_secret": secret,
+                    })
+                );
+            } else if let (Some(url), Some(secret)) = (&url, &secret) {
+                print_webhook_secret(url, secret);
+            } else {
+                println!(
+                    "Webhook klien layanan {id} dihapus; peristiwa yang belum terkirim dibuang."
+                );
+            }
+            Ok(())
+        }
         Command::SeedDemo { json } => {
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
             let logins = demo::seed(&svc).await?;
@@ -326,6 +394,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_client_id(text: &str) -> anyhow::Result<ServiceClientId> {
+    ServiceClientId::parse(text.trim())
+        .ok_or_else(|| anyhow!("\"{text}\" bukan id klien layanan (32 karakter heksadesimal)."))
+}
+
+fn print_webhook_secret(url: &WebhookUrl, secret: &str) {
+    println!("Webhook: {url}");
+    println!("Rahasia penanda tangan webhook (hanya ditampilkan sekali ini, simpan di AMS):");
+    println!("{secret}");
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

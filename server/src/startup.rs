@@ -213,6 +213,7 @@ impl Application {
                 mailer,
                 shutdown.clone(),
             )),
+            tokio::spawn(workers::webhooks::run(services.clone(), shutdown.clone())),
             tokio::spawn(workers::sweeper::run(services.clone(), shutdown.clone())),
             tokio::spawn(workers::settings::run(services.clone(), shutdown.clone())),
         ];

@@ -178,6 +178,15 @@ pub enum AuditEvent {
         from: i64,
         to: u32,
     },
+    /// A service client's webhook was set (`url`, with a new secret that is
+    /// not kept in the log) or removed (`url` None; its undelivered events
+    /// were dropped).
+    ServiceClientWebhookChanged {
+        client_id: ServiceClientId,
+        name: String,
+        url: Option<String>,
+        discarded_events: u64,
+    },
     /// A service client asked whether a signer's code is right (`result`:
     /// accepted, rejected, locked), with what the caller said about the
     /// request: the signer as given, the end user's address, the purpose

@@ -44,6 +44,7 @@ pub const ACTIONS: &[&str] = &[
     "service_client_created",
     "service_client_revoked",
     "service_client_budget_changed",
+    "service_client_webhook_changed",
     "code_validated",
 ];
 

@@ -196,16 +196,19 @@ pub async fn decide(
     Ok(done.rows_affected() == 1)
 }
 
-/// Selfies whose ticket closed before `closed_before` and still hold a photo.
+/// Selfies still holding a photo whose ticket is closed and closed, or
+/// whose photo was taken, before `cutoff` (a request that expired
+/// unreviewed loses its photo at once).
 pub async fn due_for_deletion(
     conn: &mut AnyConnection,
-    closed_before: UnixTime,
+    cutoff: UnixTime,
 ) -> Result<Vec<(SelfieId, AccountId, TicketId)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT s.id, s.account_id, s.ticket_id FROM selfies s JOIN tickets t ON t.id = s.ticket_id
-         WHERE s.image IS NOT NULL AND t.closed_at IS NOT NULL AND t.closed_at < $1",
+         WHERE s.image IS NOT NULL AND t.closed_at IS NOT NULL
+           AND (t.closed_at < $1 OR s.submitted_at < $1)",
     )
-    .bind(closed_before)
+    .bind(cutoff)
     .fetch_all(conn)
     .await
 }

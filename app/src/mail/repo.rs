@@ -50,6 +50,7 @@ pub const QUEUE: Queue = Queue {
     also: "",
     // Bodies hold single-use links that have no reason to stay once delivered.
     blank_when_sent: ", body_text = '', body_html = ''",
+    sent_column: "sent_at",
 };
 
 /// Longest wait between attempts while the mail server stays down.
@@ -69,7 +70,7 @@ pub async fn retry_later(
             mail.id,
             owner,
             error,
-            now + backoff(mail.attempts, MAX_BACKOFF_SECONDS),
+            now + backoff(mail.attempts, 30, MAX_BACKOFF_SECONDS),
         )
         .await
 }

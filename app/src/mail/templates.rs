@@ -82,6 +82,58 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// Text someone typed into the helpdesk form, quoted in an official mail:
+/// labelled as such, with web addresses defanged (`contoh[.]com`) so no mail
+/// client turns them into links. Anyone may type anything into that form,
+/// and the mail carries the helpdesk's name.
+fn quoted_from_form(question: &str) -> String {
+    let defanged: Vec<String> = question
+        .split('\n')
+        .map(|line| {
+            line.split(' ')
+                .map(defang_word)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    format!(
+        "Pertanyaan Anda, sebagaimana ditulis di formulir Helpdesk (bukan oleh petugas kami; alamat web \
+         di dalamnya sengaja tidak dijadikan tautan):\n{}",
+        defanged.join("\n")
+    )
+}
+
+/// `https://a.b/c` → `https[:]//a[.]b/c`, `a.example.com.` → `a[.]example[.]com.`;
+/// other words unchanged.
+fn defang_word(word: &str) -> String {
+    let core = word.trim_end_matches(|c: char| c.is_ascii_punctuation() && c != '/');
+    let host = core
+        .split_once("://")
+        .map_or(core, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let labels: Vec<&str> = host
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .split('.')
+        .collect();
+    let looks_like_host = labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+    if core.contains("://") || looks_like_host {
+        let tail = &word[core.len()..];
+        format!("{}{tail}", core.replace("://", "[:]//").replace('.', "[.]"))
+    } else {
+        word.to_string()
+    }
+}
+
 /// Who the mail is for.
 pub struct Recipient<'a> {
     pub email: &'a str,
@@ -268,7 +320,7 @@ pub fn question_received(
         greeting_name: to.name,
         paragraphs: vec![
             format!("Pertanyaan Anda telah kami terima dengan nomor tiket #{ticket_number}. Petugas kami akan membalas melalui email ini."),
-            format!("Pertanyaan Anda:\n{question}"),
+            quoted_from_form(question),
         ],
         action: None,
         after_action: vec![],
@@ -290,7 +342,7 @@ pub fn question_answered(
         paragraphs: vec![
             format!("Berikut jawaban petugas kami atas pertanyaan Anda dengan nomor tiket #{ticket_number}."),
             format!("Jawaban:\n{answer}"),
-            format!("Pertanyaan Anda:\n{question}"),
+            quoted_from_form(question),
         ],
         action: None,
         after_action: vec![
@@ -360,6 +412,33 @@ pub fn selfie_rejected(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_in_a_question_are_not_links_and_the_text_is_labelled() {
+        let mail = question_received(
+            "BSrE",
+            Recipient {
+                email: "a@b.go.id",
+                name: "Budi",
+            },
+            "d1q0517",
+            "Akun diblokir, masuk di https://bsre-login.example.com/masuk?x=1 atau\nwww.evil.co.id. Terima kasih.",
+        );
+        for body in [&mail.text, &mail.html] {
+            assert!(
+                body.contains("https[:]//bsre-login[.]example[.]com/masuk?x=1"),
+                "{body}"
+            );
+            assert!(body.contains("www[.]evil[.]co[.]id."), "{body}");
+            assert!(!body.contains("https://bsre-login"), "{body}");
+            assert!(!body.contains("www.evil"), "{body}");
+            assert!(
+                body.contains("co[.]id. Terima kasih."),
+                "ordinary words stay: {body}"
+            );
+            assert!(body.contains("bukan oleh petugas kami"), "{body}");
+        }
+    }
 
     #[test]
     fn html_escapes_what_people_typed() {

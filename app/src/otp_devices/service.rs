@@ -1,7 +1,7 @@
 //! Device rules: adding (with the limit and eviction), verifying a code with
 //! the replay guard and throttling, renaming and removing.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 
 use super::Channel;
 use super::repo::{self, DeviceRow, InsertDevice};
@@ -13,6 +13,7 @@ use crate::accounts::repo::{self as accounts_repo, AccountRow, FailureCounter};
 use crate::accounts::throttle;
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::{AppError, internal};
+use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, DeviceId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
@@ -206,6 +207,20 @@ pub async fn add_device(
     )
     .subject(new.account_id);
     audit::record(conn, with_ticket(entry, new.ticket_id), client, now).await?;
+    let added = Event::DeviceAdded {
+        device: new.name.as_str(),
+        channel: new.channel.as_str(),
+    };
+    events_repo::record(conn, new.account_id, &added, now).await?;
+    for old in &evicted {
+        let event = Event::DeviceEvicted {
+            device: &old.name,
+            added_at: old.created_at,
+            replaced_by: new.name.as_str(),
+            max_devices,
+        };
+        events_repo::record(conn, new.account_id, &event, now).await?;
+    }
     let evicted_for_mail: Vec<(String, UnixTime)> = evicted
         .iter()
         .map(|d| (d.name.clone(), d.created_at))
@@ -362,7 +377,9 @@ pub async fn verify_account_code(
 }
 
 /// Counts a wrong (or replayed) code; when that starts a pause or the
-/// block, the holder is told by mail (once per start, not per failure).
+/// block, the holder is told by mail (once per start, not per failure) and
+/// subscribed service clients by an `account.locked` event, in the
+/// transaction that sets the lock.
 async fn count_failure(
     conn: &mut AnyConnection,
     svc: &Services,
@@ -370,21 +387,31 @@ async fn count_failure(
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
     let failures = accounts_repo::add_failure(conn, &account.id, FailureCounter::Otp).await?;
-    if let Some(until) = throttle::otp_lock_after(failures, now) {
+    let Some(until) = throttle::otp_lock_after(failures, now) else {
+        return Ok(failures);
+    };
+    if !throttle::otp_lock_starts(failures) {
         accounts_repo::lock_until(conn, &account.id, FailureCounter::Otp, until).await?;
-        if throttle::otp_lock_starts(failures) {
-            let blocked = until >= throttle::BLOCKED_UNTIL;
-            let mail = templates::otp_locked(
-                &svc.settings.brand,
-                account.recipient(),
-                failures,
-                now,
-                (!blocked).then_some(until),
-            );
-            mail_repo::enqueue(conn, &mail, None, now).await?;
-            svc.mail_queued.notify_one();
-        }
+        return Ok(failures);
     }
+    let mut tx = conn.begin().await?;
+    accounts_repo::lock_until(&mut tx, &account.id, FailureCounter::Otp, until).await?;
+    let blocked = until >= throttle::BLOCKED_UNTIL;
+    let mail = templates::otp_locked(
+        &svc.settings.brand,
+        account.recipient(),
+        failures,
+        now,
+        (!blocked).then_some(until),
+    );
+    mail_repo::enqueue(&mut tx, &mail, None, now).await?;
+    let locked = Event::AccountLocked {
+        consecutive_failures: failures,
+        until: (!blocked).then_some(until),
+    };
+    events_repo::record(&mut tx, &account.id, &locked, now).await?;
+    tx.commit().await?;
+    svc.mail_queued.notify_one();
     Ok(failures)
 }
 
@@ -486,6 +513,10 @@ pub async fn remove_device(
     )
     .subject(&account.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
+    let removed = Event::DeviceRemoved {
+        device: &device.name,
+    };
+    events_repo::record(&mut tx, &account.id, &removed, now).await?;
     let mail =
         templates::device_removed(&svc.settings.brand, account.recipient(), &device.name, now);
     mail_repo::enqueue(&mut tx, &mail, None, now).await?;

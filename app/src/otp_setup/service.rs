@@ -7,6 +7,7 @@ use crate::accounts::repo as accounts_repo;
 use crate::accounts::types::OfficialEmail;
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::error::AppError;
+use crate::events::{Event, repo as events_repo};
 use crate::otp_devices::Channel;
 use crate::otp_devices::enrollment;
 use crate::otp_devices::repo as devices_repo;
@@ -177,6 +178,12 @@ pub async fn complete(
         .subject(&account.id)
         .ticket(&ticket.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
+    let completed = Event::TicketCompleted {
+        ticket: &ticket.number,
+        channel: ticket.channel.as_str(),
+        device: &added.name,
+    };
+    events_repo::record(&mut tx, &account.id, &completed, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(added)

@@ -119,3 +119,40 @@ pub async fn mark_used(
         .await?;
     Ok(())
 }
+
+/// Sets (or with `None`, removes) the client's webhook URL and sealed secret.
+pub async fn set_webhook(
+    conn: &mut AnyConnection,
+    id: &ServiceClientId,
+    webhook: Option<(&str, Vec<u8>)>,
+) -> Result<(), sqlx::Error> {
+    let (url, sealed) = webhook.unzip();
+    sqlx::query(
+        "UPDATE service_clients SET webhook_url = $1, webhook_secret_sealed = $2 WHERE id = $3",
+    )
+    .bind(url)
+    .bind(sealed)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookRow {
+    pub webhook_url: Option<String>,
+    pub webhook_secret_sealed: Option<Vec<u8>>,
+    pub revoked_at: Option<UnixTime>,
+}
+
+pub async fn webhook(
+    conn: &mut AnyConnection,
+    id: &ServiceClientId,
+) -> Result<Option<WebhookRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT webhook_url, webhook_secret_sealed, revoked_at FROM service_clients WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}

@@ -6,17 +6,26 @@
 //! the row, the secret (43 URL-safe base64 characters, 256 random bits) is
 //! compared through its SHA-256 digest in constant time. It is printed
 //! once, when the client is created.
+//!
+//! A client with the `events` scope may have a webhook (see `crate::events`):
+//! a URL and a signing secret, which is sealed with the master key (the
+//! worker must read it to sign) and shown once, when it is set.
 
 use std::net::IpAddr;
 
 use subtle::ConstantTimeEq;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sqlx::AnyConnection;
+
 use super::repo::{self, InsertClient, ServiceClientRow};
-use super::types::{AllowList, CallsPerMinute, NewClient, Scope, Scopes};
+use super::types::{AllowList, CallsPerMinute, NewClient, Scope, Scopes, WebhookUrl};
 use super::views::ClientSummary;
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
+use crate::events::repo as events_repo;
 use crate::ids::ServiceClientId;
-use crate::platform::crypto::{SecretToken, token_digest};
+use crate::platform::crypto::{SecretToken, random_bytes, token_digest};
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -49,10 +58,12 @@ impl ServiceClient {
     }
 }
 
-/// A new client and its bearer token, which is shown this once.
+/// A new client and its bearer token, which is shown this once (and the
+/// webhook secret, when it was made with a webhook).
 pub struct CreatedClient {
     pub id: ServiceClientId,
     pub token: String,
+    pub webhook_secret: Option<String>,
 }
 
 /// Stores `client` with a fresh secret, audited as `actor` (from `from`,
@@ -64,11 +75,51 @@ pub async fn create(
     from: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<CreatedClient, sqlx::Error> {
+    let mut tx = svc.db.begin_write().await?;
+    let created = insert_client(&mut tx, client, actor, from, now).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// [`create`] with a webhook for its events, in one transaction.
+pub async fn create_with_webhook(
+    svc: &Services,
+    client: &NewClient,
+    webhook: &WebhookUrl,
+    actor: Actor<'_>,
+    now: UnixTime,
+) -> Result<CreatedClient, WebhookError> {
+    if !client.scopes.contains(Scope::Events) {
+        return Err(WebhookError::NoEventsScope);
+    }
+    let mut tx = svc.db.begin_write().await?;
+    let mut created = insert_client(&mut tx, client, actor, None, now).await?;
+    let secret = store_webhook(
+        &mut tx,
+        svc,
+        &created.id,
+        client.name.as_str(),
+        webhook,
+        actor,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    created.webhook_secret = Some(secret);
+    Ok(created)
+}
+
+async fn insert_client(
+    tx: &mut AnyConnection,
+    client: &NewClient,
+    actor: Actor<'_>,
+    from: Option<&ClientInfo>,
+    now: UnixTime,
+) -> Result<CreatedClient, sqlx::Error> {
     let id = ServiceClientId::generate();
     let secret = SecretToken::generate();
-    let mut tx = svc.db.begin_write().await?;
     repo::insert(
-        &mut tx,
+        tx,
         InsertClient {
             id: &id,
             name: client.name.as_str(),
@@ -87,11 +138,11 @@ pub async fn create(
         allow_from: client.allow_from.to_string(),
         calls_per_minute: Some(client.calls_per_minute.into()),
     };
-    audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
-    tx.commit().await?;
+    audit::record(tx, AuditEntry::new(actor, event), from, now).await?;
     Ok(CreatedClient {
         token: format!("{id}.{}", secret.text),
         id,
+        webhook_secret: None,
     })
 }
 
@@ -112,6 +163,127 @@ pub async fn list(svc: &Services) -> Result<Vec<ClientSummary>, sqlx::Error> {
             last_used_at: row.last_used_at,
         })
         .collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("Klien layanan tidak ditemukan.")]
+    NotFound,
+    #[error("Klien layanan ini sudah dicabut.")]
+    Revoked,
+    #[error("Webhook hanya untuk klien layanan dengan cakupan events.")]
+    NoEventsScope,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Sets the client's webhook (a new secret each time, returned to be shown
+/// this once; undelivered events go to the new URL), or with `None` removes
+/// it (undelivered events are dropped). Audited.
+pub async fn set_webhook(
+    svc: &Services,
+    id: &ServiceClientId,
+    webhook: Option<&WebhookUrl>,
+    actor: Actor<'_>,
+    now: UnixTime,
+) -> Result<Option<String>, WebhookError> {
+    let mut tx = svc.db.begin_write().await?;
+    let row = repo::find(&mut tx, id)
+        .await?
+        .ok_or(WebhookError::NotFound)?;
+    if row.revoked_at.is_some() {
+        return Err(WebhookError::Revoked);
+    }
+    let secret = match webhook {
+        Some(url) => {
+            if !Scopes::parse(&row.scopes).is_ok_and(|s| s.contains(Scope::Events)) {
+                return Err(WebhookError::NoEventsScope);
+            }
+            Some(store_webhook(&mut tx, svc, id, &row.name, url, actor, now).await?)
+        }
+        None => {
+            repo::set_webhook(&mut tx, id, None).await?;
+            let discarded = events_repo::discard_pending(&mut tx, id).await?;
+            let event = AuditEvent::ServiceClientWebhookChanged {
+                client_id: id.clone(),
+                name: row.name,
+                url: None,
+                discarded_events: discarded,
+            };
+            audit::record(&mut tx, AuditEntry::new(actor, event), None, now).await?;
+            None
+        }
+    };
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// Stores `url` with a new secret (sealed) and audits it; the secret's text.
+async fn store_webhook(
+    tx: &mut AnyConnection,
+    svc: &Services,
+    id: &ServiceClientId,
+    name: &str,
+    url: &WebhookUrl,
+    actor: Actor<'_>,
+    now: UnixTime,
+) -> Result<String, sqlx::Error> {
+    let secret = format!("whsec_{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
+    let sealed = svc.keys.seal(&webhook_owner(id), secret.as_bytes());
+    repo::set_webhook(tx, id, Some((url.as_str(), sealed))).await?;
+    let event = AuditEvent::ServiceClientWebhookChanged {
+        client_id: id.clone(),
+        name: name.to_string(),
+        url: Some(url.to_string()),
+        discarded_events: 0,
+    };
+    audit::record(tx, AuditEntry::new(actor, event), None, now).await?;
+    Ok(secret)
+}
+
+/// What a sealed webhook secret is bound to.
+fn webhook_owner(id: &ServiceClientId) -> Vec<u8> {
+    format!("webhook:{id}").into_bytes()
+}
+
+/// Where and how to deliver a client's events now.
+pub enum WebhookTarget {
+    Ready {
+        url: String,
+        secret: Vec<u8>,
+    },
+    /// Revoked, or the webhook was removed.
+    Gone,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("the webhook secret of service client {0} does not open (another master key?)")]
+    Unreadable(ServiceClientId),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The client's webhook, read afresh for each delivery.
+pub async fn webhook_target(
+    svc: &Services,
+    id: &ServiceClientId,
+) -> Result<WebhookTarget, TargetError> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let row = repo::webhook(&mut conn, id).await?;
+    let Some(repo::WebhookRow {
+        webhook_url: Some(url),
+        webhook_secret_sealed: Some(sealed),
+        revoked_at: None,
+    }) = row
+    else {
+        return Ok(WebhookTarget::Gone);
+    };
+    let secret = svc
+        .keys
+        .open(&webhook_owner(id), &sealed)
+        .map_err(|_| TargetError::Unreadable(id.clone()))?;
+    Ok(WebhookTarget::Ready { url, secret })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,13 +319,18 @@ pub async fn change(
         .await?
         .ok_or(ChangeError::NotFound)?;
     let (applied, event) = match change {
-        Change::Revoke => (
-            repo::revoke(&mut tx, id, now).await?,
-            AuditEvent::ServiceClientRevoked {
+        Change::Revoke => {
+            let revoked = repo::revoke(&mut tx, id, now).await?;
+            if revoked {
+                // Its undelivered events have nowhere to go any more.
+                events_repo::discard_pending(&mut tx, id).await?;
+            }
+            let event = AuditEvent::ServiceClientRevoked {
                 client_id: id.clone(),
                 name: row.name,
-            },
-        ),
+            };
+            (revoked, event)
+        }
         Change::Budget(budget) => (
             repo::set_calls_per_minute(&mut tx, id, budget.into()).await?,
             AuditEvent::ServiceClientBudgetChanged {

@@ -14,7 +14,7 @@ pub enum Scope {
     Validate,
     /// The signer sync API (not built yet).
     Sync,
-    /// Device and ticket events sent to the client (not built yet).
+    /// Device, lock and ticket events POSTed to the client's webhook.
     Events,
 }
 
@@ -188,6 +188,107 @@ impl fmt::Display for AllowList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let blocks: Vec<String> = self.0.iter().map(Cidr::to_string).collect();
         f.write_str(&blocks.join(","))
+    }
+}
+
+/// Where a client's events are POSTed: `https://…`, or `http://` to a
+/// loopback host only (a receiver on the same machine, tests). No user or
+/// password in it (it is shown on screens and in the audit log), no
+/// fragment, at most 2,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrl(String);
+
+impl WebhookUrl {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let invalid = |why: &str| format!("Alamat webhook \"{text}\" tidak dapat dipakai: {why}.");
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(invalid("paling banyak 2000 karakter"));
+        }
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("tanpa spasi atau karakter kendali"));
+        }
+        let (scheme, rest) = text
+            .split_once("://")
+            .ok_or_else(|| invalid("harus diawali https://"))?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "https" && scheme != "http" {
+            return Err(invalid("harus diawali https://"));
+        }
+        if rest.contains('#') {
+            return Err(invalid("tanpa bagian #fragmen"));
+        }
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        if authority.contains('@') {
+            return Err(invalid("tanpa nama pengguna atau kata sandi di alamat"));
+        }
+        let host = Self::host_of(authority).ok_or_else(|| invalid("nama host tidak sah"))?;
+        if scheme == "http" && !Self::is_loopback(&host) {
+            return Err(invalid(
+                "gunakan https:// (http:// hanya untuk localhost atau 127.0.0.1)",
+            ));
+        }
+        let authority = authority.to_ascii_lowercase();
+        Ok(Self(format!("{scheme}://{authority}{path}")))
+    }
+
+    /// The host of `host[:port]` (IPv6 in brackets), lower case; None when
+    /// the host or the port is not well formed.
+    fn host_of(authority: &str) -> Option<String> {
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => {
+                let (address, after) = v6.split_once(']')?;
+                address.parse::<std::net::Ipv6Addr>().ok()?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(after.strip_prefix(':')?),
+                };
+                (format!("[{address}]"), port)
+            }
+            None => match authority.split_once(':') {
+                Some((host, port)) => (host.to_string(), Some(port)),
+                None => (authority.to_string(), None),
+            },
+        };
+        if let Some(port) = port {
+            let valid = !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok_and(|p| p > 0);
+            if !valid {
+                return None;
+            }
+        }
+        let name_ok = host.starts_with('[')
+            || (!host.is_empty()
+                && host.len() <= 253
+                && host.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                }));
+        name_ok.then(|| host.to_ascii_lowercase())
+    }
+
+    fn is_loopback(host: &str) -> bool {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        host == "localhost" || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -422,6 +523,49 @@ mod tests {
         assert!(list.allows(ip("::1")));
         assert!(!list.allows(ip("127.0.0.1")));
         assert!(AllowList::parse("10.0.0.0/8, nope").is_err());
+    }
+
+    #[test]
+    fn webhook_urls_need_https_except_on_loopback() {
+        for good in [
+            "https://ams.example.go.id/hooks/tpo",
+            "HTTPS://AMS.example.go.id:8443/hooks?src=tpo",
+            "https://10.20.0.5/events",
+            "https://[2001:db8::5]:443/events",
+            "http://127.0.0.1:9000/hook",
+            "http://localhost/hook",
+            "http://[::1]:8080",
+        ] {
+            assert!(WebhookUrl::parse(good).is_ok(), "{good}");
+        }
+        assert_eq!(
+            WebhookUrl::parse(" HTTPS://AMS.Example.go.id:8443/Hooks ")
+                .unwrap()
+                .as_str(),
+            "https://ams.example.go.id:8443/Hooks",
+            "scheme and host lower case, the path as given"
+        );
+        for (bad, why) in [
+            ("http://ams.example.go.id/hook", "https://"),
+            ("http://10.0.0.1/hook", "https://"),
+            ("ftp://ams.example.go.id/", "https://"),
+            ("ams.example.go.id/hook", "https://"),
+            ("https://user:pass@ams.example.go.id/", "kata sandi"),
+            ("https://ams.example.go.id/#x", "fragmen"),
+            ("https://ams example.go.id/", "spasi"),
+            ("https:///hook", "host"),
+            ("https://ams.example.go.id:0/", "host"),
+            ("https://ams.example.go.id:99999/", "host"),
+            ("https://ams.example.go.id:/", "host"),
+            ("https://-ams.example.go.id/", "host"),
+            ("https://[zz::1]/", "host"),
+            ("http://127.0.0.1.evil.example/", "https://"),
+        ] {
+            let error = WebhookUrl::parse(bad).unwrap_err();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+        let long = format!("https://ams.example.go.id/{}", "a".repeat(2000));
+        assert!(WebhookUrl::parse(&long).is_err());
     }
 
     #[test]

@@ -70,12 +70,29 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Whether anything was queued for `chat_id` after `since`.
+pub async fn replied_since(
+    conn: &mut AnyConnection,
+    chat_id: i64,
+    since: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let replies: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM telegram_outbox WHERE chat_id = $1 AND created_at > $2",
+    )
+    .bind(chat_id)
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok(replies > 0)
+}
+
 /// Replies go out in order per chat: a reply waits for every earlier one.
 pub const OUTBOX: Queue = Queue {
     table: "telegram_outbox",
     returning: "id, chat_id, method, payload, attempts",
     also: "AND NOT EXISTS (SELECT 1 FROM telegram_outbox e WHERE e.chat_id = q.chat_id AND e.sent_at IS NULL AND e.id < q.id)",
     blank_when_sent: ", payload = ''",
+    sent_column: "sent_at",
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -111,8 +111,12 @@ pub async fn handle_update(
     }
     let reply = |text: &str| json!({ "chat_id": chat_id, "text": text });
     if !private {
-        let text = "Maaf, layanan Helpdesk hanya melayani chat pribadi. Silakan kirim pesan langsung kepada bot ini.";
-        repo::enqueue(&mut tx, chat_id, "sendMessage", &reply(text), now).await?;
+        // Told once a day: a busy group must not make the bot a chatterbox
+        // (or spend its sending budget).
+        if !repo::replied_since(&mut tx, chat_id, now - 86_400).await? {
+            let text = "Maaf, layanan Helpdesk hanya melayani chat pribadi. Silakan kirim pesan langsung kepada bot ini.";
+            repo::enqueue(&mut tx, chat_id, "sendMessage", &reply(text), now).await?;
+        }
         tx.commit().await?;
         return Ok(Outcome::Handled);
     }

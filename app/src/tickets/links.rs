@@ -63,6 +63,11 @@ pub async fn resolve(
         Some(row) if row.used_at.is_some() => Err(LinkProblem::Used),
         Some(row) if row.revoked_at.is_some() => Err(LinkProblem::Superseded),
         Some(row) if row.expires_at <= now => Err(LinkProblem::Expired),
+        // Suspension closes open tickets; this also holds for any path that
+        // changes the status without closing them.
+        Some(row) if !repo::ticket_account_is_verified(conn, &row.ticket_id).await? => {
+            Err(LinkProblem::AccountInactive)
+        }
         Some(row) => Ok(row),
     })
 }

@@ -3,6 +3,7 @@
 use sqlx::AnyConnection;
 
 use super::types::{Category, LinkPurpose, TicketChannel, TicketStatus};
+use crate::accounts::types::AccountStatus;
 use crate::ids::{AccountId, LinkId, TicketId};
 use crate::platform::db::{Conditions, like_contains};
 use crate::time::UnixTime;
@@ -294,6 +295,61 @@ pub async fn with_only_expired_links(
                              AND l.used_at IS NULL AND l.revoked_at IS NULL AND l.expires_at > $1)"
     ))
     .bind(now)
+    .fetch_all(conn)
+    .await
+}
+
+/// Who asked "Pertanyaan Umum" questions: one account, or one client address.
+pub enum Asker<'a> {
+    Account(&'a AccountId),
+    Address(&'a str),
+}
+
+/// How many "Pertanyaan Umum" tickets `asker` opened after `since` (read
+/// from the tickets' creation records, which carry account and address).
+pub async fn questions_since(
+    conn: &mut AnyConnection,
+    asker: Asker<'_>,
+    since: UnixTime,
+) -> Result<i64, sqlx::Error> {
+    let (column, value) = match asker {
+        Asker::Account(id) => ("a.subject_account_id", id.as_str()),
+        Asker::Address(ip) => ("a.ip", ip),
+    };
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM audit_log a JOIN tickets t ON t.id = a.ticket_id
+         WHERE {column} = $1 AND a.action = 'ticket_created' AND a.at > $2
+           AND t.category = 'general_question'"
+    ))
+    .bind(value)
+    .bind(since)
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether the ticket's account is verified (neither suspended nor unverified).
+pub async fn ticket_account_is_verified(
+    conn: &mut AnyConnection,
+    ticket_id: &TicketId,
+) -> Result<bool, sqlx::Error> {
+    let status: Option<AccountStatus> = sqlx::query_scalar(
+        "SELECT a.status FROM tickets t JOIN accounts a ON a.id = t.account_id WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(status == Some(AccountStatus::Verified))
+}
+
+/// Tickets whose selfie has waited for a verifier since before `cutoff`.
+pub async fn awaiting_review_since_before(
+    conn: &mut AnyConnection,
+    cutoff: UnixTime,
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE status = 'selfie_submitted' AND updated_at < $1"
+    ))
+    .bind(cutoff)
     .fetch_all(conn)
     .await
 }

@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use super::links;
-use super::repo::{self, InsertTicket, TicketRow};
+use super::repo::{self, Asker, InsertTicket, TicketRow};
 use super::ticket_number::TicketNumberer;
 use super::types::{Category, LinkPurpose, MessageText, TicketChannel, TicketNumber, TicketStatus};
 use super::views::{Receipt, TicketEventView, TicketView};
@@ -13,6 +13,7 @@ use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::service::{self as accounts_service, SessionHolder};
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
+use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
@@ -22,6 +23,11 @@ use crate::time::UnixTime;
 
 /// Mismatched submissions per account per hour before the form refuses more.
 pub const MISMATCHES_PER_HOUR: i64 = 5;
+/// "Pertanyaan Umum" per account, and per client address, in 24 hours: room
+/// for a signer's real questions, not for using the helpdesk's mail as a
+/// relay of someone's text.
+pub const QUESTIONS_PER_ACCOUNT_PER_DAY: i64 = 3;
+pub const QUESTIONS_PER_ADDRESS_PER_DAY: i64 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
@@ -40,6 +46,12 @@ pub enum RequestError {
         "Terlalu banyak percobaan dengan data yang tidak cocok untuk email ini. Silakan coba lagi dalam 1 jam."
     )]
     TooManyMismatches,
+    #[error(
+        "Batas pertanyaan tercapai: paling banyak {QUESTIONS_PER_ACCOUNT_PER_DAY} pertanyaan per akun dan \
+         {QUESTIONS_PER_ADDRESS_PER_DAY} per jaringan dalam 24 jam. Tunggu jawaban petugas atas pertanyaan \
+         sebelumnya, atau coba lagi besok."
+    )]
+    TooManyQuestions,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -219,6 +231,22 @@ pub async fn ask_question_in(
     let account = eligible_account(tx, email)
         .await?
         .ok_or(RequestError::NotEligible)?;
+    // Serialise questions of one account (as OTP requests are), so the cap holds.
+    accounts_repo::touch(tx, &account.id, now).await?;
+    let since = now - 86_400;
+    let address = client.map(|c| c.ip.to_string());
+    let over_cap = repo::questions_since(tx, Asker::Account(&account.id), since).await?
+        >= QUESTIONS_PER_ACCOUNT_PER_DAY
+        || match &address {
+            Some(ip) => {
+                repo::questions_since(tx, Asker::Address(ip), since).await?
+                    >= QUESTIONS_PER_ADDRESS_PER_DAY
+            }
+            None => false,
+        };
+    if over_cap {
+        return Err(RequestError::TooManyQuestions);
+    }
     let ticket = create_ticket(
         tx,
         svc,
@@ -364,6 +392,12 @@ async fn create_ticket(
     .subject(&account.id)
     .ticket(&id);
     audit::record(conn, entry, client, now).await?;
+    let opened = Event::TicketOpened {
+        ticket: number.as_str(),
+        category: category.as_str(),
+        channel: channel.as_str(),
+    };
+    events_repo::record(conn, &account.id, &opened, now).await?;
     Ok(NewTicket { id, number })
 }
 
@@ -449,20 +483,46 @@ pub async fn lookup(
     }))
 }
 
-/// Closes open requests whose links all expired; returns how many.
+/// Closes open requests whose links all expired, and those whose selfie
+/// waited for review longer than photos are kept; returns how many.
 pub async fn expire_stale(svc: &Services, now: UnixTime) -> Result<usize, sqlx::Error> {
+    let retention_days = svc.tunables().selfie_retention_days;
     let mut conn = svc.db.pool().acquire().await?;
-    let stale = repo::with_only_expired_links(&mut conn, now).await?;
+    let unused = repo::with_only_expired_links(&mut conn, now).await?;
+    // A selfie no verifier looked at within its retention period is not
+    // kept for ever: the request ends and the photo goes with it.
+    let unreviewed =
+        repo::awaiting_review_since_before(&mut conn, now - retention_days * 86_400).await?;
     drop(conn);
+    let unreviewed_note = format!(
+        "Foto tidak ditinjau petugas dalam {retention_days} hari dan dihapus sesuai masa simpan. Ajukan permohonan baru bila masih diperlukan."
+    );
+    Ok(expire(
+        svc,
+        unused,
+        "Tautan tidak dipakai sampai batas waktunya. Ajukan permohonan baru bila masih diperlukan.",
+        now,
+    )
+    .await?
+        + expire(svc, unreviewed, &unreviewed_note, now).await?)
+}
+
+/// Moves each ticket still in the state it was read in to `Expired`.
+async fn expire(
+    svc: &Services,
+    tickets: Vec<TicketRow>,
+    note: &str,
+    now: UnixTime,
+) -> Result<usize, sqlx::Error> {
     let mut expired = 0;
-    for ticket in stale {
+    for ticket in tickets {
         let mut tx = svc.db.begin_write().await?;
         let moved = repo::transition(
             &mut tx,
             &ticket.id,
             &[ticket.status],
             TicketStatus::Expired,
-            "Tautan tidak dipakai sampai batas waktunya. Ajukan permohonan baru bila masih diperlukan.",
+            note,
             now,
         )
         .await?;

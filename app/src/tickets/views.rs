@@ -11,6 +11,8 @@ pub enum LinkProblem {
     Expired,
     Superseded,
     Unknown,
+    /// The account was suspended (or is not verified) after the link was sent.
+    AccountInactive,
 }
 
 impl LinkProblem {
@@ -20,6 +22,7 @@ impl LinkProblem {
             Self::Expired => "Tautan ini sudah kedaluwarsa",
             Self::Superseded => "Tautan ini tidak berlaku lagi",
             Self::Unknown => "Tautan tidak dikenal",
+            Self::AccountInactive => "Akun ini sedang tidak aktif",
         }
     }
 
@@ -41,6 +44,10 @@ impl LinkProblem {
             Self::Unknown => {
                 "Pastikan Anda membuka tautan lengkap dari email kami (tanpa terpotong). Jika masih \
                               gagal, ajukan Permohonan OTP baru melalui Helpdesk."
+            }
+            Self::AccountInactive => {
+                "Akun Anda ditangguhkan atau belum terverifikasi, sehingga tautan ini tidak dapat \
+                              dipakai. Hubungi Helpdesk BSrE bila menurut Anda ini keliru."
             }
         }
     }

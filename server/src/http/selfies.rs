@@ -7,12 +7,13 @@ use app::identity_check::face_match::spawn_match;
 use app::identity_check::photo::MAX_UPLOAD_BYTES;
 use app::identity_check::reference::staff_reference_photo;
 use app::identity_check::review::staff_photo;
-use app::identity_check::service::{SubmitError, submit};
+use app::identity_check::service::{SubmitError, open, submit};
 use app::identity_check::types::{CONSENT_FIELD, ConsentMissing, consent_given};
 use app::ids::{AccountId, SelfieId};
 use app::platform::rate_limit::Action;
 use app::platform::request::ClientInfo;
 use app::platform::state::AppState;
+use app::tickets::views::LinkProblem;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
@@ -66,6 +67,21 @@ async fn upload(
             e.to_string(),
             "terlalu-sering",
         );
+    }
+    let link_refused = |problem: LinkProblem| -> Response {
+        // The page itself explains a used, expired or superseded link.
+        if json {
+            let error = format!("{}. {}", problem.title(), problem.explanation());
+            (StatusCode::GONE, Json(json!({ "error": error }))).into_response()
+        } else {
+            Redirect::to(&format!("/verifikasi/{token}")).into_response()
+        }
+    };
+    // The link first: a body of up to 10 MiB is read only for a live link.
+    match open(svc, &token, svc.now()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(problem)) => return link_refused(problem),
+        Err(e) => return stored_nothing(&refuse, e),
     }
     let request = Request::from_parts(parts, body);
     let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
@@ -127,24 +143,22 @@ async fn upload(
             problem.to_string(),
             problem.code(),
         ),
-        // The page itself explains a used, expired or superseded link.
-        Err(SubmitError::Link(problem)) => {
-            if json {
-                (StatusCode::GONE, Json(json!({ "error": format!("{}. {}", problem.title(), problem.explanation()) })))
-                    .into_response()
-            } else {
-                Redirect::to(&format!("/verifikasi/{token}")).into_response()
-            }
-        }
-        Err(SubmitError::Database(e)) => {
-            let error = app::error::internal(format_args!("storing a selfie: {e}"));
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                error.to_string(),
-                "gangguan",
-            )
-        }
+        Err(SubmitError::Link(problem)) => link_refused(problem),
+        Err(SubmitError::Database(e)) => stored_nothing(&refuse, e),
     }
+}
+
+/// A database failure while taking a selfie: logged with an incident code.
+fn stored_nothing(
+    refuse: &impl Fn(StatusCode, String, &str) -> Response,
+    e: sqlx::Error,
+) -> Response {
+    let error = app::error::internal(format_args!("storing a selfie: {e}"));
+    refuse(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        error.to_string(),
+        "gangguan",
+    )
 }
 
 fn too_large() -> String {

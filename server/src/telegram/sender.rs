@@ -61,7 +61,7 @@ async fn send_due(svc: &Services, api: &BotApi, owner: &str) -> Result<(), sqlx:
             }
             Err(CallError::Unreachable(error)) => {
                 tracing::warn!(%error, "Telegram unreachable; replies wait");
-                let next = svc.now() + backoff(reply.attempts, 5 * 60);
+                let next = svc.now() + backoff(reply.attempts, 30, 5 * 60);
                 repo::OUTBOX
                     .retry_at(pool, reply.id, owner, &error, next)
                     .await?;

@@ -19,20 +19,8 @@ pub async fn run(svc: Arc<Services>, mailer: Arc<Mailer>, shutdown: Cancellation
     let owner = lease_owner("mail");
     tracing::info!(worker = %owner, transport = %mailer.describe(), "mail worker started");
     loop {
-        let pause = match send_due(&svc, &mailer, &owner).await {
-            Ok(()) => match mail_repo::QUEUE.next_due_in(svc.db.pool(), svc.now()).await {
-                Ok(Some(seconds)) => Duration::from_secs(seconds as u64).min(IDLE_POLL),
-                Ok(None) => IDLE_POLL,
-                Err(e) => {
-                    tracing::warn!(error = %e, "mail worker cannot read the outbox");
-                    IDLE_POLL
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "mail worker cannot claim mail");
-                Duration::from_secs(5)
-            }
-        };
+        let round = send_due(&svc, &mailer, &owner).await;
+        let pause = super::rest_after(round, &mail_repo::QUEUE, &svc, IDLE_POLL).await;
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = svc.mail_queued.notified() => {}

@@ -1,6 +1,7 @@
 //! Once a minute: removes expired sessions and pending enrollments, closes
-//! tickets whose links expired, deletes selfies past their retention, and
-//! forgets idle rate-limit entries.
+//! tickets whose links expired, deletes selfies past their retention and
+//! webhook events delivered over a month ago, and forgets idle rate-limit
+//! entries.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,8 @@ use app::platform::state::Services;
 use tokio_util::sync::CancellationToken;
 
 const PERIOD: Duration = Duration::from_secs(60);
+/// How long a delivered webhook event stays (for support questions).
+const DELIVERED_EVENTS_KEPT: i64 = 30 * 86_400;
 
 pub async fn run(svc: Arc<Services>, shutdown: CancellationToken) {
     loop {
@@ -30,6 +33,7 @@ pub async fn sweep(svc: &Services) -> Result<(), sqlx::Error> {
     let sessions = accounts_repo::delete_expired_sessions(&mut conn, now).await?;
     let pending = devices_repo::delete_expired_pending(&mut conn, now).await?;
     app::telegram::repo::forget_old(&mut conn, now - 7 * 86_400).await?;
+    app::events::repo::forget_delivered(&mut conn, now - DELIVERED_EVENTS_KEPT).await?;
     drop(conn);
     let tickets = app::tickets::service::expire_stale(svc, now).await?;
     let photos = app::identity_check::service::purge_old_photos(

@@ -23,7 +23,7 @@ use crate::helpers::{AccountSpec, Backend, TestAccount, TestApp, spawn_app};
 use crate::on_both_backends;
 
 /// Adds a device through the one domain operation, in its own transaction.
-async fn add(
+pub async fn add(
     app: &TestApp,
     account_id: &str,
     name: &str,

@@ -396,6 +396,70 @@ async fn a_general_question_becomes_a_plain_ticket(backend: Backend) {
     app.stop().await;
 }
 
+/// "Pertanyaan Umum" is capped per account and per client address, so the
+/// helpdesk's mail cannot be used to relay anyone's text in bulk.
+async fn general_questions_are_capped_per_account_and_per_address(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let questions = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM tickets WHERE category = 'general_question'",
+        )
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap()
+    };
+    let mut askers = Vec::new();
+    for i in 0..4 {
+        let signer = app
+            .create_account(AccountSpec {
+                email: &format!("penanya.{i}@kominfo.go.id"),
+                nik: Some(&format!("320101010180{:04}", i + 1)),
+                ..Default::default()
+            })
+            .await;
+        let client = app.client();
+        app.call(&client, "helpdesk/check", &[("email", &signer.email)])
+            .await;
+        askers.push(client);
+    }
+    let ask = |client: &reqwest::Client, n: usize| {
+        let message = format!("Pertanyaan nomor {n} tentang sertifikat saya?");
+        let client = client.clone();
+        let app = &app;
+        async move {
+            app.call(
+                &client,
+                "helpdesk/submit",
+                &[("category", "general_question"), ("message", &message)],
+            )
+            .await
+        }
+    };
+    for n in 0..3 {
+        assert_eq!(ask(&askers[0], n).await.0, StatusCode::OK);
+    }
+    let (status, body) = ask(&askers[0], 3).await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(body.contains("Batas pertanyaan tercapai"), "{body}");
+    assert_eq!(questions().await, 3, "the refused question is not stored");
+    // Three more accounts from the same address: the address cap (10) holds.
+    for asker in &askers[1..3] {
+        for n in 0..3 {
+            assert_eq!(ask(asker, n).await.0, StatusCode::OK);
+        }
+    }
+    assert_eq!(ask(&askers[3], 0).await.0, StatusCode::OK);
+    let (_, body) = ask(&askers[3], 1).await;
+    assert!(body.contains("Batas pertanyaan tercapai"), "{body}");
+    assert_eq!(questions().await, 10);
+    app.clock.advance(86_400 + 1);
+    let first = "penanya.0@kominfo.go.id";
+    app.call(&askers[0], "helpdesk/check", &[("email", first)])
+        .await;
+    assert_eq!(ask(&askers[0], 4).await.0, StatusCode::OK, "a day later");
+    app.stop().await;
+}
+
 async fn the_status_page_needs_number_and_email(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
@@ -439,5 +503,6 @@ on_both_backends!(
     an_expired_link_says_so_and_the_ticket_expires,
     unknown_or_mangled_links_are_explained,
     a_general_question_becomes_a_plain_ticket,
+    general_questions_are_capped_per_account_and_per_address,
     the_status_page_needs_number_and_email,
 );

@@ -572,6 +572,75 @@ async fn photos_are_deleted_after_retention_and_the_record_stays(backend: Backen
     app.stop().await;
 }
 
+/// An upload to a link that cannot be used is answered before its body is
+/// read: the client announces 11 MiB, sends none of it, and still gets the
+/// link's answer (the old order would wait for the body).
+async fn an_upload_to_a_dead_link_is_refused_before_the_body_is_read(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(backend).await;
+    let address = app.base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /verifikasi/{}/foto HTTP/1.1\r\nHost: {address}\r\nAccept: application/json\r\n\
+         Content-Type: multipart/form-data; boundary=batas\r\nContent-Length: {}\r\n\r\n",
+        "A".repeat(43),
+        11 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("answered without the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 410"), "{answer}");
+    assert!(answer.contains("Tautan tidak dikenal"), "{answer}");
+    app.stop().await;
+}
+
+async fn a_selfie_nobody_reviews_is_not_kept_beyond_retention(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (ticket_id, _) = submitted_ticket(&app, &signer).await;
+    let status = || async {
+        sqlx::query_scalar::<_, String>("SELECT status FROM tickets WHERE id = $1")
+            .bind(&ticket_id)
+            .fetch_one(app.services().db.pool())
+            .await
+            .unwrap()
+    };
+    app.clock.advance(29 * 86_400);
+    app.sweep().await;
+    assert_eq!(
+        status().await,
+        "selfie_submitted",
+        "still waiting at 29 days"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM selfies WHERE image IS NOT NULL").await,
+        1
+    );
+    app.clock.advance(2 * 86_400);
+    app.sweep().await;
+    assert_eq!(status().await, "expired");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM selfies WHERE image IS NOT NULL").await,
+        0,
+        "the photo goes with the request"
+    );
+    assert_eq!(app.audit_count(&signer.id, "selfie_deleted").await, 1);
+    let (_, staff) = verifier(&app).await;
+    let (status, body) = app
+        .call(&staff, "staff/review/approve", &[("ticket_id", &ticket_id)])
+        .await;
+    assert_ne!(
+        status,
+        StatusCode::OK,
+        "an expired request cannot be approved: {body}"
+    );
+    app.stop().await;
+}
+
 async fn reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only(backend: Backend) {
     let app = spawn_app(backend).await;
     let svc = app.services();
@@ -788,6 +857,8 @@ on_both_backends!(
     approval_mails_the_setup_link,
     rejection_needs_a_reason_and_mails_a_new_check,
     photos_are_deleted_after_retention_and_the_record_stays,
+    a_selfie_nobody_reviews_is_not_kept_beyond_retention,
+    an_upload_to_a_dead_link_is_refused_before_the_body_is_read,
     reference_photos_are_checked_and_shown_beside_the_selfie_to_staff_only,
     the_command_line_sets_a_reference_photo_only_with_consent,
     own_and_staff_tickets_are_refused_to_verifiers,

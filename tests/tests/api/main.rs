@@ -17,3 +17,4 @@ mod service_clients;
 mod signer_import;
 mod telegram;
 mod validation_api;
+mod webhooks;

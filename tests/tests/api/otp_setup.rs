@@ -350,6 +350,46 @@ async fn an_expired_setup_link_says_so(backend: Backend) {
     app.stop().await;
 }
 
+/// A link mailed before the account stopped being verified adds nothing,
+/// whatever path changed the status; it works again once the account is
+/// verified again (its ticket was never closed here).
+async fn a_link_of_an_inactive_account_adds_no_device(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let link = approved_link(&app, &signer).await;
+    let secret = secret_from(&page(&app, &link).await.1);
+    let set_status = |status: &'static str| {
+        sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(&signer.id)
+            .execute(app.services().db.pool())
+    };
+    set_status("suspended").await.unwrap();
+    let (status, html) = page(&app, &link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        page_text(&html).contains("Akun ini sedang tidak aktif"),
+        "{html}"
+    );
+    let (status, body) = complete(&app, &link, "Hp Baru", &app.code(&secret, 0)).await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(body.contains("Akun ini sedang tidak aktif"), "{body}");
+    let devices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM otp_devices WHERE account_id = $1")
+        .bind(&signer.id)
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap();
+    assert_eq!(devices, signer.devices.len() as i64);
+    set_status("verified").await.unwrap();
+    assert_eq!(
+        complete(&app, &link, "Hp Baru", &app.code(&secret, 0))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
 async fn concurrent_submissions_of_one_link_add_one_device(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
@@ -426,4 +466,5 @@ on_both_backends!(
     at_the_limit_the_oldest_device_is_named_and_removed,
     an_expired_setup_link_says_so,
     concurrent_submissions_of_one_link_add_one_device,
+    a_link_of_an_inactive_account_adds_no_device,
 );

@@ -17,7 +17,7 @@ use app::signer_import::views::{ImportReport, RowOutcome};
 const HEADER: &str = "email,full_name,nik,phone,agency,status,photo,photo_consent\n";
 
 /// A configuration file for the command line against the test's database.
-fn cli_config(app: &TestApp) -> PathBuf {
+pub fn cli_config(app: &TestApp) -> PathBuf {
     let config = app.data_dir.join("cli.toml");
     std::fs::write(
         &config,

@@ -297,6 +297,21 @@ async fn group_chats_are_refused_politely(backend: Backend) {
     fake.push(update);
     fake.wait_for_text(-100, "hanya melayani chat pribadi")
         .await;
+    // A busy group is told once a day, not once per message.
+    for id in 2..=20 {
+        let mut update = text(id, -100, "halo semua");
+        update["message"]["chat"]["type"] = "supergroup".into();
+        fake.push(update);
+    }
+    wait_until_settled(&app, 20).await;
+    assert_eq!(queued(&app, -100, "sendMessage").await, 1);
+    app.clock.advance(86_400 + 1);
+    let mut update = text(21, -100, "/start");
+    update["message"]["chat"]["type"] = "group".into();
+    fake.push(update);
+    wait_until_settled(&app, 21).await;
+    assert_eq!(queued(&app, -100, "sendMessage").await, 2, "a day later");
+    assert_eq!(fake.texts(-100).len(), 2);
     let chats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM telegram_chats")
         .fetch_one(app.services().db.pool())
         .await
@@ -347,6 +362,23 @@ async fn webhook_mode_checks_the_secret_and_handles_updates_once(backend: Backen
     assert_eq!(
         post("salah").send().await.unwrap().status(),
         StatusCode::UNAUTHORIZED
+    );
+    // The secret is checked before the body is read: a stranger's garbage
+    // is refused as a stranger's, not parsed.
+    let garbage = |secret: &str| {
+        client
+            .post(app.url("/telegram/webhook"))
+            .header("x-telegram-bot-api-secret-token", secret)
+            .header("content-type", "text/plain")
+            .body("{ bukan json")
+    };
+    assert_eq!(
+        garbage("salah").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        garbage(secret).send().await.unwrap().status(),
+        StatusCode::BAD_REQUEST
     );
     assert_eq!(post(secret).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(post(secret).send().await.unwrap().status(), StatusCode::OK);

@@ -12,7 +12,7 @@ use crate::helpers::{AccountSpec, Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 
 /// A new service client's bearer token.
-async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (String, String) {
+pub async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (String, String) {
     let client = NewClient {
         name: ClientName::parse("AMS uji").unwrap(),
         scopes: Scopes::parse(scopes).unwrap(),

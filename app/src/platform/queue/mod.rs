@@ -4,7 +4,8 @@
 //! never hold the same row; a crashed holder's lease simply runs out.
 //!
 //! Queue tables share the columns `id`, `next_attempt_at`, `attempts`,
-//! `lease_owner`, `lease_until`, `sent_at` and `last_error`.
+//! `lease_owner`, `lease_until`, `last_error` and a column saying when the
+//! row was done (`Queue::sent_column`).
 
 mod repo;
 
@@ -18,18 +19,21 @@ pub fn lease_owner(worker: &str) -> String {
     )
 }
 
-/// 30 s doubling per attempt, at most `max_seconds`.
-pub fn backoff(attempts: i64, max_seconds: i64) -> i64 {
-    (30 * 2_i64.pow((attempts - 1).clamp(0, 10) as u32)).min(max_seconds)
+/// `first_seconds` doubling per attempt, at most `max_seconds`.
+pub fn backoff(attempts: i64, first_seconds: i64, max_seconds: i64) -> i64 {
+    (first_seconds * 2_i64.pow((attempts - 1).clamp(0, 16) as u32)).min(max_seconds)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        assert_eq!(super::backoff(1, 900), 30);
-        assert_eq!(super::backoff(2, 900), 60);
-        assert_eq!(super::backoff(5, 900), 480);
-        assert_eq!(super::backoff(9, 900), 900);
+        assert_eq!(super::backoff(1, 30, 900), 30);
+        assert_eq!(super::backoff(2, 30, 900), 60);
+        assert_eq!(super::backoff(5, 30, 900), 480);
+        assert_eq!(super::backoff(9, 30, 900), 900);
+        assert_eq!(super::backoff(1, 5, 600), 5);
+        assert_eq!(super::backoff(8, 5, 600), 600);
+        assert_eq!(super::backoff(40, 5, 600), 600);
     }
 }

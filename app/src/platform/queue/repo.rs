@@ -13,6 +13,8 @@ pub struct Queue {
     pub also: &'static str,
     /// Columns blanked once a row is sent (bodies holding links).
     pub blank_when_sent: &'static str,
+    /// The column set when a row is done (`sent_at`, `delivered_at`).
+    pub sent_column: &'static str,
 }
 
 impl Queue {
@@ -29,8 +31,9 @@ impl Queue {
     {
         let claimable = |row: &str| {
             format!(
-                "{row}sent_at IS NULL AND {row}next_attempt_at <= $3 \
-                 AND ({row}lease_until IS NULL OR {row}lease_until < $3)"
+                "{row}{sent} IS NULL AND {row}next_attempt_at <= $3 \
+                 AND ({row}lease_until IS NULL OR {row}lease_until < $3)",
+                sent = self.sent_column
             )
         };
         let sql = format!(
@@ -60,9 +63,9 @@ impl Queue {
         now: UnixTime,
     ) -> Result<(), sqlx::Error> {
         let sql = format!(
-            "UPDATE {} SET sent_at = $1, lease_owner = NULL, lease_until = NULL, last_error = NULL {}
+            "UPDATE {} SET {} = $1, lease_owner = NULL, lease_until = NULL, last_error = NULL {}
              WHERE id = $2 AND lease_owner = $3",
-            self.table, self.blank_when_sent
+            self.table, self.sent_column, self.blank_when_sent
         );
         sqlx::query(&sql)
             .bind(now)
@@ -104,8 +107,8 @@ impl Queue {
         now: UnixTime,
     ) -> Result<Option<i64>, sqlx::Error> {
         let next: Option<UnixTime> = sqlx::query_scalar(&format!(
-            "SELECT MIN(next_attempt_at) FROM {} WHERE sent_at IS NULL",
-            self.table
+            "SELECT MIN(next_attempt_at) FROM {} WHERE {} IS NULL",
+            self.table, self.sent_column
         ))
         .fetch_one(pool)
         .await?;
