@@ -12,6 +12,7 @@ use crate::admin::dashboard::DashboardPage;
 use crate::admin::layout::ConsoleLayout;
 use crate::admin::outbox::pages::OutboxPage;
 use crate::admin::review::ReviewQueuePage;
+use crate::admin::service_clients::pages::ServiceClientsPage;
 use crate::admin::tickets::pages::{TicketPage, TicketsPage};
 use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage};
 use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("surat") view=OutboxPage ssr=SsrMode::Async />
                         <Route path=path!("impor") view=SignerImportPage ssr=SsrMode::Async />
                         <Route path=path!("pengaturan") view=SettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("klien-layanan") view=ServiceClientsPage ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />

@@ -19,7 +19,9 @@ use app::otp_devices::service::provision_device;
 use app::otp_devices::types::DeviceName;
 use app::platform::clock::SystemClock;
 use app::service_clients::service as service_clients;
-use app::service_clients::types::{AllowList, ClientName, Scopes, WebhookUrl};
+use app::service_clients::types::{
+    AllowList, CallsPerMinute, ClientName, NewClient, Scopes, WebhookUrl,
+};
 use app::signer_import::parse::MAX_CSV_BYTES;
 use app::signer_import::service::{Mode, PhotoFolder, import};
 use app::signer_import::views::ImportReport;
@@ -126,6 +128,9 @@ pub enum Command {
         /// commas); none: any address.
         #[arg(long)]
         allow_from: Vec<String>,
+        /// Its budget: calls a minute, in bursts of the same size.
+        #[arg(long, default_value_t = CallsPerMinute::DEFAULT, value_parser = CallsPerMinute::parse)]
+        calls_per_minute: CallsPerMinute,
         /// Where its events are POSTed (needs the events scope): https://,
         /// or http:// to a loopback address. Prints the signing secret once.
         #[arg(long, value_parser = WebhookUrl::parse)]
@@ -265,30 +270,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             name,
             scopes,
             allow_from,
+            calls_per_minute,
             webhook_url,
             json,
         } => {
-            let name = ClientName::parse(&name).map_err(anyhow::Error::msg)?;
-            let scopes = Scopes::parse(&scopes).map_err(anyhow::Error::msg)?;
-            let allow_from = AllowList::from_items(allow_from.iter().map(String::as_str))
-                .map_err(anyhow::Error::msg)?;
+            let client = NewClient {
+                name: ClientName::parse(&name).map_err(anyhow::Error::msg)?,
+                scopes: Scopes::parse(&scopes).map_err(anyhow::Error::msg)?,
+                allow_from: AllowList::from_items(allow_from.iter().map(String::as_str))
+                    .map_err(anyhow::Error::msg)?,
+                calls_per_minute,
+            };
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
             let created = match &webhook_url {
-                None => service_clients::create(
-                    &svc,
-                    &name,
-                    &scopes,
-                    &allow_from,
-                    Actor::CommandLine,
-                    svc.now(),
-                )
-                .await
-                .map_err(anyhow::Error::from),
+                None => service_clients::create(&svc, &client, Actor::CommandLine, None, svc.now())
+                    .await
+                    .map_err(anyhow::Error::from),
                 Some(url) => service_clients::create_with_webhook(
                     &svc,
-                    &name,
-                    &scopes,
-                    &allow_from,
+                    &client,
                     url,
                     Actor::CommandLine,
                     svc.now(),
@@ -298,6 +298,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             svc.db.close().await;
             let created = created?;
+            let NewClient {
+                name,
+                scopes,
+                allow_from,
+                calls_per_minute,
+            } = client;
             if json {
                 println!(
                     "{}",
@@ -306,6 +312,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         "name": name.as_str(),
                         "scopes": scopes.to_string(),
                         "allow_from": allow_from.to_string(),
+                        "calls_per_minute": u32::from(calls_per_minute),
                         "token": created.token,
                         "webhook_url": webhook_url.as_ref().map(WebhookUrl::as_str),
                         "webhook_secret": created.webhook_secret,
@@ -314,7 +321,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("Klien layanan \"{name}\" dibuat dengan id {}.", created.id);
                 println!(
-                    "Cakupan: {scopes}. Alamat yang diizinkan: {}.",
+                    "Cakupan: {scopes}. Alamat yang diizinkan: {}. Batas: {calls_per_minute} panggilan per menit.",
                     match allow_from.is_empty() {
                         true => "semua".to_string(),
                         false => allow_from.to_string(),
@@ -331,7 +338,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RevokeServiceClient { id } => {
             let id = parse_client_id(&id)?;
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
-            let revoked = service_clients::revoke(&svc, &id, Actor::CommandLine, svc.now()).await;
+            let revoked = service_clients::change(
+                &svc,
+                &id,
+                service_clients::Change::Revoke,
+                Actor::CommandLine,
+                None,
+                svc.now(),
+            )
+            .await;
             svc.db.close().await;
             revoked.map_err(|e| anyhow!("{e}"))?;
             println!("Klien layanan {id} dicabut: panggilan berikutnya ditolak.");
@@ -526,4 +541,47 @@ fn print_report(report: &ImportReport) {
         println!("{}", line.trim_end());
     }
     println!("{}", report.summary());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create_args(extra: &[&str]) -> Result<Cli, clap::Error> {
+        let mut args = vec![
+            "server",
+            "create-service-client",
+            "--name",
+            "AMS",
+            "--scopes",
+            "validate",
+        ];
+        args.extend_from_slice(extra);
+        Cli::try_parse_from(args)
+    }
+
+    fn budget_of(cli: Cli) -> u32 {
+        match cli.command {
+            Some(Command::CreateServiceClient {
+                calls_per_minute, ..
+            }) => calls_per_minute.into(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_service_client_budget_is_bounded_on_the_command_line() {
+        assert_eq!(budget_of(create_args(&[]).unwrap()), 6_000);
+        assert_eq!(
+            budget_of(create_args(&["--calls-per-minute", "120"]).unwrap()),
+            120
+        );
+        for bad in ["0", "100001", "-1", "many"] {
+            let error = create_args(&[&format!("--calls-per-minute={bad}")]).unwrap_err();
+            assert!(
+                error.to_string().contains("antara 1 dan 100.000"),
+                "{bad}: {error}"
+            );
+        }
+    }
 }

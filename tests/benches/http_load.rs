@@ -17,7 +17,7 @@ use app::otp_devices::types::DeviceName;
 use app::platform::clock::{Clock, SystemClock};
 use app::platform::state::Services;
 use app::service_clients::service::create;
-use app::service_clients::types::{AllowList, ClientName, Scopes};
+use app::service_clients::types::{AllowList, CallsPerMinute, ClientName, NewClient, Scopes};
 use app::signer_import::service::apply_signer_in;
 use reqwest::StatusCode;
 use server::{Application, Config};
@@ -206,16 +206,16 @@ async fn main() {
         "seeded {VALIDATE_SIGNERS} signers with a device in {:.1} s",
         seeding.elapsed().as_secs_f64()
     );
-    let client = create(
-        &svc,
-        &ClientName::parse("AMS beban").unwrap(),
-        &Scopes::parse("validate").unwrap(),
-        &AllowList::from_items(std::iter::empty::<&str>()).unwrap(),
-        Actor::CommandLine,
-        SystemClock.now(),
-    )
-    .await
-    .unwrap();
+    let client = NewClient {
+        name: ClientName::parse("AMS beban").unwrap(),
+        scopes: Scopes::parse("validate").unwrap(),
+        allow_from: AllowList::default(),
+        // The highest budget a client can have: the limit is not what is measured.
+        calls_per_minute: CallsPerMinute::new(CallsPerMinute::MAX).unwrap(),
+    };
+    let client = create(&svc, &client, Actor::CommandLine, None, SystemClock.now())
+        .await
+        .unwrap();
     let validate = url("/api/v1/validate");
     let token = client.token;
     hammer(

@@ -55,6 +55,7 @@ fn ConsoleNav(member: StaffMember) -> impl IntoView {
                 <A href="/admin/audit">"Log audit"</A>
                 <A href="/admin/surat">"Kotak keluar"</A>
                 <A href="/admin/impor">"Impor signer"</A>
+                <A href="/admin/klien-layanan">"Klien layanan"</A>
                 <A href="/admin/pengaturan">"Pengaturan"</A>
             })}
         </nav>

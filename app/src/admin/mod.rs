@@ -10,5 +10,6 @@ pub mod dashboard;
 pub mod layout;
 pub mod outbox;
 pub mod review;
+pub mod service_clients;
 pub mod tables;
 pub mod tickets;

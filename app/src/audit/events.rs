@@ -163,10 +163,20 @@ pub enum AuditEvent {
         name: String,
         scopes: String,
         allow_from: String,
+        /// Its budget; absent in entries from before budgets per client.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calls_per_minute: Option<u32>,
     },
     ServiceClientRevoked {
         client_id: ServiceClientId,
         name: String,
+    },
+    /// An admin changed a service client's calls per minute.
+    ServiceClientBudgetChanged {
+        client_id: ServiceClientId,
+        name: String,
+        from: i64,
+        to: u32,
     },
     /// A service client's webhook was set (`url`, with a new secret that is
     /// not kept in the log) or removed (`url` None; its undelivered events
@@ -252,6 +262,17 @@ mod tests {
             AuditEvent::Logout.to_stored(),
             ("logout".into(), "{}".into())
         );
+    }
+
+    #[test]
+    fn a_client_created_before_budgets_still_reads() {
+        let detail = r#"{"client_id":"0123456789abcdef0123456789abcdef","name":"AMS","scopes":"validate","allow_from":""}"#;
+        match AuditEvent::from_stored("service_client_created", detail).unwrap() {
+            AuditEvent::ServiceClientCreated {
+                calls_per_minute, ..
+            } => assert_eq!(calls_per_minute, None),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

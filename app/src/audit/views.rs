@@ -43,6 +43,7 @@ pub const ACTIONS: &[&str] = &[
     "mail_retried",
     "service_client_created",
     "service_client_revoked",
+    "service_client_budget_changed",
     "service_client_webhook_changed",
     "code_validated",
     "signer_access_ended",

@@ -9,26 +9,11 @@ use super::types::{STEP_SECONDS, seconds_left_in_step};
 use super::views::{AddedDeviceView, EnrollmentView};
 use crate::format::date;
 use crate::time::UnixTime;
+use crate::ui::controls::CopyButton;
 
 #[component]
 pub fn ScanStep(enrollment: EnrollmentView) -> impl IntoView {
-    let key = enrollment.manual_key.clone();
-    let (copied, set_copied) = signal(false);
-    let copy_key = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let key = key.replace(' ', "");
-            let clipboard = window().navigator().clipboard();
-            let promise = clipboard.write_text(&key);
-            leptos::task::spawn_local(async move {
-                if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                    set_copied.set(true);
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&key, set_copied);
-    };
+    let key = enrollment.manual_key.replace(' ', "");
     view! {
         <div class="scan">
             <figure class="qr" aria-label="QR Code untuk aplikasi Authenticator">
@@ -47,9 +32,7 @@ pub fn ScanStep(enrollment: EnrollmentView) -> impl IntoView {
                 <p class="manual-key__value">
                     <code data-testid="manual-key">{enrollment.manual_key.clone()}</code>
                 </p>
-                <button type="button" class="button button--small" on:click=copy_key>
-                    {move || if copied.get() { "Tersalin" } else { "Salin kunci" }}
-                </button>
+                <CopyButton text=key label="Salin kunci" />
                 <p class="hint">
                     {format!("Nama akun: {}. Penerbit: {}.", enrollment.account_label, enrollment.issuer)}
                 </p>

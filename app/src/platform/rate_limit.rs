@@ -3,9 +3,10 @@
 //! The budgets run on the injected [`Clock`], like the rest of the domain:
 //! tests that advance a `ManualClock` see them refill, and nothing else does.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use governor::middleware::NoOpMiddleware;
@@ -52,18 +53,15 @@ fn keyed<K: Clone + Eq + std::hash::Hash>(quota: Quota, clock: &InjectedClock) -
 pub struct RateLimits {
     limiter: KeyedLimiter<(Action, IpAddr)>,
     chats: KeyedLimiter<i64>,
-    service_clients: KeyedLimiter<ServiceClientId>,
+    /// Service clients by their budget (calls per minute): a governor
+    /// limiter has one quota, and budgets are few. A client whose budget
+    /// changes is counted afresh under the new one from its next call.
+    service_clients: RwLock<HashMap<NonZeroU32, Arc<KeyedLimiter<ServiceClientId>>>>,
     clock: InjectedClock,
 }
 
 /// Messages per minute one Telegram chat may send the bot.
 pub const CHAT_MESSAGES_PER_MINUTE: u32 = 30;
-
-/// Calls per minute one service client (AMS) may make to the integration
-/// API, in bursts of the same size: 100 a second, well above a signing
-/// service's peak, low enough to slow a leaked token's code guessing (the
-/// signer's own failure counter stops that sooner).
-pub const SERVICE_CLIENT_CALLS_PER_MINUTE: u32 = 6_000;
 
 impl RateLimits {
     /// `per_minute` requests per action and client, with bursts of the same
@@ -71,12 +69,11 @@ impl RateLimits {
     pub fn new(per_minute: u32, clock: Arc<dyn Clock>) -> Self {
         let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
         let per_chat = NonZeroU32::new(CHAT_MESSAGES_PER_MINUTE).expect("non-zero");
-        let per_client = NonZeroU32::new(SERVICE_CLIENT_CALLS_PER_MINUTE).expect("non-zero");
         let clock = InjectedClock(clock);
         Self {
             limiter: keyed(Quota::per_minute(per_minute), &clock),
             chats: keyed(Quota::per_minute(per_chat), &clock),
-            service_clients: keyed(Quota::per_minute(per_client), &clock),
+            service_clients: RwLock::default(),
             clock,
         }
     }
@@ -95,9 +92,30 @@ impl RateLimits {
             .map_err(|not_until| self.too_many(not_until))
     }
 
-    /// One call of a service client to the integration API.
-    pub fn check_service_client(&self, client: &ServiceClientId) -> Result<(), AppError> {
-        self.service_clients
+    /// One call of a service client to the integration API, within its
+    /// budget of `per_minute` calls a minute (bursts of the same size).
+    pub fn check_service_client(
+        &self,
+        client: &ServiceClientId,
+        per_minute: NonZeroU32,
+    ) -> Result<(), AppError> {
+        let known = self
+            .service_clients
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&per_minute)
+            .cloned();
+        let limiter = match known {
+            Some(limiter) => limiter,
+            None => self
+                .service_clients
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(per_minute)
+                .or_insert_with(|| Arc::new(keyed(Quota::per_minute(per_minute), &self.clock)))
+                .clone(),
+        };
+        limiter
             .check_key(client)
             .map_err(|not_until| self.too_many(not_until))
     }
@@ -113,7 +131,13 @@ impl RateLimits {
     pub fn forget_idle(&self) {
         self.limiter.retain_recent();
         self.chats.retain_recent();
-        self.service_clients.retain_recent();
+        self.service_clients
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|_, limiter| {
+                limiter.retain_recent();
+                !limiter.is_empty()
+            });
     }
 }
 
@@ -199,15 +223,42 @@ mod tests {
     #[test]
     fn each_service_client_has_its_own_budget() {
         let (limits, clock) = limits(1);
-        let a = ServiceClientId::generate();
-        let b = ServiceClientId::generate();
-        for _ in 0..SERVICE_CLIENT_CALLS_PER_MINUTE {
-            assert_eq!(refused_for(limits.check_service_client(&a)), None);
+        let (a, b) = (ServiceClientId::generate(), ServiceClientId::generate());
+        let (three, five) = (NonZeroU32::new(3).unwrap(), NonZeroU32::new(5).unwrap());
+        for _ in 0..3 {
+            assert_eq!(refused_for(limits.check_service_client(&a, three)), None);
         }
-        assert!(refused_for(limits.check_service_client(&a)).is_some());
-        assert_eq!(refused_for(limits.check_service_client(&b)), None);
+        // One call back every 20 s.
+        assert_eq!(
+            refused_for(limits.check_service_client(&a, three)),
+            Some(20)
+        );
+        for _ in 0..5 {
+            assert_eq!(refused_for(limits.check_service_client(&b, five)), None);
+        }
+        assert!(refused_for(limits.check_service_client(&b, five)).is_some());
+        // A raised budget holds from the next call.
+        assert_eq!(refused_for(limits.check_service_client(&a, five)), None);
         clock.advance(60);
-        assert_eq!(refused_for(limits.check_service_client(&a)), None);
+        assert_eq!(refused_for(limits.check_service_client(&a, three)), None);
+    }
+
+    #[test]
+    fn quiet_clients_are_forgotten_with_their_budgets() {
+        let (limits, clock) = limits(1);
+        let a = ServiceClientId::generate();
+        let two = NonZeroU32::new(2).unwrap();
+        limits.check_service_client(&a, two).unwrap();
+        limits.forget_idle();
+        assert_eq!(
+            limits.service_clients.read().unwrap().len(),
+            1,
+            "still busy"
+        );
+        clock.advance(60);
+        limits.forget_idle();
+        assert!(limits.service_clients.read().unwrap().is_empty());
+        assert_eq!(refused_for(limits.check_service_client(&a, two)), None);
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! and stored as a digest, scopes, and an address allow-list; revocation
 //! takes effect on the next call. A client with the `events` scope may
 //! have a webhook (URL and a sealed signing secret) that `crate::events`
-//! are delivered to.
+//! are delivered to. The command line and the console
+//! (/admin/klien-layanan) create, revoke and budget them through `service`.
 
 pub mod types;
+pub mod views;
 
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -12,8 +12,10 @@ pub struct ServiceClientRow {
     pub secret_digest: Vec<u8>,
     pub scopes: String,
     pub allow_from: String,
+    pub calls_per_minute: i64,
     pub created_at: UnixTime,
     pub revoked_at: Option<UnixTime>,
+    pub last_used_at: Option<UnixTime>,
 }
 
 pub struct InsertClient<'a> {
@@ -22,6 +24,7 @@ pub struct InsertClient<'a> {
     pub secret_digest: &'a [u8],
     pub scopes: &'a str,
     pub allow_from: &'a str,
+    pub calls_per_minute: u32,
 }
 
 pub async fn insert(
@@ -30,28 +33,32 @@ pub async fn insert(
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO service_clients (id, name, secret_digest, scopes, allow_from, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO service_clients
+             (id, name, secret_digest, scopes, allow_from, calls_per_minute, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(client.id)
     .bind(client.name)
     .bind(client.secret_digest)
     .bind(client.scopes)
     .bind(client.allow_from)
+    .bind(i64::from(client.calls_per_minute))
     .bind(now)
     .execute(conn)
     .await?;
     Ok(())
 }
 
+const COLUMNS: &str = "id, name, secret_digest, scopes, allow_from, calls_per_minute, \
+     created_at, revoked_at, last_used_at";
+
 pub async fn find(
     conn: &mut AnyConnection,
     id: &ServiceClientId,
 ) -> Result<Option<ServiceClientRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name, secret_digest, scopes, allow_from, created_at, revoked_at
-         FROM service_clients WHERE id = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM service_clients WHERE id = $1"
+    ))
     .bind(id)
     .fetch_optional(conn)
     .await
@@ -71,6 +78,46 @@ pub async fn revoke(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Every client, active ones first, newest first within each.
+pub async fn all(conn: &mut AnyConnection) -> Result<Vec<ServiceClientRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM service_clients
+         ORDER BY CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, created_at DESC, id"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+/// Sets an active client's budget; false when it is revoked (or does not exist).
+pub async fn set_calls_per_minute(
+    conn: &mut AnyConnection,
+    id: &ServiceClientId,
+    calls_per_minute: u32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE service_clients SET calls_per_minute = $1 WHERE id = $2 AND revoked_at IS NULL",
+    )
+    .bind(i64::from(calls_per_minute))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Notes that the client authenticated at `now`.
+pub async fn mark_used(
+    conn: &mut AnyConnection,
+    id: &ServiceClientId,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE service_clients SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Sets (or with `None`, removes) the client's webhook URL and sealed secret.

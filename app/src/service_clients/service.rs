@@ -1,4 +1,5 @@
-//! Creating and revoking service clients, and recognising one from the
+//! Creating, listing, budgeting and revoking service clients (for the
+//! command line and the console alike), and recognising one from the
 //! bearer token of a request.
 //!
 //! The token is `<client id>.<secret>`: the id (32 hex characters) finds
@@ -19,11 +20,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sqlx::AnyConnection;
 
 use super::repo::{self, InsertClient, ServiceClientRow};
-use super::types::{AllowList, ClientName, Scope, Scopes, WebhookUrl};
+use super::types::{AllowList, CallsPerMinute, NewClient, Scope, Scopes, WebhookUrl};
+use super::views::ClientSummary;
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::events::repo as events_repo;
 use crate::ids::ServiceClientId;
 use crate::platform::crypto::{SecretToken, random_bytes, token_digest};
+use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
 
@@ -34,6 +37,7 @@ pub struct ServiceClient {
     pub name: String,
     pub scopes: Scopes,
     pub allow_from: AllowList,
+    pub calls_per_minute: CallsPerMinute,
 }
 
 impl ServiceClient {
@@ -62,16 +66,17 @@ pub struct CreatedClient {
     pub webhook_secret: Option<String>,
 }
 
+/// Stores `client` with a fresh secret, audited as `actor` (from `from`,
+/// the console's request; None on the command line).
 pub async fn create(
     svc: &Services,
-    name: &ClientName,
-    scopes: &Scopes,
-    allow_from: &AllowList,
+    client: &NewClient,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<CreatedClient, sqlx::Error> {
     let mut tx = svc.db.begin_write().await?;
-    let created = insert_client(&mut tx, name, scopes, allow_from, actor, now).await?;
+    let created = insert_client(&mut tx, client, actor, from, now).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -79,23 +84,21 @@ pub async fn create(
 /// [`create`] with a webhook for its events, in one transaction.
 pub async fn create_with_webhook(
     svc: &Services,
-    name: &ClientName,
-    scopes: &Scopes,
-    allow_from: &AllowList,
+    client: &NewClient,
     webhook: &WebhookUrl,
     actor: Actor<'_>,
     now: UnixTime,
 ) -> Result<CreatedClient, WebhookError> {
-    if !scopes.contains(Scope::Events) {
+    if !client.scopes.contains(Scope::Events) {
         return Err(WebhookError::NoEventsScope);
     }
     let mut tx = svc.db.begin_write().await?;
-    let mut created = insert_client(&mut tx, name, scopes, allow_from, actor, now).await?;
+    let mut created = insert_client(&mut tx, client, actor, None, now).await?;
     let secret = store_webhook(
         &mut tx,
         svc,
         &created.id,
-        name.as_str(),
+        client.name.as_str(),
         webhook,
         actor,
         now,
@@ -108,10 +111,9 @@ pub async fn create_with_webhook(
 
 async fn insert_client(
     tx: &mut AnyConnection,
-    name: &ClientName,
-    scopes: &Scopes,
-    allow_from: &AllowList,
+    client: &NewClient,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<CreatedClient, sqlx::Error> {
     let id = ServiceClientId::generate();
@@ -120,26 +122,47 @@ async fn insert_client(
         tx,
         InsertClient {
             id: &id,
-            name: name.as_str(),
+            name: client.name.as_str(),
             secret_digest: &secret.digest,
-            scopes: &scopes.to_string(),
-            allow_from: &allow_from.to_string(),
+            scopes: &client.scopes.to_string(),
+            allow_from: &client.allow_from.to_string(),
+            calls_per_minute: client.calls_per_minute.into(),
         },
         now,
     )
     .await?;
     let event = AuditEvent::ServiceClientCreated {
         client_id: id.clone(),
-        name: name.to_string(),
-        scopes: scopes.to_string(),
-        allow_from: allow_from.to_string(),
+        name: client.name.to_string(),
+        scopes: client.scopes.to_string(),
+        allow_from: client.allow_from.to_string(),
+        calls_per_minute: Some(client.calls_per_minute.into()),
     };
-    audit::record(tx, AuditEntry::new(actor, event), None, now).await?;
+    audit::record(tx, AuditEntry::new(actor, event), from, now).await?;
     Ok(CreatedClient {
         token: format!("{id}.{}", secret.text),
         id,
         webhook_secret: None,
     })
+}
+
+/// Every client, active ones first, for the console.
+pub async fn list(svc: &Services) -> Result<Vec<ClientSummary>, sqlx::Error> {
+    let mut conn = svc.db.pool().acquire().await?;
+    let rows = repo::all(&mut conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ClientSummary {
+            id: row.id,
+            name: row.name,
+            scopes: row.scopes,
+            allow_from: row.allow_from,
+            calls_per_minute: row.calls_per_minute,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+            last_used_at: row.last_used_at,
+        })
+        .collect())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -264,7 +287,7 @@ pub async fn webhook_target(
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum RevokeError {
+pub enum ChangeError {
     #[error("Klien layanan tidak ditemukan.")]
     NotFound,
     #[error("Klien layanan ini sudah dicabut.")]
@@ -273,29 +296,62 @@ pub enum RevokeError {
     Database(#[from] sqlx::Error),
 }
 
-pub async fn revoke(
+/// What an admin (or the command line) changes on an active client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Revoke it: its next call is refused.
+    Revoke,
+    /// A new budget, in force from its next call.
+    Budget(CallsPerMinute),
+}
+
+/// Applies `change` to the active client `id`, in the audit log.
+pub async fn change(
     svc: &Services,
     id: &ServiceClientId,
+    change: Change,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
-) -> Result<(), RevokeError> {
+) -> Result<(), ChangeError> {
     let mut tx = svc.db.begin_write().await?;
     let row = repo::find(&mut tx, id)
         .await?
-        .ok_or(RevokeError::NotFound)?;
-    if !repo::revoke(&mut tx, id, now).await? {
-        return Err(RevokeError::AlreadyRevoked);
-    }
-    // Nowhere to send them any more.
-    events_repo::discard_pending(&mut tx, id).await?;
-    let event = AuditEvent::ServiceClientRevoked {
-        client_id: id.clone(),
-        name: row.name,
+        .ok_or(ChangeError::NotFound)?;
+    let (applied, event) = match change {
+        Change::Revoke => {
+            let revoked = repo::revoke(&mut tx, id, now).await?;
+            if revoked {
+                // Its undelivered events have nowhere to go any more.
+                events_repo::discard_pending(&mut tx, id).await?;
+            }
+            let event = AuditEvent::ServiceClientRevoked {
+                client_id: id.clone(),
+                name: row.name,
+            };
+            (revoked, event)
+        }
+        Change::Budget(budget) => (
+            repo::set_calls_per_minute(&mut tx, id, budget.into()).await?,
+            AuditEvent::ServiceClientBudgetChanged {
+                client_id: id.clone(),
+                name: row.name,
+                from: row.calls_per_minute,
+                to: budget.into(),
+            },
+        ),
     };
-    audit::record(&mut tx, AuditEntry::new(actor, event), None, now).await?;
+    if !applied {
+        return Err(ChangeError::AlreadyRevoked);
+    }
+    audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
     tx.commit().await?;
     Ok(())
 }
+
+/// How stale a client's "last used" may get: it is written at most this
+/// often, so a busy client does not add a write to every call.
+const LAST_USED_PRECISION_SECS: i64 = 60;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -321,15 +377,21 @@ pub async fn authenticate(svc: &Services, token: &str) -> Result<ServiceClient, 
         return Err(AuthError::Missing);
     }
     let mut conn = svc.db.pool().acquire().await?;
-    let row = repo::find(&mut conn, &id).await?;
-    drop(conn);
-    let Some(row) = row else {
+    let Some(row) = repo::find(&mut conn, &id).await? else {
         return Err(AuthError::Refused);
     };
     let matches: bool = token_digest(secret).ct_eq(&row.secret_digest).into();
     if !matches || row.revoked_at.is_some() {
         return Err(AuthError::Refused);
     }
+    let now = svc.now();
+    if row
+        .last_used_at
+        .is_none_or(|at| now.secs() - at.secs() >= LAST_USED_PRECISION_SECS)
+    {
+        repo::mark_used(&mut conn, &row.id, now).await?;
+    }
+    drop(conn);
     parse_row(row)
 }
 
@@ -337,10 +399,15 @@ fn parse_row(row: ServiceClientRow) -> Result<ServiceClient, AuthError> {
     let scopes = Scopes::parse(&row.scopes).map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
     let allow_from =
         AllowList::parse(&row.allow_from).map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
+    let calls_per_minute = u32::try_from(row.calls_per_minute)
+        .map_err(|e| e.to_string())
+        .and_then(CallsPerMinute::new)
+        .map_err(|e| AuthError::Corrupt(row.id.clone(), e))?;
     Ok(ServiceClient {
         id: row.id,
         name: row.name,
         scopes,
         allow_from,
+        calls_per_minute,
     })
 }

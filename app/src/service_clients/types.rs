@@ -1,9 +1,13 @@
 //! A service client's parsed values: its name, scopes and address allow-list
 //! (blocks of `platform::net::Cidr`, server side).
 
+use std::collections::BTreeMap;
 use std::fmt;
 #[cfg(feature = "ssr")]
 use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::platform::net::Cidr;
@@ -24,6 +28,17 @@ crate::text_enum::text_enum!(Scope {
     Sync => "sync",
     Events => "events",
 });
+
+impl Scope {
+    /// What the scope allows, for the console's check boxes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Validate => "Periksa kode OTP signer (POST /api/v1/validate)",
+            Scope::Sync => "Sinkronisasi data signer",
+            Scope::Events => "Terima kiriman peristiwa (webhook)",
+        }
+    }
+}
 
 /// A non-empty set of scopes, stored as `validate,sync` (in this order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +255,134 @@ impl fmt::Display for ClientName {
     }
 }
 
+/// How many calls a minute a client may make to the integration API, in
+/// bursts of the same size: 1 to 100 000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct CallsPerMinute(NonZeroU32);
+
+impl CallsPerMinute {
+    pub const MIN: u32 = 1;
+    pub const MAX: u32 = 100_000;
+    /// What a client gets unless told otherwise: 100 a second, well above a
+    /// signing service's peak, low enough to slow a leaked token's code
+    /// guessing (the signer's own failure counter stops that sooner).
+    pub const DEFAULT: Self = Self(NonZeroU32::new(6_000).expect("non-zero"));
+
+    pub fn new(value: u32) -> Result<Self, String> {
+        if (Self::MIN..=Self::MAX).contains(&value) {
+            Ok(Self(NonZeroU32::new(value).expect("at least MIN")))
+        } else {
+            Err(Self::out_of_range())
+        }
+    }
+
+    /// A whole number as typed (dots or spaces between thousands allowed).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let digits: String = text
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, '.' | ' '))
+            .collect();
+        if digits.is_empty() {
+            return Err("Batas panggilan per menit wajib diisi.".into());
+        }
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Self::out_of_range());
+        }
+        digits
+            .parse::<u32>()
+            .map_err(|_| Self::out_of_range())
+            .and_then(Self::new)
+    }
+
+    fn out_of_range() -> String {
+        "Batas panggilan per menit harus bilangan bulat antara 1 dan 100.000.".into()
+    }
+
+    pub fn get(self) -> NonZeroU32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for CallsPerMinute {
+    type Error = String;
+
+    fn try_from(value: u32) -> Result<Self, String> {
+        Self::new(value)
+    }
+}
+
+impl From<CallsPerMinute> for u32 {
+    fn from(value: CallsPerMinute) -> u32 {
+        value.0.get()
+    }
+}
+
+impl fmt::Display for CallsPerMinute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A new client as typed in the console: every field as text, scopes as
+/// the ticked boxes (`form[scopes][validate]=on`). Fields added here (and
+/// to [`FormErrors`] and [`NewClient`]) reach the screen and the command
+/// line through [`ClientForm::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClientForm {
+    pub name: String,
+    /// Scope name to anything: the boxes that were ticked.
+    pub scopes: BTreeMap<String, String>,
+    /// Blocks one per line (commas and spaces separate too).
+    pub allow_from: String,
+    pub calls_per_minute: String,
+}
+
+/// What is wrong with a [`ClientForm`], field by field (None: fine).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormErrors {
+    pub name: Option<String>,
+    pub scopes: Option<String>,
+    pub allow_from: Option<String>,
+    pub calls_per_minute: Option<String>,
+}
+
+/// A client about to be created, every value parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClient {
+    pub name: ClientName,
+    pub scopes: Scopes,
+    pub allow_from: AllowList,
+    pub calls_per_minute: CallsPerMinute,
+}
+
+impl ClientForm {
+    /// The client, or a message for each field that is wrong.
+    pub fn parse(&self) -> Result<NewClient, FormErrors> {
+        let ticked: Vec<&str> = self.scopes.keys().map(String::as_str).collect();
+        let name = ClientName::parse(&self.name);
+        let scopes = Scopes::parse(&ticked.join(","));
+        let allow_from = AllowList::from_items(self.allow_from.lines());
+        let calls_per_minute = CallsPerMinute::parse(&self.calls_per_minute);
+        match (name, scopes, allow_from, calls_per_minute) {
+            (Ok(name), Ok(scopes), Ok(allow_from), Ok(calls_per_minute)) => Ok(NewClient {
+                name,
+                scopes,
+                allow_from,
+                calls_per_minute,
+            }),
+            (name, scopes, allow_from, calls_per_minute) => Err(FormErrors {
+                name: name.err(),
+                scopes: scopes.err(),
+                allow_from: allow_from.err(),
+                calls_per_minute: calls_per_minute.err(),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,5 +474,50 @@ mod tests {
         assert!(ClientName::parse("   ").is_err());
         assert!(ClientName::parse(&"x".repeat(101)).is_err());
         assert!(ClientName::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn budgets_are_bounded_whole_numbers() {
+        assert_eq!(
+            CallsPerMinute::parse(" 6.000 ").unwrap(),
+            CallsPerMinute::DEFAULT
+        );
+        assert_eq!(u32::from(CallsPerMinute::parse("1").unwrap()), 1);
+        assert_eq!(u32::from(CallsPerMinute::parse("100000").unwrap()), 100_000);
+        for bad in ["0", "100001", "-5", "12,5", "banyak", "99999999999"] {
+            assert!(
+                CallsPerMinute::parse(bad)
+                    .unwrap_err()
+                    .contains("antara 1 dan 100.000"),
+                "{bad:?}"
+            );
+        }
+        assert!(CallsPerMinute::parse("  ").unwrap_err().contains("wajib"));
+        assert!(serde_json::from_str::<CallsPerMinute>("0").is_err());
+    }
+
+    #[test]
+    fn a_form_answers_every_wrong_field_at_once() {
+        let mut form = ClientForm {
+            name: " ".into(),
+            allow_from: "10.0.0.0/8\n\n10.1.2.3/16".into(),
+            calls_per_minute: "0".into(),
+            ..Default::default()
+        };
+        let errors = form.parse().unwrap_err();
+        assert!(errors.name.unwrap().contains("wajib"));
+        assert!(errors.scopes.unwrap().contains("minimal satu"));
+        assert!(errors.allow_from.unwrap().contains("10.1.2.3/16"));
+        assert!(errors.calls_per_minute.unwrap().contains("antara"));
+
+        form.name = "AMS produksi".into();
+        form.scopes.insert("events".into(), "on".into());
+        form.scopes.insert("validate".into(), "on".into());
+        form.allow_from = "10.0.0.0/8\n 192.168.1.0/24 \n".into();
+        form.calls_per_minute = "120".into();
+        let client = form.parse().unwrap();
+        assert_eq!(client.scopes.to_string(), "validate,events");
+        assert_eq!(client.allow_from.to_string(), "10.0.0.0/8,192.168.1.0/24");
+        assert_eq!(u32::from(client.calls_per_minute), 120);
     }
 }

@@ -31,6 +31,30 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
     }
 }
 
+/// A button that puts `text` on the clipboard and then reads "Tersalin".
+#[component]
+pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+    let (copied, set_copied) = signal(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let promise = window().navigator().clipboard().write_text(&text);
+            leptos::task::spawn_local(async move {
+                if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                    set_copied.set(true);
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&text, set_copied);
+    };
+    view! {
+        <button type="button" class="button button--small" on:click=copy>
+            {move || if copied.get() { "Tersalin" } else { label }}
+        </button>
+    }
+}
+
 /// A password field with a "Tampilkan" (show) switch.
 #[component]
 pub fn PasswordInput(

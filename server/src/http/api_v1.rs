@@ -369,7 +369,10 @@ async fn admit(
         )
         .into_response());
     }
-    if let Err(AppError::TooManyAttempts(wait)) = svc.limits.check_service_client(&client.id) {
+    if let Err(AppError::TooManyAttempts(wait)) = svc
+        .limits
+        .check_service_client(&client.id, client.calls_per_minute.get())
+    {
         let mut response = Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate-limited",

@@ -51,6 +51,8 @@ async fn every_staff_function_and_photo_route_answers_only_its_roles(backend: Ba
         "/api/staff/review/queue",
         "/api/staff/me",
         "/api/admin/settings/save",
+        "/api/admin/service-clients/create",
+        "/api/admin/service-clients/revoke",
     ] {
         assert!(
             functions.iter().any(|(path, _)| *path == known),

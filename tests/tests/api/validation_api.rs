@@ -3,8 +3,8 @@
 
 use app::accounts::types::AccountStatus;
 use app::audit::Actor;
-use app::service_clients::service::{create, revoke};
-use app::service_clients::types::{AllowList, ClientName, Scopes};
+use app::service_clients::service::{Change, change, create};
+use app::service_clients::types::{AllowList, CallsPerMinute, ClientName, NewClient, Scopes};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -14,21 +14,24 @@ use crate::sync_api::send;
 
 /// A new service client's bearer token.
 pub async fn client_token(app: &TestApp, scopes: &str, allow_from: &[&str]) -> (String, String) {
-    let created = create(
-        app.services(),
-        &ClientName::parse("AMS uji").unwrap(),
-        &Scopes::parse(scopes).unwrap(),
-        &AllowList::from_items(allow_from.iter().copied()).unwrap(),
-        Actor::CommandLine,
-        app.now(),
-    )
-    .await
-    .unwrap();
+    let client = NewClient {
+        name: ClientName::parse("AMS uji").unwrap(),
+        scopes: Scopes::parse(scopes).unwrap(),
+        allow_from: AllowList::from_items(allow_from.iter().copied()).unwrap(),
+        calls_per_minute: CallsPerMinute::DEFAULT,
+    };
+    let created = create(app.services(), &client, Actor::CommandLine, None, app.now())
+        .await
+        .unwrap();
     (created.id.to_string(), created.token)
 }
 
 /// Posts `body` (raw) to the validation endpoint with `token`.
-async fn post_raw(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, String, Value) {
+pub async fn post_raw(
+    app: &TestApp,
+    token: Option<&str>,
+    body: &str,
+) -> (StatusCode, String, Value) {
     let path = "/api/v1/validate";
     send(app, Method::POST, path, token, Some(body.to_string())).await
 }
@@ -154,10 +157,12 @@ async fn clients_are_refused_by_token_scope_and_address(backend: Backend) {
     let (status, content_type, problem) = post_raw(&app, Some(&forged), &body).await;
     assert_problem(status, &content_type, &problem, StatusCode::UNAUTHORIZED);
     assert_eq!(post_raw(&app, Some(&token), &body).await.0, StatusCode::OK);
-    revoke(
+    change(
         app.services(),
         &app::ids::ServiceClientId::parse(&id).unwrap(),
+        Change::Revoke,
         Actor::CommandLine,
+        None,
         app.now(),
     )
     .await

@@ -11,8 +11,10 @@ use app::audit::Actor;
 use app::events::Event;
 use app::events::repo as events_repo;
 use app::ids::AccountId;
-use app::service_clients::service::{CreatedClient, create_with_webhook, revoke};
-use app::service_clients::types::{AllowList, ClientName, Scopes, WebhookUrl};
+use app::service_clients::service::{Change, CreatedClient, change, create_with_webhook};
+use app::service_clients::types::{
+    AllowList, CallsPerMinute, ClientName, NewClient, Scopes, WebhookUrl,
+};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -109,11 +111,15 @@ impl Receiver {
 
 /// A client with the events scope and a webhook at `url`.
 async fn subscriber(app: &TestApp, name: &str, url: &str) -> CreatedClient {
+    let client = NewClient {
+        name: ClientName::parse(name).unwrap(),
+        scopes: Scopes::parse("validate,events").unwrap(),
+        allow_from: AllowList::default(),
+        calls_per_minute: CallsPerMinute::DEFAULT,
+    };
     create_with_webhook(
         app.services(),
-        &ClientName::parse(name).unwrap(),
-        &Scopes::parse("validate,events").unwrap(),
-        &AllowList::default(),
+        &client,
         &WebhookUrl::parse(url).unwrap(),
         Actor::CommandLine,
         app.now(),
@@ -355,9 +361,16 @@ async fn an_event_exists_only_with_its_change(backend: Backend) {
     );
 
     // Revoked: its waiting events are dropped and no new ones are made.
-    revoke(svc, &subscribed.id, Actor::CommandLine, app.now())
-        .await
-        .unwrap();
+    change(
+        svc,
+        &subscribed.id,
+        Change::Revoke,
+        Actor::CommandLine,
+        None,
+        app.now(),
+    )
+    .await
+    .unwrap();
     assert!(event_rows(&app).await.is_empty());
     add(&app, &signer.id, "Hp Ketiga").await.unwrap();
     assert!(event_rows(&app).await.is_empty());

@@ -1,0 +1,227 @@
+//! /admin/klien-layanan: the service clients, the form that creates one
+//! (its token shown once), budgets and revocation.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::server_fns::{
+    CreateServiceClient, RevokeServiceClient, SetServiceClientBudget, list_service_clients,
+};
+use super::views::CreateOutcome;
+use crate::format::date_time;
+use crate::service_clients::types::{CallsPerMinute, FormErrors, Scope};
+use crate::service_clients::views::ClientSummary;
+use crate::ui::controls::{CopyButton, ErrorMessage, action_error};
+
+#[component]
+pub fn ServiceClientsPage() -> impl IntoView {
+    let create = ServerAction::<CreateServiceClient>::new();
+    let budget = ServerAction::<SetServiceClientBudget>::new();
+    let revoke = ServerAction::<RevokeServiceClient>::new();
+    let clients = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                budget.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |_| list_service_clients(),
+    );
+    view! {
+        <Title text="Klien layanan" />
+        <h1>"Klien layanan"</h1>
+        <p class="hint">
+            "Mesin yang memanggil API integrasi (/api/v1), misalnya AMS. Setiap panggilan memakai token "
+            "klien; mencabut klien menolak panggilan berikutnya. “Terakhir dipakai” dicatat per menit. "
+            "Setiap perubahan tercatat di log audit."
+        </p>
+        <NewToken create />
+        {action_error(budget)}
+        {action_error(revoke)}
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || Suspend::new(async move {
+                match clients.await {
+                    Ok(list) => view! { <ClientTable list budget revoke /> }.into_any(),
+                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <CreateForm create />
+    }
+}
+
+/// The token of the client just created: shown this once, with a copy
+/// button; it is in no stored place, so a reload loses it for good.
+#[component]
+fn NewToken(create: ServerAction<CreateServiceClient>) -> impl IntoView {
+    move || {
+        match create.value().get() {
+        Some(Ok(CreateOutcome::Created { id, name, token })) => view! {
+            <section class="alert alert--warning" role="status" aria-labelledby="token-baru">
+                <h2 id="token-baru">{format!("Klien layanan \"{name}\" dibuat")}</h2>
+                <p>{format!("Id: {id}. Token untuk AMS:")}</p>
+                <p class="manual-key__value"><code data-testid="new-token">{token.clone()}</code></p>
+                <CopyButton text=token label="Salin token" />
+                <p>
+                    <strong>"Simpan token ini sekarang: token tidak akan ditampilkan lagi."</strong>
+                    " Yang disimpan hanya sidiknya (hash), jadi token yang hilang berarti membuat klien baru."
+                </p>
+            </section>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <ErrorMessage error /> }.into_any(),
+        _ => ().into_any(),
+    }
+    }
+}
+
+#[component]
+fn ClientTable(
+    list: Vec<ClientSummary>,
+    budget: ServerAction<SetServiceClientBudget>,
+    revoke: ServerAction<RevokeServiceClient>,
+) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="card">"Belum ada klien layanan."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="table table--compact">
+                <thead><tr>
+                    <th>"Nama"</th><th>"Id"</th><th>"Cakupan"</th><th>"Alamat diizinkan"</th>
+                    <th>"Panggilan per menit"</th><th>"Dibuat"</th><th>"Terakhir dipakai"</th>
+                    <th>"Status"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {list.into_iter().map(|client| view! { <ClientRow client budget revoke /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ClientRow(
+    client: ClientSummary,
+    budget: ServerAction<SetServiceClientBudget>,
+    revoke: ServerAction<RevokeServiceClient>,
+) -> impl IntoView {
+    let id = client.id.to_string();
+    let status = match client.revoked_at {
+        None => "Aktif".to_string(),
+        Some(at) => format!("Dicabut {}", date_time(at)),
+    };
+    let allow_from = match client.allow_from.as_str() {
+        "" => "semua alamat".to_string(),
+        blocks => blocks.replace(',', ", "),
+    };
+    let (budget_cell, revoke_cell) = if client.revoked_at.is_none() {
+        let (budget_id, revoke_id) = (id.clone(), id.clone());
+        let budget_label = format!("Panggilan per menit untuk {}", client.name);
+        let question = format!(
+            "Cabut \"{}\"? Panggilan berikutnya dengan tokennya ditolak; ini tidak dapat dibatalkan.",
+            client.name
+        );
+        (
+            view! {
+                <ActionForm action=budget attr:class="form form--inline">
+                    <input type="hidden" name="id" value=budget_id />
+                    <input name="calls_per_minute" inputmode="numeric" size="7" aria-label=budget_label
+                        value=client.calls_per_minute.to_string() required />
+                    <button type="submit" class="button button--small">"Ubah"</button>
+                </ActionForm>
+            }
+            .into_any(),
+            view! {
+                <details class="confirm">
+                    <summary class="button button--small button--danger">"Cabut"</summary>
+                    <p>{question}</p>
+                    <ActionForm action=revoke attr:class="form form--inline">
+                        <input type="hidden" name="id" value=revoke_id />
+                        <button type="submit" class="button button--small button--danger">"Ya, cabut klien ini"</button>
+                    </ActionForm>
+                </details>
+            }
+            .into_any(),
+        )
+    } else {
+        (
+            client.calls_per_minute.to_string().into_any(),
+            ().into_any(),
+        )
+    };
+    let shown_id = id.clone();
+    view! {
+        <tr data-testid="service-client" data-client-id=id>
+            <td>{client.name}</td>
+            <td><code>{shown_id}</code></td>
+            <td>{client.scopes.replace(',', ", ")}</td>
+            <td>{allow_from}</td>
+            <td>{budget_cell}</td>
+            <td>{date_time(client.created_at)}</td>
+            <td>{client.last_used_at.map(date_time).unwrap_or_else(|| "belum pernah".into())}</td>
+            <td data-testid="client-status">{status}</td>
+            <td>{revoke_cell}</td>
+        </tr>
+    }
+}
+
+/// The create form; each field shows its own message after a wrong submit.
+#[component]
+fn CreateForm(create: ServerAction<CreateServiceClient>) -> impl IntoView {
+    let errors = move || match create.value().get() {
+        Some(Ok(CreateOutcome::Invalid(errors))) => errors,
+        _ => FormErrors::default(),
+    };
+    let message = move |pick: fn(FormErrors) -> Option<String>, id: &'static str| {
+        move || pick(errors()).map(|text| view! { <p class="field-error" id=id>{text}</p> })
+    };
+    let invalid = move |pick: fn(FormErrors) -> Option<String>| {
+        move || pick(errors()).is_some().then_some("true")
+    };
+    view! {
+        <section class="card" aria-labelledby="klien-baru">
+            <h2 id="klien-baru">"Buat klien layanan"</h2>
+            <ActionForm action=create attr:class="form">
+                <div class="field">
+                    <label for="klien-nama">"Nama"</label>
+                    <input id="klien-nama" name="form[name]" maxlength="100" placeholder="AMS produksi"
+                        aria-invalid=invalid(|e| e.name) aria-describedby="klien-nama-galat" />
+                    {message(|e| e.name, "klien-nama-galat")}
+                </div>
+                <fieldset class="fieldset" aria-invalid=invalid(|e| e.scopes) aria-describedby="klien-cakupan-galat">
+                    <legend>"Cakupan"</legend>
+                    {Scope::ALL.iter().map(|scope| {
+                        let id = format!("klien-cakupan-{scope}");
+                        view! {
+                            <div class="checkbox-row">
+                                <input id=id.clone() type="checkbox" name=format!("form[scopes][{scope}]") value="on" />
+                                <label for=id><code>{scope.as_str()}</code>{format!(" · {}", scope.label())}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                    {message(|e| e.scopes, "klien-cakupan-galat")}
+                </fieldset>
+                <div class="field">
+                    <label for="klien-alamat">"Alamat yang diizinkan (CIDR, satu per baris)"</label>
+                    <textarea id="klien-alamat" name="form[allow_from]" rows="3" maxlength="2000"
+                        placeholder="10.20.0.0/16" aria-invalid=invalid(|e| e.allow_from)
+                        aria-describedby="klien-alamat-galat"></textarea>
+                    <span class="hint">"Kosongkan agar klien boleh memanggil dari alamat mana saja."</span>
+                    {message(|e| e.allow_from, "klien-alamat-galat")}
+                </div>
+                <div class="field">
+                    <label for="klien-batas">"Panggilan per menit"</label>
+                    <input id="klien-batas" name="form[calls_per_minute]" inputmode="numeric"
+                        value=CallsPerMinute::DEFAULT.to_string() aria-invalid=invalid(|e| e.calls_per_minute)
+                        aria-describedby="klien-batas-galat" />
+                    <span class="hint">"1 sampai 100.000; lonjakan sebesar batas ini diizinkan."</span>
+                    {message(|e| e.calls_per_minute, "klien-batas-galat")}
+                </div>
+                <button type="submit" class="button button--primary">"Buat klien layanan"</button>
+            </ActionForm>
+        </section>
+    }
+}
