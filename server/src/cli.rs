@@ -291,6 +291,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     &client,
                     url,
                     Actor::CommandLine,
+                    None,
                     svc.now(),
                 )
                 .await
@@ -360,6 +361,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &id,
                 url.as_ref(),
                 Actor::CommandLine,
+                None,
                 svc.now(),
             )
             .await;

@@ -16,6 +16,7 @@ pub struct ServiceClientRow {
     pub created_at: UnixTime,
     pub revoked_at: Option<UnixTime>,
     pub last_used_at: Option<UnixTime>,
+    pub webhook_url: Option<String>,
 }
 
 pub struct InsertClient<'a> {
@@ -50,7 +51,7 @@ pub async fn insert(
 }
 
 const COLUMNS: &str = "id, name, secret_digest, scopes, allow_from, calls_per_minute, \
-     created_at, revoked_at, last_used_at";
+     created_at, revoked_at, last_used_at, webhook_url";
 
 pub async fn find(
     conn: &mut AnyConnection,

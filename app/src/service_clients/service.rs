@@ -87,23 +87,16 @@ pub async fn create_with_webhook(
     client: &NewClient,
     webhook: &WebhookUrl,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<CreatedClient, WebhookError> {
     if !client.scopes.contains(Scope::Events) {
         return Err(WebhookError::NoEventsScope);
     }
     let mut tx = svc.db.begin_write().await?;
-    let mut created = insert_client(&mut tx, client, actor, None, now).await?;
-    let secret = store_webhook(
-        &mut tx,
-        svc,
-        &created.id,
-        client.name.as_str(),
-        webhook,
-        actor,
-        now,
-    )
-    .await?;
+    let mut created = insert_client(&mut tx, client, actor, from, now).await?;
+    let owner = (&created.id, client.name.as_str());
+    let secret = store_webhook(&mut tx, svc, owner, webhook, actor, from, now).await?;
     tx.commit().await?;
     created.webhook_secret = Some(secret);
     Ok(created)
@@ -161,6 +154,7 @@ pub async fn list(svc: &Services) -> Result<Vec<ClientSummary>, sqlx::Error> {
             created_at: row.created_at,
             revoked_at: row.revoked_at,
             last_used_at: row.last_used_at,
+            webhook_url: row.webhook_url,
         })
         .collect())
 }
@@ -185,6 +179,7 @@ pub async fn set_webhook(
     id: &ServiceClientId,
     webhook: Option<&WebhookUrl>,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<Option<String>, WebhookError> {
     let mut tx = svc.db.begin_write().await?;
@@ -199,7 +194,8 @@ pub async fn set_webhook(
             if !Scopes::parse(&row.scopes).is_ok_and(|s| s.contains(Scope::Events)) {
                 return Err(WebhookError::NoEventsScope);
             }
-            Some(store_webhook(&mut tx, svc, id, &row.name, url, actor, now).await?)
+            let owner = (id, row.name.as_str());
+            Some(store_webhook(&mut tx, svc, owner, url, actor, from, now).await?)
         }
         None => {
             repo::set_webhook(&mut tx, id, None).await?;
@@ -210,7 +206,7 @@ pub async fn set_webhook(
                 url: None,
                 discarded_events: discarded,
             };
-            audit::record(&mut tx, AuditEntry::new(actor, event), None, now).await?;
+            audit::record(&mut tx, AuditEntry::new(actor, event), from, now).await?;
             None
         }
     };
@@ -218,14 +214,15 @@ pub async fn set_webhook(
     Ok(secret)
 }
 
-/// Stores `url` with a new secret (sealed) and audits it; the secret's text.
+/// Stores `url` with a new secret (sealed) for the client `(id, name)` and
+/// audits it; the secret's text.
 async fn store_webhook(
     tx: &mut AnyConnection,
     svc: &Services,
-    id: &ServiceClientId,
-    name: &str,
+    (id, name): (&ServiceClientId, &str),
     url: &WebhookUrl,
     actor: Actor<'_>,
+    from: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<String, sqlx::Error> {
     let secret = format!("whsec_{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
@@ -237,7 +234,7 @@ async fn store_webhook(
         url: Some(url.to_string()),
         discarded_events: 0,
     };
-    audit::record(tx, AuditEntry::new(actor, event), None, now).await?;
+    audit::record(tx, AuditEntry::new(actor, event), from, now).await?;
     Ok(secret)
 }
 

@@ -338,6 +338,8 @@ pub struct ClientForm {
     /// Blocks one per line (commas and spaces separate too).
     pub allow_from: String,
     pub calls_per_minute: String,
+    /// Empty: no webhook.
+    pub webhook_url: String,
 }
 
 /// What is wrong with a [`ClientForm`], field by field (None: fine).
@@ -347,6 +349,7 @@ pub struct FormErrors {
     pub scopes: Option<String>,
     pub allow_from: Option<String>,
     pub calls_per_minute: Option<String>,
+    pub webhook_url: Option<String>,
 }
 
 /// A client about to be created, every value parsed.
@@ -359,25 +362,34 @@ pub struct NewClient {
 }
 
 impl ClientForm {
-    /// The client, or a message for each field that is wrong.
-    pub fn parse(&self) -> Result<NewClient, FormErrors> {
+    /// The client and its webhook (None when the field is empty), or a
+    /// message for each field that is wrong.
+    pub fn parse(&self) -> Result<(NewClient, Option<WebhookUrl>), FormErrors> {
         let ticked: Vec<&str> = self.scopes.keys().map(String::as_str).collect();
         let name = ClientName::parse(&self.name);
         let scopes = Scopes::parse(&ticked.join(","));
         let allow_from = AllowList::from_items(self.allow_from.lines());
         let calls_per_minute = CallsPerMinute::parse(&self.calls_per_minute);
-        match (name, scopes, allow_from, calls_per_minute) {
-            (Ok(name), Ok(scopes), Ok(allow_from), Ok(calls_per_minute)) => Ok(NewClient {
-                name,
-                scopes,
-                allow_from,
-                calls_per_minute,
-            }),
-            (name, scopes, allow_from, calls_per_minute) => Err(FormErrors {
+        let webhook = match self.webhook_url.trim() {
+            "" => Ok(None),
+            url => WebhookUrl::parse(url).map(Some),
+        };
+        match (name, scopes, allow_from, calls_per_minute, webhook) {
+            (Ok(name), Ok(scopes), Ok(allow_from), Ok(calls_per_minute), Ok(webhook)) => Ok((
+                NewClient {
+                    name,
+                    scopes,
+                    allow_from,
+                    calls_per_minute,
+                },
+                webhook,
+            )),
+            (name, scopes, allow_from, calls_per_minute, webhook) => Err(FormErrors {
                 name: name.err(),
                 scopes: scopes.err(),
                 allow_from: allow_from.err(),
                 calls_per_minute: calls_per_minute.err(),
+                webhook_url: webhook.err(),
             }),
         }
     }
@@ -502,10 +514,12 @@ mod tests {
             name: " ".into(),
             allow_from: "10.0.0.0/8\n\n10.1.2.3/16".into(),
             calls_per_minute: "0".into(),
+            webhook_url: "http://ams.example.go.id/hook".into(),
             ..Default::default()
         };
         let errors = form.parse().unwrap_err();
         assert!(errors.name.unwrap().contains("wajib"));
+        assert!(errors.webhook_url.unwrap().contains("gunakan https://"));
         assert!(errors.scopes.unwrap().contains("minimal satu"));
         assert!(errors.allow_from.unwrap().contains("10.1.2.3/16"));
         assert!(errors.calls_per_minute.unwrap().contains("antara"));
@@ -515,9 +529,14 @@ mod tests {
         form.scopes.insert("validate".into(), "on".into());
         form.allow_from = "10.0.0.0/8\n 192.168.1.0/24 \n".into();
         form.calls_per_minute = "120".into();
-        let client = form.parse().unwrap();
+        form.webhook_url = "  ".into();
+        let (client, webhook) = form.parse().unwrap();
+        assert_eq!(webhook, None, "an empty field: no webhook");
         assert_eq!(client.scopes.to_string(), "validate,events");
         assert_eq!(client.allow_from.to_string(), "10.0.0.0/8,192.168.1.0/24");
         assert_eq!(u32::from(client.calls_per_minute), 120);
+        form.webhook_url = " https://AMS.example.go.id/hook ".into();
+        let (_, webhook) = form.parse().unwrap();
+        assert_eq!(webhook.unwrap().as_str(), "https://ams.example.go.id/hook");
     }
 }

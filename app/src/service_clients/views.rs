@@ -19,4 +19,6 @@ pub struct ClientSummary {
     pub revoked_at: Option<UnixTime>,
     /// Its last authenticated call, to the minute; None: not since known.
     pub last_used_at: Option<UnixTime>,
+    /// Where its events go; None: no webhook. (Its secret is never here.)
+    pub webhook_url: Option<String>,
 }
