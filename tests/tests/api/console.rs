@@ -53,6 +53,8 @@ async fn every_staff_function_and_photo_route_answers_only_its_roles(backend: Ba
         "/api/admin/settings/save",
         "/api/admin/service-clients/create",
         "/api/admin/service-clients/revoke",
+        "/api/admin/service-clients/webhook",
+        "/api/admin/service-clients/webhook-remove",
     ] {
         assert!(
             functions.iter().any(|(path, _)| *path == known),

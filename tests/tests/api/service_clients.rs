@@ -1,14 +1,16 @@
-//! Service clients in the console (/admin/klien-layanan): created, budgeted
-//! and revoked by an admin through the same rules as the command line, and
-//! each held to its own calls per minute.
+//! Service clients in the console (/admin/klien-layanan): created, budgeted,
+//! given a webhook and revoked by an admin through the same rules as the
+//! command line, and each held to its own calls per minute.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::console::{callers, json};
-use crate::helpers::{Backend, TestApp, page_text, spawn_app};
+use crate::devices::add;
+use crate::helpers::{Backend, TestApp, free_port, page_text, spawn_app, wait_until};
 use crate::on_both_backends;
 use crate::validation_api::post_raw;
+use crate::webhooks::{Receiver, assert_signed};
 
 /// The create form's fields: name, ticked scopes, blocks one per line, budget.
 async fn create_client(
@@ -19,6 +21,19 @@ async fn create_client(
     allow_from: &str,
     calls_per_minute: &str,
 ) -> (StatusCode, Value) {
+    create_with_webhook(app, admin, name, scopes, allow_from, calls_per_minute, "").await
+}
+
+/// [`create_client`] with the optional webhook URL field filled in.
+async fn create_with_webhook(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    name: &str,
+    scopes: &[&str],
+    allow_from: &str,
+    calls_per_minute: &str,
+    webhook_url: &str,
+) -> (StatusCode, Value) {
     let scope_fields: Vec<String> = scopes
         .iter()
         .map(|s| format!("form[scopes][{s}]"))
@@ -27,6 +42,7 @@ async fn create_client(
         ("form[name]", name),
         ("form[allow_from]", allow_from),
         ("form[calls_per_minute]", calls_per_minute),
+        ("form[webhook_url]", webhook_url),
     ];
     form.extend(scope_fields.iter().map(|field| (field.as_str(), "on")));
     let (status, body) = app.call(admin, "admin/service-clients/create", &form).await;
@@ -335,7 +351,125 @@ async fn each_client_is_held_to_its_own_budget(backend: Backend) {
     app.stop().await;
 }
 
+/// The stored webhook URL of the only client.
+async fn stored_webhook(app: &TestApp) -> Option<String> {
+    sqlx::query_scalar("SELECT webhook_url FROM service_clients")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap()
+}
+
+async fn an_admin_sets_a_webhook_whose_secret_signs_the_events(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = callers(&app).await;
+    let (admin, verifier) = (&who.admin, &who.verifier);
+
+    // A wrong URL, or a webhook without the events scope: its message, nothing stored.
+    let (_, bad) =
+        create_with_webhook(&app, admin, "AMS", &["events"], "", "60", "ftp://ams").await;
+    assert!(
+        bad["Invalid"]["webhook_url"]
+            .as_str()
+            .unwrap()
+            .contains("harus diawali https://"),
+        "{bad}"
+    );
+    let hook = "https://ams.example.go.id/hook";
+    let (_, no_events) = create_with_webhook(&app, admin, "AMS", &["sync"], "", "60", hook).await;
+    assert_eq!(
+        no_events["Invalid"]["webhook_url"],
+        "Webhook hanya untuk klien layanan dengan cakupan events.",
+        "{no_events}"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM service_clients").await, 0);
+
+    let (_, answer) = create_client(&app, admin, "AMS", &["events"], "", "60").await;
+    let (id, _) = created(&answer);
+    assert_eq!(answer["Created"]["webhook_secret"], Value::Null, "{answer}");
+    let (status, body) = app
+        .call(
+            admin,
+            "admin/service-clients/webhook",
+            &[("id", &id), ("url", "http://ams.example.go.id/hook")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("gunakan https://"), "{body}");
+    assert_eq!(stored_webhook(&app).await, None);
+    for (endpoint, form) in [
+        (
+            "admin/service-clients/webhook",
+            vec![("id", id.as_str()), ("url", hook)],
+        ),
+        (
+            "admin/service-clients/webhook-remove",
+            vec![("id", id.as_str())],
+        ),
+    ] {
+        let (status, body) = app.call(verifier, endpoint, &form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {body}");
+    }
+    assert_eq!(stored_webhook(&app).await, None);
+
+    // Set: the secret is in the answer only, and it signs what is delivered.
+    let port = free_port();
+    let receiver = Receiver::start_on(port, true).await;
+    let url = format!("http://127.0.0.1:{port}/hooks/konsol");
+    let (status, body) = app
+        .call(
+            admin,
+            "admin/service-clients/webhook",
+            &[("id", &id), ("url", &url)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let secret = json(&body)["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"), "{body}");
+    let signer = &who.signer_account;
+    add(&app, &signer.id, "Hp Baru").await.unwrap();
+    wait_until("the event delivered", async || {
+        !receiver.acknowledged("/hooks/konsol").is_empty()
+    })
+    .await;
+    let delivered = &receiver.acknowledged("/hooks/konsol")[0];
+    assert_eq!(delivered.event, "device.added");
+    assert_signed(delivered, &secret, app.now().secs());
+    let (actor, ip): (String, Option<String>) = sqlx::query_as(
+        "SELECT actor, ip FROM audit_log WHERE action = 'service_client_webhook_changed'",
+    )
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (actor.as_str(), ip.as_deref()),
+        ("admin@bsre.go.id", Some("127.0.0.1"))
+    );
+
+    // Listed with its URL, never with its secret.
+    let (_, list) = app.call(admin, "admin/service-clients/list", &[]).await;
+    assert_eq!(json(&list)[0]["webhook_url"], url.as_str(), "{list}");
+    assert!(!list.contains(&secret), "{list}");
+    let (_, page) = app.get_page(admin, "/admin/klien-layanan").await;
+    let text = page_text(&page);
+    assert!(text.contains(&url) && !text.contains("tidak ada"), "{text}");
+    assert!(!page.contains(&secret));
+
+    let (status, body) = app
+        .call(
+            admin,
+            "admin/service-clients/webhook-remove",
+            &[("id", &id)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(stored_webhook(&app).await, None);
+    let (_, page) = app.get_page(admin, "/admin/klien-layanan").await;
+    assert!(page_text(&page).contains("tidak ada"), "{page}");
+    app.stop().await;
+}
+
 on_both_backends!(
+    an_admin_sets_a_webhook_whose_secret_signs_the_events,
     an_admin_creates_a_client_whose_token_works_until_revoked,
     wrong_fields_answer_their_message_and_store_nothing,
     each_client_is_held_to_its_own_budget,

@@ -31,9 +31,9 @@ use crate::otp_setup::{approved_link, complete, secret_from};
 
 /// One POST the receiver got.
 #[derive(Debug, Clone)]
-struct Delivery {
+pub(crate) struct Delivery {
     path: String,
-    event: String,
+    pub(crate) event: String,
     delivery: String,
     signature: String,
     body: String,
@@ -43,13 +43,13 @@ struct Delivery {
 
 /// A webhook receiver on loopback that answers 503 until told to accept.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     accepting: Arc<AtomicBool>,
     got: Arc<Mutex<Vec<Delivery>>>,
 }
 
 impl Receiver {
-    async fn start_on(port: u16, accepting: bool) -> Self {
+    pub(crate) async fn start_on(port: u16, accepting: bool) -> Self {
         let receiver = Self::default();
         receiver.accepting.store(accepting, Ordering::SeqCst);
         let router = Router::new()
@@ -89,7 +89,7 @@ impl Receiver {
         }
     }
 
-    fn acknowledged(&self, path: &str) -> Vec<Delivery> {
+    pub(crate) fn acknowledged(&self, path: &str) -> Vec<Delivery> {
         self.got
             .lock()
             .unwrap()
@@ -122,6 +122,7 @@ async fn subscriber(app: &TestApp, name: &str, url: &str) -> CreatedClient {
         &client,
         &WebhookUrl::parse(url).unwrap(),
         Actor::CommandLine,
+        None,
         app.now(),
     )
     .await
@@ -130,7 +131,7 @@ async fn subscriber(app: &TestApp, name: &str, url: &str) -> CreatedClient {
 
 /// Checks `X-TPO-Signature` as a receiver would: HMAC-SHA256 keyed with the
 /// secret over "<t>.<body>", and `t` within five minutes of `now`.
-fn assert_signed(delivery: &Delivery, secret: &str, now: i64) {
+pub(crate) fn assert_signed(delivery: &Delivery, secret: &str, now: i64) {
     let (t, v1) = delivery
         .signature
         .strip_prefix("t=")

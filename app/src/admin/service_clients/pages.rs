@@ -1,15 +1,17 @@
 //! /admin/klien-layanan: the service clients, the form that creates one
-//! (its token shown once), budgets and revocation.
+//! (its token, and its webhook secret when given a webhook, shown once),
+//! budgets, webhooks and revocation.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::server_fns::{
-    CreateServiceClient, RevokeServiceClient, SetServiceClientBudget, list_service_clients,
+    CreateServiceClient, RemoveServiceClientWebhook, RevokeServiceClient, SetServiceClientBudget,
+    SetServiceClientWebhook, list_service_clients,
 };
-use super::views::CreateOutcome;
+use super::views::{CreateOutcome, NewWebhook};
 use crate::format::date_time;
-use crate::service_clients::types::{CallsPerMinute, FormErrors, Scope};
+use crate::service_clients::types::{CallsPerMinute, FormErrors, Scope, Scopes};
 use crate::service_clients::views::ClientSummary;
 use crate::ui::controls::{CopyButton, ErrorMessage, action_error};
 
@@ -18,12 +20,18 @@ pub fn ServiceClientsPage() -> impl IntoView {
     let create = ServerAction::<CreateServiceClient>::new();
     let budget = ServerAction::<SetServiceClientBudget>::new();
     let revoke = ServerAction::<RevokeServiceClient>::new();
+    let webhooks = Webhooks {
+        set: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
     let clients = Resource::new(
         move || {
             (
                 create.version().get(),
                 budget.version().get(),
                 revoke.version().get(),
+                webhooks.set.version().get(),
+                webhooks.remove.version().get(),
             )
         },
         |_| list_service_clients(),
@@ -37,12 +45,14 @@ pub fn ServiceClientsPage() -> impl IntoView {
             "Setiap perubahan tercatat di log audit."
         </p>
         <NewToken create />
+        <NewWebhookSecret set=webhooks.set />
         {action_error(budget)}
         {action_error(revoke)}
+        {action_error(webhooks.remove)}
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match clients.await {
-                    Ok(list) => view! { <ClientTable list budget revoke /> }.into_any(),
+                    Ok(list) => view! { <ClientTable list budget revoke webhooks /> }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
             })}
@@ -57,7 +67,7 @@ pub fn ServiceClientsPage() -> impl IntoView {
 fn NewToken(create: ServerAction<CreateServiceClient>) -> impl IntoView {
     move || {
         match create.value().get() {
-        Some(Ok(CreateOutcome::Created { id, name, token })) => view! {
+        Some(Ok(CreateOutcome::Created { id, name, token, webhook_secret })) => view! {
             <section class="alert alert--warning" role="status" aria-labelledby="token-baru">
                 <h2 id="token-baru">{format!("Klien layanan \"{name}\" dibuat")}</h2>
                 <p>{format!("Id: {id}. Token untuk AMS:")}</p>
@@ -67,6 +77,7 @@ fn NewToken(create: ServerAction<CreateServiceClient>) -> impl IntoView {
                     <strong>"Simpan token ini sekarang: token tidak akan ditampilkan lagi."</strong>
                     " Yang disimpan hanya sidiknya (hash), jadi token yang hilang berarti membuat klien baru."
                 </p>
+                {webhook_secret.map(|secret| view! { <WebhookSecret secret /> })}
             </section>
         }
         .into_any(),
@@ -76,11 +87,50 @@ fn NewToken(create: ServerAction<CreateServiceClient>) -> impl IntoView {
     }
 }
 
+/// A webhook's new signing secret with its copy button and warning.
+#[component]
+fn WebhookSecret(secret: String) -> impl IntoView {
+    view! {
+        <p>"Rahasia penandatangan webhook (untuk memeriksa header X-TPO-Signature):"</p>
+        <p class="manual-key__value"><code data-testid="new-webhook-secret">{secret.clone()}</code></p>
+        <CopyButton text=secret label="Salin rahasia webhook" />
+        <p>
+            <strong>"Simpan rahasia ini sekarang: rahasia tidak akan ditampilkan lagi."</strong>
+            " Rahasia yang hilang berarti mengatur webhook lagi (dengan rahasia baru)."
+        </p>
+    }
+}
+
+/// The secret of the webhook just set on a client, shown this once.
+#[component]
+fn NewWebhookSecret(set: ServerAction<SetServiceClientWebhook>) -> impl IntoView {
+    move || match set.value().get() {
+        Some(Ok(NewWebhook { id, url, secret })) => view! {
+            <section class="alert alert--warning" role="status" aria-labelledby="webhook-baru">
+                <h2 id="webhook-baru">"Webhook diatur"</h2>
+                <p>{format!("Klien {id}: peristiwa dikirim ke {url}.")}</p>
+                <WebhookSecret secret />
+            </section>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <ErrorMessage error /> }.into_any(),
+        None => ().into_any(),
+    }
+}
+
+/// The actions that set or remove a client's webhook.
+#[derive(Clone, Copy)]
+struct Webhooks {
+    set: ServerAction<SetServiceClientWebhook>,
+    remove: ServerAction<RemoveServiceClientWebhook>,
+}
+
 #[component]
 fn ClientTable(
     list: Vec<ClientSummary>,
     budget: ServerAction<SetServiceClientBudget>,
     revoke: ServerAction<RevokeServiceClient>,
+    webhooks: Webhooks,
 ) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="card">"Belum ada klien layanan."</p> }.into_any();
@@ -90,11 +140,11 @@ fn ClientTable(
             <table class="table table--compact">
                 <thead><tr>
                     <th>"Nama"</th><th>"Id"</th><th>"Cakupan"</th><th>"Alamat diizinkan"</th>
-                    <th>"Panggilan per menit"</th><th>"Dibuat"</th><th>"Terakhir dipakai"</th>
-                    <th>"Status"</th><th></th>
+                    <th>"Panggilan per menit"</th><th>"Webhook"</th><th>"Dibuat"</th>
+                    <th>"Terakhir dipakai"</th><th>"Status"</th><th></th>
                 </tr></thead>
                 <tbody>
-                    {list.into_iter().map(|client| view! { <ClientRow client budget revoke /> }).collect_view()}
+                    {list.into_iter().map(|client| view! { <ClientRow client budget revoke webhooks /> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -107,7 +157,9 @@ fn ClientRow(
     client: ClientSummary,
     budget: ServerAction<SetServiceClientBudget>,
     revoke: ServerAction<RevokeServiceClient>,
+    webhooks: Webhooks,
 ) -> impl IntoView {
+    let webhook_cell = view! { <WebhookCell client=client.clone() webhooks /> };
     let id = client.id.to_string();
     let status = match client.revoked_at {
         None => "Aktif".to_string(),
@@ -160,12 +212,61 @@ fn ClientRow(
             <td>{client.scopes.replace(',', ", ")}</td>
             <td>{allow_from}</td>
             <td>{budget_cell}</td>
+            <td data-testid="client-webhook">{webhook_cell}</td>
             <td>{date_time(client.created_at)}</td>
             <td>{client.last_used_at.map(date_time).unwrap_or_else(|| "belum pernah".into())}</td>
             <td data-testid="client-status">{status}</td>
             <td>{revoke_cell}</td>
         </tr>
     }
+}
+
+/// The client's webhook URL (never its secret) and, on an active client
+/// with the events scope, the forms that set, replace or remove it.
+#[component]
+fn WebhookCell(client: ClientSummary, webhooks: Webhooks) -> impl IntoView {
+    let shown = match &client.webhook_url {
+        Some(url) => view! { <code>{url.clone()}</code> }.into_any(),
+        None => "tidak ada".into_any(),
+    };
+    let may_have_one = client.revoked_at.is_none()
+        && Scopes::parse(&client.scopes).is_ok_and(|scopes| scopes.contains(Scope::Events));
+    let actions = may_have_one.then(|| {
+        let id = client.id.to_string();
+        let (set_label, hint) = match client.webhook_url {
+            None => ("Atur webhook", "Rahasia penandatangannya ditampilkan sekali setelah disimpan."),
+            Some(_) => (
+                "Ganti webhook",
+                "Rahasia baru dibuat (yang lama tidak berlaku); peristiwa yang belum terkirim menuju alamat baru.",
+            ),
+        };
+        let remove = client.webhook_url.is_some().then(|| {
+            let id = id.clone();
+            view! {
+                <ActionForm action=webhooks.remove attr:class="form form--inline">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="button button--small button--danger">
+                        "Hapus webhook (peristiwa yang belum terkirim dibuang)"
+                    </button>
+                </ActionForm>
+            }
+        });
+        view! {
+            <details class="confirm">
+                <summary class="button button--small">{set_label}</summary>
+                <ActionForm action=webhooks.set attr:class="form form--inline">
+                    <input type="hidden" name="id" value=id />
+                    <input name="url" inputmode="url" size="30" maxlength="2000" required
+                        placeholder="https://ams.example.go.id/webhook"
+                        aria-label=format!("URL webhook untuk {}", client.name) />
+                    <button type="submit" class="button button--small">"Simpan"</button>
+                </ActionForm>
+                <p class="hint">{hint}</p>
+                {remove}
+            </details>
+        }
+    });
+    view! { {shown} {actions} }
 }
 
 /// The create form; each field shows its own message after a wrong submit.
@@ -219,6 +320,17 @@ fn CreateForm(create: ServerAction<CreateServiceClient>) -> impl IntoView {
                         aria-describedby="klien-batas-galat" />
                     <span class="hint">"1 sampai 100.000; lonjakan sebesar batas ini diizinkan."</span>
                     {message(|e| e.calls_per_minute, "klien-batas-galat")}
+                </div>
+                <div class="field">
+                    <label for="klien-webhook">"URL webhook (opsional)"</label>
+                    <input id="klien-webhook" name="form[webhook_url]" inputmode="url" maxlength="2000"
+                        placeholder="https://ams.example.go.id/webhook" aria-invalid=invalid(|e| e.webhook_url)
+                        aria-describedby="klien-webhook-galat" />
+                    <span class="hint">
+                        "Ke sini peristiwa (perangkat ditambah/dihapus, akun dikunci…) dikirim, bertanda tangan. "
+                        "Hanya untuk klien dengan cakupan events; kosongkan bila tidak perlu."
+                    </span>
+                    {message(|e| e.webhook_url, "klien-webhook-galat")}
                 </div>
                 <button type="submit" class="button button--primary">"Buat klien layanan"</button>
             </ActionForm>
