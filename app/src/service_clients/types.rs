@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-#[cfg(feature = "ssr")]
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
@@ -353,6 +352,7 @@ pub struct FormErrors {
 }
 
 /// A client about to be created, every value parsed.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClient {
     pub name: ClientName,
@@ -361,6 +361,7 @@ pub struct NewClient {
     pub calls_per_minute: CallsPerMinute,
 }
 
+#[cfg(feature = "ssr")]
 impl ClientForm {
     /// The client and its webhook (None when the field is empty), or a
     /// message for each field that is wrong.
@@ -508,6 +509,7 @@ mod tests {
         assert!(serde_json::from_str::<CallsPerMinute>("0").is_err());
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn a_form_answers_every_wrong_field_at_once() {
         let mut form = ClientForm {
