@@ -1,6 +1,7 @@
 // Service clients in the console: an admin creates a client of the
 // integration API, sees its token once (a reload shows it no more), and
-// revokes it; the token works until then.
+// revokes it; the token works until then. A client made with a webhook URL
+// shows its webhook secret once as well.
 import { test, type Page } from '@playwright/test';
 import { createStaff, expect, logInInBrowser } from '../fixtures';
 
@@ -60,4 +61,24 @@ test('an admin creates a service client, sees its token once and revokes it', as
   await row.getByRole('button', { name: 'Ya, cabut klien ini' }).click();
   await expect(row.getByTestId('client-status')).toContainText('Dicabut');
   expect((await validate(page, token)).status()).toBe(401);
+
+  // A client made with a webhook URL: its signing secret is shown once too.
+  const hooked = `Penerima ${Date.now().toString(36)}`;
+  const hook = 'https://ams.example.go.id/hooks/tpo';
+  await page.getByLabel('Nama', { exact: true }).fill(hooked);
+  await page.getByLabel(/^events/).check();
+  await page.getByLabel('URL webhook (opsional)').fill(hook);
+  await page.getByRole('button', { name: 'Buat klien layanan' }).click();
+  const shownSecret = page.getByTestId('new-webhook-secret');
+  await expect(shownSecret).toBeVisible();
+  await expect(page.getByText('rahasia tidak akan ditampilkan lagi')).toBeVisible();
+  const webhookSecret = (await shownSecret.textContent())!.trim();
+  expect(webhookSecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+  const hookedRow = page.getByTestId('service-client').filter({ hasText: hooked });
+  await expect(hookedRow.getByTestId('client-webhook')).toContainText(hook);
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(hookedRow.getByTestId('client-webhook')).toContainText(hook);
+  await expect(page.getByTestId('new-webhook-secret')).toHaveCount(0);
+  expect(await page.content()).not.toContain(webhookSecret);
 });
