@@ -58,6 +58,21 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
 }
 
+/// The one audit entry of `action` names the admin and their address.
+async fn assert_by_the_admin(app: &TestApp, action: &str) {
+    let (actor, ip): (String, Option<String>) =
+        sqlx::query_as("SELECT actor, ip FROM audit_log WHERE action = $1")
+            .bind(action)
+            .fetch_one(app.services().db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (actor.as_str(), ip.as_deref()),
+        ("admin@bsre.go.id", Some("127.0.0.1")),
+        "{action}"
+    );
+}
+
 async fn an_admin_creates_a_client_whose_token_works_until_revoked(backend: Backend) {
     let app = spawn_app(backend).await;
     let who = callers(&app).await;
@@ -157,15 +172,7 @@ async fn an_admin_creates_a_client_whose_token_works_until_revoked(backend: Back
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("sudah dicabut"), "{body}");
-    let (actor, ip): (String, Option<String>) =
-        sqlx::query_as("SELECT actor, ip FROM audit_log WHERE action = 'service_client_revoked'")
-            .fetch_one(app.services().db.pool())
-            .await
-            .unwrap();
-    assert_eq!(
-        (actor.as_str(), ip.as_deref()),
-        ("admin@bsre.go.id", Some("127.0.0.1"))
-    );
+    assert_by_the_admin(&app, "service_client_revoked").await;
     let (_, page) = app.get_page(&who.admin, "/admin/klien-layanan").await;
     assert!(page_text(&page).contains("Dicabut"), "{page}");
     app.stop().await;
@@ -428,16 +435,7 @@ async fn an_admin_sets_a_webhook_whose_secret_signs_the_events(backend: Backend)
     let delivered = &receiver.acknowledged("/hooks/konsol")[0];
     assert_eq!(delivered.event, "device.added");
     assert_signed(delivered, &secret, app.now().secs());
-    let (actor, ip): (String, Option<String>) = sqlx::query_as(
-        "SELECT actor, ip FROM audit_log WHERE action = 'service_client_webhook_changed'",
-    )
-    .fetch_one(app.services().db.pool())
-    .await
-    .unwrap();
-    assert_eq!(
-        (actor.as_str(), ip.as_deref()),
-        ("admin@bsre.go.id", Some("127.0.0.1"))
-    );
+    assert_by_the_admin(&app, "service_client_webhook_changed").await;
 
     // Listed with its URL, never with its secret.
     let (_, list) = app.call(admin, "admin/service-clients/list", &[]).await;
