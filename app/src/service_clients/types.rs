@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-#[cfg(feature = "ssr")]
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
@@ -349,7 +348,9 @@ pub struct FormErrors {
     pub calls_per_minute: Option<String>,
 }
 
-/// A client about to be created, every value parsed.
+/// A client about to be created, every value parsed (server side: the
+/// allow-list's blocks are).
+#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClient {
     pub name: ClientName,
@@ -358,6 +359,7 @@ pub struct NewClient {
     pub calls_per_minute: CallsPerMinute,
 }
 
+#[cfg(feature = "ssr")]
 impl ClientForm {
     /// The client, or a message for each field that is wrong.
     pub fn parse(&self) -> Result<NewClient, FormErrors> {
