@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test lint bench
+.PHONY: run test lint bench release release-check
 
 run:
 	scripts/run.sh
@@ -17,3 +17,12 @@ lint:
 bench:
 	cargo bench -p tests --bench selfie
 	cargo bench -p tests --bench http_load
+
+# A production archive in dist/ (optimised site and server, migrations,
+# example configuration, systemd unit), from a fresh clone.
+release:
+	scripts/release.sh
+
+# Unpacks the newest archive and runs its systemd unit's commands on loopback.
+release-check:
+	scripts/check-release.sh

@@ -351,7 +351,8 @@ pub struct FormErrors {
     pub webhook_url: Option<String>,
 }
 
-/// A client about to be created, every value parsed.
+/// A client about to be created, every value parsed (server side: the
+/// allow-list's blocks are).
 #[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClient {
