@@ -100,19 +100,20 @@ pub struct Submitted {
     pub selfie_id: SelfieId,
 }
 
-/// Checks the signer's consent and the photo, then in one transaction spends
-/// the link, stores the selfie, records the consent on the ticket and moves
-/// it to `selfie_submitted`. Without consent the photo is not even decoded;
-/// a refusal stores nothing and leaves the link usable.
+/// Checks the signer's consent and the photo for the link `check` opened
+/// (before the upload was read), then in one transaction spends the link,
+/// stores the selfie, records the consent on the ticket and moves it to
+/// `selfie_submitted`; the link and ticket are checked again by those
+/// conditional writes. Without consent the photo is not even decoded; a
+/// refusal stores nothing and leaves the link usable.
 pub async fn submit(
     svc: &Services,
-    token: &str,
+    check: OpenCheck,
     upload: Vec<u8>,
     consent: bool,
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<Submitted, SubmitError> {
-    let check = open(svc, token, now).await?.map_err(SubmitError::Link)?;
     if !consent {
         return Err(ConsentMissing.into());
     }

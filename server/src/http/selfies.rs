@@ -78,11 +78,11 @@ async fn upload(
         }
     };
     // The link first: a body of up to 10 MiB is read only for a live link.
-    match open(svc, &token, svc.now()).await {
-        Ok(Ok(_)) => {}
+    let check = match open(svc, &token, svc.now()).await {
+        Ok(Ok(check)) => check,
         Ok(Err(problem)) => return link_refused(problem),
         Err(e) => return stored_nothing(&refuse, e),
-    }
+    };
     let request = Request::from_parts(parts, body);
     let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
         return refuse(
@@ -121,7 +121,7 @@ async fn upload(
             "bukan-foto",
         );
     };
-    match submit(svc, &token, photo, consent, &client, svc.now()).await {
+    match submit(svc, check, photo, consent, &client, svc.now()).await {
         Ok(submitted) => {
             // The face-match check runs on its own: a slow service must not
             // keep the signer waiting.
