@@ -16,7 +16,7 @@ use crate::platform::net::Cidr;
 pub enum Scope {
     /// `POST /api/v1/validate`: check a signer's code.
     Validate,
-    /// The signer sync API (not built yet).
+    /// The signer sync API: `PUT`/`DELETE /api/v1/signers/{ams_id}`, `GET …/devices`.
     Sync,
     /// Device, lock and ticket events POSTed to the client's webhook.
     Events,
