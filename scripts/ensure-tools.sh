@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --test, testing) needs, skipping what is
 # already there: the wasm target, cargo-leptos, wasm-bindgen's CLI, and for
-# tests the Node packages, Debian's Chromium and the PostgreSQL server.
+# tests the Node packages, Debian's Chromium, the PostgreSQL server and the
+# sqlite3 command line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,8 @@ if [ "${1:-}" = --test ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  # `.dump` of the secrets-at-rest test and the backup drill.
+  command -v sqlite3 >/dev/null || missing+=(sqlite3)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} from Debian"
     as_root apt-get update -qq

@@ -30,8 +30,10 @@ pub async fn run(svc: Arc<Services>, mailer: Arc<Mailer>, shutdown: Cancellation
     tracing::info!(worker = %owner, "mail worker stopped");
 }
 
-/// Sends every message that is due now.
+/// Sends every message that is due now, then clears the sent bodies'
+/// earlier copies out of SQLite's write-ahead log.
 async fn send_due(svc: &Services, mailer: &Mailer, owner: &str) -> Result<(), sqlx::Error> {
+    let mut sent = 0;
     while let Some(mail) = mail_repo::QUEUE
         .claim::<ClaimedMail>(svc.db.pool(), owner, svc.now(), LEASE_SECONDS)
         .await?
@@ -40,7 +42,8 @@ async fn send_due(svc: &Services, mailer: &Mailer, owner: &str) -> Result<(), sq
             Ok(()) => {
                 mail_repo::QUEUE
                     .mark_sent(svc.db.pool(), mail.id, owner, svc.now())
-                    .await?
+                    .await?;
+                sent += 1;
             }
             Err(error) => {
                 tracing::warn!(mail_id = mail.id, attempt = mail.attempts, %error, "mail not sent; will retry");
@@ -49,6 +52,9 @@ async fn send_due(svc: &Services, mailer: &Mailer, owner: &str) -> Result<(), sq
                 break;
             }
         }
+    }
+    if sent > 0 && !svc.db.truncate_wal().await? {
+        tracing::debug!("write-ahead log still in use; emptied after the next mail");
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ mod identity;
 mod login;
 mod mail;
 mod otp_setup;
+mod secrets_at_rest;
 mod service_clients;
 mod signer_import;
 mod sync_api;
