@@ -158,6 +158,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the SQLite database, online, into a new file (PostgreSQL: use
+    /// pg_dump, see the README's "Backups"). Keep the master key too.
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
         /// Print the logins as JSON (for scripts and tests).
@@ -385,6 +392,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup { to } => {
+            backup(&config, &to).await?;
+            println!(
+                "Cadangan basis data ditulis ke {}. Simpan juga kunci utama (TPO_SECRET_KEY atau {}): tanpa kunci itu cadangan tidak dapat dibaca.",
+                to.display(),
+                config.data_dir.join("secret.key").display()
+            );
+            Ok(())
+        }
         Command::SeedDemo { json } => {
             let svc = build_services(&config, Arc::new(SystemClock)).await?;
             let logins = demo::seed(&svc).await?;
@@ -473,6 +489,35 @@ async fn create_with_devices(
         }
     }
     svc.db.close().await;
+    Ok(())
+}
+
+/// `server backup`: an online copy of the SQLite database in `to` (a new
+/// file, readable by its owner only).
+pub async fn backup(config: &Config, to: &std::path::Path) -> anyhow::Result<()> {
+    if !config.database_url.starts_with("sqlite:") {
+        return Err(anyhow!(
+            "`server backup` menyalin basis data SQLite. Untuk PostgreSQL gunakan pg_dump (lihat README, bagian \"Backups\")."
+        ));
+    }
+    if to.exists() {
+        return Err(anyhow!(
+            "{} sudah ada: pilih nama berkas cadangan yang baru.",
+            to.display()
+        ));
+    }
+    let path = to
+        .to_str()
+        .ok_or_else(|| anyhow!("{} bukan jalur UTF-8.", to.display()))?;
+    let db = app::platform::db::Db::connect(&config.database_url, 1)
+        .await
+        .context("connecting to the database")?;
+    let copied = db.sqlite_backup_into(path).await;
+    db.close().await;
+    copied.with_context(|| format!("writing the backup {}", to.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("making {} private", to.display()))?;
     Ok(())
 }
 

@@ -119,6 +119,22 @@ impl Db {
         Ok(busy == 0)
     }
 
+    /// SQLite's online backup: a consistent copy of the whole database,
+    /// taken while the server runs, written to `path` (which must not
+    /// exist). PostgreSQL is backed up with `pg_dump` instead.
+    pub async fn sqlite_backup_into(&self, path: &str) -> Result<(), sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Err(sqlx::Error::Configuration(
+                "an online backup by the server is for SQLite; use pg_dump for PostgreSQL".into(),
+            ));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod backup;
 mod console;
 mod console_logs;
 mod devices;

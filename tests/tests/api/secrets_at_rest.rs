@@ -98,7 +98,7 @@ fn mailed_tokens(data_dir: &Path, base: &str) -> Vec<String> {
 }
 
 /// The binaries of the PostgreSQL the test cluster runs (`pg_dump`).
-fn postgres_bin(name: &str) -> PathBuf {
+pub fn postgres_bin(name: &str) -> PathBuf {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .expect("Debian's PostgreSQL packages (/usr/lib/postgresql)")
         .flatten()

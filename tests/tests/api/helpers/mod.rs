@@ -24,7 +24,7 @@ pub use accounts::{AccountSpec, TestAccount};
 pub use database::{Backend, postgres_skipped};
 pub use mail::{MailServer, folder_mail, folder_mail_containing};
 pub use pages::{Form, page_text};
-pub use spawn::{Options, TestApp, free_port, spawn_app, spawn_app_with};
+pub use spawn::{Options, TestApp, free_port, spawn_app, spawn_app_with, spawn_prepared};
 pub use wait::{DEADLINE, wait_for, wait_until};
 
 /// Runs each listed `async fn name(backend: Backend)` once on SQLite and

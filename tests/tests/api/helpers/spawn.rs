@@ -62,6 +62,17 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    spawn_prepared(backend, options, async |_| {}).await
+}
+
+/// Like [`spawn_app_with`], with `prepare` run on the configuration after
+/// the fresh database and data directory exist and before the server starts
+/// (to restore a backup into them, or to mount a small disk there).
+pub async fn spawn_prepared(
+    backend: Backend,
+    options: Options,
+    prepare: impl AsyncFnOnce(&Config),
+) -> TestApp {
     let database = TestDatabase::create(backend).await;
     let data_dir = database.data_dir.clone();
     let clock = Arc::new(ManualClock::new(START));
@@ -85,6 +96,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         config.face_match_timeout_ms = service.timeout_ms;
     }
     let database_url = config.database_url.clone();
+    prepare(&config).await;
     let app = Application::start(config, clock.clone())
         .await
         .expect("the app starts");
