@@ -173,6 +173,20 @@ pub enum Command {
     },
 }
 
+/// The `server` binary: logs to stderr, runs the command line, and exits
+/// non-zero with the error in Indonesian.
+#[tokio::main]
+pub async fn main() -> std::process::ExitCode {
+    crate::telemetry::init();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Galat: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref()).context("reading configuration")?;
     match cli.command.unwrap_or(Command::Run) {

@@ -1,19 +1,16 @@
 //! Delivering outbox mail: over SMTP, or (the default for a newcomer's
 //! machine) as .eml files in `data/outbox`, logged by recipient and subject.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use app::mail::repo::ClaimedMail;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 pub enum MailTransport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Folder {
-        transport: AsyncFileTransport<Tokio1Executor>,
-        dir: PathBuf,
-    },
+    Folder { dir: PathBuf },
 }
 
 pub struct Mailer {
@@ -29,10 +26,7 @@ impl Mailer {
         let transport = if smtp_url.is_empty() {
             std::fs::create_dir_all(&outbox_dir)
                 .with_context(|| format!("creating the mail folder {}", outbox_dir.display()))?;
-            MailTransport::Folder {
-                transport: AsyncFileTransport::new(&outbox_dir),
-                dir: outbox_dir,
-            }
+            MailTransport::Folder { dir: outbox_dir }
         } else {
             MailTransport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
@@ -47,7 +41,7 @@ impl Mailer {
     pub fn describe(&self) -> String {
         match &self.transport {
             MailTransport::Smtp(_) => "SMTP".into(),
-            MailTransport::Folder { dir, .. } => format!("folder {}", dir.display()),
+            MailTransport::Folder { dir } => format!("folder {}", dir.display()),
         }
     }
 
@@ -75,8 +69,15 @@ impl Mailer {
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string()),
-            MailTransport::Folder { transport, dir } => {
-                let id = transport.send(message).await.map_err(|e| e.to_string())?;
+            MailTransport::Folder { dir } => {
+                let id = format!(
+                    "{}-{}",
+                    mail.id,
+                    hex::encode(app::platform::crypto::random_bytes::<4>())
+                );
+                write_whole(dir, &format!("{id}.eml"), &message.formatted())
+                    .await
+                    .map_err(|e| format!("writing the mail file: {e}"))?;
                 // Recipient and subject only: the body's links are live
                 // bearer tokens, and logs travel further than the folder.
                 tracing::info!(
@@ -87,6 +88,26 @@ impl Mailer {
                 );
                 Ok(())
             }
+        }
+    }
+}
+
+/// Writes `bytes` to `dir/name` whole or not at all: into a hidden
+/// temporary file first, synced, then renamed into place. A full disk
+/// leaves no partial mail (the temporary file is removed) and the outbox
+/// row is retried.
+async fn write_whole(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let written = async {
+        tokio::fs::write(&temporary, bytes).await?;
+        tokio::fs::File::open(&temporary).await?.sync_all().await
+    }
+    .await;
+    match written {
+        Ok(()) => tokio::fs::rename(&temporary, dir.join(name)).await,
+        Err(error) => {
+            let _ = tokio::fs::remove_file(&temporary).await;
+            Err(error)
         }
     }
 }

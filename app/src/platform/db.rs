@@ -45,6 +45,22 @@ fn sqlite_session_settings<'c>(
     })
 }
 
+/// Whether a SQLite connection coming back to the pool may serve again.
+/// A COMMIT that fails (a full disk: SQLITE_FULL) makes SQLite roll the
+/// transaction back itself; sqlx's own rollback then fails and it keeps
+/// counting the connection as inside a transaction, so every later `BEGIN`
+/// on it would fail. Such a connection is closed instead (the pool opens a
+/// fresh one). The ping first lets a pending rollback finish.
+fn sqlite_release_check<'c>(
+    conn: &'c mut AnyConnection,
+    _meta: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>> {
+    Box::pin(async move {
+        conn.ping().await?;
+        Ok(!conn.is_in_transaction())
+    })
+}
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
         install_default_drivers();
@@ -72,7 +88,9 @@ impl Db {
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
-            options = options.after_connect(sqlite_session_settings);
+            options = options
+                .after_connect(sqlite_session_settings)
+                .after_release(sqlite_release_check);
         }
         let pool = options.connect(url).await?;
         Ok(Self { pool, backend })

@@ -17,7 +17,9 @@ use crate::secrets_at_rest::postgres_bin;
 use app::otp_devices::totp::TotpSecret;
 
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?}: {}",
@@ -48,7 +50,10 @@ async fn back_up(app: &TestApp, backend: Backend) -> PathBuf {
             .arg(&file)),
     }
     use std::os::unix::fs::PermissionsExt;
-    assert!(std::fs::metadata(&file).unwrap().len() > 10_000, "a whole backup");
+    assert!(
+        std::fs::metadata(&file).unwrap().len() > 10_000,
+        "a whole backup"
+    );
     if backend == Backend::Sqlite {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "the backup is private: {mode:o}");
@@ -121,7 +126,11 @@ async fn a_restored_backup_serves_the_journey_and_every_device(backend: Backend)
             .fetch_all(restored.services().db.pool())
             .await
             .unwrap();
-    assert_eq!(devices.len(), 3, "the signer's two devices and the verifier's");
+    assert_eq!(
+        devices.len(),
+        3,
+        "the signer's two devices and the verifier's"
+    );
     for (id, sealed) in &devices {
         assert!(
             restored.services().keys.open(id.as_bytes(), sealed).is_ok(),

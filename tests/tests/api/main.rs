@@ -6,6 +6,7 @@ mod backup;
 mod console;
 mod console_logs;
 mod devices;
+mod drills;
 mod face_match;
 mod fake_telegram;
 mod foundation;

@@ -70,8 +70,7 @@ fn files_under(dir: &Path, found: &mut Vec<PathBuf>) {
 }
 
 fn is_outbox_mail(data_dir: &Path, path: &Path) -> bool {
-    path.parent() == Some(&data_dir.join("outbox"))
-        && path.extension().is_some_and(|e| e == "eml")
+    path.parent() == Some(&data_dir.join("outbox")) && path.extension().is_some_and(|e| e == "eml")
 }
 
 /// The token (the last path segment, 43 base64url characters) of every
@@ -176,7 +175,11 @@ async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
     let client = app.client();
     assert_eq!(app.enter_password(&client, &signer).await.0, StatusCode::OK);
     let (status, body) = app
-        .call(&client, "login/code", &[("code", &app.code(&new_secret, 0))])
+        .call(
+            &client,
+            "login/code",
+            &[("code", &app.code(&new_secret, 0))],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "login with the new device: {body}");
     // A second signer's request stays open: its mailed link is live.

@@ -54,7 +54,9 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    pub async fn create(backend: Backend) -> Self {
+    /// `postgres_admin_url`: the cluster to create the PostgreSQL database
+    /// on, when not the test command's.
+    pub async fn create(backend: Backend, postgres_admin_url: Option<&str>) -> Self {
         let data_dir =
             std::env::temp_dir().join(format!("tpo-test-{}", hex::encode(random::<8>())));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
@@ -65,8 +67,10 @@ impl TestDatabase {
             removed: false,
         };
         if backend == Backend::Postgres {
-            let admin_url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
-                panic!("{POSTGRES_URL_VAR} is not set: run the tests with `make test`, which starts a PostgreSQL cluster")
+            let admin_url = postgres_admin_url.map(str::to_string).unwrap_or_else(|| {
+                std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+                    panic!("{POSTGRES_URL_VAR} is not set: run the tests with `make test`, which starts a PostgreSQL cluster")
+                })
             });
             let name = format!("tpo_{}", hex::encode(random::<6>()));
             let (base, _) = admin_url

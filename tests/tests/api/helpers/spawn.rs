@@ -40,6 +40,9 @@ pub struct Options {
     pub trusted_proxies: String,
     /// `TPO_PUBLIC_BASE_URL` (default: the bound address, plain http).
     pub public_base_url: Option<String>,
+    /// The PostgreSQL cluster to create the test's database on (default:
+    /// the test command's, `TPO_TEST_POSTGRES_URL`).
+    pub postgres_admin_url: Option<String>,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             face_match: None,
             trusted_proxies: String::new(),
             public_base_url: None,
+            postgres_admin_url: None,
         }
     }
 }
@@ -73,7 +77,7 @@ pub async fn spawn_prepared(
     options: Options,
     prepare: impl AsyncFnOnce(&Config),
 ) -> TestApp {
-    let database = TestDatabase::create(backend).await;
+    let database = TestDatabase::create(backend, options.postgres_admin_url.as_deref()).await;
     let data_dir = database.data_dir.clone();
     let clock = Arc::new(ManualClock::new(START));
     let config = Config {
