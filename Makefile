@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test lint bench release release-check
+.PHONY: run test lint bench release release-check drills
 
 run:
 	scripts/run.sh
@@ -12,6 +12,10 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --locked --all-targets -- -D warnings
 	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# Fault drills, backup/restore and secrets at rest (--long: bigger bursts).
+drills:
+	scripts/drills.sh
 
 # Speed figures: the selfie pipeline (criterion) and a loopback load run (release builds).
 bench:

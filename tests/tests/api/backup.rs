@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use crate::helpdesk::open_request;
 use crate::helpers::{Backend, Options, TestAccount, TestApp, spawn_app, spawn_prepared};
 use crate::on_both_backends;
-use crate::otp_setup::{approved_link, complete, page, secret_from};
+use crate::otp_setup::enrolled_device;
 use crate::secrets_at_rest::postgres_bin;
 use app::otp_devices::totp::TotpSecret;
 
@@ -100,14 +100,7 @@ async fn logs_in_with(app: &TestApp, signer: &TestAccount, secret: &TotpSecret) 
 async fn a_restored_backup_serves_the_journey_and_every_device(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
-    let setup = approved_link(&app, &signer).await;
-    let new_secret = secret_from(&page(&app, &setup).await.1);
-    assert_eq!(
-        complete(&app, &setup, "Hp Baru", &app.code(&new_secret, 0))
-            .await
-            .0,
-        StatusCode::OK
-    );
+    let new_secret = enrolled_device(&app, &signer, "Hp Baru").await;
     let backup = back_up(&app, backend).await;
     let restored = restore(&app, backend, &backup).await;
     std::fs::remove_file(&backup).unwrap();

@@ -9,7 +9,8 @@ use reqwest::StatusCode;
 
 use crate::helpdesk::request_otp;
 use crate::helpers::{
-    Backend, MailServer, Options, free_port, page_text, spawn_app_with, wait_for, wait_until,
+    Backend, MailServer, Options, page_text, spawn_app_with, spawn_with_smtp_down, wait_for,
+    wait_until,
 };
 use crate::on_both_backends;
 
@@ -70,15 +71,7 @@ async fn the_request_mail_arrives_over_smtp_and_its_link_works(backend: Backend)
 }
 
 async fn mail_waits_while_smtp_is_down_and_arrives_after(backend: Backend) {
-    let (smtp_port, api_port) = (free_port(), free_port());
-    let app = spawn_app_with(
-        backend,
-        Options {
-            smtp_url: format!("smtp://127.0.0.1:{smtp_port}"),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, smtp) = spawn_with_smtp_down(backend).await;
     let signer = app.signer().await;
     let (status, body) = request_otp(
         &app,
@@ -98,9 +91,7 @@ async fn mail_waits_while_smtp_is_down_and_arrives_after(backend: Backend) {
         waiting >= 1 && tried >= 1 && error.is_some()
     })
     .await;
-    let mail_server = MailServer::start_on(smtp_port, api_port).await;
-    app.clock.advance(60);
-    app.services().mail_queued.notify_one();
+    let mail_server = smtp.come_back(&app).await;
     let mail = mail_server
         .wait_for(&signer.email, "Permohonan Reset OTP")
         .await;

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use crate::helpdesk::open_request_with;
 use crate::helpers::{AccountSpec, Backend, DEADLINE, TestApp, spawn_app, wait_until};
 use crate::on_both_backends;
-use crate::otp_setup::{approved_link, complete, page, secret_from};
+use crate::otp_setup::enrolled_device;
 
 /// One thing that must not rest in clear, in every form it could take:
 /// text, raw bytes, and hex (how dumps write binary columns).
@@ -167,10 +167,7 @@ async fn outbox_drained(app: &TestApp) {
 async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
-    let setup = approved_link(&app, &signer).await;
-    let new_secret = secret_from(&page(&app, &setup).await.1);
-    let (status, body) = complete(&app, &setup, "Hp Baru", &app.code(&new_secret, 0)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let new_secret = enrolled_device(&app, &signer, "Hp Baru").await;
     app.clock.advance(30);
     let client = app.client();
     assert_eq!(app.enter_password(&client, &signer).await.0, StatusCode::OK);

@@ -2,7 +2,8 @@
 //! JSON API run as a child process, or from the local outbox folder the
 //! server writes to when no SMTP server is configured.
 
-use super::spawn::{TestApp, free_port, http};
+use super::database::Backend;
+use super::spawn::{Options, TestApp, free_port, http, spawn_app_with};
 use super::wait::{wait_for, wait_until};
 
 /// MailDev, a real SMTP server with a JSON API, run as a child process.
@@ -111,6 +112,37 @@ impl MailServer {
                 .find(|m| m.subject.contains(subject) && m.to.iter().any(|a| a.address == to))
         })
         .await
+    }
+}
+
+/// The ports of an SMTP server that is down for now (see
+/// [`spawn_with_smtp_down`]).
+pub struct SmtpDown {
+    smtp_port: u16,
+    api_port: u16,
+}
+
+/// An app whose SMTP server is down until [`SmtpDown::come_back`].
+pub async fn spawn_with_smtp_down(backend: Backend) -> (TestApp, SmtpDown) {
+    let smtp = SmtpDown {
+        smtp_port: free_port(),
+        api_port: free_port(),
+    };
+    let options = Options {
+        smtp_url: format!("smtp://127.0.0.1:{}", smtp.smtp_port),
+        ..Default::default()
+    };
+    (spawn_app_with(backend, options).await, smtp)
+}
+
+impl SmtpDown {
+    /// Starts MailDev on the ports the app was given, and makes every mail
+    /// due: the clock moves past any retry's backoff and the worker wakes.
+    pub async fn come_back(self, app: &TestApp) -> MailServer {
+        let server = MailServer::start_on(self.smtp_port, self.api_port).await;
+        app.clock.advance(3600);
+        app.services().mail_queued.notify_one();
+        server
     }
 }
 

@@ -22,7 +22,7 @@ mod wait;
 
 pub use accounts::{AccountSpec, TestAccount};
 pub use database::{Backend, postgres_skipped};
-pub use mail::{MailServer, folder_mail, folder_mail_containing};
+pub use mail::{MailServer, folder_mail, folder_mail_containing, spawn_with_smtp_down};
 pub use pages::{Form, page_text};
 pub use spawn::{Options, TestApp, free_port, spawn_app, spawn_app_with, spawn_prepared};
 pub use wait::{DEADLINE, wait_for, wait_until};
