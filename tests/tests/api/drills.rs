@@ -19,7 +19,7 @@ use sqlx::AnyPool;
 
 use crate::helpers::{
     AccountSpec, Backend, MailServer, Options, TestApp, free_port, postgres_skipped,
-    spawn_app_with, spawn_prepared, spawn_with_smtp_down, wait_until,
+    spawn_app_with, spawn_prepared, spawn_with_smtp_down, wait_for, wait_until,
 };
 use crate::on_both_backends;
 
@@ -168,23 +168,31 @@ async fn assert_nothing_lost(pool: &AnyPool, acked: &[String]) -> usize {
     tickets.len()
 }
 
-/// Waits until MailDev holds a mail naming each of `numbers`.
+/// Waits until MailDev holds a mail naming each of `numbers`, for as long
+/// as mail keeps arriving (a long drill's burst takes more than one
+/// deadline to send).
 async fn all_delivered(mail_server: &MailServer, numbers: &[String]) {
-    wait_until(
-        format!("{} request mails to arrive", numbers.len()),
-        async || {
-            let subjects: Vec<String> = mail_server
-                .all()
-                .await
-                .into_iter()
-                .map(|m| m.subject)
-                .collect();
-            numbers
-                .iter()
-                .all(|n| subjects.iter().any(|s| s.contains(&format!("#{n}"))))
-        },
-    )
-    .await;
+    let missing = async || {
+        let subjects: Vec<String> = mail_server
+            .all()
+            .await
+            .into_iter()
+            .map(|m| m.subject)
+            .collect();
+        numbers
+            .iter()
+            .filter(|n| !subjects.iter().any(|s| s.contains(&format!("#{n}"))))
+            .count()
+    };
+    let mut left = numbers.len() + 1;
+    while left > 0 {
+        let before = left;
+        left = wait_for(
+            format!("more of {before} request mails to arrive"),
+            async || Some(missing().await).filter(|&now| now < before),
+        )
+        .await;
+    }
 }
 
 /// The drill's counts, written past the test harness's capture: every
