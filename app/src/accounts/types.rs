@@ -374,7 +374,16 @@ mod tests {
     fn ams_ids_fit_one_path_segment() {
         assert_eq!(AmsId::parse("AMS-0001").unwrap().as_str(), "AMS-0001");
         assert!(AmsId::parse(&"x".repeat(64)).is_ok());
-        for bad in ["", "a b", "a/b", "ä", "tab\there", &"x".repeat(65), ".", ".."] {
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "ä",
+            "tab\there",
+            &"x".repeat(65),
+            ".",
+            "..",
+        ] {
             assert!(AmsId::parse(bad).is_err(), "{bad:?}");
         }
     }

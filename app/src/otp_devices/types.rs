@@ -229,7 +229,12 @@ mod tests {
 
     #[test]
     fn device_names_keep_one_script_per_word() {
-        for good in ["Hp Budi Телефон", "Ωμέγα 2026", "Ноутбук-2 Kantor", "Hp Déwi ß×2"] {
+        for good in [
+            "Hp Budi Телефон",
+            "Ωμέγα 2026",
+            "Ноутбук-2 Kantor",
+            "Hp Déwi ß×2",
+        ] {
             assert!(DeviceName::parse(good).is_ok(), "{good:?} was refused");
         }
     }

@@ -488,7 +488,14 @@ mod tests {
         assert_eq!(lines, [2, 4]);
         let budi = rows[0].parsed.as_ref().unwrap();
         assert_eq!(budi.record.full_name.as_str(), "Budi, S.Kom");
-        assert!(rows[1].parsed.as_ref().unwrap_err().to_string().starts_with("Baris 4, kolom status"));
+        assert!(
+            rows[1]
+                .parsed
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .starts_with("Baris 4, kolom status")
+        );
     }
 
     #[test]
