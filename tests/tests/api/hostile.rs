@@ -14,8 +14,11 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::face_match::ticket_id;
+use crate::fake_telegram::FakeTelegram;
 use crate::helpdesk::ticket_number;
-use crate::helpers::{Backend, TestAccount, TestApp, page_text, spawn_app};
+use crate::helpers::{
+    Backend, Options, TestAccount, TestApp, page_text, spawn_app, spawn_app_with,
+};
 use crate::on_both_backends;
 use crate::validation_api::client_token;
 use app::accounts::types::Role;
@@ -216,6 +219,8 @@ fn excerpt(answer: &str) -> String {
     body.chars().take(300).collect()
 }
 
+const TELEGRAM_SECRET: &str = "rahasia-webhook-0123456789";
+
 /// Every POST (and PUT) route: the server functions registered in the
 /// process, the OpenAPI document's operations, and the upload routes.
 async fn post_routes(app: &TestApp) -> Vec<(&'static str, String)> {
@@ -247,6 +252,7 @@ async fn post_routes(app: &TestApp) -> Vec<(&'static str, String)> {
             "/admin/akun/00000000000000000000000000000000/referensi".to_string(),
         ),
         ("POST", format!("/verifikasi/{}/foto", "A".repeat(43))),
+        ("POST", "/telegram/webhook".to_string()),
     ]);
     routes
 }
@@ -274,7 +280,14 @@ fn hostile_bodies() -> Vec<(&'static str, &'static str, Vec<u8>)> {
 }
 
 async fn every_post_route_survives_hostile_bodies(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // The bot in webhook mode, so that its route is there too.
+    let fake = FakeTelegram::start().await;
+    let options = Options {
+        telegram_api_base: Some(fake.base.clone()),
+        telegram_webhook_secret: Some(TELEGRAM_SECRET.into()),
+        ..Default::default()
+    };
+    let app = spawn_app_with(backend, options).await;
     let admin = admin(&app).await;
     let (_, token) = client_token(&app, "validate,sync", &[]).await;
     let bearer = format!("Bearer {token}");
@@ -290,6 +303,10 @@ async fn every_post_route_survives_hostile_bodies(backend: Backend) {
                 ("anonymous", vec![]),
                 ("admin", vec![("Cookie", admin.cookie.as_str())]),
                 ("service client", vec![("Authorization", bearer.as_str())]),
+                (
+                    "Telegram",
+                    vec![("X-Telegram-Bot-Api-Secret-Token", TELEGRAM_SECRET)],
+                ),
             ]
         };
         for (caller, auth) in &callers {

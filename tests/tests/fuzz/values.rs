@@ -113,7 +113,7 @@ fn official_email() {
                     text.bytes()
                         .all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase())
                 );
-                prop_assert_eq!(OfficialEmail::parse(&email.to_string()), Ok(email.clone()));
+                prop_assert_eq!(OfficialEmail::parse(&format!("{email}")), Ok(email.clone()));
                 let json = serde_json::to_string(&email).unwrap();
                 prop_assert_eq!(
                     serde_json::from_str::<OfficialEmail>(&json).ok(),
