@@ -221,39 +221,53 @@ fn excerpt(answer: &str) -> String {
 
 const TELEGRAM_SECRET: &str = "rahasia-webhook-0123456789";
 
-/// Every POST (and PUT) route: the server functions registered in the
-/// process, the OpenAPI document's operations, and the upload routes.
-async fn post_routes(app: &TestApp) -> Vec<(&'static str, String)> {
-    let mut routes: Vec<(&'static str, String)> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(path, _)| ("POST", path.to_string()))
-        .collect();
-    assert!(routes.len() >= 40, "server functions found: {routes:?}");
+/// Every operation of the OpenAPI document: method (upper case) and path.
+async fn api_operations(app: &TestApp) -> Vec<(String, String)> {
     let document: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    for (path, operations) in document["paths"].as_object().unwrap() {
-        for method in ["post", "put"] {
-            if operations.get(method).is_some() {
-                routes.push((
-                    if method == "post" { "POST" } else { "PUT" },
-                    path.replace("{ams_id}", "AMS-1"),
-                ));
-            }
+    let mut operations = Vec::new();
+    for (path, methods) in document["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            operations.push((method.to_uppercase(), path.clone()));
         }
     }
-    routes.extend([
-        ("POST", CHECK_PATH.to_string()),
-        ("POST", APPLY_PATH.to_string()),
-        (
-            "POST",
-            "/admin/akun/00000000000000000000000000000000/referensi".to_string(),
-        ),
-        ("POST", format!("/verifikasi/{}/foto", "A".repeat(43))),
-        ("POST", "/telegram/webhook".to_string()),
-    ]);
+    assert!(operations.len() >= 5, "API operations: {operations:?}");
+    operations
+}
+
+/// Every POST (and PUT) route: the server functions registered in the
+/// process, the OpenAPI document's operations, and the upload routes.
+async fn post_routes(app: &TestApp) -> Vec<(String, String)> {
+    let functions: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    assert!(
+        functions.len() >= 40,
+        "server functions found: {functions:?}"
+    );
+    let uploads = [
+        CHECK_PATH.to_string(),
+        APPLY_PATH.to_string(),
+        "/admin/akun/00000000000000000000000000000000/referensi".to_string(),
+        format!("/verifikasi/{}/foto", "A".repeat(43)),
+        "/telegram/webhook".to_string(),
+    ];
+    let mut routes: Vec<(String, String)> = functions
+        .into_iter()
+        .chain(uploads)
+        .map(|path| ("POST".to_string(), path))
+        .collect();
+    routes.extend(
+        api_operations(app)
+            .await
+            .into_iter()
+            .filter(|(method, _)| method == "POST" || method == "PUT")
+            .map(|(method, path)| (method, path.replace("{ams_id}", "AMS-1"))),
+    );
     routes
 }
 
@@ -394,24 +408,17 @@ async fn path_parameters_refuse_traversal(backend: Backend) {
     let admin = admin(&app).await;
     let (_, token) = client_token(&app, "validate,sync", &[]).await;
     let bearer = format!("Bearer {token}");
-    let document: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let mut templates: Vec<(String, String)> = page_routes()
         .into_iter()
         .filter(|route| route.contains(':'))
         .map(|route| ("GET".to_string(), route))
         .collect();
-    for (path, operations) in document["paths"].as_object().unwrap() {
-        for method in operations.as_object().unwrap().keys() {
-            if path.contains('{') {
-                templates.push((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
+    templates.extend(
+        api_operations(&app)
+            .await
+            .into_iter()
+            .filter(|(_, path)| path.contains('{')),
+    );
     templates.extend(
         [
             ("GET", "/admin/swafoto/{id}"),
