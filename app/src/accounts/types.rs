@@ -268,6 +268,11 @@ impl AmsId {
                 Self::MAX_CHARS
             ));
         }
+        // A dot segment is resolved away by every URL parser (RFC 3986
+        // 5.2.4): `/api/v1/signers/..` names another route, not this signer.
+        if matches!(input, "." | "..") {
+            return Err("ID AMS tidak boleh hanya berisi titik (\".\" atau \"..\").".into());
+        }
         Ok(Self(input.to_string()))
     }
 
@@ -369,7 +374,16 @@ mod tests {
     fn ams_ids_fit_one_path_segment() {
         assert_eq!(AmsId::parse("AMS-0001").unwrap().as_str(), "AMS-0001");
         assert!(AmsId::parse(&"x".repeat(64)).is_ok());
-        for bad in ["", "a b", "a/b", "ä", "tab\there", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "ä",
+            "tab\there",
+            &"x".repeat(65),
+            ".",
+            "..",
+        ] {
             assert!(AmsId::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -9,7 +9,9 @@ use crate::time::UnixTime;
 /// The name a signer gives an authenticator ("Hp Jackie 2606"): NFC-normalised,
 /// whitespace runs collapsed to one space and trimmed, 1–64 characters, and
 /// nothing invisible (control, zero-width or bidirectional override characters
-/// would let two names look alike or reorder text on the account page).
+/// would let two names look alike or reorder text on the account page), and
+/// no word mixing Latin, Greek and Cyrillic letters ("Hp Вudi" with a
+/// Cyrillic "В" would look like "Hp Budi"; words of one script each are fine).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DeviceName(String);
@@ -24,6 +26,36 @@ fn is_invisible(c: char) -> bool {
             | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
             | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}'
         )
+}
+
+/// The scripts whose letters look alike (Latin "a", Cyrillic "а", Greek "α").
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LookAlikeScript {
+    Latin,
+    Greek,
+    Cyrillic,
+}
+
+fn look_alike_script(c: char) -> Option<LookAlikeScript> {
+    if !c.is_alphabetic() {
+        return None;
+    }
+    match c {
+        'A'..='Z' | 'a'..='z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
+            Some(LookAlikeScript::Latin)
+        }
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Some(LookAlikeScript::Greek),
+        '\u{0400}'..='\u{052F}' => Some(LookAlikeScript::Cyrillic),
+        _ => None,
+    }
+}
+
+/// Whether a word mixes letters of look-alike scripts.
+fn mixes_look_alike_scripts(word: &str) -> bool {
+    let mut scripts = word.chars().filter_map(look_alike_script);
+    scripts
+        .next()
+        .is_some_and(|first| scripts.any(|other| other != first))
 }
 
 impl DeviceName {
@@ -45,6 +77,12 @@ impl DeviceName {
             return Err(format!(
                 "Nama perangkat maksimal {DEVICE_NAME_MAX_CHARS} karakter."
             ));
+        }
+        if name.split(' ').any(mixes_look_alike_scripts) {
+            return Err(
+                "Nama perangkat mencampur huruf Latin, Yunani atau Kiril dalam satu kata: huruf yang mirip membuat dua nama tampak sama. Tulis setiap kata dengan satu jenis huruf."
+                    .into(),
+            );
         }
         Ok(Self(name))
     }
@@ -173,6 +211,10 @@ mod tests {
                 "Hp\u{2066}x",
                 "Nama perangkat mengandung karakter yang tidak dapat ditampilkan.",
             ),
+            // Cyrillic "В" and Greek "ο" among Latin letters.
+            ("Hp \u{0412}udi", MIXED_SCRIPTS),
+            ("Ph\u{03BF}ne", MIXED_SCRIPTS),
+            ("Hp Budi\u{0430}", MIXED_SCRIPTS),
         ];
         for (input, message) in cases {
             assert_eq!(
@@ -180,6 +222,20 @@ mod tests {
                 message,
                 "input {input:?}"
             );
+        }
+    }
+
+    const MIXED_SCRIPTS: &str = "Nama perangkat mencampur huruf Latin, Yunani atau Kiril dalam satu kata: huruf yang mirip membuat dua nama tampak sama. Tulis setiap kata dengan satu jenis huruf.";
+
+    #[test]
+    fn device_names_keep_one_script_per_word() {
+        for good in [
+            "Hp Budi Телефон",
+            "Ωμέγα 2026",
+            "Ноутбук-2 Kantor",
+            "Hp Déwi ß×2",
+        ] {
+            assert!(DeviceName::parse(good).is_ok(), "{good:?} was refused");
         }
     }
 

@@ -166,6 +166,17 @@ pub fn token_digest(text: &str) -> Vec<u8> {
     Sha256::digest(text.as_bytes()).to_vec()
 }
 
+/// The digest to look up a token that came back in a link, if the text has
+/// the shape [`SecretToken::generate`] gives (43 base64url characters).
+/// Anything else, a mangled or forged link, cannot exist and is never looked up.
+pub fn presented_token_digest(text: &str) -> Option<Vec<u8>> {
+    let well_formed = text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then(|| token_digest(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

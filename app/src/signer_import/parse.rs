@@ -109,11 +109,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, FileError> {
         return Err(FileError::TooLarge);
     }
     let text = std::str::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
-        line: bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64
-            + 1,
+        line: line_ends(&bytes[..e.valid_up_to()]).len() as u64 + 1,
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
@@ -132,7 +128,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, FileError> {
         .map(str::to_lowercase)
         .collect::<Vec<_>>();
     let positions = column_positions(&header)?;
-    let newlines: Vec<usize> = text.match_indices('\n').map(|(at, _)| at).collect();
+    let newlines = line_ends(text.as_bytes());
     let mut rows = Vec::new();
     let mut first_line_of: HashMap<OfficialEmail, u64> = HashMap::new();
     let mut first_line_of_ams_id: HashMap<AmsId, u64> = HashMap::new();
@@ -196,6 +192,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, FileError> {
     Ok(rows)
 }
 
+/// Where lines end: at `\n`, and at a `\r` not followed by one (the line
+/// ends of older Mac spreadsheets, which the csv crate also reads so).
+fn line_ends(bytes: &[u8]) -> Vec<usize> {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(at, b)| *b == b'\n' || (*b == b'\r' && bytes.get(at + 1) != Some(&b'\n')))
+        .map(|(at, _)| at)
+        .collect()
+}
+
 /// The 1-based line of the byte at `offset`.
 fn line_at(newlines: &[usize], offset: usize) -> u64 {
     newlines.partition_point(|at| *at < offset) as u64 + 1
@@ -204,7 +211,7 @@ fn line_at(newlines: &[usize], offset: usize) -> u64 {
 /// A semicolon when the header uses semicolons and no commas (spreadsheets
 /// set to Indonesian write that), else a comma.
 fn delimiter_of(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
+    let header = text.split(['\r', '\n']).next().unwrap_or_default();
     if header.contains(';') && !header.contains(',') {
         b';'
     } else {
@@ -466,6 +473,29 @@ mod tests {
         let budi = rows[0].parsed.as_ref().unwrap();
         assert_eq!(budi.record.email.as_str(), "budi@kominfo.go.id");
         assert_eq!(budi.record.full_name.as_str(), "Budi Santoso");
+    }
+
+    #[test]
+    fn old_mac_line_ends_are_lines_too() {
+        // Found by fuzzing: with `\r` alone between rows, every row was
+        // reported on line 2, and commas in the data chose the delimiter.
+        let text = "email;full_name;nik;phone;agency;status;photo;photo_consent\r\
+                    budi@kominfo.go.id;Budi, S.Kom;3201011508900001;;;verified;;\r\
+                    \r\
+                    siti@bssn.go.id;Siti;3273015508920002;;;bogus;;\r";
+        let rows = parse(text.as_bytes()).unwrap();
+        let lines: Vec<u64> = rows.iter().map(|row| row.line).collect();
+        assert_eq!(lines, [2, 4]);
+        let budi = rows[0].parsed.as_ref().unwrap();
+        assert_eq!(budi.record.full_name.as_str(), "Budi, S.Kom");
+        assert!(
+            rows[1]
+                .parsed
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .starts_with("Baris 4, kolom status")
+        );
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn parse_ams_id(text: &str) -> Result<AmsId, FieldError> {
         FieldError::new(
             format!("`ams_id`: {message}"),
             format!(
-                "`ams_id` must be 1 to {} visible ASCII characters, without spaces or slashes.",
+                "`ams_id` must be 1 to {} visible ASCII characters, without spaces or slashes, and not `.` or `..`.",
                 AmsId::MAX_CHARS
             ),
         )

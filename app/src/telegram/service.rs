@@ -26,14 +26,16 @@ pub enum Outcome {
 }
 
 /// What an update says, in a private chat or not.
-struct Incoming {
-    chat_id: i64,
-    private: bool,
-    event: Event,
-    callback_id: Option<String>,
+#[derive(Debug)]
+pub struct Incoming {
+    pub chat_id: i64,
+    pub private: bool,
+    pub event: Event,
+    pub callback_id: Option<String>,
 }
 
-fn incoming(update: &Update) -> Option<Incoming> {
+/// The event an update carries, if it is one the bot answers.
+pub fn incoming(update: &Update) -> Option<Incoming> {
     if let Some(query) = &update.callback_query {
         let message = query.message.as_ref()?;
         return Some(Incoming {

@@ -9,7 +9,7 @@ use super::types::LinkPurpose;
 use super::views::LinkProblem;
 use crate::ids::{LinkId, TicketId};
 use crate::otp_devices::repo as devices_repo;
-use crate::platform::crypto::{SecretToken, token_digest};
+use crate::platform::crypto::{SecretToken, presented_token_digest};
 use crate::time::UnixTime;
 use crate::tunables::Tunables;
 
@@ -48,15 +48,10 @@ pub async fn resolve(
     purpose: LinkPurpose,
     now: UnixTime,
 ) -> Result<Result<LinkRow, LinkProblem>, sqlx::Error> {
-    // Tokens are 43 characters of base64url; anything else cannot exist.
-    if token_text.len() != 43
-        || !token_text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    let Some(digest) = presented_token_digest(token_text) else {
         return Ok(Err(LinkProblem::Unknown));
-    }
-    let row = repo::find_link(conn, &token_digest(token_text)).await?;
+    };
+    let row = repo::find_link(conn, &digest).await?;
     Ok(match row {
         None => Err(LinkProblem::Unknown),
         Some(row) if row.purpose != purpose => Err(LinkProblem::Unknown),

@@ -568,7 +568,7 @@ async fn validate_code(State(state): State<AppState>, request: Request) -> Respo
     put,
     path = "/api/v1/signers/{ams_id}",
     tag = "sync",
-    params(("ams_id" = String, Path, description = "AMS's id for the signer: 1 to 64 visible ASCII characters, no slash")),
+    params(("ams_id" = String, Path, description = "AMS's id for the signer: 1 to 64 visible ASCII characters, no slash, not `.` or `..`")),
     request_body(content = SignerPut, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = SignerSynced),

@@ -6,6 +6,7 @@ mod api_status;
 pub mod api_v1;
 mod audit_export;
 mod health;
+mod path_text;
 mod reference_photos;
 mod security;
 mod selfies;

@@ -9,12 +9,13 @@ use app::ids::AccountId;
 use app::platform::request::ClientInfo;
 use app::platform::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 
 use super::admin_gate::admin_or_drain;
+use super::path_text::PathText;
 
 /// The account page's form posts here (`{id}` is the account id).
 pub const PATH: &str = "/admin/akun/{id}/referensi";
@@ -32,7 +33,7 @@ pub fn router() -> Router<AppState> {
 /// (`ReferenceProblem`) with nothing stored.
 async fn upload(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathText(id): PathText,
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();

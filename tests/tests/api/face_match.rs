@@ -78,7 +78,7 @@ async fn card(app: &TestApp, staff: &reqwest::Client, number: &str) -> String {
     page_text(&page[start..end])
 }
 
-async fn ticket_id(app: &TestApp, number: &str) -> String {
+pub async fn ticket_id(app: &TestApp, number: &str) -> String {
     sqlx::query_scalar("SELECT id FROM tickets WHERE number = $1")
         .bind(number)
         .fetch_one(app.services().db.pool())

@@ -36,6 +36,14 @@ pub async fn request_otp(
     .await
 }
 
+/// The ticket number in the answer to a successful Kirim.
+pub fn ticket_number(body: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// A verified signer's OTP request; returns the ticket number and the mailed link.
 pub async fn open_request(app: &TestApp, signer: &TestAccount) -> (String, String) {
     open_request_with(app, signer, "Budi Santoso", "3201011508900001").await
@@ -49,10 +57,7 @@ pub async fn open_request_with(
 ) -> (String, String) {
     let (status, body) = request_otp(app, &app.client(), &signer.email, name, nik).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let number = serde_json::from_str::<Value>(&body).unwrap()["number"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let number = ticket_number(&body);
     let mail = folder_mail(app, &signer.email, &format!("#{number}")).await;
     (number, mail.link("/verifikasi/"))
 }
@@ -370,10 +375,7 @@ async fn a_general_question_becomes_a_plain_ticket(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let number = serde_json::from_str::<Value>(&body).unwrap()["number"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let number = ticket_number(&body);
     let mail = folder_mail(&app, &signer.email, &number).await;
     assert!(mail.text.contains("memperpanjang sertifikat"));
     let (_, body) = app

@@ -12,6 +12,7 @@ mod fake_telegram;
 mod foundation;
 mod hardening;
 mod helpdesk;
+mod hostile;
 mod identity;
 mod login;
 mod mail;

@@ -91,18 +91,22 @@ impl TestApp {
         }
     }
 
+    /// A staff member (no NIK, one device), not signed in.
+    pub async fn staff_account(&self, role: Role, email: &str) -> TestAccount {
+        self.create_account(AccountSpec {
+            email,
+            name: role.label(),
+            nik: None,
+            phone: None,
+            role,
+            ..Default::default()
+        })
+        .await
+    }
+
     /// A signed-in staff member (no NIK, one device).
     pub async fn staff(&self, role: Role, email: &str) -> (TestAccount, reqwest::Client) {
-        let account = self
-            .create_account(AccountSpec {
-                email,
-                name: role.label(),
-                nik: None,
-                phone: None,
-                role,
-                ..Default::default()
-            })
-            .await;
+        let account = self.staff_account(role, email).await;
         let client = self.client();
         assert_eq!(self.log_in(&client, &account, 0).await, StatusCode::OK);
         (account, client)
