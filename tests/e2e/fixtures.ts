@@ -158,6 +158,11 @@ export async function cameraRequests(page: Page): Promise<number> {
 export async function approvedSetupLink(signer: Account): Promise<string> {
   const { number, link } = await requestOtp(signer);
   await uploadSelfie(link);
+  return approve(signer, number);
+}
+
+/** A verifier approves the selfie of ticket `number` through the staff API; returns the mailed setup link. */
+export async function approve(signer: Account, number: string): Promise<string> {
   const staff = await loggedInApi(createVerifier());
   const queue: { ticket_id: string; ticket_number: string }[] = await (await staff.post('/api/staff/review/queue')).json();
   const item = queue.find((i) => i.ticket_number === number)!;
