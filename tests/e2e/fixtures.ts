@@ -90,7 +90,8 @@ export function createVerifier(): Account {
 /** Email, password and a fresh code on the login page of `page`. */
 export async function logInInBrowser(page: Page, account: Account): Promise<void> {
   await page.goto(`${baseURL}/login`);
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  // The debug wasm can take more than the default 10 s to start on a busy machine.
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
   await page.getByLabel('Email dinas').fill(account.email);
   await page.locator('#password').fill(account.password);
   await page.getByRole('button', { name: 'Lanjut' }).click();

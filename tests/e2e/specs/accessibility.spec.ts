@@ -39,20 +39,33 @@ async function expectAccessible(page: Page, state: string): Promise<void> {
   expect.soft(blocking, `${state} (${page.url()}):\n${report}`).toEqual([]);
 }
 
+/** The form's error is read with each of `fields` (their `aria-describedby`). */
+async function expectErrorDescribes(page: Page, fields: Locator[]): Promise<void> {
+  const error = (await page.getByRole('alert').textContent())!.trim();
+  expect(error).not.toBe('');
+  for (const field of fields) await expect(field).toHaveAccessibleDescription(error);
+}
+
 /** Loads a page and checks it. */
 async function visit(page: Page, url: string, state: string): Promise<void> {
   await page.goto(url);
   await expectAccessible(page, state);
 }
 
-test('public pages, the 404 page and expired links', async ({ page }) => {
+test('public pages, the 404 page and unknown links', async ({ page }) => {
   await visit(page, '/', 'home');
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await expect(page.getByRole('link', { name: 'Helpdesk', exact: true })).toBeVisible();
+  await expectAccessible(page, 'home, menu open');
   await visit(page, '/helpdesk', 'helpdesk');
   await visit(page, '/login', 'login, email and password');
   await visit(page, '/tiket', 'ticket status, empty form');
   await visit(page, '/tidak-ada', 'page not found');
-  await visit(page, '/verifikasi/tautan-kedaluwarsa', 'identity check, expired link');
-  await visit(page, '/otp/atur/tautan-kedaluwarsa', 'OTP setup, expired link');
+  await expect(page.getByRole('heading', { name: 'Halaman tidak ditemukan' })).toBeVisible();
+  await visit(page, '/verifikasi/tautan-palsu', 'identity check, unknown link');
+  await expect(page.getByRole('heading', { name: 'Tautan tidak dikenal' })).toBeVisible();
+  await visit(page, '/otp/atur/tautan-palsu', 'OTP setup, unknown link');
+  await expect(page.getByRole('heading', { name: 'Tautan tidak dikenal' })).toBeVisible();
   await visit(page, '/akun', 'account page without a session');
 });
 
@@ -61,7 +74,8 @@ test('helpdesk: Periksa results, the request forms, errors and the receipt', asy
   await visit(page, '/helpdesk', 'helpdesk');
   await page.getByLabel('Email dinas').fill('tidak.terdaftar@instansi.go.id');
   await page.getByRole('button', { name: 'Periksa' }).click();
-  await expect(page.getByRole('alert').or(page.getByRole('status')).first()).toBeVisible();
+  await expect(page.getByRole('alert')).toBeVisible();
+  await expectErrorDescribes(page, [page.getByLabel('Email dinas')]);
   await expectAccessible(page, 'Periksa, unknown email');
 
   await visit(page, '/helpdesk', 'helpdesk');
@@ -74,6 +88,7 @@ test('helpdesk: Periksa results, the request forms, errors and the receipt', asy
   await page.getByLabel('NIK').fill(signer.nik.slice(0, 12) + (signer.nik.endsWith('9') ? '0001' : '9999'));
   await page.getByRole('button', { name: 'Kirim' }).click();
   await expect(page.getByRole('alert')).toContainText('tidak cocok');
+  await expectErrorDescribes(page, [page.getByLabel('Nama lengkap'), page.getByLabel('NIK')]);
   await expectAccessible(page, 'OTP request, NIK mismatch');
 
   await page.getByLabel('Kategori').selectOption('general_question');
@@ -108,6 +123,8 @@ test.describe('with the camera allowed', () => {
     await page.getByRole('button', { name: 'Submit' }).click();
     await expect(page).toHaveURL(/\/verifikasi\/terkirim/);
     await expectAccessible(page, 'selfie sent');
+    await visit(page, link, 'identity check, link used');
+    await expect(page.getByRole('heading', { name: 'Tautan ini sudah digunakan' })).toBeVisible();
   });
 });
 
@@ -122,6 +139,10 @@ test('identity check with the camera refused: the file picker', async ({ page })
   await page.getByLabel('Foto wajah (swafoto)').setInputFiles(facePhoto);
   await expect(page.getByAltText('Pratinjau swafoto Anda')).toBeVisible();
   await expectAccessible(page, 'identity check, picked photo');
+  // A newer request replaces the link.
+  await requestOtp(signer);
+  await visit(page, link, 'identity check, link superseded');
+  await expect(page.getByRole('heading', { name: 'Tautan ini tidak berlaku lagi' })).toBeVisible();
 });
 
 test('OTP setup, a wrong code, success; login in both steps, a wrong code; the account pages', async ({ page }) => {
@@ -136,6 +157,7 @@ test('OTP setup, a wrong code, success; login in both steps, a wrong code; the a
   await page.locator('#kode-otp').fill(right === '000000' ? '111111' : '000000');
   await page.getByRole('button', { name: 'Kirim' }).click();
   await expect(page.getByRole('alert')).toBeVisible();
+  await expectErrorDescribes(page, [page.getByLabel('Nama Perangkat'), page.locator('#kode-otp')]);
   await expectAccessible(page, 'OTP setup, wrong code');
   await page.locator('#kode-otp').fill(totp(key));
   await page.getByRole('button', { name: 'Kirim' }).click();
@@ -147,6 +169,7 @@ test('OTP setup, a wrong code, success; login in both steps, a wrong code; the a
   await page.locator('#password').fill('salah-sandi');
   await page.getByRole('button', { name: 'Lanjut' }).click();
   await expect(page.getByRole('alert')).toBeVisible();
+  await expectErrorDescribes(page, [page.getByLabel('Email dinas'), page.locator('#password')]);
   await expectAccessible(page, 'login, wrong password');
   await page.locator('#password').fill(signer.password);
   await page.getByRole('button', { name: 'Lanjut' }).click();
@@ -155,6 +178,7 @@ test('OTP setup, a wrong code, success; login in both steps, a wrong code; the a
   await page.getByLabel('Kode OTP').fill('000001');
   await page.getByRole('button', { name: 'Masuk', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('Kode OTP salah');
+  await expectErrorDescribes(page, [page.getByLabel('Kode OTP')]);
   await expectAccessible(page, 'login, wrong code');
   await freshPeriod();
   await page.getByLabel('Kode OTP').fill(totp(key, 1));
