@@ -17,6 +17,7 @@ import {
   totp,
   uploadSelfie,
   waitForMail,
+  type Account,
 } from '../fixtures';
 import { baseURL, facePhoto } from '../playwright.config';
 
@@ -52,14 +53,15 @@ async function visit(page: Page, url: string, state: string): Promise<void> {
   await expectAccessible(page, state);
 }
 
-test('public pages, the 404 page and unknown links', async ({ page }) => {
+test('home, with the menu open, and the ticket status form', async ({ page }) => {
   await visit(page, '/', 'home');
   await page.getByRole('button', { name: 'Menu' }).click();
   await expect(page.getByRole('link', { name: 'Helpdesk', exact: true })).toBeVisible();
   await expectAccessible(page, 'home, menu open');
-  await visit(page, '/helpdesk', 'helpdesk');
-  await visit(page, '/login', 'login, email and password');
   await visit(page, '/tiket', 'ticket status, empty form');
+});
+
+test('the 404 page, unknown links, the account page without a session', async ({ page }) => {
   await visit(page, '/tidak-ada', 'page not found');
   await expect(page.getByRole('heading', { name: 'Halaman tidak ditemukan' })).toBeVisible();
   await visit(page, '/verifikasi/tautan-palsu', 'identity check, unknown link');
@@ -105,15 +107,20 @@ test('helpdesk: Periksa results, the request forms, errors and the receipt', asy
   await visit(page, `/tiket?nomor=zzzzzzz&email=${encodeURIComponent(signer.email)}`, 'ticket status, not found');
 });
 
+/** Opens the identity check of a new request (checked before consent), agrees and presses "Ambil Foto". */
+async function openCamera(page: Page, signer: Account): Promise<{ link: string }> {
+  const { link } = await requestOtp(signer);
+  await visit(page, link, 'identity check, before consent');
+  await page.getByRole('checkbox', { name: /Saya setuju/ }).check();
+  await page.getByRole('button', { name: 'Ambil Foto' }).click();
+  return { link };
+}
+
 test.describe('with the camera allowed', () => {
   test.use({ permissions: ['camera'] });
 
   test('identity check: consent, camera, preview, and the page after sending', async ({ page }) => {
-    const signer = createSigner();
-    const { link } = await requestOtp(signer);
-    await visit(page, link, 'identity check, before consent');
-    await page.getByRole('checkbox', { name: /Saya setuju/ }).check();
-    await page.getByRole('button', { name: 'Ambil Foto' }).click();
+    const { link } = await openCamera(page, createSigner());
     const video = page.locator('video.camera__video');
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
     await expectAccessible(page, 'identity check, camera open');
@@ -130,10 +137,7 @@ test.describe('with the camera allowed', () => {
 
 test('identity check with the camera refused: the file picker', async ({ page }) => {
   const signer = createSigner();
-  const { link } = await requestOtp(signer);
-  await visit(page, link, 'identity check');
-  await page.getByRole('checkbox', { name: /Saya setuju/ }).check();
-  await page.getByRole('button', { name: 'Ambil Foto' }).click();
+  const { link } = await openCamera(page, signer);
   await expect(page.getByText('Izin kamera ditolak')).toBeVisible();
   await expectAccessible(page, 'identity check, camera refused');
   await page.getByLabel('Foto wajah (swafoto)').setInputFiles(facePhoto);
@@ -193,25 +197,49 @@ test('OTP setup, a wrong code, success; login in both steps, a wrong code; the a
 test.describe('staff console', () => {
   test.use({ viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false });
 
-  test('every console page of an admin', async ({ page }) => {
+  /** Opens a console page from the navigation (no page load) and checks it once its data is shown. */
+  async function fromNav(page: Page, link: string, heading: string): Promise<void> {
+    await page.getByRole('navigation', { name: 'Navigasi konsol petugas' }).getByRole('link', { name: link, exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+    await expect(page.getByText(/^(Memuat|Mencari)…$/)).toHaveCount(0);
+    await expectAccessible(page, heading);
+  }
+
+  async function logInAsAdmin(page: Page): Promise<void> {
+    await logInInBrowser(page, createStaff('admin'));
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.getByRole('heading', { name: 'Dasbor' })).toBeVisible();
+  }
+
+  test('every page of the console navigation, as an admin', async ({ page }) => {
+    const { link } = await requestOtp(createSigner());
+    await uploadSelfie(link);
+    await logInAsAdmin(page);
+    await expectAccessible(page, 'dashboard');
+    await fromNav(page, 'Verifikasi', 'Verifikasi swafoto');
+    await fromNav(page, 'Tiket', 'Tiket');
+    await fromNav(page, 'Akun', 'Akun');
+    await fromNav(page, 'Log audit', 'Log audit');
+    await fromNav(page, 'Kotak keluar', 'Kotak keluar');
+    await fromNav(page, 'Impor signer', 'Impor Signer dari AMS');
+    await fromNav(page, 'Klien layanan', 'Klien layanan');
+    await fromNav(page, 'Pengaturan', 'Pengaturan');
+    await fromNav(page, 'Dasbor', 'Dasbor');
+  });
+
+  test('a review, a ticket, an account search and an account, as an admin', async ({ page }) => {
     const signer = createSigner();
     const { number, link } = await requestOtp(signer);
     await uploadSelfie(link);
-    await logInInBrowser(page, createStaff('admin'));
-    await expect(page).toHaveURL(/\/admin$/);
-    await expectAccessible(page, 'dashboard');
-    await visit(page, '/admin/verifikasi', 'review queue');
+    await logInAsAdmin(page);
     await visit(page, `/admin/verifikasi?tiket=${number}`, 'review detail');
-    await visit(page, '/admin/tiket', 'tickets');
+    await expect(page.locator(`article[data-ticket="${number}"]`)).toBeVisible();
     await visit(page, `/admin/tiket/${number}`, 'one ticket');
-    await visit(page, '/admin/akun', 'accounts');
+    await expect(page.getByRole('heading', { name: `Tiket #${number}` })).toBeVisible();
     await visit(page, `/admin/akun?q=${encodeURIComponent(signer.email)}`, 'accounts, search');
-    await visit(page, `/admin/akun/${signer.id}`, 'one account');
-    await visit(page, '/admin/audit', 'audit');
-    await visit(page, '/admin/surat', 'outbox');
-    await visit(page, '/admin/impor', 'signer import');
-    await visit(page, '/admin/pengaturan', 'settings');
-    await visit(page, '/admin/klien-layanan', 'service clients');
+    await page.getByRole('link', { name: signer.name }).click();
+    await expect(page.getByRole('heading', { level: 1, name: signer.name })).toBeVisible();
+    await expectAccessible(page, 'one account');
   });
 });
 
