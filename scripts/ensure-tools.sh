@@ -29,7 +29,8 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
 fi
 
 if [ "${1:-}" = --test ]; then
-  if [ ! -d tests/e2e/node_modules/@playwright/test ] || [ ! -d tests/e2e/node_modules/maildev ]; then
+  if [ ! -d tests/e2e/node_modules/@playwright/test ] || [ ! -d tests/e2e/node_modules/maildev ] \
+    || [ ! -d tests/e2e/node_modules/@axe-core/playwright ]; then
     say "installing the end-to-end test packages"
     (cd tests/e2e && npm ci --no-audit --no-fund)
   fi

@@ -90,7 +90,8 @@ export function createVerifier(): Account {
 /** Email, password and a fresh code on the login page of `page`. */
 export async function logInInBrowser(page: Page, account: Account): Promise<void> {
   await page.goto(`${baseURL}/login`);
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  // The debug wasm can take more than the default 10 s to start on a busy machine.
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
   await page.getByLabel('Email dinas').fill(account.email);
   await page.locator('#password').fill(account.password);
   await page.getByRole('button', { name: 'Lanjut' }).click();
@@ -158,6 +159,11 @@ export async function cameraRequests(page: Page): Promise<number> {
 export async function approvedSetupLink(signer: Account): Promise<string> {
   const { number, link } = await requestOtp(signer);
   await uploadSelfie(link);
+  return approve(signer, number);
+}
+
+/** A verifier approves the selfie of ticket `number` through the staff API; returns the mailed setup link. */
+export async function approve(signer: Account, number: string): Promise<string> {
   const staff = await loggedInApi(createVerifier());
   const queue: { ticket_id: string; ticket_number: string }[] = await (await staff.post('/api/staff/review/queue')).json();
   const item = queue.find((i) => i.ticket_number === number)!;

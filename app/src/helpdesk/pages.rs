@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::server_fns::{HelpdeskCheck, HelpdeskReset, HelpdeskSubmit, helpdesk_state};
 use crate::tickets::types::{Category, TicketNumber};
-use crate::ui::controls::{ErrorMessage, action_error};
+use crate::ui::controls::{ErrorMessage, action_error_for};
 use crate::ui::site::brand;
 
 #[component]
@@ -29,10 +29,10 @@ pub fn HelpdeskPage() -> impl IntoView {
                         Ok(state) => match state.checked_email {
                             None => view! {
                                 <p>"Masukkan email dinas yang terdaftar di AMS, lalu tekan Periksa."</p>
-                                {action_error(check)}
+                                {action_error_for(check, "galat-periksa")}
                                 <ActionForm action=check attr:class="form">
                                     <label for="email">"Email dinas"</label>
-                                    <input id="email" name="email" type="email" inputmode="email" autocomplete="email" required />
+                                    <input id="email" name="email" type="email" inputmode="email" autocomplete="email" required aria-describedby="galat-periksa" />
                                     <button type="submit" class="button button--primary">"Periksa"</button>
                                 </ActionForm>
                             }.into_any(),
@@ -67,7 +67,7 @@ fn RequestForm(submit: ServerAction<HelpdeskSubmit>) -> impl IntoView {
     let hide_unless =
         move |wanted: Category| move || live.get() && category.get() != wanted.as_str();
     view! {
-        {action_error(submit)}
+        {action_error_for(submit, "galat-permohonan")}
         <ActionForm action=submit attr:class="form">
             <label for="kategori">"Kategori"</label>
             <select id="kategori" name="category" on:change=move |ev| set_category.set(event_target_value(&ev))>
@@ -81,14 +81,15 @@ fn RequestForm(submit: ServerAction<HelpdeskSubmit>) -> impl IntoView {
                     "kami mengirim tautan Pengecekan Data Diri ke email dinas di atas."
                 </p>
                 <label for="nama">"Nama lengkap"</label>
-                <input id="nama" name="full_name" autocomplete="name" maxlength="100" />
+                <input id="nama" name="full_name" autocomplete="name" maxlength="100" aria-describedby="galat-permohonan" />
                 <label for="nik">"NIK"</label>
-                <input id="nik" name="nik" inputmode="numeric" autocomplete="off" maxlength="19" placeholder="16 angka sesuai KTP" />
+                <input id="nik" name="nik" inputmode="numeric" autocomplete="off" maxlength="19" placeholder="16 angka sesuai KTP"
+                    aria-describedby="galat-permohonan" />
             </fieldset>
             <fieldset class="fieldset" class:is-hidden=hide_unless(Category::GeneralQuestion)>
                 <legend>"Pertanyaan (untuk Pertanyaan Umum)"</legend>
                 <label for="pesan">"Pesan"</label>
-                <textarea id="pesan" name="message" rows="5" maxlength="2000"></textarea>
+                <textarea id="pesan" name="message" rows="5" maxlength="2000" aria-describedby="galat-permohonan"></textarea>
             </fieldset>
             <button type="submit" class="button button--primary">"Kirim"</button>
         </ActionForm>

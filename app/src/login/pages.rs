@@ -7,7 +7,7 @@ use leptos_router::components::{A, Redirect};
 use super::server_fns::{LoginCode, LoginPassword, login_state};
 use super::views::LoginProgress;
 use crate::accounts::server_fns::Logout;
-use crate::ui::controls::{ErrorMessage, OtpCodeInput, PasswordInput, action_error};
+use crate::ui::controls::{ErrorMessage, OtpCodeInput, PasswordInput, action_error_for};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -33,12 +33,12 @@ pub fn LoginPage() -> impl IntoView {
                     match state.await {
                         Ok(LoginProgress::SignedOut) => view! {
                             <p>"Masuk dengan email dinas dan kata sandi akun AMS Anda."</p>
-                            {action_error(password_step)}
+                            {action_error_for(password_step, "galat-masuk")}
                             <ActionForm action=password_step attr:class="form">
                                 <label for="email">"Email dinas"</label>
-                                <input id="email" name="email" type="email" inputmode="email" autocomplete="username" required />
+                                <input id="email" name="email" type="email" inputmode="email" autocomplete="username" required aria-describedby="galat-masuk" />
                                 <label for="password">"Kata sandi"</label>
-                                <PasswordInput id="password" name="password" autocomplete="current-password" />
+                                <PasswordInput id="password" name="password" autocomplete="current-password" described_by="galat-masuk" />
                                 <button type="submit" class="button button--primary">"Lanjut"</button>
                             </ActionForm>
                             <p class="hint">
@@ -50,10 +50,10 @@ pub fn LoginPage() -> impl IntoView {
                                 {format!("Kata sandi untuk {email_masked} benar. ")}
                                 "Masukkan kode OTP dari salah satu aplikasi Authenticator yang terdaftar di akun Anda."
                             </p>
-                            {action_error(code_step)}
+                            {action_error_for(code_step, "galat-kode")}
                             <ActionForm action=code_step attr:class="form">
                                 <label for="code">"Kode OTP"</label>
-                                <OtpCodeInput id="code" />
+                                <OtpCodeInput id="code" described_by="galat-kode" />
                                 <button type="submit" class="button button--primary">"Masuk"</button>
                             </ActionForm>
                             <ActionForm action=cancel attr:class="form form--inline">

@@ -11,7 +11,7 @@ use crate::format::{date, date_time};
 use crate::otp_devices::pages::AddedDeviceNotice;
 use crate::otp_devices::pages::ScanStep;
 use crate::tickets::pages::LinkProblemNotice;
-use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error};
+use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error_for};
 
 /// Authenticator apps with their store pages (Android, iOS).
 const APPS: [(&str, &str, &str); 3] = [
@@ -106,13 +106,13 @@ fn SetupSteps(
                 <li>
                     <h2>"Masukkan kode OTP"</h2>
                     <p>"Berikan nama perangkat yang mudah Anda kenali, lalu masukkan kode OTP 6 angka dari aplikasi dan tekan Kirim."</p>
-                    {action_error(complete)}
+                    {action_error_for(complete, "galat-atur")}
                     <ActionForm action=complete attr:class="form">
                         <input type="hidden" name="token" value=token />
                         <label for="nama-perangkat">"Nama Perangkat *"</label>
-                        <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" autocomplete="off" required />
+                        <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" autocomplete="off" required aria-describedby="galat-atur" />
                         <label for="kode-otp">"Kode OTP *"</label>
-                        <OtpCodeInput id="kode-otp" />
+                        <OtpCodeInput id="kode-otp" described_by="galat-atur" />
                         <button type="submit" class="button button--primary">"Kirim"</button>
                     </ActionForm>
                     <p class="hint">

@@ -13,19 +13,40 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
+    last_error(action, None)
+}
+
+/// [`action_error`] with an `id`, which the form's fields name in
+/// `aria-describedby` so a screen reader reads the error with the field.
+pub fn action_error_for<S>(action: ServerAction<S>, id: &'static str) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    last_error(action, Some(id))
+}
+
+fn last_error<S>(action: ServerAction<S>, id: Option<&'static str>) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
     move || {
         action
             .value()
             .get()
             .and_then(Result::err)
-            .map(|error| view! { <ErrorMessage error /> })
+            .map(|error| view! { <ErrorMessage error id /> })
     }
 }
 
 #[component]
-pub fn ErrorMessage(error: AppError) -> impl IntoView {
+pub fn ErrorMessage(
+    error: AppError,
+    #[prop(default = None)] id: Option<&'static str>,
+) -> impl IntoView {
     view! {
-        <p class="alert alert--error" role="alert">
+        <p class="alert alert--error" role="alert" id=id>
             {error.to_string()}
         </p>
     }
@@ -61,12 +82,14 @@ pub fn PasswordInput(
     #[prop(into)] name: String,
     #[prop(into)] id: String,
     #[prop(into)] autocomplete: String,
+    #[prop(optional)] described_by: Option<&'static str>,
 ) -> impl IntoView {
     let (visible, set_visible) = signal(false);
     view! {
         <div class="password-field">
             <input
                 id=id
+                aria-describedby=described_by
                 name=name
                 type=move || if visible.get() { "text" } else { "password" }
                 autocomplete=autocomplete
@@ -84,12 +107,17 @@ pub fn PasswordInput(
     }
 }
 
-/// The 6-digit code field, with the keyboard and autofill hints phones use.
+/// The 6-digit code field, with the keyboard and autofill hints phones use;
+/// `described_by` names the form's error (see [`action_error_for`]).
 #[component]
-pub fn OtpCodeInput(#[prop(into)] id: String) -> impl IntoView {
+pub fn OtpCodeInput(
+    #[prop(into)] id: String,
+    #[prop(optional)] described_by: Option<&'static str>,
+) -> impl IntoView {
     view! {
         <input
             id=id
+            aria-describedby=described_by
             name="code"
             class="otp-input"
             inputmode="numeric"
