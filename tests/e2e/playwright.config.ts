@@ -54,7 +54,9 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // The debug wasm takes seconds to start on a busy 2-core machine; hydration
+  // waits use this default.
+  expect: { timeout: 20_000 },
   reporter: [['list']],
   // The settings spec changes what every test sees: it runs alone, last.
   projects: [
