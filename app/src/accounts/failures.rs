@@ -10,10 +10,6 @@ use super::repo::{self, Counter};
 use super::throttle::{BLOCKED_UNTIL, Policy};
 use crate::time::UnixTime;
 
-/// How often a reservation that lost a race to a concurrent one re-reads
-/// the counter before refusing for a second.
-const RACE_RETRIES: usize = 8;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     /// The attempt may be checked; it is the `failures`-th in a row if wrong.
@@ -22,42 +18,26 @@ pub enum Admission {
     Refused { until: UnixTime },
 }
 
-impl Admission {
-    pub fn blocked(&self) -> bool {
-        matches!(self, Self::Refused { until } if *until >= BLOCKED_UNTIL)
-    }
-}
-
-/// Reserves one attempt on `counter` under `policy`.
+/// Reserves one attempt on `counter` under `policy` (one conditional write).
 pub async fn admit(
     conn: &mut AnyConnection,
     counter: Counter<'_>,
     policy: &Policy,
     now: UnixTime,
 ) -> Result<Admission, sqlx::Error> {
-    for _ in 0..RACE_RETRIES {
-        let state = repo::read_counter(conn, counter).await?;
-        if let Some(until) = state.and_then(|s| s.locked_until).filter(|u| *u > now) {
-            return Ok(Admission::Refused { until });
-        }
-        let so_far = match state {
-            Some(s)
-                if s.updated_at
-                    .is_some_and(|at| at + policy.forget_after_seconds <= now) =>
-            {
-                0
-            }
-            Some(s) => s.failures,
-            None => 0,
-        };
-        let failures = so_far + 1;
-        let lock = policy.lock_after(failures, now);
-        let seen = state.map(|s| s.failures);
-        if repo::swap_counter(conn, counter, seen, failures, lock, now).await? {
-            return Ok(Admission::Admitted { failures });
-        }
+    let locks = policy.lock_steps(now);
+    let forget_before = now - policy.forget_after_seconds;
+    if let Some(failures) = repo::reserve_attempt(conn, counter, &locks, forget_before, now).await?
+    {
+        return Ok(Admission::Admitted { failures });
     }
-    Ok(Admission::Refused { until: now + 1 })
+    let until = repo::read_counter(conn, counter)
+        .await?
+        .and_then(|s| s.locked_until)
+        .filter(|until| *until > now)
+        // Unlocked again between the write and this read: try again shortly.
+        .unwrap_or(now + 1);
+    Ok(Admission::Refused { until })
 }
 
 /// Whether `counter` is blocked for good (a device cookie on the lockout list).

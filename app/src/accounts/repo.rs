@@ -307,59 +307,73 @@ pub async fn read_counter(
     )
 }
 
-/// Sets the counter to `failures` and `locked_until` in one conditional
-/// write, only if it still holds `seen` failures (`None`: no row yet) and
-/// is not locked at `now`. False when another attempt changed it first.
-pub async fn swap_counter(
+/// Reserves one attempt on `counter` in a single conditional write: unless
+/// the counter is locked at `now`, its count goes up by one and it gets the
+/// lock of the first `locks` entry (count threshold, until; largest
+/// threshold first) that the new count reaches. A keyed counter last changed
+/// at or before `forget_before` counts afresh. The new count, or `None` when
+/// locked.
+pub async fn reserve_attempt(
     conn: &mut AnyConnection,
     counter: Counter<'_>,
-    seen: Option<i64>,
-    failures: i64,
-    locked_until: Option<UnixTime>,
+    locks: &[(i64, UnixTime)],
+    forget_before: UnixTime,
     now: UnixTime,
-) -> Result<bool, sqlx::Error> {
-    let result = match (counter, seen) {
-        (Counter::Account(id, which), seen) => {
+) -> Result<Option<i64>, sqlx::Error> {
+    // $1 key, $2 now, ($3 forget_before, keyed only), then the lock
+    // thresholds and times.
+    let (table, key, failures, locked_until, count, touch, first) = match counter {
+        Counter::Account(_, which) => {
             let (f, l) = which.columns();
-            sqlx::query(&format!(
-                "UPDATE accounts SET {f} = $1, {l} = $2 \
-                 WHERE id = $3 AND {f} = $4 AND ({l} IS NULL OR {l} <= $5)"
-            ))
-            .bind(failures)
-            .bind(locked_until)
-            .bind(id)
-            .bind(seen.unwrap_or_default())
-            .bind(now)
-            .execute(conn)
-            .await?
+            ("accounts", "id", f, l, format!("{f} + 1"), "", 3)
         }
-        (Counter::Keyed(key), None) => {
+        Counter::Keyed(key) => {
             sqlx::query(
-                "INSERT INTO failure_counters (key, failures, locked_until, updated_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO failure_counters (key, failures, updated_at) VALUES ($1, 0, $2) \
+                 ON CONFLICT (key) DO NOTHING",
             )
             .bind(key)
-            .bind(failures)
-            .bind(locked_until)
             .bind(now)
-            .execute(conn)
-            .await?
-        }
-        (Counter::Keyed(key), Some(seen)) => {
-            sqlx::query(
-                "UPDATE failure_counters SET failures = $1, locked_until = $2, updated_at = $3 \
-                 WHERE key = $4 AND failures = $5 AND (locked_until IS NULL OR locked_until <= $3)",
+            .execute(&mut *conn)
+            .await?;
+            (
+                "failure_counters",
+                "key",
+                "failures",
+                "locked_until",
+                "(CASE WHEN updated_at <= $3 THEN 0 ELSE failures END) + 1".to_string(),
+                ", updated_at = $2",
+                4,
             )
-            .bind(failures)
-            .bind(locked_until)
-            .bind(now)
-            .bind(key)
-            .bind(seen)
-            .execute(conn)
-            .await?
         }
     };
-    Ok(result.rows_affected() == 1)
+    let lock = match locks {
+        [] => "NULL".to_string(),
+        _ => {
+            let arms: String = (0..locks.len())
+                .map(|i| {
+                    let (at_least, until) = (first + 2 * i, first + 2 * i + 1);
+                    format!(" WHEN {count} >= ${at_least} THEN ${until}")
+                })
+                .collect();
+            format!("CASE{arms} ELSE NULL END")
+        }
+    };
+    let sql = format!(
+        "UPDATE {table} SET {failures} = {count}, {locked_until} = {lock}{touch} \
+         WHERE {key} = $1 AND ({locked_until} IS NULL OR {locked_until} <= $2) RETURNING {failures}"
+    );
+    let mut query = match counter {
+        Counter::Account(id, _) => sqlx::query_scalar(&sql).bind(id.as_str()).bind(now),
+        Counter::Keyed(key) => sqlx::query_scalar(&sql)
+            .bind(key)
+            .bind(now)
+            .bind(forget_before),
+    };
+    for (threshold, until) in locks {
+        query = query.bind(*threshold).bind(*until);
+    }
+    query.fetch_optional(conn).await
 }
 
 /// Gives back an attempt reserved on a keyed counter that turned out right

@@ -97,17 +97,39 @@ pub const HELPDESK_MISMATCH: Policy = Policy {
 };
 
 impl Policy {
+    /// The lock each failure count brings at `now`, largest count first:
+    /// the block, then the delays from the longest down to the first.
+    pub fn lock_steps(&self, now: UnixTime) -> Vec<(i64, UnixTime)> {
+        let mut delays = Vec::new();
+        for doublings in 0..=20 {
+            let delay = self
+                .base_seconds
+                .saturating_mul(2_i64.pow(doublings))
+                .min(self.max_seconds);
+            delays.push((self.free + i64::from(doublings), now + delay));
+            if delay >= self.max_seconds {
+                break;
+            }
+        }
+        let below_block = |count: &i64| self.block_after.is_none_or(|block| *count < block);
+        self.block_after
+            .map(|block| (block, BLOCKED_UNTIL))
+            .into_iter()
+            .chain(
+                delays
+                    .into_iter()
+                    .rev()
+                    .filter(|(count, _)| below_block(count)),
+            )
+            .collect()
+    }
+
     /// Until when to refuse after `failures` consecutive failures, if at all.
     pub fn lock_after(&self, failures: i64, now: UnixTime) -> Option<UnixTime> {
-        if self.block_after.is_some_and(|block| failures >= block) {
-            Some(BLOCKED_UNTIL)
-        } else if failures >= self.free {
-            let over = (failures - self.free).clamp(0, 20) as u32;
-            let delay = self.base_seconds.saturating_mul(2_i64.pow(over));
-            Some(now + delay.min(self.max_seconds))
-        } else {
-            None
-        }
+        self.lock_steps(now)
+            .into_iter()
+            .find(|(at_least, _)| failures >= *at_least)
+            .map(|(_, until)| until)
     }
 
     /// Whether the failure that makes `failures` starts a pause or the

@@ -147,7 +147,8 @@ async fn admit_password(
             let counter = Counter::Account(&account.id, FailureCounter::Password);
             match failures::admit(conn, counter, &throttle::ACCOUNT_WITHOUT_COOKIE, now).await? {
                 Admission::Admitted { failures } => (Some(failures), false),
-                Admission::Refused { .. } => (None, true),
+                Admission::Refused { until } if until >= throttle::BLOCKED_UNTIL => (None, true),
+                Admission::Refused { until } => return Err(refused(until)),
             }
         }
     };

@@ -11,6 +11,7 @@ mod foundation;
 mod hardening;
 mod helpdesk;
 mod identity;
+mod lockout;
 mod login;
 mod mail;
 mod otp_setup;
