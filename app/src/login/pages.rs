@@ -100,7 +100,8 @@ fn UnlockRequest() -> impl IntoView {
 #[component]
 pub fn UnlockPage() -> impl IntoView {
     let unlock = ServerAction::<UnlockAccount>::new();
-    let token = move || use_query_map().read().get("token").unwrap_or_default();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
     view! {
         <Title text="Buka kunci akun" />
         <section class="card narrow">
