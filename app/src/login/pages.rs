@@ -87,7 +87,7 @@ fn UnlockRequest() -> impl IntoView {
                 <p class="alert alert--success" role="status">{message}</p>
             })}
             <ActionForm action=request attr:class="form">
-                <label for="unlock-email">"Email dinas"</label>
+                <label for="unlock-email">"Email untuk tautan buka kunci"</label>
                 <input id="unlock-email" name="email" type="email" inputmode="email" autocomplete="username" required />
                 <button type="submit" class="button">"Kirim tautan buka kunci"</button>
             </ActionForm>

@@ -75,7 +75,7 @@ impl From<LoginError> for AppError {
 }
 
 /// The failure counter of a client address (an IPv6 /64 is one client).
-pub fn address_counter_key(client: &ClientInfo) -> String {
+fn address_counter_key(client: &ClientInfo) -> String {
     format!("login_ip:{}", rate_limit_key(client.ip))
 }
 
