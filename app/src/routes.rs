@@ -16,7 +16,7 @@ use crate::admin::service_clients::pages::ServiceClientsPage;
 use crate::admin::tickets::pages::{TicketPage, TicketsPage};
 use crate::helpdesk::pages::{HelpdeskPage, ReceiptPage};
 use crate::identity_check::pages::{SelfieSubmittedPage, VerifyPage};
-use crate::login::pages::LoginPage;
+use crate::login::pages::{LoginPage, UnlockPage};
 use crate::my_account::pages::{AccountPage, AddDevicePage};
 use crate::otp_setup::pages::OtpSetupPage;
 use crate::settings::pages::SettingsPage;
@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("klien-layanan") view=ServiceClientsPage ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/buka-kunci") view=UnlockPage />
                     <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/akun/perangkat-baru") view=AddDevicePage ssr=SsrMode::Async />
                 </Routes>

@@ -8,6 +8,10 @@ pub mod types;
 #[cfg(feature = "ssr")]
 pub mod current;
 #[cfg(feature = "ssr")]
+pub mod device_cookie;
+#[cfg(feature = "ssr")]
+pub mod failures;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -258,36 +258,224 @@ impl FailureCounter {
     }
 }
 
-/// Adds a failure and returns the new consecutive count.
-pub async fn add_failure(
-    conn: &mut AnyConnection,
-    id: &AccountId,
-    counter: FailureCounter,
-) -> Result<i64, sqlx::Error> {
-    let (failures, _) = counter.columns();
-    sqlx::query_scalar(&format!(
-        "UPDATE accounts SET {failures} = {failures} + 1 WHERE id = $1 RETURNING {failures}"
-    ))
-    .bind(id)
-    .fetch_one(conn)
-    .await
+/// A failure counter: one of the account row's, or a keyed row of
+/// `failure_counters` ("login_ip:203.0.113.0", "device_cookie:…").
+#[derive(Debug, Clone, Copy)]
+pub enum Counter<'a> {
+    Account(&'a AccountId, FailureCounter),
+    Keyed(&'a str),
 }
 
-pub async fn lock_until(
+/// A counter as stored: failures so far, the lock, and (keyed counters)
+/// when it last changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterState {
+    pub failures: i64,
+    pub locked_until: Option<UnixTime>,
+    pub updated_at: Option<UnixTime>,
+}
+
+pub async fn read_counter(
     conn: &mut AnyConnection,
-    id: &AccountId,
-    counter: FailureCounter,
-    until: UnixTime,
+    counter: Counter<'_>,
+) -> Result<Option<CounterState>, sqlx::Error> {
+    let row: Option<(i64, Option<UnixTime>, Option<UnixTime>)> =
+        match counter {
+            Counter::Account(id, which) => {
+                let (failures, locked_until) = which.columns();
+                sqlx::query_as(&format!(
+                    "SELECT {failures}, {locked_until} FROM accounts WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(conn)
+                .await?
+                .map(|(f, l): (i64, Option<UnixTime>)| (f, l, None))
+            }
+            Counter::Keyed(key) => sqlx::query_as(
+                "SELECT failures, locked_until, updated_at FROM failure_counters WHERE key = $1",
+            )
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+        };
+    Ok(
+        row.map(|(failures, locked_until, updated_at)| CounterState {
+            failures,
+            locked_until,
+            updated_at,
+        }),
+    )
+}
+
+/// Reserves one attempt on `counter` in a single conditional write: unless
+/// the counter is locked at `now`, its count goes up by one and it gets the
+/// lock of the first `locks` entry (count threshold, until; largest
+/// threshold first) that the new count reaches. A keyed counter last changed
+/// at or before `forget_before` counts afresh. The new count, or `None` when
+/// locked.
+pub async fn reserve_attempt(
+    conn: &mut AnyConnection,
+    counter: Counter<'_>,
+    locks: &[(i64, UnixTime)],
+    forget_before: UnixTime,
+    now: UnixTime,
+) -> Result<Option<i64>, sqlx::Error> {
+    // $1 key, $2 now, ($3 forget_before, keyed only), then the lock
+    // thresholds and times.
+    let (table, key, failures, locked_until, count, touch, first) = match counter {
+        Counter::Account(_, which) => {
+            let (f, l) = which.columns();
+            ("accounts", "id", f, l, format!("{f} + 1"), "", 3)
+        }
+        Counter::Keyed(key) => {
+            sqlx::query(
+                "INSERT INTO failure_counters (key, failures, updated_at) VALUES ($1, 0, $2) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            (
+                "failure_counters",
+                "key",
+                "failures",
+                "locked_until",
+                "(CASE WHEN updated_at <= $3 THEN 0 ELSE failures END) + 1".to_string(),
+                ", updated_at = $2",
+                4,
+            )
+        }
+    };
+    let lock = match locks {
+        [] => "NULL".to_string(),
+        _ => {
+            let arms: String = (0..locks.len())
+                .map(|i| {
+                    let (at_least, until) = (first + 2 * i, first + 2 * i + 1);
+                    format!(" WHEN {count} >= ${at_least} THEN ${until}")
+                })
+                .collect();
+            format!("CASE{arms} ELSE NULL END")
+        }
+    };
+    let sql = format!(
+        "UPDATE {table} SET {failures} = {count}, {locked_until} = {lock}{touch} \
+         WHERE {key} = $1 AND ({locked_until} IS NULL OR {locked_until} <= $2) RETURNING {failures}"
+    );
+    let mut query = match counter {
+        Counter::Account(id, _) => sqlx::query_scalar(&sql).bind(id.as_str()).bind(now),
+        Counter::Keyed(key) => sqlx::query_scalar(&sql)
+            .bind(key)
+            .bind(now)
+            .bind(forget_before),
+    };
+    for (threshold, until) in locks {
+        query = query.bind(*threshold).bind(*until);
+    }
+    query.fetch_optional(conn).await
+}
+
+/// Gives back an attempt reserved on a keyed counter that turned out right
+/// (a client address is not cleared by one success: it may be shared, and
+/// an attacker's own account must not reset it); the lock goes when the
+/// count falls below `free`.
+pub async fn refund_counter(
+    conn: &mut AnyConnection,
+    key: &str,
+    free: i64,
 ) -> Result<(), sqlx::Error> {
-    let (_, locked_until) = counter.columns();
-    sqlx::query(&format!(
-        "UPDATE accounts SET {locked_until} = $1 WHERE id = $2"
-    ))
-    .bind(until)
-    .bind(id)
+    sqlx::query(
+        "UPDATE failure_counters SET failures = failures - 1, \
+         locked_until = CASE WHEN failures - 1 < $1 THEN NULL ELSE locked_until END \
+         WHERE key = $2 AND failures > 0",
+    )
+    .bind(free)
+    .bind(key)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+pub async fn clear_counter(
+    conn: &mut AnyConnection,
+    counter: Counter<'_>,
+) -> Result<(), sqlx::Error> {
+    match counter {
+        Counter::Account(id, which) => clear_failures(conn, id, which).await,
+        Counter::Keyed(key) => {
+            sqlx::query("DELETE FROM failure_counters WHERE key = $1")
+                .bind(key)
+                .execute(conn)
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Forgets keyed counters quiet since `before` whose lock has passed
+/// (blocked device cookies stay on the list).
+pub async fn forget_quiet_counters(
+    conn: &mut AnyConnection,
+    before: UnixTime,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM failure_counters WHERE updated_at < $1 \
+         AND (locked_until IS NULL OR locked_until < $1)",
+    )
+    .bind(before)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// Stores a mailed unlock link (only its token's digest).
+pub async fn insert_unlock_link(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+    account_id: &AccountId,
+    now: UnixTime,
+    expires_at: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO unlock_links (token_digest, account_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(digest)
+    .bind(account_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// When the account's latest unlock link was sent.
+pub async fn last_unlock_link_at(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+) -> Result<Option<UnixTime>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(created_at) FROM unlock_links WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Spends an unlock link: its account when it was unused and unexpired
+/// (one conditional write, so a link opens once).
+pub async fn use_unlock_link(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+    now: UnixTime,
+) -> Result<Option<AccountId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE unlock_links SET used_at = $1 \
+         WHERE token_digest = $2 AND used_at IS NULL AND expires_at > $1 RETURNING account_id",
+    )
+    .bind(now)
+    .bind(digest)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn clear_failures(

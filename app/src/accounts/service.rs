@@ -3,9 +3,11 @@
 
 use sqlx::AnyConnection;
 
+use super::failures::{self, Admission};
 use super::password;
 use super::repo::{self, AccountRow, InsertAccount, SessionRow, SignerColumns};
 use super::sessions::Stage;
+use super::throttle;
 use super::types::{
     AccountStatus, AmsId, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
 };
@@ -420,25 +422,67 @@ pub async fn logout(
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("Kata sandi salah. Perangkat tidak dihapus.")]
-pub struct WrongPassword;
+pub enum ReentryError {
+    #[error("Kata sandi salah. Perangkat tidak dihapus.")]
+    WrongPassword,
+    #[error("Terlalu banyak kata sandi yang salah.")]
+    Delayed { wait_seconds: i64 },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
 
-impl From<WrongPassword> for crate::error::AppError {
-    fn from(e: WrongPassword) -> Self {
-        Self::Rejected(e.to_string())
+impl From<ReentryError> for crate::error::AppError {
+    fn from(e: ReentryError) -> Self {
+        match e {
+            ReentryError::Delayed { wait_seconds } => Self::TooManyAttempts(wait_seconds as u64),
+            ReentryError::Database(e) => e.into(),
+            other => Self::Rejected(other.to_string()),
+        }
     }
 }
 
-/// Asks for the password again before a destructive change.
+/// Asks for the password again before a destructive change. Wrong
+/// passwords are counted per account (whatever the session), audited, and
+/// delayed after a few; the attempt is reserved before Argon2 runs, which
+/// it does with no pooled connection held.
 pub async fn reconfirm_password(
+    svc: &Services,
     holder: &SessionHolder,
     password_input: &str,
-) -> Result<(), WrongPassword> {
-    password::verify_off_thread(
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<(), ReentryError> {
+    let account = &holder.account;
+    let key = format!("password_reentry:{}", account.id);
+    let counter = repo::Counter::Keyed(&key);
+    let mut conn = svc.db.pool().acquire().await?;
+    let failures =
+        match failures::admit(&mut conn, counter, &throttle::PASSWORD_REENTRY, now).await? {
+            Admission::Admitted { failures } => failures,
+            Admission::Refused { until } => {
+                return Err(ReentryError::Delayed {
+                    wait_seconds: until - now,
+                });
+            }
+        };
+    drop(conn);
+    let right = password::verify_off_thread(
         password_input.to_string(),
-        Some(holder.account.password_hash.clone()),
+        Some(account.password_hash.clone()),
     )
-    .await
-    .then_some(())
-    .ok_or(WrongPassword)
+    .await;
+    let mut conn = svc.db.pool().acquire().await?;
+    if right {
+        repo::clear_counter(&mut conn, counter).await?;
+        return Ok(());
+    }
+    let entry = AuditEntry::new(
+        account.actor(),
+        AuditEvent::PasswordReentryFailed {
+            consecutive_failures: failures,
+        },
+    )
+    .subject(&account.id);
+    audit::record(&mut conn, entry, Some(client), now).await?;
+    Err(ReentryError::WrongPassword)
 }

@@ -209,6 +209,18 @@ pub enum AuditEvent {
     SignerDevicesListed {
         devices: usize,
     },
+    /// Logins from browsers without the account's device cookie were refused
+    /// after 100 consecutive wrong passwords, and an unlock link was mailed
+    /// (`requested`: asked for on the login page).
+    UnlockLinkSent {
+        requested: bool,
+    },
+    /// The owner followed the mailed unlock link from this browser.
+    AccountUnlocked,
+    /// A wrong password re-entered to confirm a change on /akun.
+    PasswordReentryFailed {
+        consecutive_failures: i64,
+    },
 }
 
 impl AuditEvent {

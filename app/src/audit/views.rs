@@ -48,6 +48,9 @@ pub const ACTIONS: &[&str] = &[
     "code_validated",
     "signer_access_ended",
     "signer_devices_listed",
+    "unlock_link_sent",
+    "account_unlocked",
+    "password_reentry_failed",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,3 +7,5 @@ pub mod views;
 
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod unlock;

@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_query_map;
 
-use super::server_fns::{LoginCode, LoginPassword, login_state};
+use super::server_fns::{LoginCode, LoginPassword, RequestUnlockLink, UnlockAccount, login_state};
 use super::views::LoginProgress;
 use crate::accounts::server_fns::Logout;
 use crate::ui::controls::{ErrorMessage, OtpCodeInput, PasswordInput, action_error_for};
@@ -44,6 +45,7 @@ pub fn LoginPage() -> impl IntoView {
                             <p class="hint">
                                 "Kehilangan perangkat OTP? " <A href="/helpdesk">"Ajukan Permohonan OTP di Helpdesk"</A> "."
                             </p>
+                            <UnlockRequest />
                         }.into_any(),
                         Ok(LoginProgress::AwaitingCode { email_masked }) => view! {
                             <p>
@@ -65,6 +67,63 @@ pub fn LoginPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+        </section>
+    }
+}
+
+/// "Kirim tautan buka kunci": for an owner whose logins from new browsers
+/// are locked after many wrong passwords. The same answer for any email.
+#[component]
+fn UnlockRequest() -> impl IntoView {
+    let request = ServerAction::<RequestUnlockLink>::new();
+    view! {
+        <details class="unlock">
+            <summary>"Masuk dari browser ini dikunci?"</summary>
+            <p class="hint">
+                "Setelah kata sandi akun Anda terlalu sering salah dimasukkan, masuk dari browser baru dikunci. Kami mengirim tautan buka kunci ke email dinas Anda."
+            </p>
+            {action_error(request)}
+            {move || request.value().get().and_then(Result::ok).map(|message| view! {
+                <p class="alert alert--success" role="status">{message}</p>
+            })}
+            <ActionForm action=request attr:class="form">
+                <label for="unlock-email">"Email untuk tautan buka kunci"</label>
+                <input id="unlock-email" name="email" type="email" inputmode="email" autocomplete="username" required />
+                <button type="submit" class="button">"Kirim tautan buka kunci"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// /buka-kunci?token=…: the mailed unlock link. Opening it changes nothing
+/// (mail scanners open links); the button does.
+#[component]
+pub fn UnlockPage() -> impl IntoView {
+    let unlock = ServerAction::<UnlockAccount>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Buka kunci akun" />
+        <section class="card narrow">
+            <h1>"Buka kunci akun"</h1>
+            {move || match unlock.value().get() {
+                Some(Ok(())) => view! {
+                    <p class="alert alert--success" role="status">
+                        "Kunci dibuka. Browser ini sekarang dikenali untuk akun Anda."
+                    </p>
+                    <p><A href="/login">"Masuk sekarang"</A></p>
+                }.into_any(),
+                other => view! {
+                    {other.and_then(Result::err).map(|error| view! { <ErrorMessage error /> })}
+                    <p>
+                        "Tekan tombol di bawah ini dengan browser yang ingin Anda pakai untuk masuk. Setelah itu masuk seperti biasa dengan kata sandi dan kode OTP."
+                    </p>
+                    <ActionForm action=unlock attr:class="form">
+                        <input type="hidden" name="token" value=token />
+                        <button type="submit" class="button button--primary">"Buka kunci akun"</button>
+                    </ActionForm>
+                }.into_any(),
+            }}
         </section>
     }
 }

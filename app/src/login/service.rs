@@ -1,8 +1,19 @@
 //! The two-step login: a password opens a session that waits for a code;
 //! a code from any of the account's devices makes it active under a new token.
+//!
+//! Each attempt spends from one budget (see `accounts::throttle`): a browser
+//! with a valid, unblocked device cookie of the account from the cookie's;
+//! any other from its client address's and (passwords) the account's
+//! cookie-less limit, or (codes) the account's OTP counter. Argon2 runs with
+//! no pooled connection held.
 
+use sqlx::AnyConnection;
+
+use super::unlock;
+use crate::accounts::device_cookie::DeviceCookie;
+use crate::accounts::failures::{self, Admission};
 use crate::accounts::password;
-use crate::accounts::repo::{self as accounts_repo, AccountRow, FailureCounter};
+use crate::accounts::repo::{self as accounts_repo, AccountRow, Counter, FailureCounter};
 use crate::accounts::repo::{NewSession, SessionRow};
 use crate::accounts::sessions::{self, Stage};
 use crate::accounts::throttle;
@@ -10,9 +21,10 @@ use crate::accounts::types::{AccountStatus, OfficialEmail};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::AppError;
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{self as devices, AcceptedCode, CodeError};
+use crate::otp_devices::service::{self as devices, AcceptedCode, CodeBudget, CodeError};
 use crate::otp_devices::types::OtpCode;
 use crate::platform::crypto::SecretToken;
+use crate::platform::net::rate_limit_key;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -22,8 +34,16 @@ pub enum LoginError {
     /// Wrong email or wrong password: deliberately one answer.
     #[error("Email atau kata sandi salah.")]
     BadCredentials,
-    #[error("Terlalu banyak percobaan kata sandi yang salah.")]
-    PasswordLocked { wait_seconds: i64 },
+    /// This client (address or device cookie) failed too often: the same
+    /// answer whether the email has an account or not.
+    #[error("Terlalu banyak percobaan yang salah dari perangkat ini.")]
+    Throttled { wait_seconds: i64 },
+    /// The right password from a browser without the device cookie, after
+    /// 100 consecutive wrong ones: only someone who knows the password is told.
+    #[error(
+        "Masuk dari browser ini sedang dikunci karena kata sandi akun ini terlalu sering salah dimasukkan. Buka tautan buka kunci yang kami kirim ke email Anda (atau tekan \"Kirim tautan buka kunci\"), lalu masuk kembali. Browser yang sudah pernah Anda pakai untuk masuk tetap dapat digunakan."
+    )]
+    LockedForNewBrowsers,
     #[error("Akun Anda sedang ditangguhkan. Hubungi Helpdesk untuk informasi lebih lanjut.")]
     Suspended,
     #[error(
@@ -43,8 +63,8 @@ impl From<LoginError> for AppError {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::BadCredentials => AppError::BadCredentials,
-            LoginError::PasswordLocked { wait_seconds } => {
-                AppError::TooManyAttempts(wait_seconds as u64)
+            LoginError::Throttled { wait_seconds } => {
+                AppError::TooManyAttempts(wait_seconds.max(1) as u64)
             }
             LoginError::AccountGone => AppError::Unauthenticated,
             LoginError::Code(e) => e.into(),
@@ -54,74 +74,135 @@ impl From<LoginError> for AppError {
     }
 }
 
+/// The failure counter of a client address (an IPv6 /64 is one client).
+fn address_counter_key(client: &ClientInfo) -> String {
+    format!("login_ip:{}", rate_limit_key(client.ip))
+}
+
+/// The browser's device cookie when it is valid for `account` and not on
+/// the lockout list.
+async fn usable_device_cookie(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    account: Option<&AccountRow>,
+    cookie_value: Option<&str>,
+    now: UnixTime,
+) -> Result<Option<DeviceCookie>, sqlx::Error> {
+    let Some(cookie) = cookie_value
+        .and_then(|value| DeviceCookie::parse(&svc.keys, value, now))
+        .filter(|cookie| account.is_some_and(|a| a.id == cookie.account_id))
+    else {
+        return Ok(None);
+    };
+    let key = cookie.counter_key();
+    Ok((!failures::is_blocked(conn, Counter::Keyed(&key)).await?).then_some(cookie))
+}
+
+/// What the password attempt was admitted on.
+enum PasswordBudget {
+    DeviceCookie(String),
+    /// The client address's counter, and the account's cookie-less one:
+    /// `Some(n)` when admitted as the n-th, `None` when it is locked (or the
+    /// email has no account).
+    WithoutCookie {
+        address: String,
+        account_failures: Option<i64>,
+        locked: bool,
+    },
+}
+
+async fn admit_password(
+    conn: &mut AnyConnection,
+    account: Option<&AccountRow>,
+    cookie: Option<DeviceCookie>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<PasswordBudget, LoginError> {
+    let refused = |until: UnixTime| LoginError::Throttled {
+        wait_seconds: until - now,
+    };
+    if let Some(cookie) = cookie {
+        let key = cookie.counter_key();
+        return match failures::admit(conn, Counter::Keyed(&key), &throttle::DEVICE_COOKIE, now)
+            .await?
+        {
+            Admission::Admitted { .. } => Ok(PasswordBudget::DeviceCookie(key)),
+            Admission::Refused { until } => Err(refused(until)),
+        };
+    }
+    let address = address_counter_key(client);
+    if let Admission::Refused { until } = failures::admit(
+        conn,
+        Counter::Keyed(&address),
+        &throttle::CLIENT_ADDRESS,
+        now,
+    )
+    .await?
+    {
+        return Err(refused(until));
+    }
+    let (account_failures, locked) = match account {
+        None => (None, false),
+        Some(account) => {
+            let counter = Counter::Account(&account.id, FailureCounter::Password);
+            match failures::admit(conn, counter, &throttle::ACCOUNT_WITHOUT_COOKIE, now).await? {
+                Admission::Admitted { failures } => (Some(failures), false),
+                Admission::Refused { until } if until >= throttle::BLOCKED_UNTIL => (None, true),
+                Admission::Refused { until } => return Err(refused(until)),
+            }
+        }
+    };
+    Ok(PasswordBudget::WithoutCookie {
+        address,
+        account_failures,
+        locked,
+    })
+}
+
 /// Step one of login. Returns the token of a session that waits for a code.
 pub async fn check_password(
     svc: &Services,
     email: &OfficialEmail,
     password_input: &str,
+    device_cookie: Option<&str>,
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<SecretToken, LoginError> {
     let mut conn = svc.db.pool().acquire().await?;
     let account = accounts_repo::find_by_email(&mut conn, email).await?;
-    if let Some(until) = account
-        .as_ref()
-        .and_then(|a| a.password_locked_until)
-        .filter(|until| *until > now)
-    {
-        return Err(LoginError::PasswordLocked {
-            wait_seconds: until - now,
-        });
-    }
+    let cookie = usable_device_cookie(&mut conn, svc, account.as_ref(), device_cookie, now).await?;
+    let budget = admit_password(&mut conn, account.as_ref(), cookie, client, now).await?;
+    // Argon2 takes tens of milliseconds: no pooled connection waits for it.
+    drop(conn);
     let password_ok = password::verify_off_thread(
         password_input.to_string(),
         account.as_ref().map(|a| a.password_hash.clone()),
     )
     .await;
+    let mut conn = svc.db.pool().acquire().await?;
     let account = match account {
         Some(account) if password_ok => account,
         other => {
-            let entry = match &other {
-                Some(account) => {
-                    let failures = accounts_repo::add_failure(
-                        &mut conn,
-                        &account.id,
-                        FailureCounter::Password,
-                    )
-                    .await?;
-                    if let Some(until) = throttle::password_lock_after(failures, now) {
-                        accounts_repo::lock_until(
-                            &mut conn,
-                            &account.id,
-                            FailureCounter::Password,
-                            until,
-                        )
-                        .await?;
-                    }
-                    AuditEntry::new(
-                        Actor::Anonymous {
-                            claimed: email.as_str(),
-                        },
-                        AuditEvent::LoginPasswordFailed {
-                            consecutive_failures: Some(failures),
-                        },
-                    )
-                    .subject(&account.id)
-                }
-                None => AuditEntry::new(
-                    Actor::Anonymous {
-                        claimed: email.as_str(),
-                    },
-                    AuditEvent::LoginPasswordFailed {
-                        consecutive_failures: None,
-                    },
-                ),
-            };
-            audit::record(&mut conn, entry, Some(client), now).await?;
-            return Err(LoginError::BadCredentials);
+            let answer =
+                wrong_password(&mut conn, svc, email, other.as_ref(), &budget, client, now);
+            return Err(answer.await?);
         }
     };
-    accounts_repo::clear_failures(&mut conn, &account.id, FailureCounter::Password).await?;
+    match budget {
+        PasswordBudget::DeviceCookie(key) => {
+            accounts_repo::clear_counter(&mut conn, Counter::Keyed(&key)).await?;
+        }
+        PasswordBudget::WithoutCookie {
+            address, locked, ..
+        } => {
+            accounts_repo::refund_counter(&mut conn, &address, throttle::CLIENT_ADDRESS.free)
+                .await?;
+            if locked {
+                return Err(LoginError::LockedForNewBrowsers);
+            }
+            accounts_repo::clear_failures(&mut conn, &account.id, FailureCounter::Password).await?;
+        }
+    }
     if account.status == AccountStatus::Suspended {
         return Err(LoginError::Suspended);
     }
@@ -149,12 +230,51 @@ pub async fn check_password(
     Ok(token)
 }
 
+/// A wrong password (or an email without an account): audited, and when it
+/// is the 100th in a row from browsers without the device cookie, the
+/// unlock link goes to the owner (once, at that moment).
+async fn wrong_password(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    email: &OfficialEmail,
+    account: Option<&AccountRow>,
+    budget: &PasswordBudget,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<LoginError, sqlx::Error> {
+    let account_failures = match budget {
+        PasswordBudget::WithoutCookie {
+            account_failures, ..
+        } => *account_failures,
+        PasswordBudget::DeviceCookie(_) => None,
+    };
+    let mut entry = AuditEntry::new(
+        Actor::Anonymous {
+            claimed: email.as_str(),
+        },
+        AuditEvent::LoginPasswordFailed {
+            consecutive_failures: account_failures,
+        },
+    );
+    if let Some(account) = account {
+        entry = entry.subject(&account.id);
+    }
+    audit::record(conn, entry, Some(client), now).await?;
+    if let Some(account) = account
+        && account_failures.is_some_and(|n| throttle::ACCOUNT_WITHOUT_COOKIE.lock_starts(n))
+    {
+        unlock::send_link(conn, svc, account, false, client, now).await?;
+    }
+    Ok(LoginError::BadCredentials)
+}
+
 /// Step two of login: a code from any device of the account. The waiting
 /// session is replaced by an active one under a new token.
 pub async fn check_code(
     svc: &Services,
     waiting: &SessionRow,
     code: &OtpCode,
+    device_cookie: Option<&str>,
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<(SecretToken, AccountRow), LoginError> {
@@ -162,11 +282,18 @@ pub async fn check_code(
     let account = accounts_repo::find_by_id(&mut conn, &waiting.account_id)
         .await?
         .ok_or(LoginError::AccountGone)?;
+    let cookie = usable_device_cookie(&mut conn, svc, Some(&account), device_cookie, now).await?;
     drop(conn);
+    let cookie_key = cookie.map(|c| c.counter_key());
+    let budget = match &cookie_key {
+        Some(key) => CodeBudget::DeviceCookie(key),
+        None => CodeBudget::Account,
+    };
     let AcceptedCode {
         device_id,
         device_name,
-    } = devices::verify_account_code(svc, &account, account.actor(), code, client, now).await?;
+    } = devices::verify_account_code(svc, &account, account.actor(), code, budget, client, now)
+        .await?;
     let mut tx = svc.db.begin_write().await?;
     accounts_repo::delete_session(&mut tx, &waiting.token_digest).await?;
     let token = accounts_repo::create_session(

@@ -276,6 +276,47 @@ pub fn otp_locked(
     )
 }
 
+/// After 100 consecutive wrong passwords from browsers the account does not
+/// know: such logins are refused until the owner follows this link (sent
+/// once when the limit is reached, and again on request from the login page).
+pub fn account_unlock(
+    brand: &str,
+    to: Recipient<'_>,
+    link: &str,
+    at: UnixTime,
+    expires_at: UnixTime,
+) -> Email {
+    Letter {
+        brand,
+        greeting_name: to.name,
+        paragraphs: vec![
+            format!(
+                "Sampai {} kata sandi yang salah dimasukkan untuk akun Anda sebanyak 100 kali \
+                 berturut-turut dari browser yang belum pernah Anda pakai untuk masuk. Untuk \
+                 melindungi akun Anda, masuk dari browser baru ditolak sampai Anda membuka kuncinya. \
+                 Browser yang sudah pernah Anda pakai untuk masuk tetap dapat digunakan.",
+                date_time(at)
+            ),
+            "Buka tautan di bawah ini dengan browser yang ingin Anda pakai, tekan “Buka kunci akun”, \
+             lalu masuk seperti biasa dengan kata sandi dan kode OTP."
+                .into(),
+        ],
+        action: Some(("Buka kunci akun", link.to_string())),
+        after_action: vec![
+            format!(
+                "Tautan ini berlaku sampai {} dan hanya dapat dipakai sekali. Jangan teruskan email ini kepada siapa pun.",
+                date_time(expires_at)
+            ),
+            not_you(brand),
+        ],
+    }
+    .render(
+        "account_unlock",
+        to.email,
+        format!("Buka kunci akun {brand} Anda"),
+    )
+}
+
 /// "Permohonan Reset OTP BSrE nomor tiket #d1q0517" with the link to the identity check.
 pub fn otp_request_received(
     brand: &str,

@@ -53,7 +53,14 @@ pub async fn remove_device(device_id: String, password: String) -> Result<(), Ap
     let call = crate::platform::context::call(Some(Action::Login))?;
     let holder = current::signed_in(&call).await?;
     let device_id = DeviceId::parse(&device_id).ok_or(AppError::NotFound)?;
-    crate::accounts::service::reconfirm_password(&holder, &password).await?;
+    crate::accounts::service::reconfirm_password(
+        &call.svc,
+        &holder,
+        &password,
+        &call.client,
+        call.now,
+    )
+    .await?;
     let removed = crate::otp_devices::service::remove_device(
         &call.svc,
         &holder.account,

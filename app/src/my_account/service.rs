@@ -99,6 +99,7 @@ pub async fn confirm_session(
         &holder.account,
         holder.account.actor(),
         code,
+        devices::CodeBudget::Account,
         client,
         now,
     )

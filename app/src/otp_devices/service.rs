@@ -9,8 +9,9 @@ use super::totp::{self, ACCEPTED_SKEW_STEPS, DRIFT_SEARCH_STEPS, TotpSecret};
 use super::types::STEP_SECONDS;
 use super::types::{DeviceName, OtpCode};
 use super::views::{AddedDeviceView, EvictedDeviceView};
-use crate::accounts::repo::{self as accounts_repo, AccountRow, FailureCounter};
-use crate::accounts::throttle;
+use crate::accounts::failures::{self, Admission};
+use crate::accounts::repo::{self as accounts_repo, AccountRow, Counter, FailureCounter};
+use crate::accounts::throttle::{self, Policy};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::{AppError, internal};
 use crate::events::{Event, repo as events_repo};
@@ -322,43 +323,73 @@ pub struct AcceptedCode {
     pub device_name: String,
 }
 
+/// Which failure counter a code attempt spends from.
+#[derive(Debug, Clone, Copy)]
+pub enum CodeBudget<'a> {
+    /// The account's OTP counter: browsers without the account's device
+    /// cookie, and the validation API. Reaching a pause or the block tells
+    /// the holder.
+    Account,
+    /// A known browser's own counter (its key in `failure_counters`).
+    DeviceCookie(&'a str),
+}
+
+impl CodeBudget<'_> {
+    fn counter<'a>(&'a self, account: &'a AccountId) -> (Counter<'a>, &'static Policy) {
+        match self {
+            Self::Account => (
+                Counter::Account(account, FailureCounter::Otp),
+                &throttle::OTP,
+            ),
+            Self::DeviceCookie(key) => (Counter::Keyed(key), &throttle::DEVICE_COOKIE),
+        }
+    }
+}
+
 /// Verifies a code against every device of the account, for every channel
-/// (the site's login, the validation API): one replay guard, one failure
-/// counter. `actor` is who submitted the code (the account itself, or the
-/// service client asking for it). Each statement commits on its own:
-/// failures must count even when the caller gives up.
+/// (the site's login, the validation API): one replay guard. The attempt is
+/// reserved on `budget`'s counter before the check (see
+/// `accounts::failures`), so concurrent wrong codes cannot outrun the limit
+/// and failures count even when the caller gives up. `actor` is who
+/// submitted the code (the account itself, or the service client asking for it).
 pub async fn verify_account_code(
     svc: &Services,
     account: &AccountRow,
     actor: Actor<'_>,
     code: &OtpCode,
+    budget: CodeBudget<'_>,
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<AcceptedCode, CodeError> {
-    if let Some(until) = account.otp_locked_until.filter(|until| *until > now) {
-        return Err(if until >= throttle::BLOCKED_UNTIL {
-            CodeError::Blocked
-        } else {
-            CodeError::Delayed(until - now)
-        });
-    }
     let mut conn = svc.db.pool().acquire().await?;
+    let (counter, policy) = budget.counter(&account.id);
     let devices = repo::for_account(&mut conn, &account.id).await?;
+    // A secret that does not open is the server's fault (a wrong key, a
+    // damaged row): the check stops before anything counts as a failure.
+    let secrets = devices
+        .iter()
+        .map(|device| {
+            svc.keys
+                .open(device.id.as_str().as_bytes(), &device.secret_sealed)
+                .map(TotpSecret::from_bytes)
+                .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let failures = match failures::admit(&mut conn, counter, policy, now).await? {
+        Admission::Admitted { failures } => failures,
+        Admission::Refused { until } if until >= throttle::BLOCKED_UNTIL => {
+            return Err(CodeError::Blocked);
+        }
+        Admission::Refused { until } => return Err(CodeError::Delayed(until - now)),
+    };
     let current = totp::step_at(now);
     let mut expired = false;
-    for device in &devices {
-        // A secret that does not open is the server's fault (a wrong key, a
-        // damaged row): the check stops before anything counts as a failure.
-        let secret = svc
-            .keys
-            .open(device.id.as_str().as_bytes(), &device.secret_sealed)
-            .map(TotpSecret::from_bytes)
-            .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))?;
+    for (device, secret) in devices.iter().zip(&secrets) {
         let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) else {
             continue;
         };
         if repo::claim_step(&mut conn, &device.id, step, step - current, now).await? {
-            accounts_repo::clear_failures(&mut conn, &account.id, FailureCounter::Otp).await?;
+            accounts_repo::clear_counter(&mut conn, counter).await?;
             return Ok(AcceptedCode {
                 device_id: device.id.clone(),
                 device_name: device.name.clone(),
@@ -386,11 +417,11 @@ pub async fn verify_account_code(
             &client.ip.to_string(),
         );
         mail_repo::enqueue(&mut conn, &mail, None, now).await?;
-        count_failure(&mut conn, svc, account, now).await?;
+        tell_if_locked(&mut conn, svc, account, budget, failures, now).await?;
         svc.mail_queued.notify_one();
         return Err(CodeError::Replayed);
     }
-    let failures = count_failure(&mut conn, svc, account, now).await?;
+    tell_if_locked(&mut conn, svc, account, budget, failures, now).await?;
     let entry = AuditEntry::new(
         actor,
         AuditEvent::LoginOtpFailed {
@@ -399,7 +430,7 @@ pub async fn verify_account_code(
     )
     .subject(&account.id);
     audit::record(&mut conn, entry, Some(client), now).await?;
-    let attempts_left = throttle::otp_attempts_before_delay(failures);
+    let attempts_left = policy.attempts_before_delay(failures);
     Err(if expired {
         CodeError::Expired { attempts_left }
     } else {
@@ -407,27 +438,28 @@ pub async fn verify_account_code(
     })
 }
 
-/// Counts a wrong (or replayed) code; when that starts a pause or the
-/// block, the holder is told by mail (once per start, not per failure) and
-/// subscribed service clients by an `account.locked` event, in the
-/// transaction that sets the lock.
-async fn count_failure(
+/// After a wrong (or replayed) code that was the `failures`-th on the
+/// account's counter: when that starts a pause or the block, the holder is
+/// told by mail (once per start, not per failure) and subscribed service
+/// clients by an `account.locked` event. The lock itself was set when the
+/// attempt was reserved.
+async fn tell_if_locked(
     conn: &mut AnyConnection,
     svc: &Services,
     account: &AccountRow,
+    budget: CodeBudget<'_>,
+    failures: i64,
     now: UnixTime,
-) -> Result<i64, sqlx::Error> {
-    let failures = accounts_repo::add_failure(conn, &account.id, FailureCounter::Otp).await?;
-    let Some(until) = throttle::otp_lock_after(failures, now) else {
-        return Ok(failures);
-    };
-    if !throttle::otp_lock_starts(failures) {
-        accounts_repo::lock_until(conn, &account.id, FailureCounter::Otp, until).await?;
-        return Ok(failures);
+) -> Result<(), sqlx::Error> {
+    let policy = &throttle::OTP;
+    if !matches!(budget, CodeBudget::Account) || !policy.lock_starts(failures) {
+        return Ok(());
     }
-    let mut tx = conn.begin().await?;
-    accounts_repo::lock_until(&mut tx, &account.id, FailureCounter::Otp, until).await?;
+    let Some(until) = policy.lock_after(failures, now) else {
+        return Ok(());
+    };
     let blocked = until >= throttle::BLOCKED_UNTIL;
+    let mut tx = conn.begin().await?;
     let mail = templates::otp_locked(
         &svc.settings.brand,
         account.recipient(),
@@ -443,7 +475,7 @@ async fn count_failure(
     events_repo::record(&mut tx, &account.id, &locked, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
-    Ok(failures)
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,20 +9,22 @@ use super::repo::{self, Asker, InsertTicket, TicketRow};
 use super::ticket_number::TicketNumberer;
 use super::types::{Category, LinkPurpose, MessageText, TicketChannel, TicketNumber, TicketStatus};
 use super::views::{Receipt, TicketEventView, TicketView};
-use crate::accounts::repo::{self as accounts_repo, AccountRow};
+use crate::accounts::failures::{self, Admission};
+use crate::accounts::repo::{self as accounts_repo, AccountRow, Counter};
 use crate::accounts::service::{self as accounts_service, SessionHolder};
+use crate::accounts::throttle;
 use crate::accounts::types::{AccountStatus, Nik, OfficialEmail, PersonName, Role};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
+use crate::platform::net::rate_limit_key;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
 
 /// Mismatched submissions per account per hour before the form refuses more.
-pub const MISMATCHES_PER_HOUR: i64 = 5;
 /// "Pertanyaan Umum" per account, and per client address, in 24 hours: room
 /// for a signer's real questions, not for using the helpdesk's mail as a
 /// relay of someone's text.
@@ -43,9 +45,9 @@ pub enum RequestError {
     )]
     Mismatch,
     #[error(
-        "Terlalu banyak percobaan dengan data yang tidak cocok untuk email ini. Silakan coba lagi dalam 1 jam."
+        "Terlalu banyak percobaan dengan data yang tidak cocok untuk email ini dari perangkat Anda."
     )]
-    TooManyMismatches,
+    TooManyMismatches { wait_seconds: i64 },
     #[error(
         "Batas pertanyaan tercapai: paling banyak {QUESTIONS_PER_ACCOUNT_PER_DAY} pertanyaan per akun dan \
          {QUESTIONS_PER_ADDRESS_PER_DAY} per jaringan dalam 24 jam. Tunggu jawaban petugas atas pertanyaan \
@@ -60,7 +62,9 @@ impl From<RequestError> for crate::error::AppError {
     fn from(e: RequestError) -> Self {
         match e {
             RequestError::Database(e) => e.into(),
-            RequestError::TooManyMismatches => crate::error::AppError::TooManyAttempts(3600),
+            RequestError::TooManyMismatches { wait_seconds } => {
+                crate::error::AppError::TooManyAttempts(wait_seconds.max(1) as u64)
+            }
             other => crate::error::AppError::Rejected(other.to_string()),
         }
     }
@@ -104,6 +108,15 @@ impl<'a> Origin<'a> {
         match self {
             Self::Web(client) => Some(client),
             Self::Telegram { .. } => None,
+        }
+    }
+
+    /// Who asks, for per-requester limits: the client address (an IPv6 /64
+    /// is one) or the Telegram chat.
+    fn requester(&self) -> String {
+        match self {
+            Self::Web(client) => format!("ip:{}", rate_limit_key(client.ip)),
+            Self::Telegram { chat_id } => format!("chat:{chat_id}"),
         }
     }
 
@@ -161,8 +174,21 @@ pub async fn request_otp_in(
     let client = request.origin.client();
     // Serialise requests of one account (PostgreSQL row lock; SQLite holds the write lock already).
     accounts_repo::touch(tx, &account.id, now).await?;
-    if audit::helpdesk_mismatches_since(tx, &account.id, now - 3600).await? >= MISMATCHES_PER_HOUR {
-        return Err(RequestError::TooManyMismatches);
+    // Mismatches are counted per requester and account, so a stranger's
+    // wrong data never blocks the owner's request from elsewhere; the
+    // attempt is reserved first and cleared when the data matches.
+    let key = format!(
+        "helpdesk_mismatch:{}:{}",
+        request.origin.requester(),
+        account.id
+    );
+    let counter = Counter::Keyed(&key);
+    if let Admission::Refused { until } =
+        failures::admit(tx, counter, &throttle::HELPDESK_MISMATCH, now).await?
+    {
+        return Err(RequestError::TooManyMismatches {
+            wait_seconds: until - now,
+        });
     }
     let stored_digest = accounts_repo::nik_digest(tx, &account.id).await?;
     let nik_matches = stored_digest
@@ -183,6 +209,7 @@ pub async fn request_otp_in(
         audit::record(tx, entry, client, now).await?;
         return Err(RequestError::Mismatch);
     }
+    accounts_repo::clear_counter(tx, counter).await?;
     // Accounts created before NIKs were sealed get the sealed form now that
     // the signer typed a NIK matching the digest (the face-match service needs it).
     let sealed = accounts_service::seal_nik(&svc.keys, &account.id, request.nik);

@@ -6,7 +6,7 @@ use crate::accounts::types::{AccountStatus, OfficialEmail, Role};
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::ids::{AccountId, DeviceId};
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{AcceptedCode, CodeError, verify_account_code};
+use crate::otp_devices::service::{AcceptedCode, CodeBudget, CodeError, verify_account_code};
 use crate::otp_devices::totp::{ACCEPTED_SKEW_STEPS, TotpSecret};
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -75,7 +75,8 @@ pub async fn validate(
     let account = find_signer(svc, &validation.signer).await?;
     let outcome = match account.as_ref().filter(|a| may_sign(a)) {
         Some(account) => {
-            match verify_account_code(svc, account, client.actor(), &validation.code, caller, now)
+            let (actor, code) = (client.actor(), &validation.code);
+            match verify_account_code(svc, account, actor, code, CodeBudget::Account, caller, now)
                 .await
             {
                 Ok(AcceptedCode {

@@ -14,6 +14,9 @@ use tokio_util::sync::CancellationToken;
 const PERIOD: Duration = Duration::from_secs(60);
 /// How long a delivered webhook event stays (for support questions).
 const DELIVERED_EVENTS_KEPT: i64 = 30 * 86_400;
+/// Failure counters quiet this long are forgotten (each policy forgets its
+/// own sooner; blocked device cookies stay on the lockout list).
+const FAILURE_COUNTERS_KEPT: i64 = 86_400;
 
 pub async fn run(svc: Arc<Services>, shutdown: CancellationToken) {
     loop {
@@ -34,6 +37,7 @@ pub async fn sweep(svc: &Services) -> Result<(), sqlx::Error> {
     let pending = devices_repo::delete_expired_pending(&mut conn, now).await?;
     app::telegram::repo::forget_old(&mut conn, now - 7 * 86_400).await?;
     app::events::repo::forget_delivered(&mut conn, now - DELIVERED_EVENTS_KEPT).await?;
+    accounts_repo::forget_quiet_counters(&mut conn, now - FAILURE_COUNTERS_KEPT).await?;
     drop(conn);
     let tickets = app::tickets::service::expire_stale(svc, now).await?;
     let photos = app::identity_check::service::purge_old_photos(
