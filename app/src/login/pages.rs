@@ -82,13 +82,13 @@ fn UnlockRequest() -> impl IntoView {
             <p class="hint">
                 "Setelah kata sandi akun Anda terlalu sering salah dimasukkan, masuk dari browser baru dikunci. Kami mengirim tautan buka kunci ke email dinas Anda."
             </p>
-            {action_error(request)}
+            {action_error_for(request, "unlock-error")}
             {move || request.value().get().and_then(Result::ok).map(|message| view! {
                 <p class="alert alert--success" role="status">{message}</p>
             })}
             <ActionForm action=request attr:class="form">
                 <label for="unlock-email">"Email untuk tautan buka kunci"</label>
-                <input id="unlock-email" name="email" type="email" inputmode="email" autocomplete="username" required />
+                <input id="unlock-email" name="email" type="email" inputmode="email" autocomplete="username" aria-describedby="unlock-error" required />
                 <button type="submit" class="button">"Kirim tautan buka kunci"</button>
             </ActionForm>
         </details>
