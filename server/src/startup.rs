@@ -60,6 +60,10 @@ pub async fn build_services(
         }
     };
     let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
+    let limits = match db.backend() {
+        Backend::Sqlite => limits,
+        Backend::Postgres => limits.shared_across_processes(),
+    };
     let services = Arc::new(Services {
         db,
         clock,
@@ -224,6 +228,12 @@ impl Application {
             tokio::spawn(workers::sweeper::run(services.clone(), shutdown.clone())),
             tokio::spawn(workers::settings::run(services.clone(), shutdown.clone())),
         ];
+        if services.db.backend() == Backend::Postgres {
+            tasks.push(tokio::spawn(workers::rate_limits::run(
+                services.clone(),
+                shutdown.clone(),
+            )));
+        }
         match bot {
             None => tracing::info!(
                 "no Telegram bot token configured (TPO_TELEGRAM_BOT_TOKEN): the Telegram channel is off"

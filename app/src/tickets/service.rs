@@ -17,6 +17,7 @@ use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
+use crate::platform::net::rate_limit_key;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -105,6 +106,12 @@ impl<'a> Origin<'a> {
             Self::Web(client) => Some(client),
             Self::Telegram { .. } => None,
         }
+    }
+
+    /// The browser's network as request budgets count it (an IPv6 client by
+    /// its /64), stored on the ticket for the per-network question cap.
+    fn network(&self) -> Option<String> {
+        self.client().map(|c| rate_limit_key(c.ip).to_string())
     }
 
     /// The account as the actor of the request's audit entries; through
@@ -269,12 +276,12 @@ pub async fn ask_question_in(
     // Serialise questions of one account (as OTP requests are), so the cap holds.
     accounts_repo::touch(tx, &account.id, now).await?;
     let since = now - 86_400;
-    let address = origin.client().map(|c| c.ip.to_string());
+    let network = origin.network();
     let over_cap = repo::questions_since(tx, Asker::Account(&account.id), since).await?
         >= QUESTIONS_PER_ACCOUNT_PER_DAY
-        || match &address {
-            Some(ip) => {
-                repo::questions_since(tx, Asker::Address(ip), since).await?
+        || match &network {
+            Some(net) => {
+                repo::questions_since(tx, Asker::Network(net), since).await?
                     >= QUESTIONS_PER_ADDRESS_PER_DAY
             }
             None => false,
@@ -408,6 +415,7 @@ async fn create_ticket(
             account_id: &account.id,
             status: TicketStatus::Submitted,
             message,
+            client_net: origin.network().as_deref(),
         },
         now,
     )

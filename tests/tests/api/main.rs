@@ -14,6 +14,7 @@ mod identity;
 mod login;
 mod mail;
 mod otp_setup;
+mod rate_limits;
 mod service_clients;
 mod signer_import;
 mod sync_api;
