@@ -8,7 +8,8 @@ use anyhow::Context;
 use app::platform::clock::Clock;
 use app::platform::db::{Backend, Db};
 use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
-use app::platform::net::TrustedProxies;
+use app::platform::metrics::Metrics;
+use app::platform::net::{AddressBlocks, TrustedProxies};
 use app::platform::rate_limit::RateLimits;
 use app::platform::state::{AppState, Services, Settings};
 use leptos::config::LeptosOptions;
@@ -74,10 +75,13 @@ pub async fn build_services(
             secure_cookies: config.secure_cookies(),
             trusted_proxies: TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(|why| anyhow::anyhow!("TPO_TRUSTED_PROXIES: {why}"))?,
+            metrics_allow: AddressBlocks::parse(&config.metrics_allow)
+                .map_err(|why| anyhow::anyhow!("TPO_METRICS_ALLOW: {why}"))?,
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
         },
         limits,
+        metrics: Metrics::default(),
         tunables: RwLock::new(Arc::new(config.tunables()?)),
         face_matcher,
         mail_queued: Notify::new(),

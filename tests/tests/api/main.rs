@@ -13,6 +13,7 @@ mod helpdesk;
 mod identity;
 mod login;
 mod mail;
+mod operations;
 mod otp_setup;
 mod rate_limits;
 mod service_clients;
