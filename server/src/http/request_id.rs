@@ -52,39 +52,17 @@ pub async fn assign(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use axum::Router;
     use axum::body::Body;
     use axum::routing::get;
     use tower::ServiceExt;
 
     use super::*;
-
-    /// Log output, collected.
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::telemetry::captured::capture;
 
     /// A request from `peer` through the middleware to a handler that logs.
     async fn call(proxies: &str, peer: &str, incoming: Option<&str>) -> (String, String) {
-        let lines = Lines::default();
-        let writer = lines.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (log, _guard) = capture();
         let proxies = TrustedProxies::parse(proxies).unwrap();
         let router = Router::new()
             .route(
@@ -105,8 +83,7 @@ mod tests {
             .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
         let response = router.oneshot(request).await.unwrap();
         let id = response.headers()[HEADER].to_str().unwrap().to_string();
-        let log = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
-        (id, log)
+        (id, log.text())
     }
 
     #[tokio::test]
