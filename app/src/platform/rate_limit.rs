@@ -178,7 +178,11 @@ impl RateLimits {
         limiter
             .check_key(client)
             .map_err(|not_until| self.too_many(not_until))?;
-        self.spend_shared(|| format!("service_client:{client}"), per_minute)
+        // Counted afresh under a changed budget, as by the limiters above.
+        self.spend_shared(
+            || format!("service_client:{client}:{per_minute}"),
+            per_minute,
+        )
     }
 
     /// Refused, with the whole seconds until the next request is allowed.
