@@ -41,6 +41,8 @@ pub struct Config {
     /// Proxies in front of the server, as comma-separated address blocks:
     /// only from them is `X-Forwarded-For` read. Empty: no proxy.
     pub trusted_proxies: String,
+    /// Clients that may read `/metrics`, as comma-separated address blocks.
+    pub metrics_allow: String,
     pub rate_limit_per_minute: u32,
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
@@ -84,6 +86,7 @@ impl Default for Config {
             telegram_mode: "polling".into(),
             telegram_webhook_secret: String::new(),
             trusted_proxies: String::new(),
+            metrics_allow: "127.0.0.0/8,::1".into(),
             rate_limit_per_minute: 20,
             session_idle_minutes: 30,
             session_max_hours: 12,

@@ -114,25 +114,8 @@ async fn write_whole(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use super::*;
-
-    /// Log lines written while a test runs, for reading back.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::telemetry::captured::capture;
 
     #[tokio::test(flavor = "current_thread")]
     async fn the_folder_transport_logs_no_link_token() {
@@ -151,15 +134,9 @@ mod tests {
             body_html: format!("<a href=\"{link}\">{link}</a>"),
             attempts: 0,
         };
-        let log = Captured::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (log, _guard) = capture();
         mailer.send(&mail).await.unwrap();
-        let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        let logged = log.text();
         assert!(
             logged.contains("mail written to the local outbox folder"),
             "{logged}"

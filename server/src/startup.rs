@@ -8,7 +8,8 @@ use anyhow::Context;
 use app::platform::clock::Clock;
 use app::platform::db::{Backend, Db};
 use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
-use app::platform::net::TrustedProxies;
+use app::platform::metrics::Metrics;
+use app::platform::net::{AddressBlocks, TrustedProxies};
 use app::platform::rate_limit::RateLimits;
 use app::platform::state::{AppState, Services, Settings};
 use leptos::config::LeptosOptions;
@@ -60,6 +61,10 @@ pub async fn build_services(
         }
     };
     let limits = RateLimits::new(config.rate_limit_per_minute, clock.clone());
+    let limits = match db.backend() {
+        Backend::Sqlite => limits,
+        Backend::Postgres => limits.shared_across_processes(),
+    };
     let services = Arc::new(Services {
         db,
         clock,
@@ -70,10 +75,13 @@ pub async fn build_services(
             secure_cookies: config.secure_cookies(),
             trusted_proxies: TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(|why| anyhow::anyhow!("TPO_TRUSTED_PROXIES: {why}"))?,
+            metrics_allow: AddressBlocks::parse(&config.metrics_allow)
+                .map_err(|why| anyhow::anyhow!("TPO_METRICS_ALLOW: {why}"))?,
             session_idle_seconds: config.session_idle_minutes.max(1) * 60,
             session_max_seconds: config.session_max_hours.max(1) * 3600,
         },
         limits,
+        metrics: Metrics::default(),
         tunables: RwLock::new(Arc::new(config.tunables()?)),
         face_matcher,
         mail_queued: Notify::new(),
@@ -224,6 +232,12 @@ impl Application {
             tokio::spawn(workers::sweeper::run(services.clone(), shutdown.clone())),
             tokio::spawn(workers::settings::run(services.clone(), shutdown.clone())),
         ];
+        if services.db.backend() == Backend::Postgres {
+            tasks.push(tokio::spawn(workers::rate_limits::run(
+                services.clone(),
+                shutdown.clone(),
+            )));
+        }
         match bot {
             None => tracing::info!(
                 "no Telegram bot token configured (TPO_TELEGRAM_BOT_TOKEN): the Telegram channel is off"

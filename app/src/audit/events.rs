@@ -120,6 +120,9 @@ pub enum AuditEvent {
         selfie_id: SelfieId,
         outcome: String,
     },
+    /// The setup page showed its QR code and key, after the signer pressed
+    /// "Tampilkan kode QR" (a plain GET of the mailed link shows neither).
+    OtpSecretRevealed,
     OtpSetupCompleted {
         device_id: DeviceId,
     },

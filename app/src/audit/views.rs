@@ -33,6 +33,7 @@ pub const ACTIONS: &[&str] = &[
     "selfie_rejected",
     "selfie_deleted",
     "selfie_face_matched",
+    "otp_secret_revealed",
     "otp_setup_completed",
     "reference_photo_set",
     "reference_photo_viewed",

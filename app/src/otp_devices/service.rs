@@ -18,6 +18,7 @@ use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, DeviceId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
+use crate::platform::metrics::OtpOutcome;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -352,7 +353,31 @@ impl CodeBudget<'_> {
 /// `accounts::failures`), so concurrent wrong codes cannot outrun the limit
 /// and failures count even when the caller gives up. `actor` is who
 /// submitted the code (the account itself, or the service client asking for it).
+/// The outcome is counted for `/metrics`.
 pub async fn verify_account_code(
+    svc: &Services,
+    account: &AccountRow,
+    actor: Actor<'_>,
+    code: &OtpCode,
+    budget: CodeBudget<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<AcceptedCode, CodeError> {
+    let checked = check_account_code(svc, account, actor, code, budget, client, now).await;
+    let outcome = match &checked {
+        Ok(_) => Some(OtpOutcome::Accepted),
+        Err(CodeError::Invalid { .. } | CodeError::Expired { .. }) => Some(OtpOutcome::Rejected),
+        Err(CodeError::Replayed) => Some(OtpOutcome::Replayed),
+        Err(CodeError::Delayed(_) | CodeError::Blocked) => Some(OtpOutcome::Locked),
+        Err(CodeError::SecretUnreadable(_) | CodeError::Database(_)) => None,
+    };
+    if let Some(outcome) = outcome {
+        svc.metrics.otp_check(outcome);
+    }
+    checked
+}
+
+async fn check_account_code(
     svc: &Services,
     account: &AccountRow,
     actor: Actor<'_>,

@@ -5,13 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::server_fns::{CompleteOtpSetup, otp_setup_page};
+use super::server_fns::{CompleteOtpSetup, RevealOtpSetup, otp_setup_page};
 use super::views::{SetupPageState, SetupView};
 use crate::format::{date, date_time};
 use crate::otp_devices::pages::AddedDeviceNotice;
 use crate::otp_devices::pages::ScanStep;
 use crate::tickets::pages::LinkProblemNotice;
-use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error_for};
+use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error, action_error_for};
 
 /// Authenticator apps with their store pages (Android, iOS).
 const APPS: [(&str, &str, &str); 3] = [
@@ -37,16 +37,17 @@ pub fn OtpSetupPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
     let complete = ServerAction::<CompleteOtpSetup>::new();
+    let reveal = ServerAction::<RevealOtpSetup>::new();
     let page = Resource::new(
-        move || (token(), complete.version().get()),
-        |(token, _)| otp_setup_page(token),
+        move || (token(), complete.version().get(), reveal.version().get()),
+        |(token, _, _)| otp_setup_page(token),
     );
     view! {
         <Title text="Pengaturan OTP" />
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(SetupPageState::Ready(view)) => view! { <SetupSteps view token=token() complete /> }.into_any(),
+                    Ok(SetupPageState::Ready(view)) => view! { <SetupSteps view token=token() complete reveal /> }.into_any(),
                     Ok(SetupPageState::Completed(added)) => view! {
                         <section class="card">
                             <h1>"Pengaturan OTP"</h1>
@@ -66,6 +67,7 @@ fn SetupSteps(
     view: SetupView,
     token: String,
     complete: ServerAction<CompleteOtpSetup>,
+    reveal: ServerAction<RevealOtpSetup>,
 ) -> impl IntoView {
     let eviction_warning = view.would_evict.map(|oldest| {
         view! {
@@ -101,7 +103,10 @@ fn SetupSteps(
                     <h2>"Pindai QR Code"</h2>
                     <p>"Buka aplikasi, pilih tambah akun atau pindai kode QR, lalu arahkan kamera ke QR Code berikut. "
                        "Membuka halaman ini di ponsel yang sama? Tekan “Buka di aplikasi Authenticator” atau ketik kuncinya."</p>
-                    <ScanStep enrollment=view.enrollment />
+                    {match view.enrollment {
+                        Some(enrollment) => view! { <ScanStep enrollment /> }.into_any(),
+                        None => view! { <RevealForm token=token.clone() reveal /> }.into_any(),
+                    }}
                 </li>
                 <li>
                     <h2>"Masukkan kode OTP"</h2>
@@ -123,5 +128,23 @@ fn SetupSteps(
             </ol>
             <p class="hint">{format!("Tautan ini berlaku sampai {} dan hanya dapat dipakai satu kali.", date_time(view.expires_at))}</p>
         </section>
+    }
+}
+
+/// The button that shows the QR code: a POST, so a mail scanner that opens
+/// the link sees no secret. Without JavaScript the form's POST returns to
+/// this page, which then shows the QR code.
+#[component]
+fn RevealForm(token: String, reveal: ServerAction<RevealOtpSetup>) -> impl IntoView {
+    view! {
+        {action_error(reveal)}
+        <ActionForm action=reveal attr:class="form reveal-form">
+            <input type="hidden" name="token" value=token />
+            <button type="submit" class="button button--primary">"Tampilkan kode QR"</button>
+        </ActionForm>
+        <p class="hint">
+            "Kode QR dan kunci hanya ditampilkan setelah Anda menekan tombol ini, "
+            "agar tidak terbaca oleh pemindai tautan di kotak surat."
+        </p>
     }
 }

@@ -1,15 +1,18 @@
 //! The setup link's rules: one secret per link (so a refresh shows the same
-//! QR code), and completion in one transaction: device added (with eviction),
-//! link spent, ticket completed.
+//! QR code), shown only after a POST that is audited (mail scanners fetch
+//! links with GET), and completion in one transaction: device added (with
+//! eviction), link spent, ticket completed.
+
+use sqlx::AnyConnection;
 
 use super::views::{SetupPageState, SetupView};
-use crate::accounts::repo as accounts_repo;
+use crate::accounts::repo::{self as accounts_repo, AccountRow};
 use crate::accounts::types::OfficialEmail;
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::error::AppError;
 use crate::events::{Event, repo as events_repo};
 use crate::otp_devices::Channel;
-use crate::otp_devices::enrollment;
+use crate::otp_devices::enrollment::{self, PendingEnrollment};
 use crate::otp_devices::repo as devices_repo;
 use crate::otp_devices::service::{AddedDevice, EnrollError, NewDevice, add_device};
 use crate::otp_devices::types::{DeviceName, OtpCode};
@@ -19,41 +22,82 @@ use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::tickets;
 use crate::tickets::links;
-use crate::tickets::repo::LinkRow;
+use crate::tickets::repo::{LinkRow, TicketRow};
 use crate::tickets::types::{LinkPurpose, TicketStatus};
 use crate::tickets::views::LinkProblem;
 use crate::time::UnixTime;
 
-pub async fn page(
-    svc: &Services,
+/// An open setup link with its approved ticket and account.
+struct OpenLink {
+    link: LinkRow,
+    ticket: TicketRow,
+    account: AccountRow,
+}
+
+/// The link behind `token`, if it can still add a device.
+async fn open_link(
+    conn: &mut AnyConnection,
     token: &str,
     now: UnixTime,
-) -> Result<SetupPageState, sqlx::Error> {
-    let mut tx = svc.db.begin_write().await?;
-    let link = match links::resolve(&mut tx, token, LinkPurpose::OtpSetup, now).await? {
+) -> Result<Result<OpenLink, LinkProblem>, sqlx::Error> {
+    let link = match links::resolve(conn, token, LinkPurpose::OtpSetup, now).await? {
         Ok(link) => link,
-        Err(LinkProblem::Used) => return completed(&mut tx, token).await,
-        Err(problem) => return Ok(SetupPageState::Problem(problem)),
+        Err(problem) => return Ok(Err(problem)),
     };
-    let Some(ticket) = tickets::repo::find(&mut tx, &link.ticket_id)
+    let Some(ticket) = tickets::repo::find(conn, &link.ticket_id)
         .await?
         .filter(|t| t.status == TicketStatus::Approved)
     else {
-        return Ok(SetupPageState::Problem(LinkProblem::Superseded));
+        return Ok(Err(LinkProblem::Superseded));
     };
-    let Some(account) = accounts_repo::find_by_id(&mut tx, &ticket.account_id).await? else {
-        return Ok(SetupPageState::Problem(LinkProblem::Unknown));
+    let Some(account) = accounts_repo::find_by_id(conn, &ticket.account_id).await? else {
+        return Ok(Err(LinkProblem::Unknown));
     };
-    let pending = enrollment::get_or_create(
-        &mut tx,
+    Ok(Ok(OpenLink {
+        link,
+        ticket,
+        account,
+    }))
+}
+
+/// The link's one pending secret, created the first time it is asked for.
+async fn pending_secret(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    open: &OpenLink,
+    now: UnixTime,
+) -> Result<PendingEnrollment, sqlx::Error> {
+    enrollment::get_or_create(
+        conn,
         &svc.keys,
-        &account.id,
-        &links::enrollment_origin(&link.id),
-        link.expires_at,
+        &open.account.id,
+        &links::enrollment_origin(&open.link.id),
+        open.link.expires_at,
         now,
     )
-    .await?;
-    let devices = devices_repo::for_account(&mut tx, &account.id).await?;
+    .await
+}
+
+/// The page of the link; with `revealed` (the signer pressed "Tampilkan
+/// kode QR" in this browser) also its QR code and key.
+pub async fn page(
+    svc: &Services,
+    token: &str,
+    revealed: bool,
+    now: UnixTime,
+) -> Result<SetupPageState, sqlx::Error> {
+    let mut tx = svc.db.begin_write().await?;
+    let open = match open_link(&mut tx, token, now).await? {
+        Ok(open) => open,
+        Err(LinkProblem::Used) => return completed(&mut tx, token).await,
+        Err(problem) => return Ok(SetupPageState::Problem(problem)),
+    };
+    let enrollment = if revealed {
+        Some(pending_secret(&mut tx, svc, &open, now).await?)
+    } else {
+        None
+    };
+    let devices = devices_repo::for_account(&mut tx, &open.account.id).await?;
     tx.commit().await?;
     let max_devices = svc.tunables().max_devices;
     let would_evict = (devices.len() >= max_devices)
@@ -63,12 +107,19 @@ pub async fn page(
             name: d.name.clone(),
             added_at: d.created_at,
         });
+    let OpenLink {
+        link,
+        ticket,
+        account,
+    } = open;
     Ok(SetupPageState::Ready(SetupView {
         ticket_number: ticket.number,
         email_masked: OfficialEmail::parse(&account.email)
             .map(|e| e.masked())
             .unwrap_or_default(),
-        enrollment: enrollment::view(&pending.secret, &svc.settings.brand, &account.email, now),
+        enrollment: enrollment.map(|pending| {
+            enrollment::view(&pending.secret, &svc.settings.brand, &account.email, now)
+        }),
         device_count: devices.len(),
         max_devices,
         would_evict,
@@ -76,11 +127,29 @@ pub async fn page(
     }))
 }
 
-/// A spent setup link shows what it did, as stored on its ticket.
-async fn completed(
-    conn: &mut sqlx::AnyConnection,
+/// "Tampilkan kode QR": the link's secret is made (once) and its showing
+/// audited; the page then shows it to the browser that asked.
+pub async fn reveal(
+    svc: &Services,
     token: &str,
-) -> Result<SetupPageState, sqlx::Error> {
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<(), SetupError> {
+    let mut tx = svc.db.begin_write().await?;
+    let open = open_link(&mut tx, token, now)
+        .await?
+        .map_err(SetupError::Link)?;
+    pending_secret(&mut tx, svc, &open, now).await?;
+    let entry = AuditEntry::new(open.account.actor(), AuditEvent::OtpSecretRevealed)
+        .subject(&open.account.id)
+        .ticket(&open.ticket.id);
+    audit::record(&mut tx, entry, Some(client), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A spent setup link shows what it did, as stored on its ticket.
+async fn completed(conn: &mut AnyConnection, token: &str) -> Result<SetupPageState, sqlx::Error> {
     let Some(json) = tickets::repo::setup_outcome_by_link(conn, &token_digest(token)).await? else {
         return Ok(SetupPageState::Problem(LinkProblem::Used));
     };
@@ -119,16 +188,13 @@ pub async fn complete(
     now: UnixTime,
 ) -> Result<AddedDevice, SetupError> {
     let mut tx = svc.db.begin_write().await?;
-    let link: LinkRow = links::resolve(&mut tx, token, LinkPurpose::OtpSetup, now)
+    let OpenLink {
+        link,
+        ticket,
+        account,
+    } = open_link(&mut tx, token, now)
         .await?
         .map_err(SetupError::Link)?;
-    let ticket = tickets::repo::find(&mut tx, &link.ticket_id)
-        .await?
-        .filter(|t| t.status == TicketStatus::Approved)
-        .ok_or(SetupError::Link(LinkProblem::Superseded))?;
-    let account = accounts_repo::find_by_id(&mut tx, &ticket.account_id)
-        .await?
-        .ok_or(SetupError::Link(LinkProblem::Unknown))?;
     let pending = enrollment::load(&mut tx, &svc.keys, &links::enrollment_origin(&link.id), now)
         .await?
         .ok_or(SetupError::Link(LinkProblem::Expired))?;

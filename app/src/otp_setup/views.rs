@@ -11,7 +11,9 @@ use crate::tickets::views::LinkProblem;
 pub struct SetupView {
     pub ticket_number: String,
     pub email_masked: String,
-    pub enrollment: EnrollmentView,
+    /// The QR code and key: only once the signer asked for them with a
+    /// POST ("Tampilkan kode QR"), so a mail scanner's GET sees no secret.
+    pub enrollment: Option<EnrollmentView>,
     pub device_count: usize,
     pub max_devices: usize,
     /// The device that adding one more would remove, if the account is full.

@@ -1,5 +1,5 @@
 //! Server-side plumbing every capability uses: database, clock, keys,
-//! request details, addresses, rate limits and the face-match port. No business rules live here.
+//! request details, addresses, rate limits, metrics and the face-match port. No business rules live here.
 
 pub mod clock;
 pub mod context;
@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod face_match;
 pub mod master_key;
+pub mod metrics;
 pub mod net;
 pub mod queue;
 pub mod rate_limit;

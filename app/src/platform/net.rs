@@ -81,13 +81,11 @@ impl fmt::Display for Cidr {
     }
 }
 
-/// The proxies in front of the server (`TPO_TRUSTED_PROXIES`): only when
-/// the socket peer is one of them is `X-Forwarded-For` read, and then only
-/// the hops they appended count. Empty (the default): the peer is the client.
+/// A list of address blocks (`TPO_TRUSTED_PROXIES`, `TPO_METRICS_ALLOW`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<Cidr>);
+pub struct AddressBlocks(Vec<Cidr>);
 
-impl TrustedProxies {
+impl AddressBlocks {
     /// Blocks separated by commas (spaces around them allowed).
     pub fn parse(text: &str) -> Result<Self, String> {
         text.split([',', ' '])
@@ -97,8 +95,34 @@ impl TrustedProxies {
             .map(Self)
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is in one of the blocks.
+    pub fn contains(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|block| block.contains(ip))
+    }
+}
+
+impl fmt::Display for AddressBlocks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let blocks: Vec<String> = self.0.iter().map(Cidr::to_string).collect();
+        f.write_str(&blocks.join(","))
+    }
+}
+
+/// The proxies in front of the server (`TPO_TRUSTED_PROXIES`): only when
+/// the socket peer is one of them is `X-Forwarded-For` read, and then only
+/// the hops they appended count. Empty (the default): the peer is the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(AddressBlocks);
+
+impl TrustedProxies {
+    /// Blocks separated by commas (spaces around them allowed).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        AddressBlocks::parse(text).map(Self)
+    }
+
+    /// Whether `ip` is one of the proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.contains(ip.to_canonical())
     }
 
     /// The client of a request from `peer` carrying these `X-Forwarded-For`
@@ -136,8 +160,7 @@ impl TrustedProxies {
 
 impl fmt::Display for TrustedProxies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let blocks: Vec<String> = self.0.iter().map(Cidr::to_string).collect();
-        f.write_str(&blocks.join(","))
+        self.0.fmt(f)
     }
 }
 

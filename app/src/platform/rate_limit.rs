@@ -1,7 +1,12 @@
-//! Per-client request budgets, in memory per process (each process of a
-//! scale-out counts separately; account-level limits live in the database).
-//! The budgets run on the injected [`Clock`], like the rest of the domain:
-//! tests that advance a `ManualClock` see them refill, and nothing else does.
+//! Per-client request budgets, counted in memory by each process; on
+//! PostgreSQL (a scale-out) also shared by every process through the
+//! database ([`shared`]), so N processes do not give N budgets.
+//! Account-level limits live in the database. The budgets run on the
+//! injected [`Clock`], like the rest of the domain: tests that advance a
+//! `ManualClock` see them refill, and nothing else does.
+
+mod repo;
+mod shared;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,9 +20,11 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{NotUntil, Quota, RateLimiter};
 
 use super::clock::Clock;
+use super::db::Db;
 use super::net::rate_limit_key;
 use crate::error::AppError;
 use crate::ids::ServiceClientId;
+use shared::SharedCounts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -29,6 +36,18 @@ pub enum Action {
     Enroll,
     /// Photo uploads on the identity check.
     Upload,
+}
+
+impl Action {
+    /// The action's part of a shared budget's bucket name.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Helpdesk => "helpdesk",
+            Self::Enroll => "enroll",
+            Self::Upload => "upload",
+        }
+    }
 }
 
 /// Our clock as governor's: whole seconds since the Unix epoch.
@@ -58,6 +77,9 @@ pub struct RateLimits {
     /// changes is counted afresh under the new one from its next call.
     service_clients: RwLock<HashMap<NonZeroU32, Arc<KeyedLimiter<ServiceClientId>>>>,
     clock: InjectedClock,
+    per_minute: NonZeroU32,
+    /// Set on PostgreSQL: the budgets all processes share.
+    shared: Option<SharedCounts>,
 }
 
 /// Messages per minute one Telegram chat may send the bot.
@@ -75,21 +97,59 @@ impl RateLimits {
             chats: keyed(Quota::per_minute(per_chat), &clock),
             service_clients: RwLock::default(),
             clock,
+            per_minute,
+            shared: None,
+        }
+    }
+
+    /// The same budgets, also counted across every process that shares the
+    /// database and calls [`Self::flush`] about once a second.
+    pub fn shared_across_processes(self) -> Self {
+        Self {
+            shared: Some(SharedCounts::default()),
+            ..self
+        }
+    }
+
+    /// Adds what this process admitted to the shared counts and reads back
+    /// what all of them spent (nothing to do when counting in memory only).
+    pub async fn flush(&self, db: &Db) -> Result<(), sqlx::Error> {
+        match &self.shared {
+            Some(shared) => shared.flush(db, self.clock.0.now()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// One unit of the shared budget `bucket` names, when budgets are shared.
+    fn spend_shared(
+        &self,
+        bucket: impl FnOnce() -> String,
+        per_minute: NonZeroU32,
+    ) -> Result<(), AppError> {
+        match &self.shared {
+            Some(shared) => shared
+                .spend(bucket(), per_minute.get(), self.clock.0.now())
+                .map_err(AppError::TooManyAttempts),
+            None => Ok(()),
         }
     }
 
     /// One request of `client` (an IPv6 client counts by its /64).
     pub fn check(&self, action: Action, client: IpAddr) -> Result<(), AppError> {
+        let client = rate_limit_key(client);
         self.limiter
-            .check_key(&(action, rate_limit_key(client)))
-            .map_err(|not_until| self.too_many(not_until))
+            .check_key(&(action, client))
+            .map_err(|not_until| self.too_many(not_until))?;
+        self.spend_shared(|| format!("{}:{client}", action.name()), self.per_minute)
     }
 
     /// One message from a Telegram chat.
     pub fn check_chat(&self, chat_id: i64) -> Result<(), AppError> {
         self.chats
             .check_key(&chat_id)
-            .map_err(|not_until| self.too_many(not_until))
+            .map_err(|not_until| self.too_many(not_until))?;
+        let per_chat = NonZeroU32::new(CHAT_MESSAGES_PER_MINUTE).expect("non-zero");
+        self.spend_shared(|| format!("chat:{chat_id}"), per_chat)
     }
 
     /// One call of a service client to the integration API, within its
@@ -117,7 +177,12 @@ impl RateLimits {
         };
         limiter
             .check_key(client)
-            .map_err(|not_until| self.too_many(not_until))
+            .map_err(|not_until| self.too_many(not_until))?;
+        // Counted afresh under a changed budget, as by the limiters above.
+        self.spend_shared(
+            || format!("service_client:{client}:{per_minute}"),
+            per_minute,
+        )
     }
 
     /// Refused, with the whole seconds until the next request is allowed.

@@ -10,7 +10,8 @@ use super::clock::Clock;
 use super::crypto::Keys;
 use super::db::Db;
 use super::face_match::FaceMatcher;
-use super::net::TrustedProxies;
+use super::metrics::Metrics;
+use super::net::{AddressBlocks, TrustedProxies};
 use super::rate_limit::RateLimits;
 use crate::error::AppError;
 use crate::time::UnixTime;
@@ -28,6 +29,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The proxies whose `X-Forwarded-For` hops name the client.
     pub trusted_proxies: TrustedProxies,
+    /// The clients that may read `/metrics`; everyone else gets 404.
+    pub metrics_allow: AddressBlocks,
     pub session_idle_seconds: i64,
     pub session_max_seconds: i64,
 }
@@ -44,6 +47,8 @@ pub struct Services {
     pub keys: Keys,
     pub settings: Settings,
     pub limits: RateLimits,
+    /// This process's counters, read by `/metrics`.
+    pub metrics: Metrics,
     /// Replaced by `settings::service::reload` every few seconds.
     pub tunables: RwLock<Arc<Tunables>>,
     /// The configured face-match adapter (`NoFaceMatcher` when none is).

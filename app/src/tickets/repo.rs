@@ -43,6 +43,8 @@ pub struct InsertTicket<'a> {
     pub account_id: &'a AccountId,
     pub status: TicketStatus,
     pub message: Option<&'a str>,
+    /// The network of a web request (see `rate_limit_key`); none through Telegram.
+    pub client_net: Option<&'a str>,
 }
 
 pub async fn insert(
@@ -51,8 +53,8 @@ pub async fn insert(
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO tickets (id, number, serial, category, channel, account_id, status, message, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO tickets (id, number, serial, category, channel, account_id, status, message, client_net, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
     .bind(ticket.id)
     .bind(ticket.number)
@@ -62,6 +64,7 @@ pub async fn insert(
     .bind(ticket.account_id)
     .bind(ticket.status)
     .bind(ticket.message)
+    .bind(ticket.client_net)
     .bind(now)
     .execute(conn)
     .await?;
@@ -299,27 +302,26 @@ pub async fn with_only_expired_links(
     .await
 }
 
-/// Who asked "Pertanyaan Umum" questions: one account, or one client address.
+/// Who asked "Pertanyaan Umum" questions: one account, or one client
+/// network (an IPv4 address or an IPv6 /64, as `rate_limit_key` gives it).
 pub enum Asker<'a> {
     Account(&'a AccountId),
-    Address(&'a str),
+    Network(&'a str),
 }
 
-/// How many "Pertanyaan Umum" tickets `asker` opened after `since` (read
-/// from the tickets' creation records, which carry account and address).
+/// How many "Pertanyaan Umum" tickets `asker` opened after `since`.
 pub async fn questions_since(
     conn: &mut AnyConnection,
     asker: Asker<'_>,
     since: UnixTime,
 ) -> Result<i64, sqlx::Error> {
     let (column, value) = match asker {
-        Asker::Account(id) => ("a.subject_account_id", id.as_str()),
-        Asker::Address(ip) => ("a.ip", ip),
+        Asker::Account(id) => ("account_id", id.as_str()),
+        Asker::Network(net) => ("client_net", net),
     };
     sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM audit_log a JOIN tickets t ON t.id = a.ticket_id
-         WHERE {column} = $1 AND a.action = 'ticket_created' AND a.at > $2
-           AND t.category = 'general_question'"
+        "SELECT COUNT(*) FROM tickets
+         WHERE {column} = $1 AND created_at > $2 AND category = 'general_question'"
     ))
     .bind(value)
     .bind(since)

@@ -120,6 +120,12 @@ impl<'a> Origin<'a> {
         }
     }
 
+    /// The browser's network as request budgets count it (an IPv6 client by
+    /// its /64), stored on the ticket for the per-network question cap.
+    fn network(&self) -> Option<String> {
+        self.client().map(|c| rate_limit_key(c.ip).to_string())
+    }
+
     /// The account as the actor of the request's audit entries; through
     /// Telegram, with the chat it wrote from.
     fn actor<'b>(&self, account: &'b AccountRow) -> Actor<'b> {
@@ -296,12 +302,12 @@ pub async fn ask_question_in(
     // Serialise questions of one account (as OTP requests are), so the cap holds.
     accounts_repo::touch(tx, &account.id, now).await?;
     let since = now - 86_400;
-    let address = origin.client().map(|c| c.ip.to_string());
+    let network = origin.network();
     let over_cap = repo::questions_since(tx, Asker::Account(&account.id), since).await?
         >= QUESTIONS_PER_ACCOUNT_PER_DAY
-        || match &address {
-            Some(ip) => {
-                repo::questions_since(tx, Asker::Address(ip), since).await?
+        || match &network {
+            Some(net) => {
+                repo::questions_since(tx, Asker::Network(net), since).await?
                     >= QUESTIONS_PER_ADDRESS_PER_DAY
             }
             None => false,
@@ -435,6 +441,7 @@ async fn create_ticket(
             account_id: &account.id,
             status: TicketStatus::Submitted,
             message,
+            client_net: origin.network().as_deref(),
         },
         now,
     )

@@ -6,8 +6,10 @@ mod api_status;
 pub mod api_v1;
 mod audit_export;
 mod health;
+mod metrics;
 mod path_text;
 mod reference_photos;
+mod request_id;
 mod security;
 mod selfies;
 mod signer_import;
@@ -55,6 +57,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
     router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
         .merge(api_v1::router())
         .merge(selfies::router())
         .merge(audit_export::router())
@@ -84,6 +87,14 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.services.settings.trusted_proxies.clone(),
+            request_id::assign,
+        ))
         .with_state(state)
 }
 

@@ -131,7 +131,11 @@ async fn upload(
             "bukan-foto",
         );
     };
-    match submit(svc, check, photo, consent, &client, svc.now()).await {
+    let started = std::time::Instant::now();
+    let submitted = submit(svc, check, photo, consent, &client, svc.now()).await;
+    svc.metrics
+        .selfie_processed(started.elapsed().as_secs_f64());
+    match submitted {
         Ok(submitted) => {
             // The face-match check runs on its own: a slow service must not
             // keep the signer waiting.

@@ -1,7 +1,9 @@
 //! Background work beside the web server: sending mail and webhook
-//! events, sweeping expired rows and reloading the settings. Each loop stops when the shutdown token is cancelled.
+//! events, sweeping expired rows, reloading the settings and sharing the
+//! request budgets. Each loop stops when the shutdown token is cancelled.
 
 pub mod mail;
+pub mod rate_limits;
 pub mod settings;
 pub mod sweeper;
 pub mod webhooks;

@@ -18,6 +18,8 @@ test.describe('with clipboard access', () => {
     const signer = createSigner();
     await page.goto(await approvedSetupLink(signer));
     await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.getByTestId('manual-key')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Tampilkan kode QR' }).click();
 
     const seconds = page.locator('.countdown__seconds');
     const first = Number(await seconds.textContent());
@@ -51,6 +53,7 @@ test('a fourth device removes the oldest, which no longer logs in', async ({ pag
   await page.goto(await approvedSetupLink(signer));
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await expect(page.getByRole('status')).toContainText('perangkat paling lama “Hp Kantor”');
+  await page.getByRole('button', { name: 'Tampilkan kode QR' }).click();
   await page.getByText('Tidak bisa memindai?').click();
   const key = (await page.getByTestId('manual-key').textContent())!.replace(/\s/g, '');
   await freshPeriod();
@@ -66,4 +69,32 @@ test('a fourth device removes the oldest, which no longer logs in', async ({ pag
   await expect(page).toHaveURL(/\/akun$/);
   await expect(page.getByRole('heading', { name: 'Perangkat OTP (3 dari 3)' })).toBeVisible();
   await expect(page.locator('.device')).toHaveText([/Tablet Rumah/, /Hp Pribadi/, /Hp Baru/]);
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the link shows no secret until the button is pressed, then the QR code and key', async ({ page, request }) => {
+    const signer = createSigner();
+    const link = await approvedSetupLink(signer);
+    // What a mail scanner fetching the link gets.
+    const scanned = await (await request.get(link)).text();
+    expect(scanned).toContain('Tampilkan kode QR');
+    expect(scanned).not.toContain('otpauth');
+    expect(scanned).not.toContain('manual-key');
+
+    await page.goto(link);
+    await expect(page.getByLabel('QR Code untuk aplikasi Authenticator')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Tampilkan kode QR' }).click();
+    await expect(page.getByLabel('QR Code untuk aplikasi Authenticator')).toBeVisible();
+    const key = (await page.getByTestId('manual-key').textContent())!.replace(/\s/g, '');
+    expect(key).toMatch(/^[A-Z2-7]{32}$/);
+    expect(scanned).not.toContain(key);
+
+    await freshPeriod();
+    await page.getByLabel('Nama Perangkat').fill('Hp Tanpa Skrip');
+    await page.locator('#kode-otp').fill(totp(key));
+    await page.getByRole('button', { name: 'Kirim' }).click();
+    await expect(page.getByText('Penambahan perangkat OTP selesai dilakukan.')).toBeVisible();
+  });
 });

@@ -37,6 +37,7 @@ test('an admin lowers the device limit and the next enrollment honours it', asyn
       'Akun Anda sudah memiliki 2 perangkat OTP (batas maksimal)',
     );
     await expect(phone.getByRole('status')).toContainText('“Hp Pertama”');
+    await phone.getByRole('button', { name: 'Tampilkan kode QR' }).click();
     await phone.getByText('Tidak bisa memindai?').click();
     const key = (await phone.getByTestId('manual-key').textContent())!.replace(/\s/g, '');
     await freshPeriod();

@@ -11,7 +11,7 @@ use crate::helpers::{
 };
 use crate::identity::{FACE, jpeg, submitted_ticket, upload};
 use crate::on_both_backends;
-use crate::otp_setup::{approved_link, complete, page, secret_from};
+use crate::otp_setup::{approved_link, complete, revealed_page, secret_from};
 use app::accounts::types::Role;
 
 /// A signed-in client of every role (and one of none).
@@ -489,7 +489,7 @@ async fn the_dashboard_counts_waiting_and_finished_requests(backend: Backend) {
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
     app.clock.advance(20 * 60);
-    let secret = secret_from(&page(&app, &link).await.1);
+    let secret = secret_from(&revealed_page(&app, &link).await);
     let (status, body) = complete(&app, &link, "Hp Baru", &app.code(&secret, 0)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let other = app

@@ -5,7 +5,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{
-    AccountSpec, Backend, TestAccount, TestApp, folder_mail, page_text, spawn_app,
+    AccountSpec, Backend, Options, TestAccount, TestApp, folder_mail, page_text, spawn_app,
+    spawn_app_with,
 };
 use crate::on_both_backends;
 use app::accounts::types::{AccountStatus, Role};
@@ -398,10 +399,15 @@ async fn a_general_question_becomes_a_plain_ticket(backend: Backend) {
     app.stop().await;
 }
 
-/// "Pertanyaan Umum" is capped per account and per client address, so the
-/// helpdesk's mail cannot be used to relay anyone's text in bulk.
-async fn general_questions_are_capped_per_account_and_per_address(backend: Backend) {
-    let app = spawn_app(backend).await;
+/// "Pertanyaan Umum" is capped per account and per client network, so the
+/// helpdesk's mail cannot be used to relay anyone's text in bulk: each
+/// asker here writes from its own address of one IPv6 /64, behind a proxy.
+async fn general_questions_are_capped_per_account_and_per_network(backend: Backend) {
+    let options = Options {
+        trusted_proxies: "127.0.0.0/8".into(),
+        ..Default::default()
+    };
+    let app = spawn_app_with(backend, options).await;
     let questions = || async {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM tickets WHERE category = 'general_question'",
@@ -419,7 +425,7 @@ async fn general_questions_are_capped_per_account_and_per_address(backend: Backe
                 ..Default::default()
             })
             .await;
-        let client = app.client();
+        let client = app.client_at(&format!("2001:db8:7:7::{}", i + 1));
         app.call(&client, "helpdesk/check", &[("email", &signer.email)])
             .await;
         askers.push(client);
@@ -444,7 +450,7 @@ async fn general_questions_are_capped_per_account_and_per_address(backend: Backe
     assert_ne!(status, StatusCode::OK);
     assert!(body.contains("Batas pertanyaan tercapai"), "{body}");
     assert_eq!(questions().await, 3, "the refused question is not stored");
-    // Three more accounts from the same address: the address cap (10) holds.
+    // Three more accounts from the same network: its cap (10) holds.
     for asker in &askers[1..3] {
         for n in 0..3 {
             assert_eq!(ask(asker, n).await.0, StatusCode::OK);
@@ -454,6 +460,15 @@ async fn general_questions_are_capped_per_account_and_per_address(backend: Backe
     let (_, body) = ask(&askers[3], 1).await;
     assert!(body.contains("Batas pertanyaan tercapai"), "{body}");
     assert_eq!(questions().await, 10);
+    let next_network = app.client_at("2001:db8:7:8::1");
+    let fourth = "penanya.3@kominfo.go.id";
+    app.call(&next_network, "helpdesk/check", &[("email", fourth)])
+        .await;
+    assert_eq!(
+        ask(&next_network, 1).await.0,
+        StatusCode::OK,
+        "the next /64 is another network"
+    );
     app.clock.advance(86_400 + 1);
     let first = "penanya.0@kominfo.go.id";
     app.call(&askers[0], "helpdesk/check", &[("email", first)])
@@ -505,6 +520,6 @@ on_both_backends!(
     an_expired_link_says_so_and_the_ticket_expires,
     unknown_or_mangled_links_are_explained,
     a_general_question_becomes_a_plain_ticket,
-    general_questions_are_capped_per_account_and_per_address,
+    general_questions_are_capped_per_account_and_per_network,
     the_status_page_needs_number_and_email,
 );

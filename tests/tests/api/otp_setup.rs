@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{
-    AccountSpec, Backend, TestAccount, TestApp, folder_mail, folder_mail_containing, page_text,
-    spawn_app,
+    AccountSpec, Backend, Options, TestAccount, TestApp, folder_mail, folder_mail_containing,
+    page_text, spawn_app, spawn_app_with,
 };
 use crate::identity::{submitted_ticket, verifier};
 use crate::on_both_backends;
@@ -42,10 +42,37 @@ fn token_of(link: &str) -> &str {
     link.rsplit('/').next().unwrap()
 }
 
-/// The setup page's HTML.
+/// The setup page's HTML, as a plain GET (a mail scanner's view).
 pub async fn page(app: &TestApp, link: &str) -> (StatusCode, String) {
     app.get_page(&app.client(), link.strip_prefix(&app.base).unwrap())
         .await
+}
+
+/// "Tampilkan kode QR" pressed in `client`, a browser without JavaScript:
+/// the form's POST and the redirect back to the page.
+async fn reveal(app: &TestApp, client: &reqwest::Client, link: &str) -> reqwest::Response {
+    client
+        .post(app.url("/api/otp-setup/reveal"))
+        .header("accept", "text/html")
+        .header("referer", link)
+        .form(&[("token", token_of(link))])
+        .send()
+        .await
+        .expect("POST /api/otp-setup/reveal")
+}
+
+/// The setup page's HTML after "Tampilkan kode QR": with QR code and key.
+pub async fn revealed_page(app: &TestApp, link: &str) -> String {
+    let client = app.client();
+    let answer = reveal(app, &client, link).await;
+    assert_eq!(answer.status(), StatusCode::FOUND);
+    let back = answer.headers()["location"].to_str().unwrap();
+    assert!(back.starts_with(link), "back to the page: {back}");
+    let (status, html) = app
+        .get_page(&client, back.strip_prefix(&app.base).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    html
 }
 
 /// The key the page shows under "Tidak bisa memindai?".
@@ -116,9 +143,8 @@ async fn the_qr_code_is_stable_and_decodes_to_the_otpauth_uri(backend: Backend) 
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
-    let (status, first) = page(&app, &link).await;
-    assert_eq!(status, StatusCode::OK);
-    let (_, refreshed) = page(&app, &link).await;
+    let first = revealed_page(&app, &link).await;
+    let refreshed = revealed_page(&app, &link).await;
     assert_eq!(
         manual_key(&first),
         manual_key(&refreshed),
@@ -151,7 +177,7 @@ async fn a_wrong_code_is_invalid_and_a_drifting_clock_is_named(backend: Backend)
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
-    let secret = secret_from(&page(&app, &link).await.1);
+    let secret = secret_from(&revealed_page(&app, &link).await);
     let wrong = if app.code(&secret, 0) == "123456" {
         "654321"
     } else {
@@ -216,7 +242,7 @@ async fn codes_of_the_previous_and_next_period_are_accepted(backend: Backend) {
         let setup = folder_mail(&app, email, "Perbarui Akun Anda")
             .await
             .link("/otp/atur/");
-        let secret = secret_from(&page(&app, &setup).await.1);
+        let secret = secret_from(&revealed_page(&app, &setup).await);
         let (status, body) = complete(&app, &setup, "Hp Baru", &app.code(&secret, offset)).await;
         assert_eq!(status, StatusCode::OK, "offset {offset}: {body}");
     }
@@ -227,7 +253,7 @@ async fn the_enrollment_code_cannot_log_in_again(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
-    let secret = secret_from(&page(&app, &link).await.1);
+    let secret = secret_from(&revealed_page(&app, &link).await);
     let code = app.code(&secret, 0);
     assert_eq!(
         complete(&app, &link, "Hp Baru", &code).await.0,
@@ -252,7 +278,7 @@ async fn a_used_link_shows_its_outcome_and_adds_nothing_more(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
-    let secret = secret_from(&page(&app, &link).await.1);
+    let secret = secret_from(&revealed_page(&app, &link).await);
     let (status, body) = complete(&app, &link, "Hp Jackie 2606", &app.code(&secret, 0)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, html) = page(&app, &link).await;
@@ -304,7 +330,7 @@ async fn at_the_limit_the_oldest_device_is_named_and_removed(backend: Backend) {
         })
         .await;
     let link = approved_link(&app, &signer).await;
-    let (_, html) = page(&app, &link).await;
+    let html = revealed_page(&app, &link).await;
     assert!(
         page_text(&html).contains("perangkat paling lama “Hp Kantor”"),
         "warned before adding"
@@ -367,7 +393,7 @@ async fn a_link_of_an_inactive_account_adds_no_device(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
-    let secret = secret_from(&page(&app, &link).await.1);
+    let secret = secret_from(&revealed_page(&app, &link).await);
     let set_status = |status: &'static str| {
         sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
             .bind(status)
@@ -404,7 +430,7 @@ async fn concurrent_submissions_of_one_link_add_one_device(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
-    let secret = secret_from(&page(&app, &link).await.1);
+    let secret = secret_from(&revealed_page(&app, &link).await);
     let code = app.code(&secret, 0);
     let names: Vec<String> = (0..8).map(|i| format!("Hp {i}")).collect();
     let results = join_all(names.iter().map(|name| complete(&app, &link, name, &code))).await;
@@ -425,7 +451,7 @@ async fn the_form_works_without_javascript(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
     let link = approved_link(&app, &signer).await;
-    let secret = secret_from(&page(&app, &link).await.1);
+    let secret = secret_from(&revealed_page(&app, &link).await);
     let client = app.client();
     let post = |code: String| {
         client
@@ -466,7 +492,63 @@ async fn the_form_works_without_javascript(backend: Backend) {
     app.stop().await;
 }
 
+/// Mail scanners open links with GET: the page shows a button, and only its
+/// POST (rate limited, audited) shows the QR code and key, to that browser.
+async fn a_get_of_the_link_never_shows_the_secret(backend: Backend) {
+    let options = Options {
+        rate_limit_per_minute: 3,
+        ..Default::default()
+    };
+    let app = spawn_app_with(backend, options).await;
+    let signer = app.signer().await;
+    let link = approved_link(&app, &signer).await;
+    let (status, scanned) = page(&app, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page_text(&scanned).contains("Tampilkan kode QR"));
+    assert_eq!(app.audit_count(&signer.id, "otp_secret_revealed").await, 0);
+    let browser = app.client();
+    assert_eq!(
+        reveal(&app, &browser, &link).await.status(),
+        StatusCode::FOUND
+    );
+    let (_, shown) = app
+        .get_page(&browser, link.strip_prefix(&app.base).unwrap())
+        .await;
+    let key = manual_key(&shown);
+    assert!(shown.contains("otpauth://totp/"));
+    assert_eq!(app.audit_count(&signer.id, "otp_secret_revealed").await, 1);
+    let who: Option<String> = sqlx::query_scalar(
+        "SELECT ip FROM audit_log WHERE action = 'otp_secret_revealed' AND subject_account_id = $1",
+    )
+    .bind(&signer.id)
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(who.as_deref(), Some("127.0.0.1"));
+    // The same link fetched again by anyone else, before and after.
+    for html in [scanned, page(&app, &link).await.1] {
+        assert!(!html.contains(&key), "no key in a plain GET");
+        assert!(!html.contains("otpauth"), "no otpauth URI in a plain GET");
+        assert!(!html.contains("manual-key") && !html.contains("<svg"));
+    }
+    // The button is rate limited with the other enrolment steps.
+    let answers = [
+        reveal(&app, &app.client(), &link).await.status(),
+        reveal(&app, &app.client(), &link).await.status(),
+    ];
+    assert_eq!(answers, [StatusCode::FOUND, StatusCode::FOUND]);
+    let refused = reveal(&app, &app.client(), &link).await;
+    let back = refused.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        back.contains("__err"),
+        "the refusal is shown on the page: {back}"
+    );
+    assert_eq!(app.audit_count(&signer.id, "otp_secret_revealed").await, 3);
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_get_of_the_link_never_shows_the_secret,
     the_form_works_without_javascript,
     the_qr_code_is_stable_and_decodes_to_the_otpauth_uri,
     a_wrong_code_is_invalid_and_a_drifting_clock_is_named,

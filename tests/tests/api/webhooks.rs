@@ -27,7 +27,7 @@ use sha2::Sha256;
 use crate::devices::add;
 use crate::helpers::{AccountSpec, Backend, TestApp, free_port, spawn_app, wait_until};
 use crate::on_both_backends;
-use crate::otp_setup::{approved_link, complete, secret_from};
+use crate::otp_setup::{approved_link, complete, revealed_page, secret_from};
 
 /// One POST the receiver got.
 #[derive(Debug, Clone)]
@@ -183,8 +183,7 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_signed(backend:
 
     // While nothing listens on the port: the OTP request and its setup…
     let link = approved_link(&app, &signer).await;
-    let (_, html) = crate::otp_setup::page(&app, &link).await;
-    let new_secret = secret_from(&html);
+    let new_secret = secret_from(&revealed_page(&app, &link).await);
     let (status, body) = complete(&app, &link, "Hp Baru", &app.code(&new_secret, 0)).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     // …the holder removes a device on the account page…

@@ -100,6 +100,16 @@ impl Queue {
         Ok(())
     }
 
+    /// How many rows wait to be sent, and when the oldest was queued.
+    pub async fn backlog(&self, pool: &AnyPool) -> Result<(i64, Option<UnixTime>), sqlx::Error> {
+        sqlx::query_as(&format!(
+            "SELECT COUNT(*), MIN(created_at) FROM {} WHERE {} IS NULL",
+            self.table, self.sent_column
+        ))
+        .fetch_one(pool)
+        .await
+    }
+
     /// Seconds until the next row is due (None when nothing waits).
     pub async fn next_due_in(
         &self,

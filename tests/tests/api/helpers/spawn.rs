@@ -148,12 +148,15 @@ impl TestApp {
 
     /// A browser-like client with its own cookie jar.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(HTTP_TIMEOUT)
-            .build()
-            .unwrap()
+        browser().build().unwrap()
+    }
+
+    /// A browser-like client behind a proxy that names it `address` in
+    /// `X-Forwarded-For` (heeded when the app trusts loopback proxies).
+    pub fn client_at(&self, address: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", address.parse().unwrap());
+        browser().default_headers(headers).build().unwrap()
     }
 
     /// Stops the server (which closes its pool), then drops the test's
@@ -184,7 +187,7 @@ impl TestApp {
             database_url: self.database_url.clone(),
             data_dir: self.data_dir.clone(),
             smtp_url: options.smtp_url.clone(),
-            rate_limit_per_minute: 100_000,
+            rate_limit_per_minute: options.rate_limit_per_minute,
             ..Config::default()
         }
         .with_derived_defaults();
@@ -212,6 +215,13 @@ pub fn free_port() -> u16 {
             return port;
         }
     }
+}
+
+fn browser() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(HTTP_TIMEOUT)
 }
 
 /// Every HTTP call of a test gives up after this long instead of hanging.

@@ -1,0 +1,146 @@
+//! Operations: `/metrics` for the allowed addresses, and the request id
+//! every answer carries.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Backend, Options, TestApp, spawn_app_with};
+use crate::on_both_backends;
+
+/// The app behind a proxy on loopback (so a test can speak for any client
+/// address through `X-Forwarded-For`); `/metrics` is for loopback only.
+async fn proxied_app(backend: Backend) -> TestApp {
+    let options = Options {
+        trusted_proxies: "127.0.0.0/8".into(),
+        ..Default::default()
+    };
+    spawn_app_with(backend, options).await
+}
+
+/// `/metrics` as the loopback client sees it.
+async fn scrape(app: &TestApp) -> String {
+    let response = app.client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+/// The value of the sample `series` (name and labels, exactly).
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+async fn metrics_count_requests_otp_checks_and_queues(backend: Backend) {
+    let app = proxied_app(backend).await;
+    let signer = app.signer().await;
+    let before = scrape(&app).await;
+    assert_eq!(
+        sample(&before, "tpo_otp_checks_total{outcome=\"accepted\"}"),
+        0.0
+    );
+    let client = app.client();
+    app.enter_password(&client, &signer).await;
+    let (status, _) = app.call(&client, "login/code", &[("code", "000000")]).await;
+    assert_ne!(status, StatusCode::OK);
+    let code = app.code(signer.secret(0), 0);
+    assert_eq!(
+        app.call(&client, "login/code", &[("code", &code)]).await.0,
+        StatusCode::OK
+    );
+    let other = app.client();
+    app.enter_password(&other, &signer).await;
+    app.call(&other, "login/code", &[("code", &code)]).await;
+    let (number, _) = crate::helpdesk::open_request(&app, &signer).await;
+    app.get_page(&app.client(), "/otp/atur/tautan-rahasia-123")
+        .await;
+    let after = scrape(&app).await;
+    for (outcome, count) in [("accepted", 1.0), ("rejected", 1.0), ("replayed", 1.0)] {
+        assert_eq!(
+            sample(
+                &after,
+                &format!("tpo_otp_checks_total{{outcome=\"{outcome}\"}}")
+            ),
+            count,
+            "{outcome}"
+        );
+    }
+    let code_calls =
+        "tpo_http_requests_total{method=\"POST\",route=\"/api/login/code\",status=\"200\"}";
+    assert_eq!(sample(&after, code_calls), 1.0);
+    assert_eq!(
+        sample(
+            &after,
+            "tpo_http_requests_total{method=\"POST\",route=\"/api/helpdesk/submit\",status=\"200\"}"
+        ),
+        1.0,
+        "the ticket {number}"
+    );
+    let setup_pages = "tpo_http_request_duration_seconds_count{route=\"/otp/atur/{token}\"}";
+    assert_eq!(
+        sample(&after, setup_pages),
+        1.0,
+        "counted under its template"
+    );
+    assert!(
+        !after.contains("tautan-rahasia-123"),
+        "no raw path, no token"
+    );
+    // The ticket's confirmation is in the outbox (no SMTP server here means
+    // the folder transport, which may have sent it already).
+    let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")
+        .fetch_one(app.services().db.pool())
+        .await
+        .unwrap();
+    let depth = sample(&after, "tpo_mail_outbox_depth");
+    assert!(
+        depth >= unsent as f64,
+        "depth {depth} counts the {unsent} unsent (the sender may have sent more since)"
+    );
+    assert!(sample(&after, "tpo_mail_outbox_oldest_age_seconds") >= 0.0);
+    assert_eq!(sample(&after, "tpo_telegram_outbox_depth"), 0.0);
+    assert!(after.contains("# TYPE tpo_selfie_processing_seconds histogram"));
+    // Anyone else, also when a trusted proxy forwards for them: 404.
+    let outside = app
+        .client_at("203.0.113.9")
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
+    assert!(!outside.text().await.unwrap().contains("tpo_"));
+    app.stop().await;
+}
+
+async fn every_answer_carries_a_request_id(backend: Backend) {
+    let app = proxied_app(backend).await;
+    let id_of = async |client: reqwest::Client, incoming: Option<&str>| {
+        let mut request = client.get(app.url("/healthz"));
+        if let Some(id) = incoming {
+            request = request.header("x-request-id", id);
+        }
+        let response = request.send().await.unwrap();
+        response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let first = id_of(app.client(), None).await;
+    let second = id_of(app.client(), None).await;
+    assert_eq!(first.len(), 24, "{first}");
+    assert_ne!(first, second, "one id per request");
+    assert_eq!(
+        id_of(app.client(), Some("lb-0042")).await,
+        "lb-0042",
+        "the trusted proxy's id is kept"
+    );
+    let page = app.client().get(app.url("/login")).send().await.unwrap();
+    assert!(page.headers().contains_key("x-request-id"), "pages too");
+    app.stop().await;
+}
+
+on_both_backends!(
+    metrics_count_requests_otp_checks_and_queues,
+    every_answer_carries_a_request_id,
+);
