@@ -32,7 +32,7 @@ pub async fn approved_link(app: &TestApp, signer: &TestAccount) -> String {
 /// setup link's key entered with a current code. Returns the new secret.
 pub async fn enrolled_device(app: &TestApp, signer: &TestAccount, name: &str) -> TotpSecret {
     let link = approved_link(app, signer).await;
-    let secret = secret_from(&page(app, &link).await.1);
+    let secret = secret_from(&revealed_page(app, &link).await);
     let (status, body) = complete(app, &link, name, &app.code(&secret, 0)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     secret
