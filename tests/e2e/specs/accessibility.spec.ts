@@ -151,7 +151,10 @@ test('identity check with the camera refused: the file picker', async ({ page })
 
 test('OTP setup, a wrong code, success; login in both steps, a wrong code; the account pages', async ({ page }) => {
   const signer = createSigner({ devices: ['Hp Kantor', 'Tablet Rumah', 'Hp Pribadi'] });
-  await visit(page, await approvedSetupLink(signer), 'OTP setup, full device list');
+  await visit(page, await approvedSetupLink(signer), 'OTP setup, before the QR code is shown');
+  await page.getByRole('button', { name: 'Tampilkan kode QR' }).click();
+  await expect(page.getByText('Tidak bisa memindai?')).toBeVisible();
+  await expectAccessible(page, 'OTP setup, QR code and full device list');
   await page.getByText('Tidak bisa memindai?').click();
   await expectAccessible(page, 'OTP setup, manual key open');
   const key = (await page.getByTestId('manual-key').textContent())!.replace(/\s/g, '');
@@ -348,6 +351,7 @@ test.describe('by keyboard alone', () => {
     // The verifier approves on the staff side; the signer opens the setup link from the mail.
     await page.goto(await approve(signer, number));
     await hydrated(page);
+    await press(page, page.getByRole('button', { name: 'Tampilkan kode QR' }));
     await press(page, page.locator('summary', { hasText: 'Tidak bisa memindai?' }));
     const key = (await page.getByTestId('manual-key').textContent())!.replace(/\s/g, '');
     await typeInto(page, page.getByLabel('Nama Perangkat'), 'Hp Papan Ketik');
