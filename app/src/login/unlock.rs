@@ -14,7 +14,7 @@ use crate::accounts::types::OfficialEmail;
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
-use crate::platform::crypto::{SecretToken, token_digest};
+use crate::platform::crypto::{SecretToken, presented_token_digest};
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -103,8 +103,9 @@ pub async fn unlock(
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<String, UnlockError> {
+    let digest = presented_token_digest(token_text).ok_or(UnlockError::Invalid)?;
     let mut tx = svc.db.begin_write().await?;
-    let account_id = accounts_repo::use_unlock_link(&mut tx, &token_digest(token_text), now)
+    let account_id = accounts_repo::use_unlock_link(&mut tx, &digest, now)
         .await?
         .ok_or(UnlockError::Invalid)?;
     let account = accounts_repo::find_by_id(&mut tx, &account_id)

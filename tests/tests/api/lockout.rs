@@ -153,6 +153,15 @@ async fn a_strangers_thousand_failures_do_not_lock_out_the_owner(backend: Backen
     let (page_status, page) = app.get_page(&new_browser, "/buka-kunci").await;
     assert_eq!(page_status, StatusCode::OK);
     assert!(page.contains("Buka kunci akun"), "{page}");
+    let (status, body) = app
+        .call(&new_browser, "login/unlock", &[("token", &token[1..])])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a mangled link is refused: {body}"
+    );
+    assert!(body.contains("Tautan buka kunci tidak berlaku"), "{body}");
     assert_eq!(
         app.call(&new_browser, "login/unlock", &[("token", token)])
             .await
