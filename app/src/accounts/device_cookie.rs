@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::ids::AccountId;
 use crate::platform::crypto::{Keys, random_bytes};
+use crate::platform::request::CookieName;
 use crate::platform::state::Settings;
 use crate::time::UnixTime;
 
@@ -17,13 +18,14 @@ const PURPOSE: &str = "device-cookie/v1";
 /// How long a browser stays known without logging in again.
 pub const MAX_AGE_SECONDS: i64 = 365 * 86_400;
 
-/// The cookie's name: `__Host-` on https like the session cookie.
+const DEVICE_COOKIE: CookieName = CookieName {
+    plain: "tpo_perangkat",
+    host_only: "__Host-tpo_perangkat",
+};
+
+/// The cookie's name: `__Host-tpo_perangkat` on https, like the session cookie.
 pub fn cookie_name(settings: &Settings) -> &'static str {
-    if settings.secure_cookies {
-        "__Host-tpo_perangkat"
-    } else {
-        "tpo_perangkat"
-    }
+    DEVICE_COOKIE.on(settings)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,19 +3,17 @@
 //! then `active` under a new token once a code from a device is accepted; it
 //! remembers that device, so removing the device ends the session.
 
+use crate::platform::request::CookieName;
 use crate::platform::state::Settings;
 
-/// The session cookie's name. On https `__Host-tpo_sesi`: browsers keep a
-/// cookie with that prefix only if it is `Secure`, for the whole site and
-/// without `Domain`, so no other host (a sibling subdomain) can plant or
-/// overwrite it. Browsers refuse the prefix on plain http, so local
-/// development on loopback uses the plain name.
+const SESSION_COOKIE: CookieName = CookieName {
+    plain: "tpo_sesi",
+    host_only: "__Host-tpo_sesi",
+};
+
+/// The session cookie's name: `__Host-tpo_sesi` on https.
 pub fn cookie_name(settings: &Settings) -> &'static str {
-    if settings.secure_cookies {
-        "__Host-tpo_sesi"
-    } else {
-        "tpo_sesi"
-    }
+    SESSION_COOKIE.on(settings)
 }
 /// Time to type the OTP code after the password.
 pub const AWAITING_OTP_SECONDS: i64 = 5 * 60;

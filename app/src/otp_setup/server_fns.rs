@@ -18,11 +18,14 @@ mod reveal_pass {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use crate::platform::crypto::token_digest;
-    use crate::platform::request::{cookie, set_cookie};
+    use crate::platform::request::{CookieName, cookie, set_cookie};
     use crate::platform::state::Services;
     use crate::time::UnixTime;
 
-    const COOKIE: &str = "tpo_kode_qr";
+    const COOKIE: CookieName = CookieName {
+        plain: "tpo_kode_qr",
+        host_only: "__Host-tpo_kode_qr",
+    };
     const PURPOSE: &str = "otp-setup-revealed";
     const LIFETIME_SECONDS: i64 = 30 * 60;
 
@@ -36,11 +39,16 @@ mod reveal_pass {
         let expires = now + LIFETIME_SECONDS;
         let tag = svc.keys.sign(PURPOSE, &message(token, expires));
         let value = format!("{expires}.{}", URL_SAFE_NO_PAD.encode(tag));
-        set_cookie(COOKIE, &value, LIFETIME_SECONDS, &svc.settings);
+        set_cookie(
+            COOKIE.on(&svc.settings),
+            &value,
+            LIFETIME_SECONDS,
+            &svc.settings,
+        );
     }
 
     pub fn holds(svc: &Services, token: &str, now: UnixTime) -> bool {
-        let Some(value) = cookie(COOKIE) else {
+        let Some(value) = cookie(COOKIE.on(&svc.settings)) else {
             return false;
         };
         let Some((expires, tag)) = value.split_once('.') else {

@@ -74,6 +74,27 @@ pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// A cookie's name, `__Host-` prefixed where the site runs on https:
+/// browsers keep such a cookie only if it is `Secure`, for the whole site and
+/// without `Domain`, so no other host (a sibling subdomain) can plant or
+/// overwrite it. Browsers refuse the prefix on plain http, so local
+/// development on loopback uses the plain name.
+#[derive(Debug, Clone, Copy)]
+pub struct CookieName {
+    pub plain: &'static str,
+    pub host_only: &'static str,
+}
+
+impl CookieName {
+    pub fn on(self, settings: &Settings) -> &'static str {
+        if settings.secure_cookies {
+            self.host_only
+        } else {
+            self.plain
+        }
+    }
+}
+
 /// Sets (or with `max_age` 0, removes) an HttpOnly cookie on the response.
 pub fn set_cookie(name: &str, value: &str, max_age: i64, settings: &Settings) {
     let secure = if settings.secure_cookies {
