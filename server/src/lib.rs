@@ -8,6 +8,7 @@ pub mod face_match;
 pub mod http;
 pub mod keys;
 pub mod mailer;
+pub mod seed_bulk;
 pub mod startup;
 pub mod telegram;
 pub mod telemetry;

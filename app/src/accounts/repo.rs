@@ -9,7 +9,7 @@ use crate::audit::Actor;
 use crate::ids::{AccountId, DeviceId};
 use crate::mail::templates::Recipient;
 use crate::platform::crypto::SecretToken;
-use crate::platform::db::is_unique_violation;
+use crate::platform::db::{is_unique_violation, values_placeholders};
 use crate::platform::request::ClientInfo;
 use crate::time::UnixTime;
 
@@ -208,31 +208,53 @@ pub async fn insert(
     account: InsertAccount<'_>,
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO accounts (id, email, full_name, nik_digest, nik_masked, phone, agency, role, status,
-                               password_hash, created_at, updated_at, nik_sealed, ams_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)",
-    )
-    .bind(account.id)
-    .bind(account.email.as_str())
-    .bind(account.full_name)
-    .bind(account.nik_digest)
-    .bind(account.nik_masked)
-    .bind(account.phone)
-    .bind(account.agency)
-    .bind(account.role)
-    .bind(account.status)
-    .bind(account.password_hash)
-    .bind(now)
-    .bind(account.nik_sealed)
-    .bind(account.ams_id)
-    .execute(conn)
-    .await;
+    let inserted = insert_many(conn, std::slice::from_ref(&account), 0, now).await;
     match inserted {
         Ok(_) => Ok(true),
         Err(e) if is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// Inserts many new accounts with one multi-row statement (bulk seeding);
+/// each already holds `device_seq` devices (inserted by the caller). Fails
+/// on any taken email, NIK or AMS id.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    accounts: &[InsertAccount<'_>],
+    device_seq: i64,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO accounts (id, email, full_name, nik_digest, nik_masked, phone, agency, role, status,
+                               password_hash, created_at, updated_at, nik_sealed, ams_id, device_seq)
+         VALUES {}",
+        values_placeholders(accounts.len(), 15)
+    );
+    let mut query = sqlx::query(&sql);
+    for account in accounts {
+        query = query
+            .bind(account.id)
+            .bind(account.email.as_str())
+            .bind(account.full_name)
+            .bind(account.nik_digest)
+            .bind(account.nik_masked)
+            .bind(account.phone)
+            .bind(account.agency)
+            .bind(account.role)
+            .bind(account.status)
+            .bind(account.password_hash)
+            .bind(now)
+            .bind(now)
+            .bind(account.nik_sealed)
+            .bind(account.ams_id)
+            .bind(device_seq);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {

@@ -177,6 +177,20 @@ pub fn like_contains(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The `VALUES` list of a multi-row insert: `rows` tuples of `columns`
+/// placeholders each, numbered `$1`… in row order (bind row by row).
+pub fn values_placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A value bound to a placeholder of a [`Conditions`] clause.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bound {
@@ -256,6 +270,12 @@ impl Conditions {
 #[cfg(test)]
 mod conditions_tests {
     use super::*;
+
+    #[test]
+    fn multi_row_values_number_placeholders_row_by_row() {
+        assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values_placeholders(1, 1), "($1)");
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {

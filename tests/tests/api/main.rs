@@ -19,6 +19,7 @@ mod login;
 mod mail;
 mod operations;
 mod otp_setup;
+mod query_plans;
 mod rate_limits;
 mod secrets_at_rest;
 mod service_clients;
