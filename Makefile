@@ -17,10 +17,11 @@ lint:
 drills:
 	scripts/drills.sh
 
-# Speed figures: the selfie pipeline (criterion) and a loopback load run (release builds).
+# Speed figures of the release build (README "Bench"): the server as its own
+# process on SQLite and on PostgreSQL, seeded in bulk and driven by the load
+# generator, then the selfie pipeline (criterion).
 bench:
-	cargo bench -p tests --bench selfie
-	cargo bench -p tests --bench http_load
+	scripts/bench.sh
 
 # A production archive in dist/ (optimised site and server, migrations,
 # example configuration, systemd unit), from a fresh clone.

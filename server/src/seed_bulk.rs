@@ -86,7 +86,8 @@ pub fn email_of(n: usize) -> String {
     format!("{first}.{last}.{n}@{domain}")
 }
 
-fn name_of(n: usize) -> String {
+/// The `n`th seeded signer's full name.
+pub fn name_of(n: usize) -> String {
     let first = FIRST_NAMES[n % FIRST_NAMES.len()];
     let last = LAST_NAMES[n / FIRST_NAMES.len() % LAST_NAMES.len()];
     format!("{first} {last}")
