@@ -21,6 +21,7 @@ mod operations;
 mod otp_setup;
 mod query_plans;
 mod rate_limits;
+mod scale_out;
 mod secrets_at_rest;
 mod service_clients;
 mod signer_import;
