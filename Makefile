@@ -31,6 +31,11 @@ release:
 release-check:
 	scripts/check-release.sh
 
+# Lighthouse 12 (mobile, simulated throttling) on the signer pages of the
+# newest release archive: median of three runs per page.
+lighthouse:
+	scripts/lighthouse.sh
+
 # Builds the Dockerfile's image from the newest archive with podman (base
 # image from Debian's packages) and smoke-tests it read-only, non-root.
 container-check:

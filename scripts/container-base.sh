@@ -27,7 +27,7 @@ if as_root podman image exists "$image"; then
 fi
 
 # The Debian mirror this machine's apt already uses.
-mirror=$(grep -rhoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+mirror=$({ grep -rhoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null || true; } |
   grep -oE '[a-z]+://[^ ]+' | head -n1)
 [ -n "$mirror" ] || { echo "no Debian mirror found in the apt sources" >&2; exit 1; }
 
