@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test lint bench release release-check drills
+.PHONY: run test lint bench release release-check container-check lighthouse drills
 
 run:
 	scripts/run.sh
@@ -31,3 +31,13 @@ release:
 # Unpacks the newest archive and runs its systemd unit's commands on loopback.
 release-check:
 	scripts/check-release.sh
+
+# Lighthouse 12 (mobile, simulated throttling) on the signer pages of the
+# newest release archive: median of three runs per page.
+lighthouse:
+	scripts/lighthouse.sh
+
+# Builds the Dockerfile's image from the newest archive with podman (base
+# image from Debian's packages) and smoke-tests it read-only, non-root.
+container-check:
+	scripts/check-container.sh
