@@ -265,7 +265,7 @@ pub async fn request_otp_in(
             .link(&LinkPurpose::IdentityCheck.path(&link.token.text)),
         link.expires_at,
     );
-    mail_repo::enqueue(tx, &mail, Some(&ticket.id), now).await?;
+    mail_repo::enqueue(tx, &svc.keys, &mail, Some(&ticket.id), now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: request.email.masked(),
@@ -333,7 +333,7 @@ pub async fn ask_question_in(
         ticket.number.as_str(),
         question.as_str(),
     );
-    mail_repo::enqueue(tx, &mail, Some(&ticket.id), now).await?;
+    mail_repo::enqueue(tx, &svc.keys, &mail, Some(&ticket.id), now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: email.masked(),
@@ -388,7 +388,7 @@ pub async fn answer_question(
         ticket.message.as_deref().unwrap_or_default(),
         answer.as_str(),
     );
-    mail_repo::enqueue(&mut tx, &mail, Some(ticket_id), now).await?;
+    mail_repo::enqueue(&mut tx, &svc.keys, &mail, Some(ticket_id), now).await?;
     let event = AuditEvent::QuestionAnswered {
         characters: answer.as_str().chars().count(),
     };

@@ -404,13 +404,15 @@ fn pg_cluster(args: &[&str]) -> String {
 }
 
 /// A PostgreSQL cluster of the drill's own, stopped and removed on drop.
-struct DrillCluster {
-    dir: PathBuf,
+pub struct DrillCluster {
+    /// Its data directory (the raw files, WAL included).
+    pub dir: PathBuf,
     port: String,
 }
 
 impl DrillCluster {
-    fn start() -> (Self, String) {
+    /// The cluster, started, and its admin URL.
+    pub fn start() -> (Self, String) {
         let mut name = [0u8; 6];
         getrandom::fill(&mut name).unwrap();
         let dir = std::env::temp_dir().join(format!("tpo-drill-pg-{}", hex::encode(name)));
