@@ -165,6 +165,26 @@ pub enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Rotate the master key. With --generate: add a new key version to the
+    /// key file (restart every server with it). Then, without: re-seal every
+    /// sealed value under the newest version, in batches; a stopped run
+    /// continues where it was.
+    RotateKey {
+        #[arg(long)]
+        generate: bool,
+        /// Values re-sealed per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+        /// Stop after this many batches (run again to continue).
+        #[arg(long)]
+        max_batches: Option<u64>,
+    },
+    /// Retire an old master key version once nothing is sealed under it,
+    /// and remove it from the key file.
+    RetireKey {
+        #[arg(long)]
+        version: u8,
+    },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
         /// Print the logins as JSON (for scripts and tests).
@@ -412,6 +432,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Cadangan basis data ditulis ke {}. Simpan juga kunci utama (TPO_SECRET_KEY atau {}): tanpa kunci itu cadangan tidak dapat dibaca.",
                 to.display(),
                 config.data_dir.join("secret.key").display()
+            );
+            Ok(())
+        }
+        Command::RotateKey {
+            generate,
+            batch,
+            max_batches,
+        } => {
+            let said =
+                crate::key_rotation::rotate_key(&config, generate, batch, max_batches).await?;
+            println!("{said}");
+            Ok(())
+        }
+        Command::RetireKey { version } => {
+            println!(
+                "{}",
+                crate::key_rotation::retire_key(&config, version).await?
             );
             Ok(())
         }

@@ -262,7 +262,10 @@ mod tests {
     fn sealed_bodies_open_whole_and_only_for_their_recipient() {
         let keys = Keys::from_master(&[7u8; 32]);
         let to = "budi.santoso@kominfo.go.id";
-        let (text, html) = ("Buka tautan ini: https://x/a ✓", "<p>Buka <a href=\"https://x/a\">ini</a></p>");
+        let (text, html) = (
+            "Buka tautan ini: https://x/a ✓",
+            "<p>Buka <a href=\"https://x/a\">ini</a></p>",
+        );
         let sealed = seal_bodies(&keys, to, text, html);
         assert!(!sealed.windows(5).any(|w| w == b"https"), "no clear text");
         let opened = open_bodies(&keys, to, &sealed).unwrap();
@@ -270,6 +273,9 @@ mod tests {
         assert!(open_bodies(&keys, "siti@bssn.go.id", &sealed).is_err());
         assert!(open_bodies(&Keys::from_master(&[8u8; 32]), to, &sealed).is_err());
         let empty = seal_bodies(&keys, to, "", "");
-        assert_eq!(open_bodies(&keys, to, &empty).unwrap(), (String::new(), String::new()));
+        assert_eq!(
+            open_bodies(&keys, to, &empty).unwrap(),
+            (String::new(), String::new())
+        );
     }
 }

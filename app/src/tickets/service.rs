@@ -197,8 +197,12 @@ pub async fn request_otp_in(
         });
     }
     let stored_digest = accounts_repo::nik_digest(tx, &account.id).await?;
-    let nik_matches = stored_digest
-        .is_some_and(|stored| stored == svc.keys.nik_digest(request.nik.digits().as_bytes()));
+    // Under any key version: a rotation may not have re-digested it yet.
+    let nik_matches = stored_digest.is_some_and(|stored| {
+        svc.keys
+            .nik_digests(request.nik.digits().as_bytes())
+            .contains(&stored)
+    });
     let name_matches = request.full_name.is_none_or(|name| {
         PersonName::parse(&account.full_name).is_ok_and(|recorded| recorded.matches(name))
     });

@@ -9,9 +9,11 @@ use app::accounts::types::Role;
 use app::otp_devices::totp::TotpSecret;
 use reqwest::StatusCode;
 
-use crate::helpdesk::open_request_with;
 use crate::drills::DrillCluster;
-use crate::helpers::{AccountSpec, Backend, DEADLINE, Options, TestApp, spawn_app_with, wait_until};
+use crate::helpdesk::open_request_with;
+use crate::helpers::{
+    AccountSpec, Backend, DEADLINE, Options, TestApp, spawn_app_with, wait_until,
+};
 use crate::on_both_backends;
 use crate::otp_setup::enrolled_device;
 
@@ -160,7 +162,9 @@ async fn at_rest(
         let before = files.len();
         files_under(&cluster.dir, &mut files);
         assert!(
-            files[before..].iter().any(|f| f.starts_with(cluster.dir.join("pg_wal"))),
+            files[before..]
+                .iter()
+                .any(|f| f.starts_with(cluster.dir.join("pg_wal"))),
             "the WAL is searched too"
         );
         files.retain(|f| !f.ends_with("server.log"));
