@@ -433,6 +433,18 @@ impl DrillCluster {
     }
 }
 
+/// The app on `backend`, on PostgreSQL with a cluster of its own (to stop,
+/// or to read the raw files of).
+pub async fn spawn_on_own_cluster(backend: Backend) -> (TestApp, Option<DrillCluster>) {
+    let cluster = (backend == Backend::Postgres).then(DrillCluster::start);
+    let options = Options {
+        postgres_admin_url: cluster.as_ref().map(|(_, url)| url.clone()),
+        ..Default::default()
+    };
+    let app = spawn_app_with(backend, options).await;
+    (app, cluster.map(|(cluster, _)| cluster))
+}
+
 impl Drop for DrillCluster {
     fn drop(&mut self) {
         let _ = std::process::Command::new(
@@ -569,12 +581,7 @@ async fn answer(
 /// that the service is unavailable, never 500 with an incident code; once
 /// PostgreSQL is back, the same requests are served.
 async fn a_database_out_of_reach_answers_503(backend: Backend) {
-    let cluster = (backend == Backend::Postgres).then(DrillCluster::start);
-    let options = Options {
-        postgres_admin_url: cluster.as_ref().map(|(_, url)| url.clone()),
-        ..Default::default()
-    };
-    let app = spawn_app_with(backend, options).await;
+    let (app, cluster) = spawn_on_own_cluster(backend).await;
     let signer = app.signer().await;
     let (_, token) = client_token(&app, "validate", &[]).await;
     let page = format!("/otp/atur/{}", "A".repeat(43));
@@ -594,7 +601,7 @@ async fn a_database_out_of_reach_answers_503(backend: Backend) {
     served().await;
 
     match &cluster {
-        Some((cluster, _)) => cluster.down(),
+        Some(cluster) => cluster.down(),
         None => app.services().db.pool().close().await,
     }
     for (path, form, token) in requests {
@@ -608,7 +615,7 @@ async fn a_database_out_of_reach_answers_503(backend: Backend) {
         assert!(!shown.contains("kode insiden"), "{path}: {body}");
     }
 
-    if let Some((cluster, _)) = &cluster {
+    if let Some(cluster) = &cluster {
         cluster.up();
         wait_until("/readyz to report ready again", async || {
             readyz(&app.base).await == Some(StatusCode::OK)

@@ -9,10 +9,11 @@ use reqwest::StatusCode;
 use server::key_rotation::{retire_key, rotate_key};
 use server::{Application, Config};
 
-use crate::helpdesk::{open_request_with, request_otp};
+use crate::helpdesk::request_otp;
 use crate::helpers::{AccountSpec, Backend, Options, TestAccount, TestApp, spawn_app};
 use crate::on_both_backends;
 use crate::otp_setup::enrolled_device;
+use crate::secrets_at_rest::siti_with_open_request;
 
 /// Replaces the test's server process with one started from `config` (as
 /// an operator restarts the servers with the new key file).
@@ -67,16 +68,7 @@ async fn a_rotated_key_reseals_everything_and_the_old_one_retires(backend: Backe
         devices: [signer.devices.clone(), vec![("Hp Baru".into(), added)]].concat(),
         ..signer
     };
-    let siti_nik = "3273015508920002";
-    let siti = app
-        .create_account(AccountSpec {
-            email: "siti.rahmawati@bssn.go.id",
-            name: "Siti Rahmawati",
-            nik: Some(siti_nik),
-            ..Default::default()
-        })
-        .await;
-    open_request_with(&app, &siti, "Siti Rahmawati", siti_nik).await;
+    siti_with_open_request(&app).await;
     let config = app.second_config(&Options::default());
     let key_file = app.data_dir.join("secret.key");
     let old_key = std::fs::read_to_string(&key_file)
@@ -115,23 +107,12 @@ async fn a_rotated_key_reseals_everything_and_the_old_one_retires(backend: Backe
     // NIKs, re-digested, still match a helpdesk request.
     restart(&mut app, config.clone()).await;
     every_device_logs_in(&app, &signer, &[0, 1, 2]).await;
-    let (status, body) = request_otp(
-        &app,
-        &app.client(),
-        &signer.email,
-        "Budi Santoso",
-        "3201011508900001",
-    )
-    .await;
+    let request = async |nik: &str| {
+        request_otp(&app, &app.client(), &signer.email, "Budi Santoso", nik).await
+    };
+    let (status, body) = request("3201011508900001").await;
     assert_eq!(status, StatusCode::OK, "the NIK still matches: {body}");
-    let (status, body) = request_otp(
-        &app,
-        &app.client(),
-        &signer.email,
-        "Budi Santoso",
-        "3201011508900002",
-    )
-    .await;
+    let (status, body) = request("3201011508900002").await;
     assert_eq!(status, StatusCode::CONFLICT, "another NIK does not: {body}");
 
     // With only the retired key a server refuses, saying which is missing.

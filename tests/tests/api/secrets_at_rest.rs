@@ -9,11 +9,9 @@ use app::accounts::types::Role;
 use app::otp_devices::totp::TotpSecret;
 use reqwest::StatusCode;
 
-use crate::drills::DrillCluster;
+use crate::drills::{DrillCluster, spawn_on_own_cluster};
 use crate::helpdesk::open_request_with;
-use crate::helpers::{
-    AccountSpec, Backend, DEADLINE, Options, TestApp, spawn_app_with, wait_until,
-};
+use crate::helpers::{AccountSpec, Backend, DEADLINE, TestAccount, TestApp, wait_until};
 use crate::on_both_backends;
 use crate::otp_setup::enrolled_device;
 
@@ -178,6 +176,23 @@ async fn at_rest(
     found
 }
 
+pub const SITI_NIK: &str = "3273015508920002";
+
+/// A second signer, Siti, whose helpdesk request stays open: (her account,
+/// the live link mailed to her).
+pub async fn siti_with_open_request(app: &TestApp) -> (TestAccount, String) {
+    let siti = app
+        .create_account(AccountSpec {
+            email: "siti.rahmawati@bssn.go.id",
+            name: "Siti Rahmawati",
+            nik: Some(SITI_NIK),
+            ..Default::default()
+        })
+        .await;
+    let (_, live_link) = open_request_with(app, &siti, "Siti Rahmawati", SITI_NIK).await;
+    (siti, live_link)
+}
+
 async fn outbox_drained(app: &TestApp) {
     wait_until("the outbox to send every mail", async || {
         app.services().mail_queued.notify_one();
@@ -194,13 +209,7 @@ async fn outbox_drained(app: &TestApp) {
 async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
     // On PostgreSQL a cluster of the test's own, so its raw files hold this
     // journey and nothing of other tests.
-    let cluster = (backend == Backend::Postgres).then(DrillCluster::start);
-    let options = Options {
-        postgres_admin_url: cluster.as_ref().map(|(_, url)| url.clone()),
-        ..Default::default()
-    };
-    let app = spawn_app_with(backend, options).await;
-    let cluster = cluster.map(|(cluster, _)| cluster);
+    let (app, cluster) = spawn_on_own_cluster(backend).await;
     let signer = app.signer().await;
     let new_secret = enrolled_device(&app, &signer, "Hp Baru").await;
     app.clock.advance(30);
@@ -215,16 +224,7 @@ async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "login with the new device: {body}");
     // A second signer's request stays open: its mailed link is live.
-    let siti_nik = "3273015508920002";
-    let siti = app
-        .create_account(AccountSpec {
-            email: "siti.rahmawati@bssn.go.id",
-            name: "Siti Rahmawati",
-            nik: Some(siti_nik),
-            ..Default::default()
-        })
-        .await;
-    let (_, live_link) = open_request_with(&app, &siti, "Siti Rahmawati", siti_nik).await;
+    let (siti, live_link) = siti_with_open_request(&app).await;
     let (verifier, _) = app.staff(Role::Admin, "admin@bsre.go.id").await;
     outbox_drained(&app).await;
 
@@ -241,7 +241,7 @@ async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
         Needle::text("the second signer's password", &siti.password),
         Needle::text("the admin's password", &verifier.password),
         Needle::text("the signer's NIK", "3201011508900001"),
-        Needle::text("the second signer's NIK", siti_nik),
+        Needle::text("the second signer's NIK", SITI_NIK),
     ];
     for token in &tokens {
         needles.push(Needle::text(format!("link token {token}"), token));
