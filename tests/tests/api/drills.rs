@@ -546,6 +546,10 @@ async fn postgres_restarted_under_load_the_app_reconnects() {
 
 // --- The database out of reach ------------------------------------------------
 
+/// A path, with a form to POST or a bearer token to POST a validation with
+/// (neither: a GET).
+type Request<'a> = (&'a str, Option<&'a [(&'a str, &'a str)]>, Option<&'a str>);
+
 /// GETs or POSTs `path` and returns the status, the `Retry-After` header and the body.
 async fn answer(
     app: &TestApp,
@@ -586,7 +590,7 @@ async fn a_database_out_of_reach_answers_503(backend: Backend) {
     let (_, token) = client_token(&app, "validate", &[]).await;
     let page = format!("/otp/atur/{}", "A".repeat(43));
     let check = [("email", signer.email.as_str())];
-    let requests: [(&str, Option<&[(&str, &str)]>, Option<&str>); 3] = [
+    let requests: [Request; 3] = [
         (&page, None, None),
         ("/api/helpdesk/check", Some(&check), None),
         ("/api/v1/validate", None, Some(&token)),
