@@ -182,6 +182,26 @@ pub enum Command {
         #[arg(long, env = "TPO_NEW_PASSWORD")]
         password: Option<String>,
     },
+    /// Rotate the master key. With --generate: add a new key version to the
+    /// key file (restart every server with it). Then, without: re-seal every
+    /// sealed value under the newest version, in batches; a stopped run
+    /// continues where it was.
+    RotateKey {
+        #[arg(long)]
+        generate: bool,
+        /// Values re-sealed per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+        /// Stop after this many batches (run again to continue).
+        #[arg(long)]
+        max_batches: Option<u64>,
+    },
+    /// Retire an old master key version once nothing is sealed under it,
+    /// and remove it from the key file.
+    RetireKey {
+        #[arg(long)]
+        version: u8,
+    },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
         /// Print the logins as JSON (for scripts and tests).
@@ -458,6 +478,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 seeded.devices,
                 seeded.elapsed.as_secs_f64(),
                 seeded.sealing.as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::RotateKey {
+            generate,
+            batch,
+            max_batches,
+        } => {
+            let said =
+                crate::key_rotation::rotate_key(&config, generate, batch, max_batches).await?;
+            println!("{said}");
+            Ok(())
+        }
+        Command::RetireKey { version } => {
+            println!(
+                "{}",
+                crate::key_rotation::retire_key(&config, version).await?
             );
             Ok(())
         }

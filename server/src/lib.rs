@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod face_match;
 pub mod http;
+pub mod key_rotation;
 pub mod keys;
 pub mod mailer;
 pub mod seed_bulk;

@@ -667,7 +667,8 @@ pub async fn delete_expired_sessions(
 #[derive(Debug, Clone)]
 pub enum AccountSearch {
     /// The keyed digest of a whole NIK: the NIK itself is never stored.
-    NikDigest(Vec<u8>),
+    /// The NIK's digest under each key version (a rotation may be under way).
+    NikDigests(Vec<Vec<u8>>),
     /// Lower-case text the email or the name contains.
     Text(String),
 }
@@ -679,14 +680,19 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<AccountRow>, sqlx::Error> {
     match search {
-        AccountSearch::NikDigest(digest) => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM accounts WHERE nik_digest = $1 LIMIT $2"
-            ))
-            .bind(digest.as_slice())
-            .bind(limit)
-            .fetch_all(conn)
-            .await
+        AccountSearch::NikDigests(digests) => {
+            let mut found: Vec<AccountRow> = Vec::new();
+            for digest in digests {
+                let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM accounts WHERE nik_digest = $1 LIMIT $2"
+                ))
+                .bind(digest.as_slice())
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?;
+                found.extend(rows);
+            }
+            Ok(found)
         }
         AccountSearch::Text(text) => {
             sqlx::query_as(&format!(

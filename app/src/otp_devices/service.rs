@@ -236,7 +236,7 @@ pub async fn add_device(
         &evicted_for_mail,
         max_devices,
     );
-    mail_repo::enqueue(conn, &mail, new.ticket_id, now).await?;
+    mail_repo::enqueue(conn, &svc.keys, &mail, new.ticket_id, now).await?;
     Ok(AddedDevice {
         device_id,
         name: new.name.to_string(),
@@ -441,7 +441,7 @@ async fn check_account_code(
             now,
             &client.ip.to_string(),
         );
-        mail_repo::enqueue(&mut conn, &mail, None, now).await?;
+        mail_repo::enqueue(&mut conn, &svc.keys, &mail, None, now).await?;
         tell_if_locked(&mut conn, svc, account, budget, failures, now).await?;
         svc.mail_queued.notify_one();
         return Err(CodeError::Replayed);
@@ -492,7 +492,7 @@ async fn tell_if_locked(
         now,
         (!blocked).then_some(until),
     );
-    mail_repo::enqueue(&mut tx, &mail, None, now).await?;
+    mail_repo::enqueue(&mut tx, &svc.keys, &mail, None, now).await?;
     let locked = Event::AccountLocked {
         consecutive_failures: failures,
         until: (!blocked).then_some(until),
@@ -607,7 +607,7 @@ pub async fn remove_device(
     events_repo::record(&mut tx, &account.id, &removed, now).await?;
     let mail =
         templates::device_removed(&svc.settings.brand, account.recipient(), &device.name, now);
-    mail_repo::enqueue(&mut tx, &mail, None, now).await?;
+    mail_repo::enqueue(&mut tx, &svc.keys, &mail, None, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(RemovedDevice {

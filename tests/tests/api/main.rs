@@ -14,6 +14,7 @@ mod hardening;
 mod helpdesk;
 mod hostile;
 mod identity;
+mod key_rotation;
 mod lockout;
 mod login;
 mod mail;
