@@ -565,6 +565,39 @@ pub async fn create_session(
     Ok(token)
 }
 
+/// Replaces the session `waiting` (still at stage `from`) by `session` under
+/// a new token, in one statement: the row is rewritten in place. `None`
+/// when that session is gone or has moved on (a concurrent request).
+pub async fn rotate_session(
+    conn: &mut AnyConnection,
+    waiting: &[u8],
+    from: Stage,
+    session: NewSession<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<Option<SecretToken>, sqlx::Error> {
+    let token = SecretToken::generate();
+    let done = sqlx::query(
+        "UPDATE sessions SET token_digest = $1, account_id = $2, device_id = $3, stage = $4,
+         confirmed_until = NULL, created_at = $5, last_seen_at = $5, expires_at = $6, ip = $7,
+         user_agent = $8
+         WHERE token_digest = $9 AND stage = $10",
+    )
+    .bind(&token.digest)
+    .bind(session.account_id)
+    .bind(session.device_id)
+    .bind(session.stage)
+    .bind(now)
+    .bind(session.expires_at)
+    .bind(client.ip.to_string())
+    .bind(client.user_agent.as_deref())
+    .bind(waiting)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(token))
+}
+
 /// The unexpired session with this digest.
 pub async fn find_session(
     conn: &mut AnyConnection,

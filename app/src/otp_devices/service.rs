@@ -1,7 +1,7 @@
 //! Device rules: adding (with the limit and eviction), verifying a code with
 //! the replay guard and throttling, renaming and removing.
 
-use sqlx::{AnyConnection, Connection};
+use sqlx::AnyConnection;
 
 use super::Channel;
 use super::repo::{self, DeviceRow, InsertDevice};
@@ -18,6 +18,7 @@ use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, DeviceId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
+use crate::platform::db::Tx;
 use crate::platform::metrics::OtpOutcome;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -348,12 +349,19 @@ impl CodeBudget<'_> {
 }
 
 /// Verifies a code against every device of the account, for every channel
-/// (the site's login, the validation API): one replay guard. The attempt is
-/// reserved on `budget`'s counter before the check (see
-/// `accounts::failures`), so concurrent wrong codes cannot outrun the limit
-/// and failures count even when the caller gives up. `actor` is who
-/// submitted the code (the account itself, or the service client asking for it).
-/// The outcome is counted for `/metrics`.
+/// (the site's login, the validation API, the step-up on /akun): one replay
+/// guard. The attempt is reserved on `budget`'s counter before the check
+/// (see `accounts::failures`), so concurrent wrong codes cannot outrun the
+/// limit. `actor` is who submitted the code (the account itself, or the
+/// service client asking for it). The outcome is counted for `/metrics`.
+///
+/// The devices are read and the code computed before the write transaction
+/// begins; in it, the attempt is reserved, the matching device's step
+/// claimed and the counter cleared. An accepted code returns that
+/// transaction still open: the caller adds its own records and commits, so
+/// the claim and what it opened are durable together before the answer is
+/// sent. A refusal is committed here (the counted attempt, its audit entry,
+/// the mail to the holder) before it is returned.
 pub async fn verify_account_code(
     svc: &Services,
     account: &AccountRow,
@@ -362,7 +370,7 @@ pub async fn verify_account_code(
     budget: CodeBudget<'_>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<AcceptedCode, CodeError> {
+) -> Result<(AcceptedCode, Tx), CodeError> {
     let checked = check_account_code(svc, account, actor, code, budget, client, now).await;
     let outcome = match &checked {
         Ok(_) => Some(OtpOutcome::Accepted),
@@ -385,22 +393,72 @@ async fn check_account_code(
     budget: CodeBudget<'_>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<AcceptedCode, CodeError> {
-    let mut conn = svc.db.pool().acquire().await?;
-    let (counter, policy) = budget.counter(&account.id);
-    let devices = repo::for_account(&mut conn, &account.id).await?;
+) -> Result<(AcceptedCode, Tx), CodeError> {
+    let devices = repo::for_account(&mut *svc.db.pool().acquire().await?, &account.id).await?;
     // A secret that does not open is the server's fault (a wrong key, a
     // damaged row): the check stops before anything counts as a failure.
-    let secrets = devices
-        .iter()
-        .map(|device| {
-            svc.keys
-                .open(device.id.as_str().as_bytes(), &device.secret_sealed)
-                .map(TotpSecret::from_bytes)
-                .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let failures = match failures::admit(&mut conn, counter, policy, now).await? {
+    let mut matches = Vec::new();
+    for device in &devices {
+        let secret = svc
+            .keys
+            .open(device.id.as_str().as_bytes(), &device.secret_sealed)
+            .map(TotpSecret::from_bytes)
+            .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))?;
+        if let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) {
+            matches.push((device, step));
+        }
+    }
+    let attempt = Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    };
+    let mut tx = svc.db.begin_write().await?;
+    match claim_or_count(&mut tx, svc, &attempt, &matches).await {
+        Ok(accepted) => Ok((accepted, tx)),
+        Err(CodeError::Database(e)) => Err(e.into()),
+        Err(refusal) => {
+            tx.commit().await?;
+            if matches!(
+                refusal,
+                CodeError::Replayed | CodeError::Invalid { .. } | CodeError::Expired { .. }
+            ) {
+                // A replay, or a failure that started a lock, queued a mail.
+                svc.mail_queued.notify_one();
+            }
+            Err(refusal)
+        }
+    }
+}
+
+/// One code submitted: for whom, by whom, on which budget, from where.
+struct Attempt<'a> {
+    account: &'a AccountRow,
+    actor: Actor<'a>,
+    budget: CodeBudget<'a>,
+    client: &'a ClientInfo,
+    now: UnixTime,
+}
+
+/// Inside the check's write transaction: reserves the attempt, then claims
+/// the step of the first device the code `matches` (device, step).
+async fn claim_or_count(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    attempt: &Attempt<'_>,
+    matches: &[(&DeviceRow, i64)],
+) -> Result<AcceptedCode, CodeError> {
+    let Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    } = *attempt;
+    let (counter, policy) = budget.counter(&account.id);
+    let failures = match failures::admit(conn, counter, policy, now).await? {
         Admission::Admitted { failures } => failures,
         Admission::Refused { until } if until >= throttle::BLOCKED_UNTIL => {
             return Err(CodeError::Blocked);
@@ -409,12 +467,9 @@ async fn check_account_code(
     };
     let current = totp::step_at(now);
     let mut expired = false;
-    for (device, secret) in devices.iter().zip(&secrets) {
-        let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) else {
-            continue;
-        };
-        if repo::claim_step(&mut conn, &device.id, step, step - current, now).await? {
-            accounts_repo::clear_counter(&mut conn, counter).await?;
+    for &(device, step) in matches {
+        if repo::claim_step(conn, &device.id, step, step - current, now).await? {
+            accounts_repo::clear_counter(conn, counter).await?;
             return Ok(AcceptedCode {
                 device_id: device.id.clone(),
                 device_name: device.name.clone(),
@@ -433,7 +488,7 @@ async fn check_account_code(
             },
         )
         .subject(&account.id);
-        audit::record(&mut conn, entry, Some(client), now).await?;
+        audit::record(conn, entry, Some(client), now).await?;
         let mail = templates::otp_code_reused(
             &svc.settings.brand,
             account.recipient(),
@@ -441,12 +496,11 @@ async fn check_account_code(
             now,
             &client.ip.to_string(),
         );
-        mail_repo::enqueue(&mut conn, &mail, None, now).await?;
-        tell_if_locked(&mut conn, svc, account, budget, failures, now).await?;
-        svc.mail_queued.notify_one();
+        mail_repo::enqueue(conn, &mail, None, now).await?;
+        tell_if_locked(conn, svc, account, budget, failures, now).await?;
         return Err(CodeError::Replayed);
     }
-    tell_if_locked(&mut conn, svc, account, budget, failures, now).await?;
+    tell_if_locked(conn, svc, account, budget, failures, now).await?;
     let entry = AuditEntry::new(
         actor,
         AuditEvent::LoginOtpFailed {
@@ -454,7 +508,7 @@ async fn check_account_code(
         },
     )
     .subject(&account.id);
-    audit::record(&mut conn, entry, Some(client), now).await?;
+    audit::record(conn, entry, Some(client), now).await?;
     let attempts_left = policy.attempts_before_delay(failures);
     Err(if expired {
         CodeError::Expired { attempts_left }
@@ -484,7 +538,6 @@ async fn tell_if_locked(
         return Ok(());
     };
     let blocked = until >= throttle::BLOCKED_UNTIL;
-    let mut tx = conn.begin().await?;
     let mail = templates::otp_locked(
         &svc.settings.brand,
         account.recipient(),
@@ -492,14 +545,12 @@ async fn tell_if_locked(
         now,
         (!blocked).then_some(until),
     );
-    mail_repo::enqueue(&mut tx, &mail, None, now).await?;
+    mail_repo::enqueue(conn, &mail, None, now).await?;
     let locked = Event::AccountLocked {
         consecutive_failures: failures,
         until: (!blocked).then_some(until),
     };
-    events_repo::record(&mut tx, &account.id, &locked, now).await?;
-    tx.commit().await?;
-    svc.mail_queued.notify_one();
+    events_repo::record(conn, &account.id, &locked, now).await?;
     Ok(())
 }
 
