@@ -6,6 +6,31 @@
 //! any other from its client address's and (passwords) the account's
 //! cookie-less limit, or (codes) the account's OTP counter. Argon2 runs with
 //! no pooled connection held.
+//!
+//! # The statements one code step executes
+//! A right code from a browser without the device cookie (with one, add a
+//! read of its counter; the budget is then its `failure_counters` row).
+//! Before: four reads (the session, the account twice, its devices), then
+//! four commits: the attempt reserved, the step claimed and the counter
+//! cleared each in autocommit, then `BEGIN IMMEDIATE`, `DELETE` the waiting
+//! session, `INSERT` the active one, `INSERT` the audit entry, `COMMIT`.
+//! Now: three reads on a pooled connection, no lock held (the session, its
+//! account, the devices; the code is computed from them), then one write
+//! transaction:
+//!
+//! ```text
+//! BEGIN [IMMEDIATE on SQLite's writer connection]
+//! UPDATE accounts SET otp_failures = …, otp_locked_until = … WHERE id = $1 AND <not locked> RETURNING otp_failures
+//! UPDATE otp_devices SET last_used_step = $1, … WHERE id = $4 AND (last_used_step IS NULL OR last_used_step < $1)
+//! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL WHERE id = $1
+//! UPDATE sessions SET token_digest = <new>, stage = 'active', … WHERE token_digest = <waiting> AND stage = 'awaiting_otp'
+//! INSERT INTO audit_log … (login_succeeded)
+//! COMMIT
+//! ```
+//!
+//! The answer (and the new cookie) goes out after that `COMMIT`: the
+//! claimed step and the audit entry are durable together. A wrong code
+//! commits its reservation and its `login_otp_failed` entry the same way.
 
 use sqlx::AnyConnection;
 
