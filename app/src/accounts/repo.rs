@@ -541,6 +541,26 @@ pub struct NewSession<'a> {
     pub expires_at: UnixTime,
 }
 
+/// A session's row under a new token: `sql` takes the token's digest,
+/// account, device, stage, `now`, expiry, address and user agent as `$1`…`$8`.
+fn session_values<'q>(
+    sql: &'q str,
+    token: &'q SecretToken,
+    session: NewSession<'q>,
+    client: &'q ClientInfo,
+    now: UnixTime,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(&token.digest)
+        .bind(session.account_id)
+        .bind(session.device_id)
+        .bind(session.stage)
+        .bind(now)
+        .bind(session.expires_at)
+        .bind(client.ip.to_string())
+        .bind(client.user_agent.as_deref())
+}
+
 pub async fn create_session(
     conn: &mut AnyConnection,
     session: NewSession<'_>,
@@ -548,18 +568,14 @@ pub async fn create_session(
     now: UnixTime,
 ) -> Result<SecretToken, sqlx::Error> {
     let token = SecretToken::generate();
-    sqlx::query(
+    session_values(
         "INSERT INTO sessions (token_digest, account_id, device_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+        &token,
+        session,
+        client,
+        now,
     )
-    .bind(&token.digest)
-    .bind(session.account_id)
-    .bind(session.device_id)
-    .bind(session.stage)
-    .bind(now)
-    .bind(session.expires_at)
-    .bind(client.ip.to_string())
-    .bind(client.user_agent.as_deref())
     .execute(conn)
     .await?;
     Ok(token)
@@ -577,20 +593,16 @@ pub async fn rotate_session(
     now: UnixTime,
 ) -> Result<Option<SecretToken>, sqlx::Error> {
     let token = SecretToken::generate();
-    let done = sqlx::query(
+    let done = session_values(
         "UPDATE sessions SET token_digest = $1, account_id = $2, device_id = $3, stage = $4,
          confirmed_until = NULL, created_at = $5, last_seen_at = $5, expires_at = $6, ip = $7,
          user_agent = $8
          WHERE token_digest = $9 AND stage = $10",
+        &token,
+        session,
+        client,
+        now,
     )
-    .bind(&token.digest)
-    .bind(session.account_id)
-    .bind(session.device_id)
-    .bind(session.stage)
-    .bind(now)
-    .bind(session.expires_at)
-    .bind(client.ip.to_string())
-    .bind(client.user_agent.as_deref())
     .bind(waiting)
     .bind(from)
     .execute(conn)

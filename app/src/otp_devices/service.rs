@@ -397,15 +397,17 @@ async fn check_account_code(
     let devices = repo::for_account(&mut *svc.db.pool().acquire().await?, &account.id).await?;
     // A secret that does not open is the server's fault (a wrong key, a
     // damaged row): the check stops before anything counts as a failure.
-    let mut matches = Vec::new();
+    let mut matched = None;
     for device in &devices {
         let secret = svc
             .keys
             .open(device.id.as_str().as_bytes(), &device.secret_sealed)
             .map(TotpSecret::from_bytes)
             .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))?;
-        if let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) {
-            matches.push((device, step));
+        if matched.is_none() {
+            matched = secret
+                .matching_step(code, now, ACCEPTED_SKEW_STEPS)
+                .map(|step| (device, step));
         }
     }
     let attempt = Attempt {
@@ -416,7 +418,7 @@ async fn check_account_code(
         now,
     };
     let mut tx = svc.db.begin_write().await?;
-    match claim_or_count(&mut tx, svc, &attempt, &matches).await {
+    match claim_or_count(&mut tx, svc, &attempt, matched).await {
         Ok(accepted) => Ok((accepted, tx)),
         Err(CodeError::Database(e)) => Err(e.into()),
         Err(refusal) => {
@@ -443,12 +445,12 @@ struct Attempt<'a> {
 }
 
 /// Inside the check's write transaction: reserves the attempt, then claims
-/// the step of the first device the code `matches` (device, step).
+/// the step of the (first) device whose code it is, `matched` (device, step).
 async fn claim_or_count(
     conn: &mut AnyConnection,
     svc: &Services,
     attempt: &Attempt<'_>,
-    matches: &[(&DeviceRow, i64)],
+    matched: Option<(&DeviceRow, i64)>,
 ) -> Result<AcceptedCode, CodeError> {
     let Attempt {
         account,
@@ -467,7 +469,7 @@ async fn claim_or_count(
     };
     let current = totp::step_at(now);
     let mut expired = false;
-    for &(device, step) in matches {
+    if let Some((device, step)) = matched {
         if repo::claim_step(conn, &device.id, step, step - current, now).await? {
             accounts_repo::clear_counter(conn, counter).await?;
             return Ok(AcceptedCode {
@@ -478,27 +480,9 @@ async fn claim_or_count(
         if step_refused(device.last_used_step, step) == StepRefused::Expired {
             // Counted and logged like a wrong code, without the replay alarm.
             expired = true;
-            break;
+        } else {
+            return Err(replayed(conn, svc, attempt, device, step, failures).await?);
         }
-        let entry = AuditEntry::new(
-            actor,
-            AuditEvent::LoginOtpReplayed {
-                device_id: device.id.clone(),
-                step,
-            },
-        )
-        .subject(&account.id);
-        audit::record(conn, entry, Some(client), now).await?;
-        let mail = templates::otp_code_reused(
-            &svc.settings.brand,
-            account.recipient(),
-            &device.name,
-            now,
-            &client.ip.to_string(),
-        );
-        mail_repo::enqueue(conn, &mail, None, now).await?;
-        tell_if_locked(conn, svc, account, budget, failures, now).await?;
-        return Err(CodeError::Replayed);
     }
     tell_if_locked(conn, svc, account, budget, failures, now).await?;
     let entry = AuditEntry::new(
@@ -515,6 +499,43 @@ async fn claim_or_count(
     } else {
         CodeError::Invalid { attempts_left }
     })
+}
+
+/// A right code whose step was used already: logged, and the holder told.
+async fn replayed(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    attempt: &Attempt<'_>,
+    device: &DeviceRow,
+    step: i64,
+    failures: i64,
+) -> Result<CodeError, sqlx::Error> {
+    let Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    } = *attempt;
+    let entry = AuditEntry::new(
+        actor,
+        AuditEvent::LoginOtpReplayed {
+            device_id: device.id.clone(),
+            step,
+        },
+    )
+    .subject(&account.id);
+    audit::record(conn, entry, Some(client), now).await?;
+    let mail = templates::otp_code_reused(
+        &svc.settings.brand,
+        account.recipient(),
+        &device.name,
+        now,
+        &client.ip.to_string(),
+    );
+    mail_repo::enqueue(conn, &mail, None, now).await?;
+    tell_if_locked(conn, svc, account, budget, failures, now).await?;
+    Ok(CodeError::Replayed)
 }
 
 /// After a wrong (or replayed) code that was the `failures`-th on the
