@@ -413,6 +413,33 @@ pub async fn clear_counter(
     }
 }
 
+/// Clears `counter` unless it is locked at `now`, in one conditional
+/// write; false when locked or (a keyed counter) absent.
+pub async fn clear_unless_locked(
+    conn: &mut AnyConnection,
+    counter: Counter<'_>,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let (sql, key) = match counter {
+        Counter::Account(id, which) => {
+            let (failures, locked_until) = which.columns();
+            let sql = format!(
+                "UPDATE accounts SET {failures} = 0, {locked_until} = NULL \
+                 WHERE id = $1 AND ({locked_until} IS NULL OR {locked_until} <= $2)"
+            );
+            (sql, id.as_str())
+        }
+        Counter::Keyed(key) => (
+            "DELETE FROM failure_counters \
+             WHERE key = $1 AND (locked_until IS NULL OR locked_until <= $2)"
+                .to_string(),
+            key,
+        ),
+    };
+    let done = sqlx::query(&sql).bind(key).bind(now).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Forgets keyed counters quiet since `before` whose lock has passed
 /// (blocked device cookies stay on the list).
 pub async fn forget_quiet_counters(

@@ -20,17 +20,18 @@
 //!
 //! ```text
 //! BEGIN [IMMEDIATE on SQLite's writer connection]
-//! UPDATE accounts SET otp_failures = …, otp_locked_until = … WHERE id = $1 AND <not locked> RETURNING otp_failures
 //! UPDATE otp_devices SET last_used_step = $1, … WHERE id = $4 AND (last_used_step IS NULL OR last_used_step < $1)
-//! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL WHERE id = $1
+//! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL WHERE id = $1 AND <not locked>
 //! UPDATE sessions SET token_digest = <new>, stage = 'active', … WHERE token_digest = <waiting> AND stage = 'awaiting_otp'
 //! INSERT INTO audit_log … (login_succeeded)
 //! COMMIT
 //! ```
 //!
 //! The answer (and the new cookie) goes out after that `COMMIT`: the
-//! claimed step and the audit entry are durable together. A wrong code
-//! commits its reservation and its `login_otp_failed` entry the same way.
+//! claimed step and the audit entry are durable together. A right code on
+//! a locked counter rolls its claim back. A wrong code reserves its attempt
+//! (`UPDATE accounts … RETURNING otp_failures`) and commits it with its
+//! `login_otp_failed` entry the same way.
 
 use sqlx::AnyConnection;
 

@@ -420,7 +420,8 @@ async fn check_account_code(
     let mut tx = svc.db.begin_write().await?;
     match claim_or_count(&mut tx, svc, &attempt, matched).await {
         Ok(accepted) => Ok((accepted, tx)),
-        Err(CodeError::Database(e)) => Err(e.into()),
+        // Nothing counted; a claimed step is rolled back with the transaction.
+        Err(e @ (CodeError::Database(_) | CodeError::Delayed(_) | CodeError::Blocked)) => Err(e),
         Err(refusal) => {
             tx.commit().await?;
             if matches!(
@@ -444,8 +445,9 @@ struct Attempt<'a> {
     now: UnixTime,
 }
 
-/// Inside the check's write transaction: reserves the attempt, then claims
-/// the step of the (first) device whose code it is, `matched` (device, step).
+/// Inside the check's write transaction: claims the step of the (first)
+/// device whose code it is, `matched` (device, step), and admits it; any
+/// other attempt is reserved on the counter and counted as a failure.
 async fn claim_or_count(
     conn: &mut AnyConnection,
     svc: &Services,
@@ -460,23 +462,34 @@ async fn claim_or_count(
         now,
     } = *attempt;
     let (counter, policy) = budget.counter(&account.id);
-    let failures = match failures::admit(conn, counter, policy, now).await? {
-        Admission::Admitted { failures } => failures,
-        Admission::Refused { until } if until >= throttle::BLOCKED_UNTIL => {
-            return Err(CodeError::Blocked);
-        }
-        Admission::Refused { until } => return Err(CodeError::Delayed(until - now)),
+    let refused = |until: UnixTime| match until >= throttle::BLOCKED_UNTIL {
+        true => CodeError::Blocked,
+        false => CodeError::Delayed(until - now),
     };
     let current = totp::step_at(now);
-    let mut expired = false;
-    if let Some((device, step)) = matched {
-        if repo::claim_step(conn, &device.id, step, step - current, now).await? {
-            accounts_repo::clear_counter(conn, counter).await?;
-            return Ok(AcceptedCode {
+    // A right code claims its step first, then is admitted (and clears the
+    // counter) in one write; refused, the caller rolls the claim back.
+    let claimed = match matched {
+        Some((device, step)) => {
+            repo::claim_step(conn, &device.id, step, step - current, now).await?
+        }
+        None => false,
+    };
+    if let (true, Some((device, _))) = (claimed, matched) {
+        return match failures::admit_right(conn, counter, now).await? {
+            Admission::Admitted { .. } => Ok(AcceptedCode {
                 device_id: device.id.clone(),
                 device_name: device.name.clone(),
-            });
-        }
+            }),
+            Admission::Refused { until } => Err(refused(until)),
+        };
+    }
+    let failures = match failures::admit(conn, counter, policy, now).await? {
+        Admission::Admitted { failures } => failures,
+        Admission::Refused { until } => return Err(refused(until)),
+    };
+    let mut expired = false;
+    if let Some((device, step)) = matched {
         if step_refused(device.last_used_step, step) == StepRefused::Expired {
             // Counted and logged like a wrong code, without the replay alarm.
             expired = true;
