@@ -312,7 +312,8 @@ async fn a_login_claims_the_step_rotates_the_session_and_is_audited(backend: Bac
     let client = app.client();
     app.enter_password(&client, &signer).await;
     let sessions_at = |stage: &'static str| {
-        let sql = format!("SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND stage = '{stage}'");
+        let sql =
+            format!("SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND stage = '{stage}'");
         let (app, id) = (&app, signer.id.clone());
         async move { app.count(&sql, &id).await }
     };
