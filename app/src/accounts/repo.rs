@@ -435,6 +435,33 @@ pub async fn clear_counter(
     }
 }
 
+/// Clears `counter` unless it is locked at `now`, in one conditional
+/// write; false when locked or (a keyed counter) absent.
+pub async fn clear_unless_locked(
+    conn: &mut AnyConnection,
+    counter: Counter<'_>,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let (sql, key) = match counter {
+        Counter::Account(id, which) => {
+            let (failures, locked_until) = which.columns();
+            let sql = format!(
+                "UPDATE accounts SET {failures} = 0, {locked_until} = NULL \
+                 WHERE id = $1 AND ({locked_until} IS NULL OR {locked_until} <= $2)"
+            );
+            (sql, id.as_str())
+        }
+        Counter::Keyed(key) => (
+            "DELETE FROM failure_counters \
+             WHERE key = $1 AND (locked_until IS NULL OR locked_until <= $2)"
+                .to_string(),
+            key,
+        ),
+    };
+    let done = sqlx::query(&sql).bind(key).bind(now).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Forgets keyed counters quiet since `before` whose lock has passed
 /// (blocked device cookies stay on the list).
 pub async fn forget_quiet_counters(
@@ -563,6 +590,26 @@ pub struct NewSession<'a> {
     pub expires_at: UnixTime,
 }
 
+/// A session's row under a new token: `sql` takes the token's digest,
+/// account, device, stage, `now`, expiry, address and user agent as `$1`…`$8`.
+fn session_values<'q>(
+    sql: &'q str,
+    token: &'q SecretToken,
+    session: NewSession<'q>,
+    client: &'q ClientInfo,
+    now: UnixTime,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(&token.digest)
+        .bind(session.account_id)
+        .bind(session.device_id)
+        .bind(session.stage)
+        .bind(now)
+        .bind(session.expires_at)
+        .bind(client.ip.to_string())
+        .bind(client.user_agent.as_deref())
+}
+
 pub async fn create_session(
     conn: &mut AnyConnection,
     session: NewSession<'_>,
@@ -570,21 +617,46 @@ pub async fn create_session(
     now: UnixTime,
 ) -> Result<SecretToken, sqlx::Error> {
     let token = SecretToken::generate();
-    sqlx::query(
+    session_values(
         "INSERT INTO sessions (token_digest, account_id, device_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+        &token,
+        session,
+        client,
+        now,
     )
-    .bind(&token.digest)
-    .bind(session.account_id)
-    .bind(session.device_id)
-    .bind(session.stage)
-    .bind(now)
-    .bind(session.expires_at)
-    .bind(client.ip.to_string())
-    .bind(client.user_agent.as_deref())
     .execute(conn)
     .await?;
     Ok(token)
+}
+
+/// Replaces the session `waiting` (still at stage `from`) by `session` under
+/// a new token, in one statement: the row is rewritten in place. `None`
+/// when that session is gone or has moved on (a concurrent request).
+pub async fn rotate_session(
+    conn: &mut AnyConnection,
+    waiting: &[u8],
+    from: Stage,
+    session: NewSession<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<Option<SecretToken>, sqlx::Error> {
+    let token = SecretToken::generate();
+    let done = session_values(
+        "UPDATE sessions SET token_digest = $1, account_id = $2, device_id = $3, stage = $4,
+         confirmed_until = NULL, created_at = $5, last_seen_at = $5, expires_at = $6, ip = $7,
+         user_agent = $8
+         WHERE token_digest = $9 AND stage = $10",
+        &token,
+        session,
+        client,
+        now,
+    )
+    .bind(waiting)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(token))
 }
 
 /// The unexpired session with this digest.
