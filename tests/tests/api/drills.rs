@@ -580,7 +580,7 @@ async fn answer(
 }
 
 /// While the database cannot be reached (PostgreSQL stopped; on SQLite the
-/// pool closed, so no connection can be had), a page, a server function and
+/// closed, so no connection can be had), a page, a server function and
 /// the integration API answer 503 with `Retry-After` and say in Indonesian
 /// that the service is unavailable, never 500 with an incident code; once
 /// PostgreSQL is back, the same requests are served.
@@ -606,7 +606,7 @@ async fn a_database_out_of_reach_answers_503(backend: Backend) {
 
     match &cluster {
         Some(cluster) => cluster.down(),
-        None => app.services().db.pool().close().await,
+        None => app.services().db.close().await,
     }
     for (path, form, token) in requests {
         let (status, retry_after, body) = answer(&app, path, form, token).await;
