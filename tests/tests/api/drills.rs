@@ -579,8 +579,8 @@ async fn answer(
     (status, retry_after, response.text().await.unwrap())
 }
 
-/// While the database cannot be reached (PostgreSQL stopped; on SQLite the
-/// closed, so no connection can be had), a page, a server function and
+/// While the database cannot be reached (PostgreSQL stopped; on SQLite both
+/// pools (readers and writer) closed, so no connection can be had), a page, a server function and
 /// the integration API answer 503 with `Retry-After` and say in Indonesian
 /// that the service is unavailable, never 500 with an incident code; once
 /// PostgreSQL is back, the same requests are served.
