@@ -103,13 +103,15 @@ async fn write_whole(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()
         tokio::fs::File::open(&temporary).await?.sync_all().await
     }
     .await;
-    match written {
+    // A failed rename (a full directory) must not leave the file either.
+    let placed = match written {
         Ok(()) => tokio::fs::rename(&temporary, dir.join(name)).await,
-        Err(error) => {
-            let _ = tokio::fs::remove_file(&temporary).await;
-            Err(error)
-        }
+        Err(error) => Err(error),
+    };
+    if placed.is_err() {
+        let _ = tokio::fs::remove_file(&temporary).await;
     }
+    placed
 }
 
 #[cfg(test)]
