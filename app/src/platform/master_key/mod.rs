@@ -4,6 +4,7 @@
 //! re-seals everything under the newest version so an older one can be
 //! retired.
 
+pub mod columns;
 mod repo;
 pub mod rotation;
 

@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::rotation::{RowKey, SealedColumn};
+use super::columns::{RowKey, SealedColumn};
 use crate::platform::crypto::KeyVersion;
 use crate::time::UnixTime;
 
