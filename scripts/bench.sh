@@ -9,8 +9,10 @@
 # The OTP step's p99 is measured on 1,000 signers and again on
 # BENCH_SIGNERS (100,000 by default; BENCH_SIGNERS=1000000 for the
 # million, see the README for how long that takes). On PostgreSQL a second
-# process joins the first for the OTP step. Then the selfie pipeline's
-# criterion bench (BENCH_SELFIE=0 skips it).
+# process joins the first for the OTP step. Then Lighthouse on the signer
+# pages of the same release build (scripts/lighthouse.sh; BENCH_LIGHTHOUSE=0
+# skips it and the site build) and the selfie pipeline's criterion bench
+# (BENCH_SELFIE=0 skips it).
 #   BENCH_SECONDS (8) per scenario, BENCH_CLIENTS (8) concurrent clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,13 @@ small=1000
 [ "$signers" -gt "$small" ] || { echo "BENCH_SIGNERS must be above $small" >&2; exit 2; }
 
 printf '\n== building (release)\n'
+lighthouse=${BENCH_LIGHTHOUSE:-1}
+site=$PWD/target/site # cargo-leptos's site-root (Cargo.toml), as scripts/release.sh builds it
+if [ "$lighthouse" != 0 ]; then
+  scripts/ensure-tools.sh
+  [ -x tools/node_modules/.bin/wasm-opt ] || (cd tools && npm ci --no-audit --no-fund)
+  PATH="$PWD/tools/node_modules/.bin:$PATH" cargo leptos build --release --frontend-only
+fi
 cargo build --locked --release -p server
 cargo bench --locked -p tests --bench http_load --no-run
 target_dir=$(cargo metadata --format-version 1 --no-deps |
@@ -96,7 +105,10 @@ run_on sqlite ""
 pg_url=$(PG_FSYNC=on scripts/pg-cluster.sh start "$work/pg" "$(python3 scripts/free-port.py)")
 run_on postgres "$pg_url"
 
-# Lighthouse scores of the signer pages go here (packaging).
+if [ "$lighthouse" != 0 ]; then
+  printf '\n== Lighthouse: the signer pages of this release build\n'
+  TPO_SERVER_BIN=$server TPO_SITE_ROOT=$site scripts/lighthouse.sh
+fi
 
 if [ "${BENCH_SELFIE:-1}" != 0 ]; then
   printf '\n== the selfie pipeline (criterion)\n'

@@ -33,19 +33,33 @@ use std::time::{Duration, Instant};
 
 use app::accounts::repo::{self as accounts_repo, NewSession};
 use app::accounts::sessions::{self, AWAITING_OTP_SECONDS, Stage};
-use app::accounts::types::OfficialEmail;
+use app::accounts::types::{OfficialEmail, PersonName};
 use app::audit::Actor;
 use app::otp_devices::repo as devices_repo;
+use app::identity_check::types::{CONSENT_FIELD, CONSENT_GIVEN};
 use app::otp_devices::totp::{TotpSecret, step_at};
+use app::otp_setup::service as setup;
+use app::otp_setup::views::SetupPageState;
 use app::platform::clock::{Clock, SystemClock};
 use app::platform::request::ClientInfo;
 use app::platform::state::Services;
 use app::service_clients::service::create;
 use app::service_clients::types::{AllowList, CallsPerMinute, ClientName, NewClient, Scopes};
+use app::tickets::links;
+use app::tickets::repo::{self as tickets_repo, TicketRow};
+use app::tickets::service::{OtpRequest, Origin, request_otp_in};
+use app::tickets::types::{LinkPurpose, TicketStatus};
 use reqwest::StatusCode;
 use server::Config;
 use server::seed_bulk::{email_of, name_of, nik_of};
 use server::startup::build_services;
+
+/// The selfie the identity-check scenario uploads (the e2e and API tests' face).
+const FACE: &[u8] = include_bytes!("../fixtures/astronaut.jpg");
+/// The device name the setup scenario gives.
+const SETUP_DEVICE: &str = "Hp Uji Beban";
+/// How long the warm-up of a scenario with fresh inputs runs at most.
+const WARM_UP: Duration = Duration::from_secs(1);
 
 /// What one operation of a scenario measured.
 struct Outcome {
@@ -94,14 +108,28 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted.get(i).copied().unwrap_or_default().as_secs_f64() * 1000.0
 }
 
+/// What one run of a scenario measured.
+struct Run {
+    /// Latencies of the answers, sorted.
+    latencies: Vec<Duration>,
+    errors: usize,
+    unexpected: usize,
+    /// Seconds from the first request to the last answer.
+    elapsed: f64,
+    /// Server CPU seconds over the same time.
+    cpu: f64,
+    /// Whether the fresh inputs ran out before the window ended.
+    ran_out: bool,
+}
+
 impl Bench {
-    /// Runs `op` from `clients` tasks until the window ends or the inputs
-    /// run out; prints the scenario's line and keeps its figures under `key`.
-    async fn scenario(&mut self, key: &str, name: &str, op: Op) {
+    /// Runs `op` from `clients` tasks until `window` ends or the inputs run
+    /// out; the clock stops when the last client is done.
+    async fn run(&self, op: &Op, window: Duration) -> Run {
         let next = Arc::new(AtomicUsize::new(0));
         let cpu_before = cpu_seconds(&self.pids, self.clock_ticks);
         let started = Instant::now();
-        let deadline = started + self.window;
+        let deadline = started + window;
         let tasks: Vec<_> = (0..self.clients)
             .map(|_| {
                 let (op, next) = (op.clone(), next.clone());
@@ -109,7 +137,7 @@ impl Bench {
                     let (mut latencies, mut unexpected, mut errors) = (Vec::new(), 0, 0);
                     while Instant::now() < deadline {
                         match op(next.fetch_add(1, Ordering::Relaxed)).await {
-                            None => break,
+                            None => return (latencies, unexpected, errors, true),
                             Some(Ok(outcome)) => {
                                 unexpected += usize::from(!outcome.expected);
                                 latencies.push(outcome.latency);
@@ -117,20 +145,43 @@ impl Bench {
                             Some(Err(_)) => errors += 1,
                         }
                     }
-                    (latencies, unexpected, errors)
+                    (latencies, unexpected, errors, false)
                 })
             })
             .collect();
-        let (mut latencies, mut unexpected, mut errors) = (Vec::new(), 0, 0);
+        let mut run = Run {
+            latencies: Vec::new(),
+            errors: 0,
+            unexpected: 0,
+            elapsed: 0.0,
+            cpu: 0.0,
+            ran_out: false,
+        };
         for task in tasks {
-            let (l, u, e) = task.await.expect("a client task");
-            latencies.extend(l);
-            unexpected += u;
-            errors += e;
+            let (l, u, e, ran_out) = task.await.expect("a client task");
+            run.latencies.extend(l);
+            run.unexpected += u;
+            run.errors += e;
+            run.ran_out |= ran_out;
         }
-        let elapsed = started.elapsed().as_secs_f64();
-        let cpu = cpu_seconds(&self.pids, self.clock_ticks) - cpu_before;
-        latencies.sort();
+        run.elapsed = started.elapsed().as_secs_f64();
+        run.cpu = cpu_seconds(&self.pids, self.clock_ticks) - cpu_before;
+        run.latencies.sort();
+        run
+    }
+
+    /// Runs `op` for the window; prints the scenario's line and keeps its
+    /// figures under `key`. Figures are over the time actually spent.
+    async fn scenario(&mut self, key: &str, name: &str, op: Op) {
+        let run = self.run(&op, self.window).await;
+        let Run {
+            latencies,
+            errors,
+            unexpected,
+            elapsed,
+            cpu,
+            ran_out,
+        } = run;
         let done = latencies.len() + errors;
         let rate = latencies.len() as f64 / elapsed;
         let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
@@ -143,14 +194,50 @@ impl Bench {
         let share = healthz.map_or(String::from("    -"), |h| {
             format!("{:>5.1}%", rate / h * 100.0)
         });
+        let span = if ran_out {
+            format!("{done} requests, inputs ran out after {elapsed:.1} s")
+        } else {
+            format!("{done} in {elapsed:.1} s")
+        };
         println!(
-            "{:<8} {name:<44} {rate:>8.0} req/s  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms  errors {:>4}  {:>5.2} cores  {per_cpu:>8.0} req/CPU-s  {share} of /healthz  ({done} in {elapsed:.1} s)",
+            "{:<8} {name:<44} {rate:>8.0} req/s  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms  errors {:>4}  {:>5.2} cores  {per_cpu:>8.0} req/CPU-s  {share} of /healthz  ({span})",
             self.label,
             errors + unexpected,
             cpu / elapsed,
         );
         self.figures.insert(format!("{key}_rps"), rate);
         self.figures.insert(format!("{key}_p99"), p99);
+    }
+
+    /// A scenario whose every request spends a fresh input, made by
+    /// `prepare` for signers of `signers`: a short warm-up on a few inputs
+    /// measures the rate, then inputs for the window at half as much again
+    /// are made, within this scenario's share of the signers left.
+    async fn fresh<T>(
+        &mut self,
+        key: &str,
+        name: &str,
+        signers: &mut Signers,
+        prepare: impl AsyncFn(Range<usize>) -> Vec<T>,
+        make_op: impl Fn(&Bench, Vec<T>) -> Op,
+    ) {
+        let share = signers.share();
+        let warm_up = signers.take((self.clients * 16).min(share / 4));
+        let warm_up = make_op(self, prepare(warm_up).await);
+        let run = self.run(&warm_up, WARM_UP.min(self.window)).await;
+        let rate = run.latencies.len() as f64 / run.elapsed;
+        let needed = (rate * self.window.as_secs_f64() * 1.5) as usize + self.clients;
+        let inputs = signers.take(needed.min(share.saturating_sub(share / 4)));
+        signers.scenario_done();
+        if inputs.is_empty() {
+            println!(
+                "{:<8} {name:<44} not run: no fresh signers left (raise BENCH_SIGNERS)",
+                self.label
+            );
+            return;
+        }
+        let op = make_op(self, prepare(inputs).await);
+        self.scenario(key, name, op).await;
     }
 
     fn save(&self) {
@@ -210,11 +297,7 @@ struct Waiting {
 /// For each signer in `range`, a login session waiting for a code (as the
 /// password step leaves it) and the secret of its device number `device`.
 async fn waiting_sessions(svc: &Services, range: Range<usize>, device: usize) -> Vec<Waiting> {
-    let now = SystemClock.now();
-    let client = ClientInfo {
-        ip: "127.0.0.1".parse().unwrap(),
-        user_agent: Some("tpo-bench".into()),
-    };
+    let (client, now) = (bench_client(), SystemClock.now());
     let mut tx = svc.db.begin_write().await.expect("a transaction");
     let mut ready = Vec::with_capacity(range.len());
     for n in range {
@@ -309,12 +392,30 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// Takes up to `count` signers off the front of `pool`.
-fn take(pool: &mut Range<usize>, count: usize) -> Range<usize> {
-    let end = (pool.start + count).min(pool.end);
-    let taken = pool.start..end;
-    pool.start = end;
-    taken
+/// The seeded signers a phase may spend, shared out between the scenarios
+/// still to run so that each gets some.
+struct Signers {
+    pool: Range<usize>,
+    scenarios_left: usize,
+}
+
+impl Signers {
+    /// What the next scenario may spend.
+    fn share(&self) -> usize {
+        self.pool.len() / self.scenarios_left.max(1)
+    }
+
+    /// Takes up to `count` signers off the front of the pool.
+    fn take(&mut self, count: usize) -> Range<usize> {
+        let end = (self.pool.start + count).min(self.pool.end);
+        let taken = self.pool.start..end;
+        self.pool.start = end;
+        taken
+    }
+
+    fn scenario_done(&mut self) {
+        self.scenarios_left = self.scenarios_left.saturating_sub(1);
+    }
 }
 
 #[tokio::main]
@@ -361,7 +462,7 @@ async fn main() {
         figures,
         clock_ticks: env_or("BENCH_CLOCK_TICKS", 100.0),
     };
-    let mut pool = signers_from_env();
+    let pool = signers_from_env();
     let password: String = env_or("BENCH_PASSWORD", String::new());
     let svc = bench.svc.clone();
     match phase.as_str() {
@@ -384,15 +485,23 @@ async fn main() {
                 )
                 .await;
         }
-        "all" => all_scenarios(&mut bench, &mut pool, &password).await,
+        "all" => all_scenarios(&mut bench, pool, &password).await,
         "otp-two" => {
-            let ready = waiting_sessions(&svc, take(&mut pool, 40_000), 2).await;
-            let op = code_step(&bench, ready, true);
+            let mut signers = Signers {
+                pool,
+                scenarios_left: 1,
+            };
             bench
-                .scenario("otp_two", "login code step, valid, 2 processes", op)
+                .fresh(
+                    "otp_two",
+                    "login code step, valid, 2 processes",
+                    &mut signers,
+                    async |range| waiting_sessions(&svc, range, 2).await,
+                    |bench, ready| code_step(bench, ready, true),
+                )
                 .await;
             let one = bench.figures.get("otp_valid_rps").copied().unwrap_or(0.0);
-            let two = bench.figures["otp_two_rps"];
+            let two = bench.figures.get("otp_two_rps").copied().unwrap_or(0.0);
             println!(
                 "{:<8} two processes on one database: {two:.0} req/s together, {:.2}× one process ({one:.0} req/s)",
                 bench.label,
@@ -405,12 +514,16 @@ async fn main() {
     bench.svc.db.close().await;
 }
 
-async fn all_scenarios(bench: &mut Bench, pool: &mut Range<usize>, password: &str) {
+/// The scenarios of the `all` phase that spend fresh signers.
+const FRESH_SCENARIOS: usize = 7;
+
+async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
     let svc = bench.svc.clone();
     let total = pool.end;
-    // Fresh signers for each scenario that spends them: a share of the pool,
-    // more than a window needs at the rates seen on two cores.
-    let share = (pool.len() / 5).min(40_000);
+    let mut signers = Signers {
+        pool,
+        scenarios_left: FRESH_SCENARIOS,
+    };
     let op = bench.get("/healthz", |_| true);
     bench.scenario("healthz", "GET /healthz", op).await;
     let op = bench.get("/login", |body| body.windows(9).any(|w| w == b"kata sand"));
@@ -422,7 +535,7 @@ async fn all_scenarios(bench: &mut Bench, pool: &mut Range<usize>, password: &st
     let (http, urls, first, password) = (
         bench.http.clone(),
         bench.urls.clone(),
-        pool.start,
+        signers.pool.start,
         password.to_string(),
     );
     let op: Op = Arc::new(move |i| {
@@ -444,13 +557,18 @@ async fn all_scenarios(bench: &mut Bench, pool: &mut Range<usize>, password: &st
         .scenario("password", "login password step (Argon2id)", op)
         .await;
 
-    let ready = waiting_sessions(&svc, take(pool, share), 0).await;
-    let op = code_step(bench, ready, true);
     bench
-        .scenario("otp_valid", "login code step, valid codes", op)
+        .fresh(
+            "otp_valid",
+            "login code step, valid codes",
+            &mut signers,
+            async |range| waiting_sessions(&svc, range, 0).await,
+            |bench, ready| code_step(bench, ready, true),
+        )
         .await;
     // As many requests as on the small database (3 devices of 1,000 signers).
-    let ready = waiting_sessions(&svc, take(pool, 3_000), 1).await;
+    let ready = waiting_sessions(&svc, signers.take(3_000.min(signers.share())), 1).await;
+    signers.scenario_done();
     let count = ready.len();
     let op = code_step(bench, ready, true);
     bench
@@ -471,10 +589,14 @@ async fn all_scenarios(bench: &mut Bench, pool: &mut Range<usize>, password: &st
             large / small
         );
     }
-    let ready = waiting_sessions(&svc, take(pool, share), 0).await;
-    let op = code_step(bench, ready, false);
     bench
-        .scenario("otp_wrong", "login code step, wrong codes", op)
+        .fresh(
+            "otp_wrong",
+            "login code step, wrong codes",
+            &mut signers,
+            async |range| waiting_sessions(&svc, range, 0).await,
+            |bench, ready| code_step(bench, ready, false),
+        )
         .await;
 
     // The validation API (AMS): each request another signer's current code.
@@ -488,9 +610,49 @@ async fn all_scenarios(bench: &mut Bench, pool: &mut Range<usize>, password: &st
         .await
         .unwrap()
         .token;
-    let ready = Arc::new(waiting_sessions(&svc, take(pool, share), 0).await);
-    let (http, urls) = (bench.http.clone(), bench.urls.clone());
-    let op: Op = Arc::new(move |i| {
+    bench
+        .fresh(
+            "validate",
+            "validation API (AMS), valid codes",
+            &mut signers,
+            async |range| waiting_sessions(&svc, range, 0).await,
+            |bench, ready| validation(bench, ready, &token),
+        )
+        .await;
+    bench
+        .fresh(
+            "ticket",
+            "helpdesk ticket (Permohonan OTP)",
+            &mut signers,
+            async |range| range.collect(),
+            helpdesk_ticket,
+        )
+        .await;
+    bench
+        .fresh(
+            "setup",
+            "OTP setup page, device added",
+            &mut signers,
+            async |range| revealed_setup_links(&svc, range).await,
+            setup_completion,
+        )
+        .await;
+    bench
+        .fresh(
+            "selfie",
+            "identity check, selfie upload (JPEG)",
+            &mut signers,
+            async |range| identity_check_links(&svc, range).await,
+            selfie_upload,
+        )
+        .await;
+}
+
+/// The validation API with each signer's current code once.
+fn validation(bench: &Bench, ready: Vec<Waiting>, token: &str) -> Op {
+    let ready = Arc::new(ready);
+    let (http, urls, token) = (bench.http.clone(), bench.urls.clone(), token.to_string());
+    Arc::new(move |i| {
         let (http, ready, token) = (http.clone(), ready.clone(), token.clone());
         let url = format!("{}/api/v1/validate", urls[i % urls.len()]);
         Box::pin(async move {
@@ -506,22 +668,19 @@ async fn all_scenarios(bench: &mut Bench, pool: &mut Range<usize>, password: &st
                 .await,
             )
         })
-    });
-    bench
-        .scenario("validate", "validation API (AMS), valid codes", op)
-        .await;
+    })
+}
 
-    // Helpdesk: "Periksa" (not measured), then the Permohonan OTP (measured).
-    let signers = take(pool, share);
+/// Helpdesk: "Periksa" (not measured), then the Permohonan OTP (measured),
+/// once for each signer.
+fn helpdesk_ticket(bench: &Bench, signers: Vec<usize>) -> Op {
+    let signers = Arc::new(signers);
     let (http, urls) = (bench.http.clone(), bench.urls.clone());
-    let op: Op = Arc::new(move |i| {
-        let http = http.clone();
-        let n = signers.start + i;
+    Arc::new(move |i| {
+        let (http, signers) = (http.clone(), signers.clone());
         let base = urls[i % urls.len()].clone();
         Box::pin(async move {
-            if n >= signers.end {
-                return None;
-            }
+            let n = *signers.get(i)?;
             let email = email_of(n);
             let checked = http
                 .post(format!("{base}/api/helpdesk/check"))
@@ -559,8 +718,191 @@ async fn all_scenarios(bench: &mut Bench, pool: &mut Range<usize>, password: &st
                 .await,
             )
         })
-    });
-    bench
-        .scenario("ticket", "helpdesk ticket (Permohonan OTP)", op)
-        .await;
+    })
+}
+
+/// The bench's own browser, as the server records it.
+fn bench_client() -> ClientInfo {
+    ClientInfo {
+        ip: "127.0.0.1".parse().unwrap(),
+        user_agent: Some("tpo-bench".into()),
+    }
+}
+
+/// For each signer in `range`, a Permohonan OTP as the helpdesk form makes
+/// it (the ticket then awaits a selfie), inside `tx`.
+async fn otp_requests(
+    svc: &Services,
+    tx: &mut sqlx::AnyConnection,
+    range: Range<usize>,
+) -> Vec<TicketRow> {
+    let (client, now) = (bench_client(), SystemClock.now());
+    let mut tickets = Vec::with_capacity(range.len());
+    for n in range {
+        let (email, nik) = (OfficialEmail::parse(&email_of(n)).unwrap(), nik_of(n));
+        let name = PersonName::parse(&name_of(n)).unwrap();
+        let request = OtpRequest {
+            email: &email,
+            nik: &nik,
+            full_name: Some(&name),
+            origin: Origin::Web(&client),
+        };
+        let receipt = request_otp_in(tx, svc, request, now)
+            .await
+            .unwrap_or_else(|e| panic!("a Permohonan OTP for signer {n}: {e}"));
+        let ticket = tickets_repo::find_by_number(tx, &receipt.number)
+            .await
+            .unwrap()
+            .expect("the ticket just made");
+        tickets.push(ticket);
+    }
+    tickets
+}
+
+/// For each signer in `range`, a ticket awaiting a selfie and the token of
+/// a live identity-check link for it (the mailed one holds another token:
+/// only its digest is stored, so a second link is issued here).
+async fn identity_check_links(svc: &Services, range: Range<usize>) -> Vec<String> {
+    let now = SystemClock.now();
+    let mut tx = svc.db.begin_write().await.expect("a transaction");
+    let mut tokens = Vec::with_capacity(range.len());
+    for ticket in otp_requests(svc, &mut tx, range).await {
+        let link = links::issue(
+            &mut tx,
+            &ticket.id,
+            LinkPurpose::IdentityCheck,
+            &svc.tunables(),
+            now,
+        )
+        .await
+        .unwrap();
+        tokens.push(link.token.text);
+    }
+    tx.commit().await.unwrap();
+    tokens
+}
+
+/// The identity-check page's upload of a selfie (a real JPEG face, with the
+/// signer's consent), once for each link: accepted, next page named.
+fn selfie_upload(bench: &Bench, tokens: Vec<String>) -> Op {
+    let tokens = Arc::new(tokens);
+    let (http, urls) = (bench.http.clone(), bench.urls.clone());
+    Arc::new(move |i| {
+        let (http, tokens) = (http.clone(), tokens.clone());
+        let base = urls[i % urls.len()].clone();
+        Box::pin(async move {
+            let path = LinkPurpose::IdentityCheck.path(tokens.get(i)?);
+            let photo = reqwest::multipart::Part::bytes(FACE)
+                .file_name("swafoto.jpg")
+                .mime_str("image/jpeg")
+                .unwrap();
+            let form = reqwest::multipart::Form::new()
+                .part("photo", photo)
+                .text(CONSENT_FIELD, CONSENT_GIVEN);
+            let sent = Instant::now();
+            let response = http
+                .post(format!("{base}{path}/foto"))
+                .header("accept", "application/json")
+                .header("x-forwarded-for", client_address(i))
+                .multipart(form)
+                .send()
+                .await;
+            Some(
+                answer(response, sent, |status, body| {
+                    status == StatusCode::OK && body.windows(10).any(|w| w == b"\"redirect\"")
+                })
+                .await,
+            )
+        })
+    })
+}
+
+/// A live setup link and the secret its page shows.
+struct SetupLink {
+    token: String,
+    secret: TotpSecret,
+}
+
+/// For each signer in `range`, an approved ticket with a live "Atur
+/// Perangkat OTP" link whose secret was revealed as the page's "Tampilkan
+/// kode QR" does, and that secret as the page then shows it.
+async fn revealed_setup_links(svc: &Services, range: Range<usize>) -> Vec<SetupLink> {
+    let (client, now) = (bench_client(), SystemClock.now());
+    let mut tx = svc.db.begin_write().await.expect("a transaction");
+    let mut tokens = Vec::with_capacity(range.len());
+    for ticket in otp_requests(svc, &mut tx, range).await {
+        // The verifier's approval, without the selfie (the upload has its own scenario).
+        let approved = tickets_repo::transition(
+            &mut tx,
+            &ticket.id,
+            &[TicketStatus::AwaitingSelfie],
+            TicketStatus::Approved,
+            "Disetujui untuk uji beban.",
+            now,
+        )
+        .await
+        .unwrap();
+        assert!(approved, "ticket {} awaits a selfie", ticket.number);
+        let link = links::issue(
+            &mut tx,
+            &ticket.id,
+            LinkPurpose::OtpSetup,
+            &svc.tunables(),
+            now,
+        )
+        .await
+        .unwrap();
+        tokens.push(link.token.text);
+    }
+    tx.commit().await.unwrap();
+    let mut ready = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        setup::reveal(svc, &token, &client, now).await.unwrap();
+        let SetupPageState::Ready(view) = setup::page(svc, &token, true, now).await.unwrap() else {
+            panic!("the setup page of a live link");
+        };
+        let key = view.enrollment.expect("the revealed key").manual_key;
+        let secret = data_encoding::BASE32_NOPAD
+            .decode(key.replace(' ', "").as_bytes())
+            .expect("the page's key is base32");
+        ready.push(SetupLink {
+            token,
+            secret: TotpSecret::from_bytes(secret),
+        });
+    }
+    ready
+}
+
+/// The setup page's "Kirim": the device named and a code from the revealed
+/// secret, once for each link; the page then shows the added device.
+fn setup_completion(bench: &Bench, links: Vec<SetupLink>) -> Op {
+    let links = Arc::new(links);
+    let (http, urls) = (bench.http.clone(), bench.urls.clone());
+    Arc::new(move |i| {
+        let (http, links) = (http.clone(), links.clone());
+        let url = format!("{}/api/otp-setup/complete", urls[i % urls.len()]);
+        Box::pin(async move {
+            let link = links.get(i)?;
+            let code = current_code(&link.secret);
+            let sent = Instant::now();
+            let response = http
+                .post(url)
+                .header("x-forwarded-for", client_address(i))
+                .form(&[
+                    ("token", link.token.as_str()),
+                    ("name", SETUP_DEVICE),
+                    ("code", code.as_str()),
+                ])
+                .send()
+                .await;
+            Some(
+                answer(response, sent, |status, body| {
+                    let added = format!("\"name\":\"{SETUP_DEVICE}\"");
+                    status == StatusCode::OK
+                        && body.windows(added.len()).any(|w| w == added.as_bytes())
+                })
+                .await,
+            )
+        })
+    })
 }
