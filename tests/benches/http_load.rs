@@ -46,7 +46,7 @@ use app::platform::state::Services;
 use app::service_clients::service::create;
 use app::service_clients::types::{AllowList, CallsPerMinute, ClientName, NewClient, Scopes};
 use app::tickets::links;
-use app::tickets::repo::{self as tickets_repo, TicketRow};
+use app::tickets::repo as tickets_repo;
 use app::tickets::service::{Origin, OtpRequest, request_otp_in};
 use app::tickets::types::{LinkPurpose, TicketStatus};
 use reqwest::StatusCode;
@@ -290,6 +290,7 @@ async fn answer(
 
 /// A signer ready for the code step: a waiting session's token and the
 /// secret of the device whose code it will send.
+#[derive(Clone)]
 struct Waiting {
     email: String,
     token: String,
@@ -347,17 +348,31 @@ fn current_code(secret: &TotpSecret) -> String {
     secret.code_for_step(step_at(SystemClock.now()), 6)
 }
 
+/// An operation whose request `i` spends input `i` (none once they are all
+/// spent), sent by `send` to the servers in turn.
+fn spending<T, F, Fut>(bench: &Bench, inputs: Vec<T>, send: F) -> Op
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(reqwest::Client, String, usize, T) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Outcome, String>> + Send + 'static,
+{
+    let (http, urls) = (bench.http.clone(), bench.urls.clone());
+    Arc::new(move |i| {
+        let Some(input) = inputs.get(i).cloned() else {
+            return Box::pin(async { None });
+        };
+        let sending = send(http.clone(), urls[i % urls.len()].clone(), i, input);
+        Box::pin(async move { Some(sending.await) })
+    })
+}
+
 /// The code step of login with each waiting session once: `valid` sends
 /// the device's current code (answer 200), else a wrong one (answer 4xx).
 fn code_step(bench: &Bench, ready: Vec<Waiting>, valid: bool) -> Op {
-    let ready = Arc::new(ready);
-    let (http, urls) = (bench.http.clone(), bench.urls.clone());
     let cookie = sessions::cookie_name(&bench.svc.settings);
-    Arc::new(move |i| {
-        let (http, ready) = (http.clone(), ready.clone());
-        let url = format!("{}/api/login/code", urls[i % urls.len()]);
-        Box::pin(async move {
-            let waiting = ready.get(i)?;
+    spending(bench, ready, move |http, base, i, waiting| {
+        let cookie = format!("{cookie}={}", waiting.token);
+        async move {
             let code = if valid {
                 current_code(&waiting.secret)
             } else {
@@ -365,19 +380,17 @@ fn code_step(bench: &Bench, ready: Vec<Waiting>, valid: bool) -> Op {
             };
             let sent = Instant::now();
             let response = http
-                .post(url)
-                .header("cookie", format!("{cookie}={}", waiting.token))
+                .post(format!("{base}/api/login/code"))
+                .header("cookie", cookie)
                 .header("x-forwarded-for", client_address(i))
                 .form(&[("code", code.as_str())])
                 .send()
                 .await;
-            Some(
-                answer(response, sent, move |status, _| {
-                    status.is_success() == valid
-                })
-                .await,
-            )
-        })
+            answer(response, sent, move |status, _| {
+                status.is_success() == valid
+            })
+            .await
+        }
     })
 }
 
@@ -647,7 +660,7 @@ async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
             "selfie",
             "identity check, selfie upload (JPEG)",
             &mut signers,
-            async |range| identity_check_links(&svc, range).await,
+            async |range| ticket_links(&svc, range, LinkPurpose::IdentityCheck).await,
             selfie_upload,
         )
         .await;
@@ -658,74 +671,65 @@ async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
 
 /// The validation API with each signer's current code once.
 fn validation(bench: &Bench, ready: Vec<Waiting>, token: &str) -> Op {
-    let ready = Arc::new(ready);
-    let (http, urls, token) = (bench.http.clone(), bench.urls.clone(), token.to_string());
-    Arc::new(move |i| {
-        let (http, ready, token) = (http.clone(), ready.clone(), token.clone());
-        let url = format!("{}/api/v1/validate", urls[i % urls.len()]);
-        Box::pin(async move {
-            let signer = ready.get(i)?;
+    let token = token.to_string();
+    spending(bench, ready, move |http, base, _, signer| {
+        let token = token.clone();
+        async move {
             let body =
                 serde_json::json!({ "signer": signer.email, "code": current_code(&signer.secret) });
             let sent = Instant::now();
-            let response = http.post(url).bearer_auth(token).json(&body).send().await;
-            Some(
-                answer(response, sent, |status, body| {
-                    status == StatusCode::OK && body.windows(10).any(|w| w == b"\"accepted\"")
-                })
-                .await,
-            )
-        })
+            let response = http
+                .post(format!("{base}/api/v1/validate"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await;
+            answer(response, sent, |status, body| {
+                status == StatusCode::OK && body.windows(10).any(|w| w == b"\"accepted\"")
+            })
+            .await
+        }
     })
 }
 
 /// Helpdesk: "Periksa" (not measured), then the Permohonan OTP (measured),
 /// once for each signer.
 fn helpdesk_ticket(bench: &Bench, signers: Vec<usize>) -> Op {
-    let signers = Arc::new(signers);
-    let (http, urls) = (bench.http.clone(), bench.urls.clone());
-    Arc::new(move |i| {
-        let (http, signers) = (http.clone(), signers.clone());
-        let base = urls[i % urls.len()].clone();
-        Box::pin(async move {
-            let n = *signers.get(i)?;
-            let email = email_of(n);
-            let checked = http
-                .post(format!("{base}/api/helpdesk/check"))
-                .header("x-forwarded-for", client_address(i))
-                .form(&[("email", email.as_str())])
-                .send()
-                .await;
-            let cookies: Vec<String> = match checked {
-                Ok(r) if r.status().is_success() => r
-                    .headers()
-                    .get_all("set-cookie")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok()?.split(';').next().map(String::from))
-                    .collect(),
-                Ok(r) => return Some(Err(format!("check: {}", r.status()))),
-                Err(e) => return Some(Err(e.to_string())),
-            };
-            let (nik, name) = (nik_of(n), name_of(n));
-            let sent = Instant::now();
-            let response = http
-                .post(format!("{base}/api/helpdesk/submit"))
-                .header("cookie", cookies.join("; "))
-                .header("x-forwarded-for", client_address(i))
-                .form(&[
-                    ("category", "otp_request"),
-                    ("full_name", name.as_str()),
-                    ("nik", nik.digits()),
-                ])
-                .send()
-                .await;
-            Some(
-                answer(response, sent, |status, _| {
-                    status.is_success() || status.is_redirection()
-                })
-                .await,
-            )
+    spending(bench, signers, |http, base, i, n| async move {
+        let email = email_of(n);
+        let checked = http
+            .post(format!("{base}/api/helpdesk/check"))
+            .header("x-forwarded-for", client_address(i))
+            .form(&[("email", email.as_str())])
+            .send()
+            .await;
+        let cookies: Vec<String> = match checked {
+            Ok(r) if r.status().is_success() => r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok()?.split(';').next().map(String::from))
+                .collect(),
+            Ok(r) => return Err(format!("check: {}", r.status())),
+            Err(e) => return Err(e.to_string()),
+        };
+        let (nik, name) = (nik_of(n), name_of(n));
+        let sent = Instant::now();
+        let response = http
+            .post(format!("{base}/api/helpdesk/submit"))
+            .header("cookie", cookies.join("; "))
+            .header("x-forwarded-for", client_address(i))
+            .form(&[
+                ("category", "otp_request"),
+                ("full_name", name.as_str()),
+                ("nik", nik.digits()),
+            ])
+            .send()
+            .await;
+        answer(response, sent, |status, _| {
+            status.is_success() || status.is_redirection()
         })
+        .await
     })
 }
 
@@ -738,14 +742,15 @@ fn bench_client() -> ClientInfo {
 }
 
 /// For each signer in `range`, a Permohonan OTP as the helpdesk form makes
-/// it (the ticket then awaits a selfie), inside `tx`.
-async fn otp_requests(
-    svc: &Services,
-    tx: &mut sqlx::AnyConnection,
-    range: Range<usize>,
-) -> Vec<TicketRow> {
+/// it (the ticket then awaits a selfie) and the token of a live link of
+/// `purpose` for it. For a setup link the ticket is approved first, as a
+/// verifier's approval leaves it (without a selfie: the upload has its own
+/// scenario). The mailed link holds another token (only its digest is
+/// stored), so one is issued here.
+async fn ticket_links(svc: &Services, range: Range<usize>, purpose: LinkPurpose) -> Vec<String> {
     let (client, now) = (bench_client(), SystemClock.now());
-    let mut tickets = Vec::with_capacity(range.len());
+    let mut tx = svc.db.begin_write().await.expect("a transaction");
+    let mut tokens = Vec::with_capacity(range.len());
     for n in range {
         let (email, nik) = (OfficialEmail::parse(&email_of(n)).unwrap(), nik_of(n));
         let name = PersonName::parse(&name_of(n)).unwrap();
@@ -755,35 +760,29 @@ async fn otp_requests(
             full_name: Some(&name),
             origin: Origin::Web(&client),
         };
-        let receipt = request_otp_in(tx, svc, request, now)
+        let receipt = request_otp_in(&mut tx, svc, request, now)
             .await
             .unwrap_or_else(|e| panic!("a Permohonan OTP for signer {n}: {e}"));
-        let ticket = tickets_repo::find_by_number(tx, &receipt.number)
+        let ticket = tickets_repo::find_by_number(&mut tx, &receipt.number)
             .await
             .unwrap()
             .expect("the ticket just made");
-        tickets.push(ticket);
-    }
-    tickets
-}
-
-/// For each signer in `range`, a ticket awaiting a selfie and the token of
-/// a live identity-check link for it (the mailed one holds another token:
-/// only its digest is stored, so a second link is issued here).
-async fn identity_check_links(svc: &Services, range: Range<usize>) -> Vec<String> {
-    let now = SystemClock.now();
-    let mut tx = svc.db.begin_write().await.expect("a transaction");
-    let mut tokens = Vec::with_capacity(range.len());
-    for ticket in otp_requests(svc, &mut tx, range).await {
-        let link = links::issue(
-            &mut tx,
-            &ticket.id,
-            LinkPurpose::IdentityCheck,
-            &svc.tunables(),
-            now,
-        )
-        .await
-        .unwrap();
+        if purpose == LinkPurpose::OtpSetup {
+            let approved = tickets_repo::transition(
+                &mut tx,
+                &ticket.id,
+                &[TicketStatus::AwaitingSelfie],
+                TicketStatus::Approved,
+                "Disetujui untuk uji beban.",
+                now,
+            )
+            .await
+            .unwrap();
+            assert!(approved, "ticket {} awaits a selfie", ticket.number);
+        }
+        let link = links::issue(&mut tx, &ticket.id, purpose, &svc.tunables(), now)
+            .await
+            .unwrap();
         tokens.push(link.token.text);
     }
     tx.commit().await.unwrap();
@@ -793,39 +792,32 @@ async fn identity_check_links(svc: &Services, range: Range<usize>) -> Vec<String
 /// The identity-check page's upload of a selfie (a real JPEG face, with the
 /// signer's consent), once for each link: accepted, next page named.
 fn selfie_upload(bench: &Bench, tokens: Vec<String>) -> Op {
-    let tokens = Arc::new(tokens);
-    let (http, urls) = (bench.http.clone(), bench.urls.clone());
-    Arc::new(move |i| {
-        let (http, tokens) = (http.clone(), tokens.clone());
-        let base = urls[i % urls.len()].clone();
-        Box::pin(async move {
-            let path = LinkPurpose::IdentityCheck.path(tokens.get(i)?);
-            let photo = reqwest::multipart::Part::bytes(FACE)
-                .file_name("swafoto.jpg")
-                .mime_str("image/jpeg")
-                .unwrap();
-            let form = reqwest::multipart::Form::new()
-                .part("photo", photo)
-                .text(CONSENT_FIELD, CONSENT_GIVEN);
-            let sent = Instant::now();
-            let response = http
-                .post(format!("{base}{path}/foto"))
-                .header("accept", "application/json")
-                .header("x-forwarded-for", client_address(i))
-                .multipart(form)
-                .send()
-                .await;
-            Some(
-                answer(response, sent, |status, body| {
-                    status == StatusCode::OK && body.windows(10).any(|w| w == b"\"redirect\"")
-                })
-                .await,
-            )
+    spending(bench, tokens, |http, base, i, token| async move {
+        let path = LinkPurpose::IdentityCheck.path(&token);
+        let photo = reqwest::multipart::Part::bytes(FACE)
+            .file_name("swafoto.jpg")
+            .mime_str("image/jpeg")
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .part("photo", photo)
+            .text(CONSENT_FIELD, CONSENT_GIVEN);
+        let sent = Instant::now();
+        let response = http
+            .post(format!("{base}{path}/foto"))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", client_address(i))
+            .multipart(form)
+            .send()
+            .await;
+        answer(response, sent, |status, body| {
+            status == StatusCode::OK && body.windows(10).any(|w| w == b"\"redirect\"")
         })
+        .await
     })
 }
 
 /// A live setup link and the secret its page shows.
+#[derive(Clone)]
 struct SetupLink {
     token: String,
     secret: TotpSecret,
@@ -836,33 +828,7 @@ struct SetupLink {
 /// kode QR" does, and that secret as the page then shows it.
 async fn revealed_setup_links(svc: &Services, range: Range<usize>) -> Vec<SetupLink> {
     let (client, now) = (bench_client(), SystemClock.now());
-    let mut tx = svc.db.begin_write().await.expect("a transaction");
-    let mut tokens = Vec::with_capacity(range.len());
-    for ticket in otp_requests(svc, &mut tx, range).await {
-        // The verifier's approval, without the selfie (the upload has its own scenario).
-        let approved = tickets_repo::transition(
-            &mut tx,
-            &ticket.id,
-            &[TicketStatus::AwaitingSelfie],
-            TicketStatus::Approved,
-            "Disetujui untuk uji beban.",
-            now,
-        )
-        .await
-        .unwrap();
-        assert!(approved, "ticket {} awaits a selfie", ticket.number);
-        let link = links::issue(
-            &mut tx,
-            &ticket.id,
-            LinkPurpose::OtpSetup,
-            &svc.tunables(),
-            now,
-        )
-        .await
-        .unwrap();
-        tokens.push(link.token.text);
-    }
-    tx.commit().await.unwrap();
+    let tokens = ticket_links(svc, range, LinkPurpose::OtpSetup).await;
     let mut ready = Vec::with_capacity(tokens.len());
     for token in tokens {
         setup::reveal(svc, &token, &client, now).await.unwrap();
@@ -884,33 +850,23 @@ async fn revealed_setup_links(svc: &Services, range: Range<usize>) -> Vec<SetupL
 /// The setup page's "Kirim": the device named and a code from the revealed
 /// secret, once for each link; the page then shows the added device.
 fn setup_completion(bench: &Bench, links: Vec<SetupLink>) -> Op {
-    let links = Arc::new(links);
-    let (http, urls) = (bench.http.clone(), bench.urls.clone());
-    Arc::new(move |i| {
-        let (http, links) = (http.clone(), links.clone());
-        let url = format!("{}/api/otp-setup/complete", urls[i % urls.len()]);
-        Box::pin(async move {
-            let link = links.get(i)?;
-            let code = current_code(&link.secret);
-            let sent = Instant::now();
-            let response = http
-                .post(url)
-                .header("x-forwarded-for", client_address(i))
-                .form(&[
-                    ("token", link.token.as_str()),
-                    ("name", SETUP_DEVICE),
-                    ("code", code.as_str()),
-                ])
-                .send()
-                .await;
-            Some(
-                answer(response, sent, |status, body| {
-                    let added = format!("\"name\":\"{SETUP_DEVICE}\"");
-                    status == StatusCode::OK
-                        && body.windows(added.len()).any(|w| w == added.as_bytes())
-                })
-                .await,
-            )
+    spending(bench, links, |http, base, i, link| async move {
+        let code = current_code(&link.secret);
+        let sent = Instant::now();
+        let response = http
+            .post(format!("{base}/api/otp-setup/complete"))
+            .header("x-forwarded-for", client_address(i))
+            .form(&[
+                ("token", link.token.as_str()),
+                ("name", SETUP_DEVICE),
+                ("code", code.as_str()),
+            ])
+            .send()
+            .await;
+        answer(response, sent, |status, body| {
+            let added = format!("\"name\":\"{SETUP_DEVICE}\"");
+            status == StatusCode::OK && body.windows(added.len()).any(|w| w == added.as_bytes())
         })
+        .await
     })
 }
