@@ -10,7 +10,13 @@
 //! in the database: login sessions waiting for a code (the password step is
 //! measured on its own; creating tens of thousands of sessions through
 //! Argon2 would take minutes), device secrets opened with the master key,
-//! a service client.
+//! a service client, tickets with a live identity-check or setup link (the
+//! setup secret revealed by the setup page's own service).
+//!
+//! A scenario whose every request spends a fresh input (a session, a
+//! ticket) runs a short warm-up first and prepares inputs for the window at
+//! the rate it saw, within its share of the signers; if they still run out,
+//! its figures cover the time actually spent and its line says so.
 //!
 //! `cargo bench -p tests --bench http_load -- PHASE` with
 //! - BENCH_URLS, BENCH_PIDS: the server processes (comma-separated);
