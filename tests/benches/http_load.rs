@@ -219,8 +219,8 @@ impl Bench {
 
     /// A scenario whose every request spends a fresh input, made by
     /// `prepare` for signers of `signers`: a short warm-up on a few inputs
-    /// measures the rate, then inputs for the window at half as much again
-    /// are made, within this scenario's share of the signers left.
+    /// measures the rate, then inputs for the window at twice that rate are
+    /// made, within this scenario's share of the signers left.
     async fn fresh<T>(
         &mut self,
         key: &str,
@@ -230,11 +230,13 @@ impl Bench {
         make_op: impl Fn(&Bench, Vec<T>) -> Op,
     ) {
         let share = signers.share();
-        let warm_up = signers.take((self.clients * 16).min(share / 4));
+        let warm_up = signers.take((self.clients * 32).min(share / 4));
         let warm_up = make_op(self, prepare(warm_up).await);
         let run = self.run(&warm_up, WARM_UP.min(self.window)).await;
+        // Twice the rate seen: a warm-up's first requests are slower, and
+        // the shared machine's pace varies.
         let rate = run.latencies.len() as f64 / run.elapsed;
-        let needed = (rate * self.window.as_secs_f64() * 1.5) as usize + self.clients;
+        let needed = (rate * self.window.as_secs_f64() * 2.0) as usize + self.clients;
         let inputs = signers.take(needed.min(share.saturating_sub(share / 4)));
         signers.scenario_done();
         if inputs.is_empty() {
