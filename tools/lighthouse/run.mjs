@@ -117,12 +117,21 @@ async function setupLink() {
   return mailedLink(email, `${baseUrl}/otp/atur/`);
 }
 
+// A run whose trace failed (NO_NAVSTART, seen on a busy machine) ends with
+// Lighthouse's own "Please run Lighthouse again": up to three tries.
 function lighthouse(url, out) {
-  execFileSync(path.join(here, 'node_modules', '.bin', 'lighthouse'), [
-    url, '--quiet', '--output=json', `--output-path=${out}`,
-    '--only-categories=performance,accessibility', `--chrome-flags=${chromeFlags}`,
-  ], { env: { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  return JSON.parse(fs.readFileSync(out, 'utf8'));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync(path.join(here, 'node_modules', '.bin', 'lighthouse'), [
+        url, '--quiet', '--output=json', `--output-path=${out}`,
+        '--only-categories=performance,accessibility', `--chrome-flags=${chromeFlags}`,
+      ], { env: { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' }, stdio: ['ignore', 'ignore', 'inherit'] });
+      return JSON.parse(fs.readFileSync(out, 'utf8'));
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.error(`Lighthouse failed on ${url} (try ${attempt} of 3): running it again`);
+    }
+  }
 }
 
 // Each page with a phrase its server-rendered HTML must hold, so that an
