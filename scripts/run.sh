@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh
-cargo leptos build --frontend-only
+# --split: each page is a lazily loaded wasm chunk (app/src/routes.rs).
+cargo leptos build --frontend-only --split
 cargo build -p server
 export TPO_SEED_DEMO="${TPO_SEED_DEMO:-true}"
 exec "${CARGO_TARGET_DIR:-target}/debug/server" run

@@ -3,9 +3,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // The page marks itself `data-hydrated` once its own lazily loaded code
+    // has hydrated it (app::routes).
     leptos::mount::hydrate_body(app::App);
-    // Lets styles and end-to-end tests tell a live page from a static one.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
 }
