@@ -17,7 +17,21 @@ if [ -z "${TPO_SERVER_BIN:-}" ]; then
 fi
 work=$(mktemp -d /tmp/tpo-weight.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+touch "$work/rows.jsonl"
 export TPO_E2E_SITE_ROOT=$(realpath "$site")
 export TPO_E2E_PORT=${TPO_E2E_PORT:-$(python3 scripts/free-port.py)}
 export TPO_E2E_DATA_DIR="$work/data"
-(cd tests/e2e && npx playwright test --config playwright.weight.config.ts)
+export TPO_PAGE_WEIGHT_ROWS="$work/rows.jsonl"
+status=0
+(cd tests/e2e && npx playwright test --config playwright.weight.config.ts) || status=$?
+python3 - "$TPO_PAGE_WEIGHT_ROWS" <<'PY' | tee "${TPO_PAGE_WEIGHT_REPORT:-/dev/null}"
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+kb = lambda n: f"{n / 1024:.1f} KB"
+print("page weight: bytes on the wire (Brotli as served), budget 200 KB first load, 10 KB repeat visit")
+print(f"{'page':<30}{'first load':>12}{'requests':>10}{'repeat visit':>14}{'requests':>10}")
+for r in rows:
+    print(f"{r['page']:<30}{kb(r['first_load']):>12}{r['first_requests']:>10}"
+          f"{kb(r['repeat_visit']):>14}{r['repeat_requests']:>10}")
+PY
+exit $status

@@ -19,9 +19,7 @@ const FIXED: &str = "no-cache";
 
 pub fn router(options: &LeptosOptions) -> Router<AppState> {
     let pkg = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let files = ServeDir::new(pkg)
-        .precompressed_br()
-        .precompressed_gzip();
+    let files = ServeDir::new(pkg).precompressed_br().precompressed_gzip();
     let policy = HeaderValue::from_static(if options.hash_files { HASHED } else { FIXED });
     Router::new().nest_service(
         &format!("/{}", options.site_pkg_dir),
