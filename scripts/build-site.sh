@@ -2,8 +2,8 @@
 # build-site.sh [SITE_ROOT]: the production site (default target/site-release),
 # apart from the debug site in target/site that `make run` and the e2e suite use.
 # Release wasm through wasm-opt (binaryen from npm: cargo-leptos would
-# otherwise try to download one), split into one lazily loaded chunk per page
-# (app/src/routes.rs), content-hashed file names (the server reads
+# otherwise try to download one), the staff console split into a lazily
+# loaded chunk of its own (app/src/routes.rs), content-hashed file names (the server reads
 # SITE_ROOT/hash.txt and serves them `immutable`), every file precompressed
 # with Brotli q11 and gzip (cargo-leptos --precompress) for the server to pick
 # by Accept-Encoding.
@@ -17,6 +17,8 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
 fi
 export PATH="$PWD/tools/node_modules/.bin:$PATH"
 
+# Leftovers of an earlier build would be served too: start empty.
+rm -rf "$site"
 target_dir=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 LEPTOS_SITE_ROOT="$site" LEPTOS_HASH_FILES=true \

@@ -29,7 +29,15 @@ pub enum AppError {
     BadRequest,
     #[error("Terjadi gangguan pada sistem. Silakan coba beberapa saat lagi (kode insiden {0}).")]
     Internal(String),
+    /// The database cannot be reached (down, restarting, unreadable): nothing
+    /// was done, and the same request later may succeed.
+    #[error("Layanan sedang tidak tersedia. Silakan coba lagi dalam beberapa saat.")]
+    Unavailable,
 }
+
+/// What `Retry-After` says while the database cannot be reached: about as
+/// long as a PostgreSQL restart or a failover takes.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 10;
 
 impl AppError {
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -51,6 +59,7 @@ impl AppError {
             Self::Rejected(_) => 409,
             Self::TooManyAttempts(_) => 429,
             Self::Internal(_) => 500,
+            Self::Unavailable => 503,
         }
     }
 }
@@ -95,9 +104,50 @@ mod server {
         AppError::Internal(code)
     }
 
+    /// A database that cannot be reached answers 503 with `Retry-After`
+    /// (on pages and server functions through the response options; the
+    /// API's problem answers set their own); any other database error is
+    /// an incident.
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
-            internal(format_args!("database: {e}"))
+            if !is_outage(&e) {
+                return internal(format_args!("database: {e}"));
+            }
+            tracing::warn!("database unavailable: {e}");
+            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(super::UNAVAILABLE_RETRY_AFTER_SECONDS),
+                );
+            }
+            AppError::Unavailable
+        }
+    }
+
+    /// Whether `e` says the database cannot be reached, rather than that a
+    /// statement failed: no connection (refused, dropped, timed out waiting
+    /// for one), PostgreSQL shutting down or starting (class 08, 57P01–57P03,
+    /// 53300), a SQLite file that cannot be opened or read (SQLITE_IOERR,
+    /// SQLITE_CANTOPEN, SQLITE_NOTADB; the primary code is the low byte of
+    /// the extended one).
+    fn is_outage(e: &sqlx::Error) -> bool {
+        use sqlx::Error as E;
+        match e {
+            E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => true,
+            E::Database(db) => {
+                if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    let code = pg.code();
+                    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    db.code()
+                        .and_then(|code| code.parse::<u32>().ok())
+                        .is_some_and(|code| matches!(code & 0xFF, 10 | 14 | 26))
+                } else {
+                    false
+                }
+            }
+            _ => false,
         }
     }
 }
@@ -115,6 +165,26 @@ mod tests {
         assert_eq!(wait_text(30), "30 detik");
         assert_eq!(wait_text(61), "2 menit");
         assert_eq!(wait_text(3600), "1 jam");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unreachable_database_is_unavailable_and_a_failed_statement_an_incident() {
+        for outage in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into()),
+        ] {
+            let e = AppError::from(outage);
+            assert_eq!(e, AppError::Unavailable);
+            assert_eq!(e.status_code(), 503);
+            assert_eq!(
+                e.to_string(),
+                "Layanan sedang tidak tersedia. Silakan coba lagi dalam beberapa saat."
+            );
+        }
+        let failed = AppError::from(sqlx::Error::RowNotFound);
+        assert!(matches!(failed, AppError::Internal(_)), "{failed:?}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, path};
 
 use crate::admin::accounts::pages::{AccountPage as StaffAccountPage, AccountsPage};
 use crate::admin::audit::pages::AuditPage;
@@ -66,34 +66,31 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header />
             <main id="isi" class="page">
-                <Routes fallback=|| {
-                    mark_live();
-                    view! { <NotFoundPage /> }
-                }>
-                    <Route path=path!("/") view={Lazy::<HomePageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/helpdesk") view={Lazy::<HelpdeskPageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/helpdesk/terkirim") view={Lazy::<ReceiptPageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/tiket") view={Lazy::<TicketStatusPageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/verifikasi/terkirim") view={Lazy::<SelfieSubmittedPageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/verifikasi/:token") view={Lazy::<VerifyPageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/otp/atur/:token") view={Lazy::<OtpSetupPageRoute>::new()} ssr=SsrMode::Async />
-                    <ParentRoute path=path!("/admin") view={Lazy::<ConsoleLayoutRoute>::new()} ssr=SsrMode::Async>
-                        <Route path=path!("") view={Lazy::<DashboardPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("verifikasi") view={Lazy::<ReviewQueuePageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("tiket") view={Lazy::<TicketsPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("tiket/:number") view={Lazy::<TicketPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("akun") view={Lazy::<AccountsPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("akun/:id") view={Lazy::<StaffAccountPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("audit") view={Lazy::<AuditPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("surat") view={Lazy::<OutboxPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("impor") view={Lazy::<SignerImportPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("pengaturan") view={Lazy::<SettingsPageRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("klien-layanan") view={Lazy::<ServiceClientsPageRoute>::new()} ssr=SsrMode::Async />
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/helpdesk") view=HelpdeskPage ssr=SsrMode::Async />
+                    <Route path=path!("/helpdesk/terkirim") view=ReceiptPage ssr=SsrMode::Async />
+                    <Route path=path!("/tiket") view=TicketStatusPage ssr=SsrMode::Async />
+                    <Route path=path!("/verifikasi/terkirim") view=SelfieSubmittedPage ssr=SsrMode::Async />
+                    <Route path=path!("/verifikasi/:token") view=VerifyPage ssr=SsrMode::Async />
+                    <Route path=path!("/otp/atur/:token") view=OtpSetupPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/admin") view=ConsoleLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("verifikasi") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("tiket") view={Lazy::<TicketsRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("tiket/:number") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("akun") view={Lazy::<AccountsRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("akun/:id") view={Lazy::<StaffAccountRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("surat") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("impor") view={Lazy::<SignerImportRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("pengaturan") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("klien-layanan") view={Lazy::<ServiceClientsRoute>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
-                    <Route path=path!("/login") view={Lazy::<LoginPageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/buka-kunci") view={Lazy::<UnlockPageRoute>::new()} />
-                    <Route path=path!("/akun") view={Lazy::<AccountPageRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/akun/perangkat-baru") view={Lazy::<AddDevicePageRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/buka-kunci") view=UnlockPage />
+                    <Route path=path!("/akun") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/akun/perangkat-baru") view=AddDevicePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -101,59 +98,79 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Every page's code is a chunk of its own (`cargo leptos build --split`),
-/// loaded with the page: a signer page never downloads the staff console,
-/// the camera or another page's code.
-macro_rules! lazy_pages {
+/// The staff console's pages (its frame, `ConsoleLayout`, is small and stays
+/// in the main bundle), all behind one lazily loaded function: the build
+/// (`cargo leptos build --split`, which every build needs) puts them in a
+/// chunk of their own, so a signer's page never downloads the console. One
+/// chunk rather than one per page: a page-sized split leaves hundreds of
+/// small chunks that compress poorly and each cost a request.
+#[derive(Clone, Copy)]
+enum ConsolePage {
+    Dashboard,
+    ReviewQueue,
+    Tickets,
+    Ticket,
+    Accounts,
+    StaffAccount,
+    Audit,
+    Outbox,
+    SignerImport,
+    Settings,
+    ServiceClients,
+}
+
+#[lazy]
+fn console_page(page: ConsolePage) -> AnyView {
+    match page {
+        ConsolePage::Dashboard => view! { <DashboardPage /> }.into_any(),
+        ConsolePage::ReviewQueue => view! { <ReviewQueuePage /> }.into_any(),
+        ConsolePage::Tickets => view! { <TicketsPage /> }.into_any(),
+        ConsolePage::Ticket => view! { <TicketPage /> }.into_any(),
+        ConsolePage::Accounts => view! { <AccountsPage /> }.into_any(),
+        ConsolePage::StaffAccount => view! { <StaffAccountPage /> }.into_any(),
+        ConsolePage::Audit => view! { <AuditPage /> }.into_any(),
+        ConsolePage::Outbox => view! { <OutboxPage /> }.into_any(),
+        ConsolePage::SignerImport => view! { <SignerImportPage /> }.into_any(),
+        ConsolePage::Settings => view! { <SettingsPage /> }.into_any(),
+        ConsolePage::ServiceClients => view! { <ServiceClientsPage /> }.into_any(),
+    }
+}
+
+/// A route type per console page, each loading its view through
+/// `console_page`.
+macro_rules! console_routes {
     ($($route:ident => $page:ident,)*) => {$(
         struct $route;
 
-        #[lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
-            fn view(_this: Self) -> AnyView {
-                mark_live();
-                view! { <$page /> }.into_any()
+            async fn view(_this: Self) -> AnyView {
+                console_page(ConsolePage::$page).await
+            }
+
+            // Hydration needs the chunk before it starts: the router
+            // preloads the matched route's.
+            async fn preload() {
+                #[cfg(target_arch = "wasm32")]
+                __preload_console_page().await;
             }
         }
     )*};
 }
 
-lazy_pages! {
-    AccountPageRoute => AccountPage,
-    AccountsPageRoute => AccountsPage,
-    AddDevicePageRoute => AddDevicePage,
-    AuditPageRoute => AuditPage,
-    ConsoleLayoutRoute => ConsoleLayout,
-    DashboardPageRoute => DashboardPage,
-    HelpdeskPageRoute => HelpdeskPage,
-    HomePageRoute => HomePage,
-    LoginPageRoute => LoginPage,
-    OtpSetupPageRoute => OtpSetupPage,
-    OutboxPageRoute => OutboxPage,
-    ReceiptPageRoute => ReceiptPage,
-    ReviewQueuePageRoute => ReviewQueuePage,
-    SelfieSubmittedPageRoute => SelfieSubmittedPage,
-    ServiceClientsPageRoute => ServiceClientsPage,
-    SettingsPageRoute => SettingsPage,
-    SignerImportPageRoute => SignerImportPage,
-    StaffAccountPageRoute => StaffAccountPage,
-    TicketPageRoute => TicketPage,
-    TicketStatusPageRoute => TicketStatusPage,
-    TicketsPageRoute => TicketsPage,
-    UnlockPageRoute => UnlockPage,
-    VerifyPageRoute => VerifyPage,
-}
-
-/// Lets styles and end-to-end tests tell a live page from a static one: the
-/// mark comes once the page's own code has arrived and hydrated it.
-fn mark_live() {
-    Effect::new(|| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
+console_routes! {
+    DashboardRoute => Dashboard,
+    ReviewQueueRoute => ReviewQueue,
+    TicketsRoute => Tickets,
+    TicketRoute => Ticket,
+    AccountsRoute => Accounts,
+    StaffAccountRoute => StaffAccount,
+    AuditRoute => Audit,
+    OutboxRoute => Outbox,
+    SignerImportRoute => SignerImport,
+    SettingsRoute => Settings,
+    ServiceClientsRoute => ServiceClients,
 }

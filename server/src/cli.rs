@@ -28,8 +28,8 @@ use app::signer_import::views::ImportReport;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::demo;
 use crate::startup::{Application, build_services, connect_and_migrate};
+use crate::{demo, seed_bulk};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -164,6 +164,43 @@ pub enum Command {
         /// The backup file to write; it must not exist yet.
         #[arg(long)]
         to: PathBuf,
+    },
+    /// Add many verified signers with OTP devices at once, for load and
+    /// scale tests (`make bench`): valid distinct NIKs and emails
+    /// (`budi.santoso.N@…`), random device secrets sealed with the master
+    /// key and printed nowhere.
+    SeedBulk {
+        #[arg(long)]
+        signers: usize,
+        /// Devices per signer (added a day ago).
+        #[arg(long, default_value_t = 3)]
+        devices: usize,
+        /// The number of the first signer (to add more to an earlier seed).
+        #[arg(long, default_value_t = 0)]
+        first: usize,
+        /// One password for all of them (hashed once); none by default.
+        #[arg(long, env = "TPO_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+    /// Rotate the master key. With --generate: add a new key version to the
+    /// key file (restart every server with it). Then, without: re-seal every
+    /// sealed value under the newest version, in batches; a stopped run
+    /// continues where it was.
+    RotateKey {
+        #[arg(long)]
+        generate: bool,
+        /// Values re-sealed per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+        /// Stop after this many batches (run again to continue).
+        #[arg(long)]
+        max_batches: Option<u64>,
+    },
+    /// Retire an old master key version once nothing is sealed under it,
+    /// and remove it from the key file.
+    RetireKey {
+        #[arg(long)]
+        version: u8,
     },
     /// Add demo signers, a verifier and an admin; print their logins.
     SeedDemo {
@@ -412,6 +449,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Cadangan basis data ditulis ke {}. Simpan juga kunci utama (TPO_SECRET_KEY atau {}): tanpa kunci itu cadangan tidak dapat dibaca.",
                 to.display(),
                 config.data_dir.join("secret.key").display()
+            );
+            Ok(())
+        }
+        Command::SeedBulk {
+            signers,
+            devices,
+            first,
+            password,
+        } => {
+            let plan = seed_bulk::Plan {
+                signers,
+                devices,
+                first,
+                password: password
+                    .as_deref()
+                    .map(NewPassword::parse)
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+            };
+            let svc = build_services(&config, Arc::new(SystemClock)).await?;
+            let seeded = seed_bulk::seed(&svc, &plan).await;
+            svc.db.close().await;
+            let seeded = seeded?;
+            println!(
+                "{} penanda tangan dengan {} perangkat ditambahkan dalam {:.1} s (menyegel NIK dan kunci: {:.1} s).",
+                seeded.signers,
+                seeded.devices,
+                seeded.elapsed.as_secs_f64(),
+                seeded.sealing.as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::RotateKey {
+            generate,
+            batch,
+            max_batches,
+        } => {
+            let said =
+                crate::key_rotation::rotate_key(&config, generate, batch, max_batches).await?;
+            println!("{said}");
+            Ok(())
+        }
+        Command::RetireKey { version } => {
+            println!(
+                "{}",
+                crate::key_rotation::retire_key(&config, version).await?
             );
             Ok(())
         }

@@ -1,7 +1,9 @@
-//! The master key: configured, or read from the key file in the data
-//! directory, or generated there once, for an empty database only. The
-//! database records a check value of the key; a server given another key, or
-//! none for a database that already holds sealed data, refuses to start.
+//! The master key versions: configured, or read from the key file in the
+//! data directory (one `N:<hex>` line per version; a bare key is version 1),
+//! or generated there once, for an empty database only. The database records
+//! a check value per version; a server given another key, or none for a
+//! database that already holds sealed data, or lacking a version the
+//! database still uses, refuses to start.
 
 use std::fs;
 use std::io::Write;
@@ -9,7 +11,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use app::platform::crypto::{Keys, MASTER_KEY_LEN, random_bytes};
+use app::platform::crypto::{KeyVersion, Keys, MASTER_KEY_LEN, random_bytes};
 use app::platform::db::Db;
 use app::platform::master_key::{self, KeyCheck};
 use app::time::UnixTime;
@@ -31,47 +33,56 @@ impl std::fmt::Display for Source {
     }
 }
 
-/// The keys to run with, once the master key is known to be the one `db`
-/// was sealed with (recorded on a first start).
+/// The master key versions given to the server, oldest first.
+type Ring = Vec<(KeyVersion, [u8; MASTER_KEY_LEN])>;
+
+/// The keys to run with, once every version is known to be the one `db`
+/// recorded for it (recorded on a first start, or when a rotation added it)
+/// and none the database still uses is missing.
 pub async fn load(
     configured: &str,
     data_dir: &Path,
     db: &Db,
     now: UnixTime,
 ) -> anyhow::Result<Keys> {
-    let (master, source) = master_key(configured, data_dir, db).await?;
-    let keys = Keys::from_master(&master);
+    let (ring, source) = master_keys(configured, data_dir, db).await?;
+    let keys = Keys::from_versions(&ring);
     match master_key::check_or_record(db, &keys, now)
         .await
-        .context("reading the master key's check value")?
+        .context("reading the master key's check values")?
     {
         KeyCheck::Matches => {}
         KeyCheck::Recorded => {
             tracing::info!("recorded the master key's check value in the database")
         }
-        KeyCheck::Differs => bail!(
-            "the master key from {source} is not the key this database was sealed with: \
-             with it no stored OTP secret or NIK can be read. Start with the original key \
-             (restore {} from the backup, or set TPO_SECRET_KEY to it); nothing was changed.",
+        KeyCheck::Differs(version) => bail!(
+            "the master key from {source} is not the key this database was sealed with \
+             (version {version}): with it no stored OTP secret or NIK can be read. Start with \
+             the original key (restore {} from the backup, or set TPO_SECRET_KEY to it); \
+             nothing was changed.",
+            data_dir.join(KEY_FILE).display()
+        ),
+        KeyCheck::Missing(version) => bail!(
+            "the database still uses master key version {version}, which {source} lacks: \
+             what was sealed under it could not be read. Add that version (its \
+             `{version}:<64 hex>` line of {}, or entry of TPO_SECRET_KEY) from the backup; \
+             nothing was changed.",
             data_dir.join(KEY_FILE).display()
         ),
     }
     Ok(keys)
 }
 
-async fn master_key(
-    configured: &str,
-    data_dir: &Path,
-    db: &Db,
-) -> anyhow::Result<([u8; MASTER_KEY_LEN], Source)> {
+async fn master_keys(configured: &str, data_dir: &Path, db: &Db) -> anyhow::Result<(Ring, Source)> {
     if !configured.is_empty() {
-        let key =
-            parse(configured).context("TPO_SECRET_KEY must be 64 hex characters (32 bytes)")?;
-        return Ok((key, Source::Configured));
+        let ring = parse_ring(configured).context(
+            "TPO_SECRET_KEY must hold 64 hex characters (32 bytes), or versioned entries `N:<64 hex>`",
+        )?;
+        return Ok((ring, Source::Configured));
     }
     let path = data_dir.join(KEY_FILE);
-    if let Some(key) = read_key_file(&path)? {
-        return Ok((key, Source::File(path)));
+    if let Some(ring) = read_key_file(&path)? {
+        return Ok((ring, Source::File(path)));
     }
     if master_key::holds_keyed_data(db)
         .await
@@ -86,11 +97,11 @@ async fn master_key(
         );
     }
     let key = generate_key_file(&path)?;
-    Ok((key, Source::File(path)))
+    Ok((vec![(1, key)], Source::File(path)))
 }
 
-/// The key in `path`, if the file exists; refused when others may read it.
-fn read_key_file(path: &Path) -> anyhow::Result<Option<[u8; MASTER_KEY_LEN]>> {
+/// The key versions in `path`, if the file exists; refused when others may read it.
+fn read_key_file(path: &Path) -> anyhow::Result<Option<Ring>> {
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -106,8 +117,13 @@ fn read_key_file(path: &Path) -> anyhow::Result<Option<[u8; MASTER_KEY_LEN]>> {
         );
     }
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse(text.trim())
-        .with_context(|| format!("{} does not hold a 64-hex-character key", path.display()))
+    parse_ring(&text)
+        .with_context(|| {
+            format!(
+                "{} must hold a 64-hex-character key, or one `N:<64 hex>` line per version",
+                path.display()
+            )
+        })
         .map(Some)
 }
 
@@ -125,6 +141,100 @@ fn generate_key_file(path: &Path) -> anyhow::Result<[u8; MASTER_KEY_LEN]> {
         "no secret key configured and an empty database: generated a new one. Back it up: without it, stored OTP secrets cannot be read."
     );
     Ok(key)
+}
+
+/// The key file of a rotation: refused when the keys come from TPO_SECRET_KEY,
+/// which the operator changes (`hint` says how).
+fn rotation_key_file(configured: &str, data_dir: &Path, hint: &str) -> anyhow::Result<PathBuf> {
+    if !configured.is_empty() {
+        bail!("the master keys come from TPO_SECRET_KEY, which only you can change: {hint}");
+    }
+    Ok(data_dir.join(KEY_FILE))
+}
+
+/// Adds a new master key version (the newest plus one) to the key file and
+/// returns it. The file is replaced whole (mode 600): a crash leaves the
+/// old one or the new one.
+pub fn add_version(configured: &str, data_dir: &Path) -> anyhow::Result<KeyVersion> {
+    let path = rotation_key_file(
+        configured,
+        data_dir,
+        "generate a key (`openssl rand -hex 32`), append ` N:<hex>` to it with N one more \
+         than its newest version, restart the servers, then run `server rotate-key`",
+    )?;
+    let mut ring = read_key_file(&path)?
+        .with_context(|| format!("{} is missing: there is no key to rotate", path.display()))?;
+    let newest = ring.last().map_or(0, |(version, _)| *version);
+    let version = newest
+        .checked_add(1)
+        .context("the key file already holds version 255, the last one")?;
+    ring.push((version, random_bytes()));
+    write_key_file(&path, &ring)?;
+    Ok(version)
+}
+
+/// Removes a retired version from the key file.
+pub fn remove_version(
+    configured: &str,
+    data_dir: &Path,
+    version: KeyVersion,
+) -> anyhow::Result<()> {
+    let path = rotation_key_file(
+        configured,
+        data_dir,
+        &format!("remove the `{version}:…` entry from it and restart the servers"),
+    )?;
+    let mut ring = read_key_file(&path)?.unwrap_or_default();
+    ring.retain(|(v, _)| *v != version);
+    write_key_file(&path, &ring)
+}
+
+fn write_key_file(path: &Path, ring: &Ring) -> anyhow::Result<()> {
+    let temporary = path.with_extension("key.new");
+    let _ = fs::remove_file(&temporary);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
+    for (version, key) in ring {
+        writeln!(file, "{version}:{}", hex::encode(key))?;
+    }
+    file.sync_all()?;
+    fs::rename(&temporary, path).with_context(|| format!("replacing {}", path.display()))
+}
+
+/// Key versions: entries separated by white space or commas, each
+/// `N:<64 hex>` (version N, 1–255) or a bare `<64 hex>` (version 1, the
+/// form from before versions).
+fn parse_ring(text: &str) -> anyhow::Result<Ring> {
+    let mut ring = Ring::new();
+    for entry in text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|e| !e.is_empty())
+    {
+        let (version, hex) = match entry.split_once(':') {
+            Some((version, hex)) => (
+                version
+                    .parse::<KeyVersion>()
+                    .ok()
+                    .filter(|v| *v > 0)
+                    .with_context(|| format!("`{version}` is not a key version (1–255)"))?,
+                hex,
+            ),
+            None => (1, entry),
+        };
+        if ring.iter().any(|(v, _)| *v == version) {
+            bail!("key version {version} is given twice");
+        }
+        ring.push((version, parse(hex)?));
+    }
+    if ring.is_empty() {
+        bail!("no key");
+    }
+    ring.sort_by_key(|(version, _)| *version);
+    Ok(ring)
 }
 
 fn parse(text: &str) -> anyhow::Result<[u8; MASTER_KEY_LEN]> {
@@ -152,7 +262,7 @@ mod tests {
         let path = dir.join(KEY_FILE);
         assert_eq!(read_key_file(&path).unwrap(), None);
         let key = generate_key_file(&path).unwrap();
-        assert_eq!(read_key_file(&path).unwrap(), Some(key));
+        assert_eq!(read_key_file(&path).unwrap(), Some(vec![(1, key)]));
         assert!(generate_key_file(&path).is_err(), "never overwritten");
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
@@ -173,6 +283,44 @@ mod tests {
             );
         }
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn versions_are_added_and_removed_in_an_owner_only_file() {
+        let dir = temp_dir();
+        let path = dir.join(KEY_FILE);
+        let first = generate_key_file(&path).unwrap();
+        assert_eq!(add_version("", &dir).unwrap(), 2);
+        let ring = read_key_file(&path).unwrap().unwrap();
+        assert_eq!(ring[0], (1, first), "the old key is kept");
+        assert_eq!(ring.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        remove_version("", &dir, 1).unwrap();
+        let ring = read_key_file(&path).unwrap().unwrap();
+        assert_eq!(ring.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [2]);
+        let why = format!("{:#}", add_version(&"ab".repeat(32), &dir).unwrap_err());
+        assert!(why.contains("TPO_SECRET_KEY"), "{why}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn key_rings_name_their_versions() {
+        let (a, b) = ("ab".repeat(32), "cd".repeat(32));
+        assert_eq!(parse_ring(&a).unwrap(), vec![(1, [0xab; 32])]);
+        assert_eq!(
+            parse_ring(&format!("2:{b}, 1:{a}")).unwrap(),
+            vec![(1, [0xab; 32]), (2, [0xcd; 32])]
+        );
+        assert!(
+            parse_ring(&format!("1:{a}\n{b}")).is_err(),
+            "version 1 twice"
+        );
+        assert!(parse_ring(&format!("0:{a}")).is_err());
+        assert!(parse_ring(&format!("x:{a}")).is_err());
+        assert!(parse_ring(" \n").is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use app::mail::repo::ClaimedMail;
+use app::mail::repo::OpenedMail;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -45,7 +45,7 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, mail: &ClaimedMail) -> Result<(), String> {
+    pub async fn send(&self, mail: &OpenedMail) -> Result<(), String> {
         let to: Mailbox = mail
             .recipient
             .parse()
@@ -103,13 +103,15 @@ async fn write_whole(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()
         tokio::fs::File::open(&temporary).await?.sync_all().await
     }
     .await;
-    match written {
+    // A failed rename (a full directory) must not leave the file either.
+    let placed = match written {
         Ok(()) => tokio::fs::rename(&temporary, dir.join(name)).await,
-        Err(error) => {
-            let _ = tokio::fs::remove_file(&temporary).await;
-            Err(error)
-        }
+        Err(error) => Err(error),
+    };
+    if placed.is_err() {
+        let _ = tokio::fs::remove_file(&temporary).await;
     }
+    placed
 }
 
 #[cfg(test)]
@@ -126,13 +128,12 @@ mod tests {
         let mailer = Mailer::new("", "Helpdesk <helpdesk@bsre.localhost>", dir.clone()).unwrap();
         let token = "p3VtQ0Rk2x9TnLq8yZ1aBcDeFgHiJkLmNoPqRsTuVwX";
         let link = format!("https://otp.example.go.id/atur-perangkat/{token}");
-        let mail = ClaimedMail {
+        let mail = OpenedMail {
             id: 7,
             recipient: "budi.santoso@kominfo.go.id".into(),
             subject: "Perbarui Akun Anda".into(),
             body_text: format!("Buka tautan ini:\n{link}\n"),
             body_html: format!("<a href=\"{link}\">{link}</a>"),
-            attempts: 0,
         };
         let (log, _guard) = capture();
         mailer.send(&mail).await.unwrap();

@@ -2,7 +2,11 @@
 //! before it is checked (one conditional write), so concurrent attempts
 //! cannot all pass before the first failure is written. A right attempt
 //! then clears (or refunds) its place; a wrong one has been counted already,
-//! even when the caller gives up half way.
+//! even when the caller gives up half way. Where the check is done in the
+//! same write transaction that answers (OTP codes), an attempt already
+//! known to be right is admitted and clears the counter in one conditional
+//! write instead ([`admit_right`]), and an attempt whose transaction never
+//! commits was never answered.
 
 use sqlx::AnyConnection;
 
@@ -38,6 +42,30 @@ pub async fn admit(
         // Unlocked again between the write and this read: try again shortly.
         .unwrap_or(now + 1);
     Ok(Admission::Refused { until })
+}
+
+/// Admits an attempt already known to be right unless `counter` is locked,
+/// clearing it in the same conditional write (nothing to reserve: it is not
+/// a failure). Call it in the write transaction that answers the attempt.
+pub async fn admit_right(
+    conn: &mut AnyConnection,
+    counter: Counter<'_>,
+    now: UnixTime,
+) -> Result<Admission, sqlx::Error> {
+    if repo::clear_unless_locked(conn, counter, now).await? {
+        return Ok(Admission::Admitted { failures: 0 });
+    }
+    Ok(
+        match repo::read_counter(conn, counter)
+            .await?
+            .and_then(|s| s.locked_until)
+            .filter(|until| *until > now)
+        {
+            Some(until) => Admission::Refused { until },
+            // A keyed counter that does not exist: nothing to clear.
+            None => Admission::Admitted { failures: 0 },
+        },
+    )
 }
 
 /// Whether `counter` is blocked for good (a device cookie on the lockout list).

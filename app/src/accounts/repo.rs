@@ -9,7 +9,7 @@ use crate::audit::Actor;
 use crate::ids::{AccountId, DeviceId};
 use crate::mail::templates::Recipient;
 use crate::platform::crypto::SecretToken;
-use crate::platform::db::is_unique_violation;
+use crate::platform::db::{is_unique_violation, values_placeholders};
 use crate::platform::request::ClientInfo;
 use crate::time::UnixTime;
 
@@ -208,31 +208,53 @@ pub async fn insert(
     account: InsertAccount<'_>,
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO accounts (id, email, full_name, nik_digest, nik_masked, phone, agency, role, status,
-                               password_hash, created_at, updated_at, nik_sealed, ams_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)",
-    )
-    .bind(account.id)
-    .bind(account.email.as_str())
-    .bind(account.full_name)
-    .bind(account.nik_digest)
-    .bind(account.nik_masked)
-    .bind(account.phone)
-    .bind(account.agency)
-    .bind(account.role)
-    .bind(account.status)
-    .bind(account.password_hash)
-    .bind(now)
-    .bind(account.nik_sealed)
-    .bind(account.ams_id)
-    .execute(conn)
-    .await;
+    let inserted = insert_many(conn, std::slice::from_ref(&account), 0, now).await;
     match inserted {
         Ok(_) => Ok(true),
         Err(e) if is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// Inserts many new accounts with one multi-row statement (bulk seeding);
+/// each already holds `device_seq` devices (inserted by the caller). Fails
+/// on any taken email, NIK or AMS id.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    accounts: &[InsertAccount<'_>],
+    device_seq: i64,
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO accounts (id, email, full_name, nik_digest, nik_masked, phone, agency, role, status,
+                               password_hash, created_at, updated_at, nik_sealed, ams_id, device_seq)
+         VALUES {}",
+        values_placeholders(accounts.len(), 15)
+    );
+    let mut query = sqlx::query(&sql);
+    for account in accounts {
+        query = query
+            .bind(account.id)
+            .bind(account.email.as_str())
+            .bind(account.full_name)
+            .bind(account.nik_digest)
+            .bind(account.nik_masked)
+            .bind(account.phone)
+            .bind(account.agency)
+            .bind(account.role)
+            .bind(account.status)
+            .bind(account.password_hash)
+            .bind(now)
+            .bind(now)
+            .bind(account.nik_sealed)
+            .bind(account.ams_id)
+            .bind(device_seq);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
@@ -413,6 +435,33 @@ pub async fn clear_counter(
     }
 }
 
+/// Clears `counter` unless it is locked at `now`, in one conditional
+/// write; false when locked or (a keyed counter) absent.
+pub async fn clear_unless_locked(
+    conn: &mut AnyConnection,
+    counter: Counter<'_>,
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let (sql, key) = match counter {
+        Counter::Account(id, which) => {
+            let (failures, locked_until) = which.columns();
+            let sql = format!(
+                "UPDATE accounts SET {failures} = 0, {locked_until} = NULL \
+                 WHERE id = $1 AND ({locked_until} IS NULL OR {locked_until} <= $2)"
+            );
+            (sql, id.as_str())
+        }
+        Counter::Keyed(key) => (
+            "DELETE FROM failure_counters \
+             WHERE key = $1 AND (locked_until IS NULL OR locked_until <= $2)"
+                .to_string(),
+            key,
+        ),
+    };
+    let done = sqlx::query(&sql).bind(key).bind(now).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Forgets keyed counters quiet since `before` whose lock has passed
 /// (blocked device cookies stay on the list).
 pub async fn forget_quiet_counters(
@@ -541,6 +590,26 @@ pub struct NewSession<'a> {
     pub expires_at: UnixTime,
 }
 
+/// A session's row under a new token: `sql` takes the token's digest,
+/// account, device, stage, `now`, expiry, address and user agent as `$1`…`$8`.
+fn session_values<'q>(
+    sql: &'q str,
+    token: &'q SecretToken,
+    session: NewSession<'q>,
+    client: &'q ClientInfo,
+    now: UnixTime,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(&token.digest)
+        .bind(session.account_id)
+        .bind(session.device_id)
+        .bind(session.stage)
+        .bind(now)
+        .bind(session.expires_at)
+        .bind(client.ip.to_string())
+        .bind(client.user_agent.as_deref())
+}
+
 pub async fn create_session(
     conn: &mut AnyConnection,
     session: NewSession<'_>,
@@ -548,21 +617,46 @@ pub async fn create_session(
     now: UnixTime,
 ) -> Result<SecretToken, sqlx::Error> {
     let token = SecretToken::generate();
-    sqlx::query(
+    session_values(
         "INSERT INTO sessions (token_digest, account_id, device_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+        &token,
+        session,
+        client,
+        now,
     )
-    .bind(&token.digest)
-    .bind(session.account_id)
-    .bind(session.device_id)
-    .bind(session.stage)
-    .bind(now)
-    .bind(session.expires_at)
-    .bind(client.ip.to_string())
-    .bind(client.user_agent.as_deref())
     .execute(conn)
     .await?;
     Ok(token)
+}
+
+/// Replaces the session `waiting` (still at stage `from`) by `session` under
+/// a new token, in one statement: the row is rewritten in place. `None`
+/// when that session is gone or has moved on (a concurrent request).
+pub async fn rotate_session(
+    conn: &mut AnyConnection,
+    waiting: &[u8],
+    from: Stage,
+    session: NewSession<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+) -> Result<Option<SecretToken>, sqlx::Error> {
+    let token = SecretToken::generate();
+    let done = session_values(
+        "UPDATE sessions SET token_digest = $1, account_id = $2, device_id = $3, stage = $4,
+         confirmed_until = NULL, created_at = $5, last_seen_at = $5, expires_at = $6, ip = $7,
+         user_agent = $8
+         WHERE token_digest = $9 AND stage = $10",
+        &token,
+        session,
+        client,
+        now,
+    )
+    .bind(waiting)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(token))
 }
 
 /// The unexpired session with this digest.
@@ -645,7 +739,8 @@ pub async fn delete_expired_sessions(
 #[derive(Debug, Clone)]
 pub enum AccountSearch {
     /// The keyed digest of a whole NIK: the NIK itself is never stored.
-    NikDigest(Vec<u8>),
+    /// The NIK's digest under each key version (a rotation may be under way).
+    NikDigests(Vec<Vec<u8>>),
     /// Lower-case text the email or the name contains.
     Text(String),
 }
@@ -657,14 +752,19 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<AccountRow>, sqlx::Error> {
     match search {
-        AccountSearch::NikDigest(digest) => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM accounts WHERE nik_digest = $1 LIMIT $2"
-            ))
-            .bind(digest.as_slice())
-            .bind(limit)
-            .fetch_all(conn)
-            .await
+        AccountSearch::NikDigests(digests) => {
+            let mut found: Vec<AccountRow> = Vec::new();
+            for digest in digests {
+                let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM accounts WHERE nik_digest = $1 LIMIT $2"
+                ))
+                .bind(digest.as_slice())
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?;
+                found.extend(rows);
+            }
+            Ok(found)
         }
         AccountSearch::Text(text) => {
             sqlx::query_as(&format!(

@@ -250,7 +250,14 @@ pub async fn upsert_signer_in(
     let nik_masked = record.nik.masked();
     let phone = record.phone.as_ref().map(PhoneNumber::as_str);
     let existing = signer_account(conn, record).await?;
-    let nik_holder = repo::find_id_by_nik_digest(conn, &nik_digest).await?;
+    // Under any key version: a rotation may not have re-digested it yet.
+    let mut nik_holder = None;
+    for digest in keys.nik_digests(record.nik.digits().as_bytes()) {
+        nik_holder = repo::find_id_by_nik_digest(conn, &digest).await?;
+        if nik_holder.is_some() {
+            break;
+        }
+    }
     if nik_holder.is_some() && nik_holder.as_ref() != existing.as_ref().map(|a| &a.id) {
         return Err(UpsertError::NikTaken);
     }

@@ -204,7 +204,7 @@ pub async fn decide(
             link.expires_at,
         ),
     };
-    mail_repo::enqueue(&mut tx, &mail, Some(ticket_id), now).await?;
+    mail_repo::enqueue(&mut tx, &svc.keys, &mail, Some(ticket_id), now).await?;
     let event = match reason {
         None => AuditEvent::SelfieApproved {
             selfie_id: selfie.id,

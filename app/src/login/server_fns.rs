@@ -83,15 +83,16 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
     })?;
     let code = OtpCode::parse(&code).map_err(AppError::Invalid)?;
     let device_cookie = known_browser(&call);
-    let (token, account) = super::service::check_code(
+    let token = super::service::check_code(
         &call.svc,
-        &waiting.session,
+        &waiting,
         &code,
         device_cookie.as_deref(),
         &call.client,
         call.now,
     )
     .await?;
+    let account = waiting.account;
     current::set_session_cookie(&call, &token.text, call.svc.settings.session_max_seconds);
     let known = DeviceCookie::issue(&account.id, call.now).encode(&call.svc.keys);
     remember_browser(&call, &known);

@@ -6,6 +6,32 @@
 //! any other from its client address's and (passwords) the account's
 //! cookie-less limit, or (codes) the account's OTP counter. Argon2 runs with
 //! no pooled connection held.
+//!
+//! # The statements one code step executes
+//! A right code from a browser without the device cookie (with one, add a
+//! read of its counter; the budget is then its `failure_counters` row).
+//! Before: four reads (the session, the account twice, its devices), then
+//! four commits: the attempt reserved, the step claimed and the counter
+//! cleared each in autocommit, then `BEGIN IMMEDIATE`, `DELETE` the waiting
+//! session, `INSERT` the active one, `INSERT` the audit entry, `COMMIT`.
+//! Now: three reads on a pooled connection, no lock held (the session, its
+//! account, the devices; the code is computed from them), then one write
+//! transaction:
+//!
+//! ```text
+//! BEGIN [IMMEDIATE on SQLite's writer connection]
+//! UPDATE otp_devices SET last_used_step = $1, … WHERE id = $4 AND (last_used_step IS NULL OR last_used_step < $1)
+//! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL WHERE id = $1 AND <not locked>
+//! UPDATE sessions SET token_digest = <new>, stage = 'active', … WHERE token_digest = <waiting> AND stage = 'awaiting_otp'
+//! INSERT INTO audit_log … (login_succeeded)
+//! COMMIT
+//! ```
+//!
+//! The answer (and the new cookie) goes out after that `COMMIT`: the
+//! claimed step and the audit entry are durable together. A right code on
+//! a locked counter rolls its claim back. A wrong code reserves its attempt
+//! (`UPDATE accounts … RETURNING otp_failures`) and commits it with its
+//! `login_otp_failed` entry the same way.
 
 use sqlx::AnyConnection;
 
@@ -13,15 +39,16 @@ use super::unlock;
 use crate::accounts::device_cookie::DeviceCookie;
 use crate::accounts::failures::{self, Admission};
 use crate::accounts::password;
+use crate::accounts::repo::NewSession;
 use crate::accounts::repo::{self as accounts_repo, AccountRow, Counter, FailureCounter};
-use crate::accounts::repo::{NewSession, SessionRow};
+use crate::accounts::service::SessionHolder;
 use crate::accounts::sessions::{self, Stage};
 use crate::accounts::throttle;
 use crate::accounts::types::{AccountStatus, OfficialEmail};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::AppError;
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{self as devices, AcceptedCode, CodeBudget, CodeError};
+use crate::otp_devices::service::{self as devices, CodeBudget, CodeError};
 use crate::otp_devices::types::OtpCode;
 use crate::platform::crypto::SecretToken;
 use crate::platform::net::rate_limit_key;
@@ -269,51 +296,49 @@ async fn wrong_password(
 }
 
 /// Step two of login: a code from any device of the account. The waiting
-/// session is replaced by an active one under a new token.
+/// session is replaced by an active one under a new token, in the write
+/// transaction that claimed the code (see `verify_account_code`).
 pub async fn check_code(
     svc: &Services,
-    waiting: &SessionRow,
+    waiting: &SessionHolder,
     code: &OtpCode,
     device_cookie: Option<&str>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<(SecretToken, AccountRow), LoginError> {
-    let mut conn = svc.db.pool().acquire().await?;
-    let account = accounts_repo::find_by_id(&mut conn, &waiting.account_id)
-        .await?
-        .ok_or(LoginError::AccountGone)?;
-    let cookie = usable_device_cookie(&mut conn, svc, Some(&account), device_cookie, now).await?;
-    drop(conn);
+) -> Result<SecretToken, LoginError> {
+    let account = &waiting.account;
+    let cookie = match device_cookie {
+        Some(_) => {
+            let mut conn = svc.db.pool().acquire().await?;
+            usable_device_cookie(&mut conn, svc, Some(account), device_cookie, now).await?
+        }
+        None => None,
+    };
     let cookie_key = cookie.map(|c| c.counter_key());
     let budget = match &cookie_key {
         Some(key) => CodeBudget::DeviceCookie(key),
         None => CodeBudget::Account,
     };
-    let AcceptedCode {
-        device_id,
-        device_name,
-    } = devices::verify_account_code(svc, &account, account.actor(), code, budget, client, now)
-        .await?;
-    let mut tx = svc.db.begin_write().await?;
-    accounts_repo::delete_session(&mut tx, &waiting.token_digest).await?;
-    let token = accounts_repo::create_session(
-        &mut tx,
-        NewSession {
-            account_id: &account.id,
-            device_id: Some(&device_id),
-            stage: Stage::Active,
-            expires_at: now + svc.settings.session_idle_seconds,
-        },
-        client,
-        now,
-    )
-    .await?;
+    let (accepted, mut tx) =
+        devices::verify_account_code(svc, account, account.actor(), code, budget, client, now)
+            .await?;
+    let active = NewSession {
+        account_id: &account.id,
+        device_id: Some(&accepted.device_id),
+        stage: Stage::Active,
+        expires_at: now + svc.settings.session_idle_seconds,
+    };
+    let digest = &waiting.session.token_digest;
+    let rotated =
+        accounts_repo::rotate_session(&mut tx, digest, Stage::AwaitingOtp, active, client, now);
+    // Gone meanwhile (a logout, a suspension): nothing is kept, the code included.
+    let token = rotated.await?.ok_or(LoginError::AccountGone)?;
     let event = AuditEvent::LoginSucceeded {
-        device_id,
-        device_name,
+        device_id: accepted.device_id,
+        device_name: accepted.device_name,
     };
     let entry = AuditEntry::new(account.actor(), event).subject(&account.id);
     audit::record(&mut tx, entry, Some(client), now).await?;
     tx.commit().await?;
-    Ok((token, account))
+    Ok(token)
 }

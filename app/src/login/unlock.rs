@@ -44,7 +44,7 @@ pub async fn send_link(
         now,
         expires_at,
     );
-    mail_repo::enqueue(conn, &mail, None, now).await?;
+    mail_repo::enqueue(conn, &svc.keys, &mail, None, now).await?;
     let entry = AuditEntry::new(account.actor(), AuditEvent::UnlockLinkSent { requested })
         .subject(&account.id);
     audit::record(conn, entry, Some(client), now).await?;

@@ -4,6 +4,7 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
+use crate::platform::crypto::{Keys, OpenError};
 use crate::platform::queue::{Queue, backoff};
 
 use super::templates::Email;
@@ -12,26 +13,57 @@ use crate::ids::TicketId;
 use crate::time::UnixTime;
 
 /// Queues `email`; `ticket` names the ticket it was sent for, shown on the
-/// console's ticket page.
+/// console's ticket page. The bodies (links, names) are sealed, so neither
+/// the raw database files nor a backup hold them in clear.
 pub async fn enqueue(
     conn: &mut AnyConnection,
+    keys: &Keys,
     email: &Email,
     ticket: Option<&TicketId>,
     now: UnixTime,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO mail_outbox (created_at, kind, recipient, subject, body_text, body_html, next_attempt_at, ticket_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $1, $7) RETURNING id",
+        "INSERT INTO mail_outbox (created_at, kind, recipient, subject, body_text, body_html, bodies_sealed, next_attempt_at, ticket_id)
+         VALUES ($1, $2, $3, $4, '', '', $5, $1, $6) RETURNING id",
     )
     .bind(now)
     .bind(email.kind)
     .bind(&email.to)
     .bind(&email.subject)
-    .bind(&email.text)
-    .bind(&email.html)
+    .bind(seal_bodies(keys, &email.to, &email.text, &email.html))
     .bind(ticket)
     .fetch_one(conn)
     .await
+}
+
+/// What a sealed body is bound to: a body copied onto another recipient's
+/// row does not open.
+fn bodies_owner(recipient: &str) -> Vec<u8> {
+    format!("mail_outbox:{recipient}").into_bytes()
+}
+
+/// Text and HTML sealed together: the text's length (4 bytes, big endian),
+/// the text, the HTML.
+pub fn seal_bodies(keys: &Keys, recipient: &str, text: &str, html: &str) -> Vec<u8> {
+    let text_len = u32::try_from(text.len()).expect("a mail body is far below 4 GiB");
+    let mut plain = Vec::with_capacity(4 + text.len() + html.len());
+    plain.extend_from_slice(&text_len.to_be_bytes());
+    plain.extend_from_slice(text.as_bytes());
+    plain.extend_from_slice(html.as_bytes());
+    keys.seal(&bodies_owner(recipient), &plain)
+}
+
+fn open_bodies(keys: &Keys, recipient: &str, sealed: &[u8]) -> Result<(String, String), OpenError> {
+    let plain = keys.open(&bodies_owner(recipient), sealed)?;
+    let (len, rest) = plain.split_first_chunk::<4>().ok_or(OpenError)?;
+    let text_len = usize::try_from(u32::from_be_bytes(*len)).map_err(|_| OpenError)?;
+    if text_len > rest.len() {
+        return Err(OpenError);
+    }
+    let (text, html) = rest.split_at(text_len);
+    let text = String::from_utf8(text.to_vec()).map_err(|_| OpenError)?;
+    let html = String::from_utf8(html.to_vec()).map_err(|_| OpenError)?;
+    Ok((text, html))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -39,17 +71,46 @@ pub struct ClaimedMail {
     pub id: i64,
     pub recipient: String,
     pub subject: String,
+    /// Empty, unless the row was queued before bodies were sealed.
+    body_text: String,
+    body_html: String,
+    bodies_sealed: Option<Vec<u8>>,
+    pub attempts: i64,
+}
+
+/// A claimed mail with its bodies opened, ready to send.
+#[derive(Debug, Clone)]
+pub struct OpenedMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
     pub body_text: String,
     pub body_html: String,
-    pub attempts: i64,
+}
+
+impl ClaimedMail {
+    /// The mail with its bodies opened (sealed ones under `keys`).
+    pub fn open(&self, keys: &Keys) -> Result<OpenedMail, OpenError> {
+        let (body_text, body_html) = match &self.bodies_sealed {
+            Some(sealed) => open_bodies(keys, &self.recipient, sealed)?,
+            None => (self.body_text.clone(), self.body_html.clone()),
+        };
+        Ok(OpenedMail {
+            id: self.id,
+            recipient: self.recipient.clone(),
+            subject: self.subject.clone(),
+            body_text,
+            body_html,
+        })
+    }
 }
 
 pub const QUEUE: Queue = Queue {
     table: "mail_outbox",
-    returning: "id, recipient, subject, body_text, body_html, attempts",
+    returning: "id, recipient, subject, body_text, body_html, bodies_sealed, attempts",
     also: "",
     // Bodies hold single-use links that have no reason to stay once delivered.
-    blank_when_sent: ", body_text = '', body_html = ''",
+    blank_when_sent: ", body_text = '', body_html = '', bodies_sealed = NULL",
     sent_column: "sent_at",
 };
 
@@ -191,4 +252,30 @@ pub async fn due_now(
     .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_bodies_open_whole_and_only_for_their_recipient() {
+        let keys = Keys::from_master(&[7u8; 32]);
+        let to = "budi.santoso@kominfo.go.id";
+        let (text, html) = (
+            "Buka tautan ini: https://x/a ✓",
+            "<p>Buka <a href=\"https://x/a\">ini</a></p>",
+        );
+        let sealed = seal_bodies(&keys, to, text, html);
+        assert!(!sealed.windows(5).any(|w| w == b"https"), "no clear text");
+        let opened = open_bodies(&keys, to, &sealed).unwrap();
+        assert_eq!(opened, (text.to_string(), html.to_string()));
+        assert!(open_bodies(&keys, "siti@bssn.go.id", &sealed).is_err());
+        assert!(open_bodies(&Keys::from_master(&[8u8; 32]), to, &sealed).is_err());
+        let empty = seal_bodies(&keys, to, "", "");
+        assert_eq!(
+            open_bodies(&keys, to, &empty).unwrap(),
+            (String::new(), String::new())
+        );
+    }
 }

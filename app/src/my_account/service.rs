@@ -94,7 +94,7 @@ pub async fn confirm_session(
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<(), AddDeviceError> {
-    let accepted = devices::verify_account_code(
+    let (accepted, mut tx) = devices::verify_account_code(
         svc,
         &holder.account,
         holder.account.actor(),
@@ -104,7 +104,6 @@ pub async fn confirm_session(
         now,
     )
     .await?;
-    let mut tx = svc.db.begin_write().await?;
     accounts_repo::confirm_session_until(
         &mut tx,
         &holder.session.token_digest,

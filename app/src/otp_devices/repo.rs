@@ -4,6 +4,7 @@ use sqlx::AnyConnection;
 
 use super::Channel;
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
+use crate::platform::db::values_placeholders;
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -87,24 +88,40 @@ pub async fn insert(
     device: InsertDevice<'_>,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    insert_many(conn, std::slice::from_ref(&device), now).await
+}
+
+/// Inserts many devices with one multi-row statement (bulk seeding).
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    devices: &[InsertDevice<'_>],
+    now: UnixTime,
+) -> Result<(), sqlx::Error> {
+    if devices.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
         "INSERT INTO otp_devices (id, account_id, name, name_key, secret_sealed, added_seq, created_at,
                                   last_used_step, drift_steps, source_channel, source_ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(device.id)
-    .bind(device.account_id)
-    .bind(device.name)
-    .bind(device.name_key)
-    .bind(device.secret_sealed)
-    .bind(device.added_seq)
-    .bind(now)
-    .bind(device.confirmed_step)
-    .bind(device.drift_steps)
-    .bind(device.source_channel)
-    .bind(device.source_ip)
-    .execute(conn)
-    .await?;
+         VALUES {}",
+        values_placeholders(devices.len(), 11)
+    );
+    let mut query = sqlx::query(&sql);
+    for device in devices {
+        query = query
+            .bind(device.id)
+            .bind(device.account_id)
+            .bind(device.name)
+            .bind(device.name_key)
+            .bind(device.secret_sealed)
+            .bind(device.added_seq)
+            .bind(now)
+            .bind(device.confirmed_step)
+            .bind(device.drift_steps)
+            .bind(device.source_channel)
+            .bind(device.source_ip);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Device rules: adding (with the limit and eviction), verifying a code with
 //! the replay guard and throttling, renaming and removing.
 
-use sqlx::{AnyConnection, Connection};
+use sqlx::AnyConnection;
 
 use super::Channel;
 use super::repo::{self, DeviceRow, InsertDevice};
@@ -18,6 +18,7 @@ use crate::events::{Event, repo as events_repo};
 use crate::ids::{AccountId, DeviceId, TicketId};
 use crate::mail::repo as mail_repo;
 use crate::mail::templates;
+use crate::platform::db::Tx;
 use crate::platform::metrics::OtpOutcome;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -236,7 +237,7 @@ pub async fn add_device(
         &evicted_for_mail,
         max_devices,
     );
-    mail_repo::enqueue(conn, &mail, new.ticket_id, now).await?;
+    mail_repo::enqueue(conn, &svc.keys, &mail, new.ticket_id, now).await?;
     Ok(AddedDevice {
         device_id,
         name: new.name.to_string(),
@@ -348,12 +349,19 @@ impl CodeBudget<'_> {
 }
 
 /// Verifies a code against every device of the account, for every channel
-/// (the site's login, the validation API): one replay guard. The attempt is
-/// reserved on `budget`'s counter before the check (see
-/// `accounts::failures`), so concurrent wrong codes cannot outrun the limit
-/// and failures count even when the caller gives up. `actor` is who
-/// submitted the code (the account itself, or the service client asking for it).
-/// The outcome is counted for `/metrics`.
+/// (the site's login, the validation API, the step-up on /akun): one replay
+/// guard. The attempt is reserved on `budget`'s counter before the check
+/// (see `accounts::failures`), so concurrent wrong codes cannot outrun the
+/// limit. `actor` is who submitted the code (the account itself, or the
+/// service client asking for it). The outcome is counted for `/metrics`.
+///
+/// The devices are read and the code computed before the write transaction
+/// begins; in it, the attempt is reserved, the matching device's step
+/// claimed and the counter cleared. An accepted code returns that
+/// transaction still open: the caller adds its own records and commits, so
+/// the claim and what it opened are durable together before the answer is
+/// sent. A refusal is committed here (the counted attempt, its audit entry,
+/// the mail to the holder) before it is returned.
 pub async fn verify_account_code(
     svc: &Services,
     account: &AccountRow,
@@ -362,7 +370,7 @@ pub async fn verify_account_code(
     budget: CodeBudget<'_>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<AcceptedCode, CodeError> {
+) -> Result<(AcceptedCode, Tx), CodeError> {
     let checked = check_account_code(svc, account, actor, code, budget, client, now).await;
     let outcome = match &checked {
         Ok(_) => Some(OtpOutcome::Accepted),
@@ -385,68 +393,111 @@ async fn check_account_code(
     budget: CodeBudget<'_>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<AcceptedCode, CodeError> {
-    let mut conn = svc.db.pool().acquire().await?;
-    let (counter, policy) = budget.counter(&account.id);
-    let devices = repo::for_account(&mut conn, &account.id).await?;
+) -> Result<(AcceptedCode, Tx), CodeError> {
+    let devices = repo::for_account(&mut *svc.db.pool().acquire().await?, &account.id).await?;
     // A secret that does not open is the server's fault (a wrong key, a
     // damaged row): the check stops before anything counts as a failure.
-    let secrets = devices
-        .iter()
-        .map(|device| {
-            svc.keys
-                .open(device.id.as_str().as_bytes(), &device.secret_sealed)
-                .map(TotpSecret::from_bytes)
-                .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let failures = match failures::admit(&mut conn, counter, policy, now).await? {
-        Admission::Admitted { failures } => failures,
-        Admission::Refused { until } if until >= throttle::BLOCKED_UNTIL => {
-            return Err(CodeError::Blocked);
+    let mut matched = None;
+    for device in &devices {
+        let secret = svc
+            .keys
+            .open(device.id.as_str().as_bytes(), &device.secret_sealed)
+            .map(TotpSecret::from_bytes)
+            .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))?;
+        if matched.is_none() {
+            matched = secret
+                .matching_step(code, now, ACCEPTED_SKEW_STEPS)
+                .map(|step| (device, step));
         }
-        Admission::Refused { until } => return Err(CodeError::Delayed(until - now)),
+    }
+    let attempt = Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    };
+    let mut tx = svc.db.begin_write().await?;
+    match claim_or_count(&mut tx, svc, &attempt, matched).await {
+        Ok(accepted) => Ok((accepted, tx)),
+        // Nothing counted; a claimed step is rolled back with the transaction.
+        Err(e @ (CodeError::Database(_) | CodeError::Delayed(_) | CodeError::Blocked)) => Err(e),
+        Err(refusal) => {
+            tx.commit().await?;
+            if matches!(
+                refusal,
+                CodeError::Replayed | CodeError::Invalid { .. } | CodeError::Expired { .. }
+            ) {
+                // A replay, or a failure that started a lock, queued a mail.
+                svc.mail_queued.notify_one();
+            }
+            Err(refusal)
+        }
+    }
+}
+
+/// One code submitted: for whom, by whom, on which budget, from where.
+struct Attempt<'a> {
+    account: &'a AccountRow,
+    actor: Actor<'a>,
+    budget: CodeBudget<'a>,
+    client: &'a ClientInfo,
+    now: UnixTime,
+}
+
+/// Inside the check's write transaction: claims the step of the (first)
+/// device whose code it is, `matched` (device, step), and admits it; any
+/// other attempt is reserved on the counter and counted as a failure.
+async fn claim_or_count(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    attempt: &Attempt<'_>,
+    matched: Option<(&DeviceRow, i64)>,
+) -> Result<AcceptedCode, CodeError> {
+    let Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    } = *attempt;
+    let (counter, policy) = budget.counter(&account.id);
+    let refused = |until: UnixTime| match until >= throttle::BLOCKED_UNTIL {
+        true => CodeError::Blocked,
+        false => CodeError::Delayed(until - now),
     };
     let current = totp::step_at(now);
-    let mut expired = false;
-    for (device, secret) in devices.iter().zip(&secrets) {
-        let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) else {
-            continue;
-        };
-        if repo::claim_step(&mut conn, &device.id, step, step - current, now).await? {
-            accounts_repo::clear_counter(&mut conn, counter).await?;
-            return Ok(AcceptedCode {
+    // A right code claims its step first, then is admitted (and clears the
+    // counter) in one write; refused, the caller rolls the claim back.
+    let claimed = match matched {
+        Some((device, step)) => {
+            repo::claim_step(conn, &device.id, step, step - current, now).await?
+        }
+        None => false,
+    };
+    if let (true, Some((device, _))) = (claimed, matched) {
+        return match failures::admit_right(conn, counter, now).await? {
+            Admission::Admitted { .. } => Ok(AcceptedCode {
                 device_id: device.id.clone(),
                 device_name: device.name.clone(),
-            });
-        }
+            }),
+            Admission::Refused { until } => Err(refused(until)),
+        };
+    }
+    let failures = match failures::admit(conn, counter, policy, now).await? {
+        Admission::Admitted { failures } => failures,
+        Admission::Refused { until } => return Err(refused(until)),
+    };
+    let mut expired = false;
+    if let Some((device, step)) = matched {
         if step_refused(device.last_used_step, step) == StepRefused::Expired {
             // Counted and logged like a wrong code, without the replay alarm.
             expired = true;
-            break;
+        } else {
+            return Err(replayed(conn, svc, attempt, device, step, failures).await?);
         }
-        let entry = AuditEntry::new(
-            actor,
-            AuditEvent::LoginOtpReplayed {
-                device_id: device.id.clone(),
-                step,
-            },
-        )
-        .subject(&account.id);
-        audit::record(&mut conn, entry, Some(client), now).await?;
-        let mail = templates::otp_code_reused(
-            &svc.settings.brand,
-            account.recipient(),
-            &device.name,
-            now,
-            &client.ip.to_string(),
-        );
-        mail_repo::enqueue(&mut conn, &mail, None, now).await?;
-        tell_if_locked(&mut conn, svc, account, budget, failures, now).await?;
-        svc.mail_queued.notify_one();
-        return Err(CodeError::Replayed);
     }
-    tell_if_locked(&mut conn, svc, account, budget, failures, now).await?;
+    tell_if_locked(conn, svc, account, budget, failures, now).await?;
     let entry = AuditEntry::new(
         actor,
         AuditEvent::LoginOtpFailed {
@@ -454,13 +505,50 @@ async fn check_account_code(
         },
     )
     .subject(&account.id);
-    audit::record(&mut conn, entry, Some(client), now).await?;
+    audit::record(conn, entry, Some(client), now).await?;
     let attempts_left = policy.attempts_before_delay(failures);
     Err(if expired {
         CodeError::Expired { attempts_left }
     } else {
         CodeError::Invalid { attempts_left }
     })
+}
+
+/// A right code whose step was used already: logged, and the holder told.
+async fn replayed(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    attempt: &Attempt<'_>,
+    device: &DeviceRow,
+    step: i64,
+    failures: i64,
+) -> Result<CodeError, sqlx::Error> {
+    let Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    } = *attempt;
+    let entry = AuditEntry::new(
+        actor,
+        AuditEvent::LoginOtpReplayed {
+            device_id: device.id.clone(),
+            step,
+        },
+    )
+    .subject(&account.id);
+    audit::record(conn, entry, Some(client), now).await?;
+    let mail = templates::otp_code_reused(
+        &svc.settings.brand,
+        account.recipient(),
+        &device.name,
+        now,
+        &client.ip.to_string(),
+    );
+    mail_repo::enqueue(conn, &svc.keys, &mail, None, now).await?;
+    tell_if_locked(conn, svc, account, budget, failures, now).await?;
+    Ok(CodeError::Replayed)
 }
 
 /// After a wrong (or replayed) code that was the `failures`-th on the
@@ -484,7 +572,6 @@ async fn tell_if_locked(
         return Ok(());
     };
     let blocked = until >= throttle::BLOCKED_UNTIL;
-    let mut tx = conn.begin().await?;
     let mail = templates::otp_locked(
         &svc.settings.brand,
         account.recipient(),
@@ -492,14 +579,12 @@ async fn tell_if_locked(
         now,
         (!blocked).then_some(until),
     );
-    mail_repo::enqueue(&mut tx, &mail, None, now).await?;
+    mail_repo::enqueue(conn, &svc.keys, &mail, None, now).await?;
     let locked = Event::AccountLocked {
         consecutive_failures: failures,
         until: (!blocked).then_some(until),
     };
-    events_repo::record(&mut tx, &account.id, &locked, now).await?;
-    tx.commit().await?;
-    svc.mail_queued.notify_one();
+    events_repo::record(conn, &account.id, &locked, now).await?;
     Ok(())
 }
 
@@ -607,7 +692,7 @@ pub async fn remove_device(
     events_repo::record(&mut tx, &account.id, &removed, now).await?;
     let mail =
         templates::device_removed(&svc.settings.brand, account.recipient(), &device.name, now);
-    mail_repo::enqueue(&mut tx, &mail, None, now).await?;
+    mail_repo::enqueue(&mut tx, &svc.keys, &mail, None, now).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(RemovedDevice {

@@ -6,8 +6,10 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::time::UnixTime;
 
-/// The name a signer gives an authenticator ("Hp Jackie 2606"): NFC-normalised,
-/// whitespace runs collapsed to one space and trimmed, 1–64 characters, and
+/// The name a signer gives an authenticator ("Hp Jackie 2606"): NFKC-normalised,
+/// so full-width and other compatibility forms fold to their plain letters
+/// ("ＨＰ Ｂｕｄｉ" is "HP Budi", "ﬁ" is "fi") and two names that read the same
+/// are the same name; whitespace runs collapsed to one space and trimmed, 1–64 characters, and
 /// nothing invisible (control, zero-width or bidirectional override characters
 /// would let two names look alike or reorder text on the account page), and
 /// no word mixing Latin, Greek and Cyrillic letters ("Hp Вudi" with a
@@ -60,7 +62,7 @@ fn mixes_look_alike_scripts(word: &str) -> bool {
 
 impl DeviceName {
     pub fn parse(input: &str) -> Result<Self, String> {
-        let normalised: String = input.nfc().collect();
+        let normalised: String = input.nfkc().collect();
         // Invisible characters are refused, not stripped: a name must look like
         // what was stored. Tabs and newlines are whitespace and only collapse.
         if normalised
@@ -172,6 +174,11 @@ mod tests {
             ("Hp Bu Déwi", "Hp Bu Déwi"),
             // Decomposed é becomes the composed form.
             ("Hp Bu De\u{0301}wi", "Hp Bu Déwi"),
+            // Full-width and other compatibility forms fold to plain ones.
+            ("ＨＰ Ｂｕｄｉ", "HP Budi"),
+            ("Hp Ｂｕｄｉ ２６０６", "Hp Budi 2606"),
+            ("Hp Kantor\u{FB01}", "Hp Kantorfi"),
+            ("Hp Budi²", "Hp Budi2"),
             ("Телефон 🔐 مكتب", "Телефон 🔐 مكتب"),
             ("a", "a"),
         ];

@@ -22,6 +22,12 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// Where write transactions run: on SQLite one connection of its own
+    /// (SQLite has one writer at a time anyway), so writers queue in order
+    /// here instead of polling for the file's write lock with the busy
+    /// handler's sleeps (up to 100 ms each: the p99 of a busy login); on
+    /// PostgreSQL the shared pool.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -50,13 +56,18 @@ fn sqlite_session_settings<'c>(
 /// transaction back itself; sqlx's own rollback then fails and it keeps
 /// counting the connection as inside a transaction, so every later `BEGIN`
 /// on it would fail. Such a connection is closed instead (the pool opens a
-/// fresh one). The ping first lets a pending rollback finish.
+/// fresh one). The ping first lets a pending rollback finish; a connection
+/// outside any transaction (the worker counts a dropped transaction as open
+/// until its rollback ran) has nothing pending and skips it, a round trip
+/// to its thread saved on every release.
 fn sqlite_release_check<'c>(
     conn: &'c mut AnyConnection,
     _meta: PoolConnectionMetadata,
 ) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>> {
     Box::pin(async move {
-        conn.ping().await?;
+        if conn.is_in_transaction() {
+            conn.ping().await?;
+        }
         Ok(!conn.is_in_transaction())
     })
 }
@@ -88,12 +99,25 @@ impl Db {
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
+            // A file does not hang up: no ping before each acquire (a round
+            // trip to the connection's thread); the release check above
+            // keeps broken connections out of the pool.
             options = options
+                .test_before_acquire(false)
                 .after_connect(sqlite_session_settings)
                 .after_release(sqlite_release_check);
         }
+        let writer = match backend {
+            Backend::Sqlite => Some(options.clone().max_connections(1).connect(url).await?),
+            Backend::Postgres => None,
+        };
         let pool = options.connect(url).await?;
-        Ok(Self { pool, backend })
+        let writer = writer.unwrap_or_else(|| pool.clone());
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -104,14 +128,16 @@ impl Db {
         self.backend
     }
 
-    /// A transaction that will write. On SQLite it takes the write lock at
-    /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first
-    /// cannot upgrade if another writer committed meanwhile. On PostgreSQL,
-    /// writers serialise on the rows they lock.
+    /// A transaction that will write. On SQLite it runs on the writer
+    /// connection and takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads first cannot upgrade if another
+    /// writer committed meanwhile. On PostgreSQL, writers serialise on the
+    /// rows they lock. Do only database work while it is open (read first,
+    /// compute first): on SQLite every other writer waits for it.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
         }
     }
 
@@ -155,6 +181,7 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 
@@ -175,6 +202,20 @@ pub fn like_contains(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// The `VALUES` list of a multi-row insert: `rows` tuples of `columns`
+/// placeholders each, numbered `$1`… in row order (bind row by row).
+pub fn values_placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A value bound to a placeholder of a [`Conditions`] clause.
@@ -256,6 +297,12 @@ impl Conditions {
 #[cfg(test)]
 mod conditions_tests {
     use super::*;
+
+    #[test]
+    fn multi_row_values_number_placeholders_row_by_row() {
+        assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values_placeholders(1, 1), "($1)");
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {

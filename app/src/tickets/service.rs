@@ -197,8 +197,12 @@ pub async fn request_otp_in(
         });
     }
     let stored_digest = accounts_repo::nik_digest(tx, &account.id).await?;
-    let nik_matches = stored_digest
-        .is_some_and(|stored| stored == svc.keys.nik_digest(request.nik.digits().as_bytes()));
+    // Under any key version: a rotation may not have re-digested it yet.
+    let nik_matches = stored_digest.is_some_and(|stored| {
+        svc.keys
+            .nik_digests(request.nik.digits().as_bytes())
+            .contains(&stored)
+    });
     let name_matches = request.full_name.is_none_or(|name| {
         PersonName::parse(&account.full_name).is_ok_and(|recorded| recorded.matches(name))
     });
@@ -265,7 +269,7 @@ pub async fn request_otp_in(
             .link(&LinkPurpose::IdentityCheck.path(&link.token.text)),
         link.expires_at,
     );
-    mail_repo::enqueue(tx, &mail, Some(&ticket.id), now).await?;
+    mail_repo::enqueue(tx, &svc.keys, &mail, Some(&ticket.id), now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: request.email.masked(),
@@ -333,7 +337,7 @@ pub async fn ask_question_in(
         ticket.number.as_str(),
         question.as_str(),
     );
-    mail_repo::enqueue(tx, &mail, Some(&ticket.id), now).await?;
+    mail_repo::enqueue(tx, &svc.keys, &mail, Some(&ticket.id), now).await?;
     Ok(Receipt {
         number: ticket.number.to_string(),
         email_masked: email.masked(),
@@ -388,7 +392,7 @@ pub async fn answer_question(
         ticket.message.as_deref().unwrap_or_default(),
         answer.as_str(),
     );
-    mail_repo::enqueue(&mut tx, &mail, Some(ticket_id), now).await?;
+    mail_repo::enqueue(&mut tx, &svc.keys, &mail, Some(ticket_id), now).await?;
     let event = AuditEvent::QuestionAnswered {
         characters: answer.as_str().chars().count(),
     };

@@ -8,6 +8,7 @@ use crate::ids::{AccountId, DeviceId};
 use crate::otp_devices::repo as devices_repo;
 use crate::otp_devices::service::{AcceptedCode, CodeBudget, CodeError, verify_account_code};
 use crate::otp_devices::totp::{ACCEPTED_SKEW_STEPS, TotpSecret};
+use crate::platform::db::Tx;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::service_clients::service::ServiceClient;
@@ -64,7 +65,8 @@ fn may_sign(account: &AccountRow) -> bool {
 /// Checks `validation`'s code for its signer on behalf of `client`, with the
 /// site login's rules (`verify_account_code`), and records the call.
 /// `caller` is the client's connection (the audit's address); the end
-/// user's address, purpose and document reference go into the entry.
+/// user's address, purpose and document reference go into the entry. An
+/// accepted code's entry is committed with its claim, before the answer.
 pub async fn validate(
     svc: &Services,
     client: &ServiceClient,
@@ -73,33 +75,41 @@ pub async fn validate(
     now: UnixTime,
 ) -> Result<Outcome, ValidateError> {
     let account = find_signer(svc, &validation.signer).await?;
-    let outcome = match account.as_ref().filter(|a| may_sign(a)) {
+    let (outcome, mut tx) = match account.as_ref().filter(|a| may_sign(a)) {
         Some(account) => {
             let (actor, code) = (client.actor(), &validation.code);
             match verify_account_code(svc, account, actor, code, CodeBudget::Account, caller, now)
                 .await
             {
-                Ok(AcceptedCode {
-                    device_id,
-                    device_name,
-                }) => Outcome::Accepted {
-                    device_id,
-                    device_name,
-                },
+                Ok((
+                    AcceptedCode {
+                        device_id,
+                        device_name,
+                    },
+                    tx,
+                )) => (
+                    Outcome::Accepted {
+                        device_id,
+                        device_name,
+                    },
+                    tx,
+                ),
                 Err(
                     CodeError::Invalid { .. } | CodeError::Expired { .. } | CodeError::Replayed,
-                ) => Outcome::Rejected,
-                Err(CodeError::Delayed(_) | CodeError::Blocked) => Outcome::Locked,
+                ) => (Outcome::Rejected, svc.db.begin_write().await?),
+                Err(CodeError::Delayed(_) | CodeError::Blocked) => {
+                    (Outcome::Locked, svc.db.begin_write().await?)
+                }
                 Err(CodeError::SecretUnreadable(id)) => {
                     return Err(ValidateError::SecretUnreadable(id));
                 }
                 Err(CodeError::Database(e)) => return Err(e.into()),
             }
         }
-        None => {
-            check_against_nothing(svc, validation, now).await?;
-            Outcome::Rejected
-        }
+        None => (
+            Outcome::Rejected,
+            check_against_nothing(svc, validation, now).await?,
+        ),
     };
     let device_id = match &outcome {
         Outcome::Accepted { device_id, .. } => Some(device_id.clone()),
@@ -117,23 +127,23 @@ pub async fn validate(
     if let Some(account) = &account {
         entry = entry.subject(&account.id);
     }
-    let mut conn = svc.db.pool().acquire().await?;
-    audit::record(&mut conn, entry, Some(caller), now).await?;
+    audit::record(&mut tx, entry, Some(caller), now).await?;
+    tx.commit().await?;
     Ok(outcome)
 }
 
 /// The work a wrong code costs, done for a signer whose code is not
 /// checked, so that the answer takes about as long: the device query, a
 /// secret opened, a TOTP computed, and a failure-counter update (all on
-/// nothing). A fixed sleep would be told apart by its regularity.
+/// nothing). A fixed sleep would be told apart by its regularity. Returns
+/// the write transaction of that update, for the call's audit entry.
 async fn check_against_nothing(
     svc: &Services,
     validation: &Validation,
     now: UnixTime,
-) -> Result<(), sqlx::Error> {
+) -> Result<Tx, sqlx::Error> {
     let nobody = AccountId::generate();
-    let mut conn = svc.db.pool().acquire().await?;
-    let devices = devices_repo::for_account(&mut conn, &nobody).await?;
+    let devices = devices_repo::for_account(&mut *svc.db.pool().acquire().await?, &nobody).await?;
     let sealed = svc.keys.seal(nobody.as_str().as_bytes(), &[0u8; 20]);
     let secret = svc
         .keys
@@ -142,6 +152,7 @@ async fn check_against_nothing(
         .unwrap_or_else(|_| TotpSecret::from_bytes(vec![0u8; 20]));
     let matched = secret.matching_step(&validation.code, now, ACCEPTED_SKEW_STEPS);
     std::hint::black_box((devices.len(), matched));
-    accounts_repo::clear_failures(&mut conn, &nobody, FailureCounter::Otp).await?;
-    Ok(())
+    let mut tx = svc.db.begin_write().await?;
+    accounts_repo::clear_failures(&mut tx, &nobody, FailureCounter::Otp).await?;
+    Ok(tx)
 }

@@ -210,7 +210,18 @@ impl Problem {
         )
     }
 
+    /// A failure on the server's side: the database out of reach (503, see
+    /// `Retry-After`), or an incident (500).
     fn internal(error: AppError) -> Self {
+        if error == AppError::Unavailable {
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                ("Layanan tidak tersedia", "Service unavailable"),
+                error.to_string(),
+                "The database cannot be reached; nothing was done. Retry after `Retry-After` seconds.",
+            );
+        }
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -262,6 +273,12 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(app::error::UNAVAILABLE_RETRY_AFTER_SECONDS),
+            );
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,

@@ -38,7 +38,13 @@ async fn send_due(svc: &Services, mailer: &Mailer, owner: &str) -> Result<(), sq
         .claim::<ClaimedMail>(svc.db.pool(), owner, svc.now(), LEASE_SECONDS)
         .await?
     {
-        match mailer.send(&mail).await {
+        // A body that does not open (a wrong key, a damaged row) is retried
+        // like a send that failed, and says so in the outbox's last error.
+        let sent_now = match mail.open(&svc.keys) {
+            Ok(opened) => mailer.send(&opened).await,
+            Err(e) => Err(e.to_string()),
+        };
+        match sent_now {
             Ok(()) => {
                 mail_repo::QUEUE
                     .mark_sent(svc.db.pool(), mail.id, owner, svc.now())

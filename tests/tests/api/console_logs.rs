@@ -345,7 +345,7 @@ async fn outbox_lists_by_state_and_sends_a_failing_mail_now(backend: Backend) {
         "antre@kominfo.go.id",
     ] {
         ids.push(
-            mail_repo::enqueue(&mut tx, &email(to), None, app.now())
+            mail_repo::enqueue(&mut tx, &svc.keys, &email(to), None, app.now())
                 .await
                 .unwrap(),
         );

@@ -22,6 +22,7 @@ use crate::helpers::{
     spawn_app_with, spawn_prepared, spawn_with_smtp_down, wait_for, wait_until,
 };
 use crate::on_both_backends;
+use crate::validation_api::client_token;
 
 /// Bursts are this many times their short size (`TPO_DRILL_SCALE`, 1 in
 /// the test command; `scripts/drills.sh --long` sets 10).
@@ -125,6 +126,18 @@ fn assert_says_try_later((status, body): &(Option<StatusCode>, String)) {
         "{shown}"
     );
 }
+
+/// A refusal the form shows as the database out of reach: 503 and the
+/// Indonesian "try again" message, without an incident code.
+fn assert_says_unavailable((status, body): &(Option<StatusCode>, String)) {
+    assert_eq!(*status, Some(StatusCode::SERVICE_UNAVAILABLE), "{body}");
+    let shown = serde_json::from_str::<app::error::AppError>(body)
+        .unwrap_or_else(|e| panic!("{e}: {body}"))
+        .to_string();
+    assert_eq!(shown, UNAVAILABLE, "{body}");
+}
+
+const UNAVAILABLE: &str = "Layanan sedang tidak tersedia. Silakan coba lagi dalam beberapa saat.";
 
 fn acknowledged(outcomes: &[Outcome]) -> Vec<String> {
     outcomes.iter().filter_map(|o| o.clone().ok()).collect()
@@ -391,13 +404,15 @@ fn pg_cluster(args: &[&str]) -> String {
 }
 
 /// A PostgreSQL cluster of the drill's own, stopped and removed on drop.
-struct DrillCluster {
-    dir: PathBuf,
+pub struct DrillCluster {
+    /// Its data directory (the raw files, WAL included).
+    pub dir: PathBuf,
     port: String,
 }
 
 impl DrillCluster {
-    fn start() -> (Self, String) {
+    /// The cluster, started, and its admin URL.
+    pub fn start() -> (Self, String) {
         let mut name = [0u8; 6];
         getrandom::fill(&mut name).unwrap();
         let dir = std::env::temp_dir().join(format!("tpo-drill-pg-{}", hex::encode(name)));
@@ -416,6 +431,18 @@ impl DrillCluster {
     fn down(&self) {
         pg_cluster(&["stop", self.dir.to_str().unwrap()]);
     }
+}
+
+/// The app on `backend`, on PostgreSQL with a cluster of its own (to stop,
+/// or to read the raw files of).
+pub async fn spawn_on_own_cluster(backend: Backend) -> (TestApp, Option<DrillCluster>) {
+    let cluster = (backend == Backend::Postgres).then(DrillCluster::start);
+    let options = Options {
+        postgres_admin_url: cluster.as_ref().map(|(_, url)| url.clone()),
+        ..Default::default()
+    };
+    let app = spawn_app_with(backend, options).await;
+    (app, cluster.map(|(cluster, _)| cluster))
 }
 
 impl Drop for DrillCluster {
@@ -504,7 +531,7 @@ async fn postgres_restarted_under_load_the_app_reconnects() {
     let refused: Vec<_> = outcomes.iter().filter_map(|o| o.clone().err()).collect();
     // A request may also wait out the outage in the pool's queue and succeed.
     for refusal in &refused {
-        assert_says_try_later(refusal);
+        assert_says_unavailable(refusal);
     }
     let created = assert_nothing_lost(app.services().db.pool(), &acked).await;
     let checked = [
@@ -513,6 +540,93 @@ async fn postgres_restarted_under_load_the_app_reconnects() {
     ];
     let counts = (outcomes.len(), created, acked.len());
     report("postgres-restart", Backend::Postgres, counts, &checked);
+    app.stop().await;
+    drop(cluster);
+}
+
+// --- The database out of reach ------------------------------------------------
+
+/// A path, with a form to POST or a bearer token to POST a validation with
+/// (neither: a GET).
+type Request<'a> = (&'a str, Option<&'a [(&'a str, &'a str)]>, Option<&'a str>);
+
+/// GETs or POSTs `path` and returns the status, the `Retry-After` header and the body.
+async fn answer(
+    app: &TestApp,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+    token: Option<&str>,
+) -> (StatusCode, Option<String>, String) {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let request = match (form, token) {
+        (Some(form), _) => client.post(app.url(path)).form(form),
+        (None, Some(token)) => client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(r#"{"signer":"budi@bssn.go.id","code":"123456"}"#),
+        (None, None) => client.get(app.url(path)),
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, retry_after, response.text().await.unwrap())
+}
+
+/// While the database cannot be reached (PostgreSQL stopped; on SQLite both
+/// pools (readers and writer) closed, so no connection can be had), a page, a server function and
+/// the integration API answer 503 with `Retry-After` and say in Indonesian
+/// that the service is unavailable, never 500 with an incident code; once
+/// PostgreSQL is back, the same requests are served.
+async fn a_database_out_of_reach_answers_503(backend: Backend) {
+    let (app, cluster) = spawn_on_own_cluster(backend).await;
+    let signer = app.signer().await;
+    let (_, token) = client_token(&app, "validate", &[]).await;
+    let page = format!("/otp/atur/{}", "A".repeat(43));
+    let check = [("email", signer.email.as_str())];
+    let requests: [Request; 3] = [
+        (&page, None, None),
+        ("/api/helpdesk/check", Some(&check), None),
+        ("/api/v1/validate", None, Some(&token)),
+    ];
+    let served = async || {
+        for (path, form, token) in requests {
+            let (status, _, body) = answer(&app, path, form, token).await;
+            // The unknown link is gone (410), the wrong code refused (200).
+            assert!(status.as_u16() < 500, "{path}: {status} {body}");
+        }
+    };
+    served().await;
+
+    match &cluster {
+        Some(cluster) => cluster.down(),
+        None => app.services().db.close().await,
+    }
+    for (path, form, token) in requests {
+        let (status, retry_after, body) = answer(&app, path, form, token).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
+        assert_eq!(retry_after.as_deref(), Some("10"), "{path}");
+        // A server function's error is JSON the form decodes and shows.
+        let shown = serde_json::from_str::<app::error::AppError>(&body)
+            .map_or(body.clone(), |e| e.to_string());
+        assert!(shown.contains(UNAVAILABLE), "{path}: {body}");
+        assert!(!shown.contains("kode insiden"), "{path}: {body}");
+    }
+
+    if let Some(cluster) = &cluster {
+        cluster.up();
+        wait_until("/readyz to report ready again", async || {
+            readyz(&app.base).await == Some(StatusCode::OK)
+        })
+        .await;
+        served().await;
+    }
     app.stop().await;
     drop(cluster);
 }
@@ -630,11 +744,12 @@ async fn a_full_disk_refuses_cleanly_and_half_writes_nothing(backend: Backend) {
         })
         .await;
     }
-    let (_, leftovers) = outbox_folder(&app.data_dir);
-    assert!(
-        leftovers.is_empty(),
-        "half-written mail files: {leftovers:?}"
-    );
+    // A mail being written at this moment has its temporary file; none may
+    // stay behind once its write has failed.
+    wait_until("no half-written mail file to remain", async || {
+        outbox_folder(&app.data_dir).1.is_empty()
+    })
+    .await;
 
     std::fs::remove_file(filler).unwrap();
     app.clock.advance(3600);
@@ -643,6 +758,9 @@ async fn a_full_disk_refuses_cleanly_and_half_writes_nothing(backend: Backend) {
     let mut all = acked.clone();
     all.push(after);
     wait_until("every mail to be written whole", async || {
+        // The failed rounds while the disk was full pushed the retries out
+        // (backoff grows with each attempt): let every retry fall due.
+        app.clock.advance(86_400);
         app.services().mail_queued.notify_one();
         let (subjects, _) = outbox_folder(&app.data_dir);
         all.iter()
@@ -667,4 +785,5 @@ on_both_backends!(
     smtp_down_for_a_whole_burst_loses_no_mail,
     a_killed_server_keeps_every_acknowledged_ticket,
     a_full_disk_refuses_cleanly_and_half_writes_nothing,
+    a_database_out_of_reach_answers_503,
 );

@@ -86,7 +86,7 @@ fn key_file(app: &TestApp) -> PathBuf {
 }
 
 async fn check_values(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM master_key_check")
+    sqlx::query_scalar("SELECT COUNT(*) FROM master_key_versions")
         .fetch_one(app.services().db.pool())
         .await
         .unwrap()
@@ -138,7 +138,7 @@ async fn a_missing_key_file_is_never_replaced_for_a_database_with_data(backend: 
     // A database from before the check value, with sealed data in it.
     restore();
     app.signer().await;
-    sqlx::query("DELETE FROM master_key_check")
+    sqlx::query("DELETE FROM master_key_versions")
         .execute(app.services().db.pool())
         .await
         .unwrap();
@@ -285,7 +285,6 @@ async fn stored_nik_masks_are_shortened_by_migration_16(backend: Backend) {
     let pool = app.services().db.pool();
     for sql in [
         "UPDATE accounts SET nik_masked = '3201********0001'",
-        "DROP TABLE master_key_check",
         "DELETE FROM _sqlx_migrations WHERE version = 16",
     ] {
         sqlx::query(sql).execute(pool).await.unwrap();

@@ -395,6 +395,53 @@ async fn a_strangers_helpdesk_mismatches_do_not_block_the_owner(backend: Backend
     app.stop().await;
 }
 
+/// The step-up on `/akun` before adding a device spends the account's OTP
+/// budget, never the device cookie's: whoever holds the signer's session
+/// (here opened from the owner's known browser) gets the account's 5 free
+/// guesses, not the cookie's 10, and then the pause that browsers without
+/// the cookie share, which tells the owner.
+async fn step_up_on_the_account_page_spends_the_account_budget(backend: Backend) {
+    let app = proxied_app(backend).await;
+    let owner = app.signer().await;
+    let session = known_browser(&app, &owner, "192.0.2.10").await;
+    let owner_elsewhere = known_browser(&app, &owner, "192.0.2.20").await;
+    assert_eq!(app.log_in(&session, &owner, 0).await, StatusCode::OK);
+    app.clock.advance(30);
+    for n in 0..5 {
+        let code = wrong_code(&app, &owner, n);
+        let (status, body) = app
+            .call(&session, "account/confirm", &[("code", &code)])
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body.contains("Kode OTP salah"), "{body}");
+    }
+    let right = app.code(owner.secret(0), 0);
+    let (status, body) = app
+        .call(&session, "account/confirm", &[("code", &right)])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the sixth guess waits, even the right code: {body}"
+    );
+    let failures = app
+        .count("SELECT otp_failures FROM accounts WHERE id = $1", &owner.id)
+        .await;
+    assert_eq!(failures, 5, "the account's counter, not the cookie's");
+    assert_eq!(app.audit_count(&owner.id, "session_confirmed").await, 0);
+    // A browser without the cookie waits on the same counter…
+    let stranger = browser_at("198.51.100.9");
+    app.enter_password(&stranger, &owner).await;
+    let (status, _) = app.call(&stranger, "login/code", &[("code", &right)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // …while the owner's other known browser, with its own budget, logs in.
+    assert_eq!(
+        app.log_in(&owner_elsewhere, &owner, 0).await,
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
     a_strangers_thousand_failures_do_not_lock_out_the_owner,
     thousands_of_wrong_codes_from_many_addresses_get_nothing,
@@ -402,4 +449,5 @@ on_both_backends!(
     concurrent_wrong_attempts_cannot_outrun_the_budget,
     password_reentry_is_throttled_per_account,
     a_strangers_helpdesk_mismatches_do_not_block_the_owner,
+    step_up_on_the_account_page_spends_the_account_budget,
 );

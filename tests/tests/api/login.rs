@@ -301,6 +301,49 @@ async fn a_secret_that_does_not_open_is_an_incident_not_a_wrong_code(backend: Ba
     app.stop().await;
 }
 
+/// What the code step's one write transaction leaves (the module doc of
+/// `login::service` lists its statements): a wrong code's attempt counted
+/// and audited, then for the right code the device's step claimed, the
+/// counter cleared, the waiting session replaced by one active session and
+/// the login audited.
+async fn a_login_claims_the_step_rotates_the_session_and_is_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let client = app.client();
+    app.enter_password(&client, &signer).await;
+    let sessions_at = |stage: &'static str| {
+        let sql =
+            format!("SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND stage = '{stage}'");
+        let (app, id) = (&app, signer.id.clone());
+        async move { app.count(&sql, &id).await }
+    };
+    assert_eq!(sessions_at("awaiting_otp").await, 1);
+    let accepted: Vec<String> = (-1..=1).map(|o| app.code(signer.secret(0), o)).collect();
+    let wrong = (0..)
+        .map(|c| format!("{c:06}"))
+        .find(|c| !accepted.contains(c))
+        .unwrap();
+    let (status, body) = app.call(&client, "login/code", &[("code", &wrong)]).await;
+    assert_ne!(status, StatusCode::OK, "{body}");
+    let failures = "SELECT otp_failures FROM accounts WHERE id = $1";
+    assert_eq!(app.count(failures, &signer.id).await, 1);
+    assert_eq!(app.audit_count(&signer.id, "login_otp_failed").await, 1);
+
+    let code = app.code(signer.secret(0), 0);
+    let (status, body) = app.call(&client, "login/code", &[("code", &code)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let step = app::otp_devices::totp::step_at(app.now());
+    let last_used = "SELECT last_used_step FROM otp_devices WHERE account_id = $1";
+    assert_eq!(app.count(last_used, &signer.id).await, step);
+    assert_eq!(app.count(failures, &signer.id).await, 0);
+    assert_eq!(sessions_at("awaiting_otp").await, 0);
+    assert_eq!(sessions_at("active").await, 1);
+    assert_eq!(app.audit_count(&signer.id, "login_succeeded").await, 1);
+    let (status, _) = app.call(&client, "account", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    app.stop().await;
+}
+
 on_both_backends!(
     code_from_any_device_logs_in,
     wrong_password_and_unknown_email_look_the_same,
@@ -313,4 +356,5 @@ on_both_backends!(
     logout_ends_the_session,
     per_client_rate_limit_answers_429,
     a_secret_that_does_not_open_is_an_incident_not_a_wrong_code,
+    a_login_claims_the_step_rotates_the_session_and_is_audited,
 );

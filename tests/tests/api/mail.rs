@@ -56,16 +56,16 @@ async fn the_request_mail_arrives_over_smtp_and_its_link_works(backend: Backend)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page_text(&page).contains("Pengecekan Data Diri"));
-    let blanked: (String, String) = sqlx::query_as(
-        "SELECT body_text, body_html FROM mail_outbox WHERE kind = 'otp_request_received'",
+    let blanked: (String, String, Option<Vec<u8>>) = sqlx::query_as(
+        "SELECT body_text, body_html, bodies_sealed FROM mail_outbox WHERE kind = 'otp_request_received'",
     )
     .fetch_one(app.services().db.pool())
     .await
     .unwrap();
     assert_eq!(
         blanked,
-        (String::new(), String::new()),
-        "sent bodies (with their links) are not kept"
+        (String::new(), String::new(), None),
+        "sent bodies (with their links) are not kept, sealed or not"
     );
     app.stop().await;
 }
@@ -131,7 +131,7 @@ async fn two_processes_send_each_message_exactly_once(backend: Backend) {
             text: format!("Isi {i}"),
             html: format!("<p>Isi {i}</p>"),
         };
-        mail_repo::enqueue(&mut tx, &email, None, first.now())
+        mail_repo::enqueue(&mut tx, &svc.keys, &email, None, first.now())
             .await
             .unwrap();
     }

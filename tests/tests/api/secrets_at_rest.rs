@@ -1,6 +1,6 @@
 //! Secrets at rest: after a whole journey, once the outbox has sent its
 //! mail, neither a logical dump of the database nor its raw files (WAL
-//! included) nor the data directory (the outbox `.eml` files aside: they are
+//! included; on PostgreSQL the whole cluster directory) nor the data directory (the outbox `.eml` files aside: they are
 //! the mail) hold a TOTP secret, a password, a NIK or a link token in clear.
 
 use std::path::{Path, PathBuf};
@@ -9,8 +9,9 @@ use app::accounts::types::Role;
 use app::otp_devices::totp::TotpSecret;
 use reqwest::StatusCode;
 
+use crate::drills::{DrillCluster, spawn_on_own_cluster};
 use crate::helpdesk::open_request_with;
-use crate::helpers::{AccountSpec, Backend, DEADLINE, TestApp, spawn_app, wait_until};
+use crate::helpers::{AccountSpec, Backend, DEADLINE, TestAccount, TestApp, wait_until};
 use crate::on_both_backends;
 use crate::otp_setup::enrolled_device;
 
@@ -45,7 +46,7 @@ impl Needle {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= haystack.len() && haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// Each needle found in `bytes`, named with `place`.
@@ -132,9 +133,15 @@ pub fn logical_dump(app: &TestApp, backend: Backend) -> Vec<u8> {
     output.stdout
 }
 
-/// Each needle found in a logical dump, the raw database files (on SQLite)
-/// or the data directory (its outbox mails aside).
-fn at_rest(app: &TestApp, backend: Backend, needles: &[Needle]) -> Vec<String> {
+/// Each needle found in a logical dump, the raw database files (SQLite's
+/// file and WAL; PostgreSQL's whole cluster directory, its server log
+/// aside, after a checkpoint) and the data directory (its outbox mails aside).
+async fn at_rest(
+    app: &TestApp,
+    backend: Backend,
+    cluster: Option<&DrillCluster>,
+    needles: &[Needle],
+) -> Vec<String> {
     let mut found = findings("the logical dump", &logical_dump(app, backend), needles);
     let mut files = Vec::new();
     files_under(&app.data_dir, &mut files);
@@ -144,11 +151,46 @@ fn at_rest(app: &TestApp, backend: Backend, needles: &[Needle]) -> Vec<String> {
             "the WAL is searched too: {files:?}"
         );
     }
-    for file in files.iter().filter(|f| !is_outbox_mail(&app.data_dir, f)) {
-        let bytes = std::fs::read(file).unwrap();
+    files.retain(|f| !is_outbox_mail(&app.data_dir, f));
+    if let Some(cluster) = cluster {
+        sqlx::query("CHECKPOINT")
+            .execute(app.services().db.pool())
+            .await
+            .unwrap();
+        let before = files.len();
+        files_under(&cluster.dir, &mut files);
+        assert!(
+            files[before..]
+                .iter()
+                .any(|f| f.starts_with(cluster.dir.join("pg_wal"))),
+            "the WAL is searched too"
+        );
+        files.retain(|f| !f.ends_with("server.log"));
+    }
+    for file in &files {
+        let Ok(bytes) = std::fs::read(file) else {
+            continue; // PostgreSQL removed a temporary file meanwhile.
+        };
         found.extend(findings(&file.display().to_string(), &bytes, needles));
     }
     found
+}
+
+pub const SITI_NIK: &str = "3273015508920002";
+
+/// A second signer, Siti, whose helpdesk request stays open: (her account,
+/// the live link mailed to her).
+pub async fn siti_with_open_request(app: &TestApp) -> (TestAccount, String) {
+    let siti = app
+        .create_account(AccountSpec {
+            email: "siti.rahmawati@bssn.go.id",
+            name: "Siti Rahmawati",
+            nik: Some(SITI_NIK),
+            ..Default::default()
+        })
+        .await;
+    let (_, live_link) = open_request_with(app, &siti, "Siti Rahmawati", SITI_NIK).await;
+    (siti, live_link)
 }
 
 async fn outbox_drained(app: &TestApp) {
@@ -165,7 +207,9 @@ async fn outbox_drained(app: &TestApp) {
 }
 
 async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // On PostgreSQL a cluster of the test's own, so its raw files hold this
+    // journey and nothing of other tests.
+    let (app, cluster) = spawn_on_own_cluster(backend).await;
     let signer = app.signer().await;
     let new_secret = enrolled_device(&app, &signer, "Hp Baru").await;
     app.clock.advance(30);
@@ -180,16 +224,7 @@ async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "login with the new device: {body}");
     // A second signer's request stays open: its mailed link is live.
-    let siti_nik = "3273015508920002";
-    let siti = app
-        .create_account(AccountSpec {
-            email: "siti.rahmawati@bssn.go.id",
-            name: "Siti Rahmawati",
-            nik: Some(siti_nik),
-            ..Default::default()
-        })
-        .await;
-    let (_, live_link) = open_request_with(&app, &siti, "Siti Rahmawati", siti_nik).await;
+    let (siti, live_link) = siti_with_open_request(&app).await;
     let (verifier, _) = app.staff(Role::Admin, "admin@bsre.go.id").await;
     outbox_drained(&app).await;
 
@@ -206,7 +241,7 @@ async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
         Needle::text("the second signer's password", &siti.password),
         Needle::text("the admin's password", &verifier.password),
         Needle::text("the signer's NIK", "3201011508900001"),
-        Needle::text("the second signer's NIK", siti_nik),
+        Needle::text("the second signer's NIK", SITI_NIK),
     ];
     for token in &tokens {
         needles.push(Needle::text(format!("link token {token}"), token));
@@ -216,7 +251,7 @@ async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
     // until the deadline, then report what is still there.
     let deadline = tokio::time::Instant::now() + DEADLINE;
     let found = loop {
-        let found = at_rest(&app, backend, &needles);
+        let found = at_rest(&app, backend, cluster.as_ref(), &needles).await;
         if found.is_empty() || tokio::time::Instant::now() > deadline {
             break found;
         }
@@ -224,6 +259,7 @@ async fn a_whole_journey_leaves_no_secret_in_clear_at_rest(backend: Backend) {
     };
     assert!(found.is_empty(), "in clear at rest: {found:#?}");
     app.stop().await;
+    drop(cluster);
 }
 
 on_both_backends!(a_whole_journey_leaves_no_secret_in_clear_at_rest);

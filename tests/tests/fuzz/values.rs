@@ -7,7 +7,7 @@ use app::otp_devices::types::{DEVICE_NAME_MAX_CHARS, DeviceName, OTP_DIGITS, Otp
 use app::platform::crypto::{SecretToken, presented_token_digest};
 use app::tickets::types::{TICKET_NUMBER_LEN, TicketNumber};
 use proptest::prelude::*;
-use unicode_normalization::is_nfc;
+use unicode_normalization::is_nfkc;
 
 use crate::support::{fuzz, hostile_char, hostile_text, indonesian, mutated, text_seed};
 
@@ -164,6 +164,32 @@ fn visible(c: char) -> bool {
             | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}' | '\u{e0000}'..='\u{e0fff}')
 }
 
+/// `text` with its ASCII letters, digits and punctuation in their full-width
+/// forms ("Hp 1" as "Ｈｐ １"), as an East Asian keyboard types them.
+fn full_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap(),
+            other => other,
+        })
+        .collect()
+}
+
+#[test]
+fn device_name_full_width_is_the_plain_name() {
+    fuzz(
+        "device-name-width",
+        2000,
+        text_seed,
+        plausible_device_name(),
+        |input| {
+            let wide = full_width(&input);
+            prop_assert_eq!(DeviceName::parse(&wide), DeviceName::parse(&input));
+            Ok(())
+        },
+    );
+}
+
 #[test]
 fn device_name() {
     let input = prop_oneof![
@@ -188,7 +214,7 @@ fn device_name() {
                         && !text.contains("  "),
                     "whitespace not collapsed in {text:?}"
                 );
-                prop_assert!(is_nfc(text), "not NFC: {text:?}");
+                prop_assert!(is_nfkc(text), "not NFKC: {text:?}");
                 for word in text.split(' ') {
                     let has = |range: std::ops::RangeInclusive<char>| {
                         word.chars()

@@ -38,8 +38,8 @@ pub enum AccountError {
 pub fn read_search(svc: &Services, text: &str) -> Result<AccountSearch, String> {
     let text = text.trim();
     if let Ok(nik) = Nik::parse(text) {
-        return Ok(AccountSearch::NikDigest(
-            svc.keys.nik_digest(nik.digits().as_bytes()),
+        return Ok(AccountSearch::NikDigests(
+            svc.keys.nik_digests(nik.digits().as_bytes()),
         ));
     }
     match text.chars().count() {

@@ -29,6 +29,17 @@ impl Queue {
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
+        let sql = self.claim_sql();
+        sqlx::query_as(&sql)
+            .bind(owner)
+            .bind(now + lease_seconds)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+    }
+
+    /// The claim's statement: `$1` the owner, `$2` the lease's end, `$3` now.
+    pub fn claim_sql(&self) -> String {
         let claimable = |row: &str| {
             format!(
                 "{row}{sent} IS NULL AND {row}next_attempt_at <= $3 \
@@ -36,7 +47,7 @@ impl Queue {
                 sent = self.sent_column
             )
         };
-        let sql = format!(
+        format!(
             "UPDATE {table} SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
              WHERE id = (SELECT q.id FROM {table} q WHERE {in_queue} {also} ORDER BY q.id LIMIT 1)
                AND {still_free}
@@ -46,13 +57,7 @@ impl Queue {
             also = self.also,
             still_free = claimable(""),
             returning = self.returning,
-        );
-        sqlx::query_as(&sql)
-            .bind(owner)
-            .bind(now + lease_seconds)
-            .bind(now)
-            .fetch_optional(pool)
-            .await
+        )
     }
 
     pub async fn mark_sent(

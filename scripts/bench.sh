@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `make bench`: speed figures of the release build, on SQLite and then on
+# PostgreSQL (a throwaway cluster, fsync and synchronous_commit on).
+# For each database: a fresh database seeded in bulk (`server seed-bulk`),
+# the real `server` binary as a separate process on loopback, and the load
+# generator (tests/benches/http_load.rs) printing one line per scenario:
+# requests/s, p50, p99, errors, server CPU cores used, requests per
+# CPU-second and the share of /healthz's throughput in the same run.
+# The OTP step's p99 is measured on 1,000 signers and again on
+# BENCH_SIGNERS (100,000 by default; BENCH_SIGNERS=1000000 for the
+# million, see the README for how long that takes). On PostgreSQL a second
+# process joins the first for the OTP step. Then the selfie pipeline's
+# criterion bench (BENCH_SELFIE=0 skips it).
+#   BENCH_SECONDS (8) per scenario, BENCH_CLIENTS (8) concurrent clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+signers=${BENCH_SIGNERS:-100000}
+small=1000
+[ "$signers" -gt "$small" ] || { echo "BENCH_SIGNERS must be above $small" >&2; exit 2; }
+
+printf '\n== building (release)\n'
+cargo build --locked --release -p server
+cargo bench --locked -p tests --bench http_load --no-run
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+server="$target_dir/release/server"
+
+work=$(mktemp -d /tmp/tpo-bench.XXXXXX)
+chmod 755 "$work" # the PostgreSQL cluster runs as its own user when we are root
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  scripts/pg-cluster.sh stop "$work/pg" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The server's settings, shared by seed-bulk, the servers and the generator.
+export TPO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+export TPO_NEW_PASSWORD="beban-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+export BENCH_PASSWORD=$TPO_NEW_PASSWORD
+# Per-client request budgets are measured by their own tests, not here.
+# The load generator acts as the proxy in front of the server and gives
+# each request its own client address: the per-address failure budgets
+# (10 free wrong codes or passwords per address) would otherwise answer 429.
+export TPO_RATE_LIMIT_PER_MINUTE=100000000
+export TPO_TRUSTED_PROXIES=127.0.0.1/32
+export RUST_LOG=${RUST_LOG:-warn}
+export BENCH_CLOCK_TICKS=$(getconf CLK_TCK)
+
+loadgen() { # PHASE
+  cargo bench --locked -q -p tests --bench http_load -- "$1"
+}
+
+start_server() { # sets $port and $pid
+  port=$(python3 scripts/free-port.py)
+  TPO_BIND_ADDR=127.0.0.1:$port "$server" run >>"$TPO_DATA_DIR/server-$port.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "the server did not start:" >&2; tail -20 "$TPO_DATA_DIR/server-$port.log" >&2; exit 1
+}
+
+run_on() { # LABEL DATABASE_URL
+  export BENCH_LABEL=$1 DATABASE_URL=$2
+  export TPO_DATA_DIR="$work/$1" BENCH_STATE="$work/$1/state"
+  mkdir -p "$TPO_DATA_DIR"
+  printf '\n== %s: seeding %s signers with 3 devices\n' "$1" "$small"
+  "$server" seed-bulk --signers "$small" --devices 3
+  start_server
+  local first_port=$port first_pid=$pid
+  export BENCH_URLS="http://127.0.0.1:$port" BENCH_PIDS=$pid
+  BENCH_SIGNERS=0..$small loadgen otp-small
+  printf '== %s: seeding up to %s signers\n' "$1" "$signers"
+  local seeded=$SECONDS
+  "$server" seed-bulk --signers $((signers - small)) --first "$small" --devices 3
+  printf '   (%s s)\n' $((SECONDS - seeded))
+  BENCH_SIGNERS=$small..$signers loadgen all
+  if [ "$1" = postgres ]; then
+    start_server
+    export BENCH_URLS="http://127.0.0.1:$first_port,http://127.0.0.1:$port"
+    export BENCH_PIDS="$first_pid,$pid"
+    BENCH_SIGNERS=$small..$signers loadgen otp-two
+  fi
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+
+run_on sqlite ""
+pg_url=$(PG_FSYNC=on scripts/pg-cluster.sh start "$work/pg" "$(python3 scripts/free-port.py)")
+run_on postgres "$pg_url"
+
+# Lighthouse scores of the signer pages go here (packaging).
+
+if [ "${BENCH_SELFIE:-1}" != 0 ]; then
+  printf '\n== the selfie pipeline (criterion)\n'
+  cargo bench --locked -p tests --bench selfie
+fi
