@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test lint bench release release-check container-check lighthouse drills
+.PHONY: run test lint bench page-weight release release-check container-check lighthouse drills
 
 run:
 	scripts/run.sh
@@ -22,6 +22,11 @@ drills:
 # generator, then the selfie pipeline (criterion).
 bench:
 	scripts/bench.sh
+
+# Each signer page's bytes on the wire (release site, Brotli as served),
+# first load and repeat visit; also part of `make test`.
+page-weight:
+	scripts/page-weight.sh
 
 # A production archive in dist/ (optimised site and server, migrations,
 # example configuration, systemd unit), from a fresh clone.

@@ -2,21 +2,14 @@
 # A production build from a fresh clone: the optimised site (wasm through
 # wasm-opt) and server, packed with the migrations, an example configuration
 # and a systemd unit into dist/tambah-perangkat-otp-VERSION-ARCH.tar.gz.
-# Installs what it needs first: the build tools (ensure-tools.sh) and
-# wasm-opt from npm's binaryen (cargo-leptos would otherwise try to download
-# one, which fails on machines that reach only the package registries).
+# Installs what it needs first: the build tools (ensure-tools.sh); the site
+# (hashed, precompressed) comes from scripts/build-site.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
-  printf '\n== installing wasm-opt (npm binaryen)\n'
-  (cd tools && npm ci --no-audit --no-fund)
-fi
-export PATH="$PWD/tools/node_modules/.bin:$PATH"
-
 printf '\n== building the site and the server (release)\n'
-cargo leptos build --release --frontend-only
+scripts/build-site.sh target/site-release
 cargo build --locked --release -p server
 
 target_dir=$(cargo metadata --format-version 1 --no-deps |
@@ -28,7 +21,7 @@ stage="dist/$name"
 rm -rf "$stage" "dist/$name.tar.gz"
 mkdir -p "$stage/bin" "$stage/migrations"
 cp "$target_dir/release/server" "$stage/bin/server"
-cp -r target/site "$stage/site"
+cp -r target/site-release "$stage/site"
 cp -r migrations/sqlite migrations/postgres "$stage/migrations/"
 cp deploy/tambah-otp.service deploy/tambah-otp.env.example deploy/INSTALL.md "$stage/"
 tar -C dist -czf "dist/$name.tar.gz" "$name"

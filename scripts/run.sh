@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh
-cargo leptos build --frontend-only
+# --split: the staff console is a lazily loaded chunk (app/src/routes.rs);
+# without it its import stays unresolved and no page comes alive.
+cargo leptos build --frontend-only --split
 cargo build -p server
 export TPO_SEED_DEMO="${TPO_SEED_DEMO:-true}"
 exec "${CARGO_TARGET_DIR:-target}/debug/server" run

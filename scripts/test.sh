@@ -22,11 +22,16 @@ echo "== unit and integration tests (SQLite and PostgreSQL)"
 cargo test --locked
 
 echo "== building the site (wasm) and the server"
-cargo leptos build --frontend-only
+# --split: the staff console is a lazily loaded chunk (app/src/routes.rs);
+# without it its import stays unresolved and no page comes alive.
+cargo leptos build --frontend-only --split
 cargo build --locked -p server
 
 echo "== end-to-end tests in Chromium"
 export TPO_E2E_PORT=$(python3 scripts/free-port.py)
 export TPO_E2E_DATA_DIR="$work/e2e"
 (cd tests/e2e && npx playwright test)
+
+echo "== page weight of the signer pages (release site, Brotli as served)"
+scripts/page-weight.sh
 echo "== all tests passed"

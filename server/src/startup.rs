@@ -2,6 +2,7 @@
 //! the integration tests and the benchmarks.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
@@ -27,6 +28,8 @@ use crate::{http, keys, telegram, workers};
 
 /// The name cargo-leptos gives the built files (`pkg/tambah-otp.js` …).
 pub const OUTPUT_NAME: &str = "tambah-otp";
+/// The hashes of the built file names, in the site root (release sites only).
+const HASH_FILE: &str = "hash.txt";
 
 /// Opens the database and applies pending migrations.
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<Db> {
@@ -141,7 +144,15 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
     // defaults match what `cargo leptos build` writes.
     let site_root = std::env::var("LEPTOS_SITE_ROOT")
         .unwrap_or_else(|_| config.site_root.display().to_string());
+    // A release site carries the hashes of its file names (scripts/build-site.sh
+    // copies cargo-leptos' hash.txt into it). Leptos joins this name to the
+    // executable's folder, which an absolute path replaces: the site stays
+    // self-contained whichever binary serves it.
+    let hash_file = std::path::absolute(Path::new(&site_root).join(HASH_FILE))
+        .unwrap_or_else(|_| Path::new(&site_root).join(HASH_FILE));
     LeptosOptions::builder()
+        .hash_files(hash_file.is_file())
+        .hash_file(hash_file.display().to_string().into())
         .output_name(
             std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| OUTPUT_NAME.to_string()),
         )

@@ -25,7 +25,8 @@ export const serverEnv: Record<string, string> = {
   TPO_FACE_MATCH: 'http',
   TPO_FACE_MATCH_URL: `http://127.0.0.1:${biometricPort}/`,
   TPO_FACE_MATCH_TOKEN: biometricToken,
-  TPO_SITE_ROOT: path.join(repoRoot, 'target', 'site'),
+  // The page-weight check (scripts/page-weight.sh) serves the release site instead.
+  TPO_SITE_ROOT: process.env.TPO_E2E_SITE_ROOT ?? path.join(repoRoot, 'target', 'site'),
   RUST_LOG: process.env.RUST_LOG ?? 'warn',
 };
 

@@ -14,6 +14,7 @@ mod security;
 mod selfies;
 mod signer_import;
 pub mod staff_gate;
+mod static_files;
 
 use app::platform::state::AppState;
 use app::{App, shell};
@@ -63,6 +64,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .merge(audit_export::router())
         .merge(signer_import::router())
         .merge(reference_photos::router())
+        .merge(static_files::router(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -15,8 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 pub async fn headers(State(https): State<bool>, mut request: Request, next: Next) -> Response {
     let nonce = STANDARD.encode(random_bytes::<16>());
     request.extensions_mut().insert(CspNonce(nonce.clone()));
-    let is_static =
-        request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.svg";
+    let is_favicon = request.uri().path() == "/favicon.svg";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let has_cache_control = headers.contains_key(header::CACHE_CONTROL);
@@ -48,10 +47,15 @@ pub async fn headers(State(https): State<bool>, mut request: Request, next: Next
         );
     }
     if !has_cache_control {
-        // Pages carry personal data; built assets may be cached but revalidated.
+        // Pages carry personal data. Built assets set their own policy
+        // (static_files); the icon keeps a fixed name, so a day at most.
         set(
             "cache-control",
-            if is_static { "no-cache" } else { "no-store" },
+            if is_favicon {
+                "public, max-age=86400"
+            } else {
+                "no-store"
+            },
         );
     }
     response
