@@ -22,11 +22,10 @@ small=1000
 
 printf '\n== building (release)\n'
 lighthouse=${BENCH_LIGHTHOUSE:-1}
-site=$PWD/target/site # cargo-leptos's site-root (Cargo.toml), as scripts/release.sh builds it
+site=$PWD/target/site-release
 if [ "$lighthouse" != 0 ]; then
   scripts/ensure-tools.sh
-  [ -x tools/node_modules/.bin/wasm-opt ] || (cd tools && npm ci --no-audit --no-fund)
-  PATH="$PWD/tools/node_modules/.bin:$PATH" cargo leptos build --release --frontend-only
+  scripts/build-site.sh "$site"
 fi
 cargo build --locked --release -p server
 cargo bench --locked -p tests --bench http_load --no-run
