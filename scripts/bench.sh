@@ -9,10 +9,10 @@
 # The OTP step's p99 is measured on 1,000 signers and again on
 # BENCH_SIGNERS (100,000 by default; BENCH_SIGNERS=1000000 for the
 # million, see the README for how long that takes). On PostgreSQL a second
-# process joins the first for the OTP step. Then Lighthouse on the signer
-# pages of the same release build (scripts/lighthouse.sh; BENCH_LIGHTHOUSE=0
-# skips it and the site build) and the selfie pipeline's criterion bench
-# (BENCH_SELFIE=0 skips it).
+# process joins the first for the OTP step. Then the page weight
+# (scripts/page-weight.sh) and Lighthouse (scripts/lighthouse.sh;
+# BENCH_LIGHTHOUSE=0 skips it) on the signer pages of the same release
+# build, and the selfie pipeline's criterion bench (BENCH_SELFIE=0 skips it).
 #   BENCH_SECONDS (8) per scenario, BENCH_CLIENTS (8) concurrent clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +23,8 @@ small=1000
 printf '\n== building (release)\n'
 lighthouse=${BENCH_LIGHTHOUSE:-1}
 site=$PWD/target/site-release
-if [ "$lighthouse" != 0 ]; then
-  scripts/ensure-tools.sh
-  scripts/build-site.sh "$site"
-fi
+scripts/ensure-tools.sh
+scripts/build-site.sh "$site"
 cargo build --locked --release -p server
 cargo bench --locked -p tests --bench http_load --no-run
 target_dir=$(cargo metadata --format-version 1 --no-deps |
@@ -103,6 +101,9 @@ run_on() { # LABEL DATABASE_URL
 run_on sqlite ""
 pg_url=$(PG_FSYNC=on scripts/pg-cluster.sh start "$work/pg" "$(python3 scripts/free-port.py)")
 run_on postgres "$pg_url"
+
+printf '\n== page weight: the signer pages of this release build\n'
+TPO_PAGE_WEIGHT_SITE=$site TPO_SERVER_BIN=$server scripts/page-weight.sh
 
 if [ "$lighthouse" != 0 ]; then
   printf '\n== Lighthouse: the signer pages of this release build\n'
