@@ -41,7 +41,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                // The server's HTML is the whole page, forms included: the
+                // wasm loads when the browser is idle, at low priority, so it
+                // never delays the page's own paint.
+                <HydrationScripts options defer=true />
                 <MetaTags />
             </head>
             <body>
