@@ -8,7 +8,7 @@ use app::audit::Actor;
 use futures::future::join_all;
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, Form, page_text, spawn_app};
+use crate::helpers::{Backend, Form, Options, page_text, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
 async fn pages_render_in_indonesian(backend: Backend) {
@@ -111,6 +111,61 @@ async fn every_response_has_security_headers(backend: Backend) {
         assert_eq!(headers["cache-control"], "no-store");
     }
     app.stop().await;
+}
+
+/// A release site (hashed names, precompressed files) is served as the
+/// browser asks and cached for a year; a debug site's fixed names are
+/// revalidated; nothing missing is ever cached.
+async fn built_assets_are_precompressed_and_cached_by_their_names(backend: Backend) {
+    let site = std::env::temp_dir().join(format!("tpo-site-{}-{backend:?}", std::process::id()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("tambah-otp.Abc123.js"), "export {};").unwrap();
+    std::fs::write(pkg.join("tambah-otp.Abc123.js.br"), b"brotli bytes").unwrap();
+    for (hashed, expected_policy) in [
+        (false, "no-cache"),
+        (true, "public, max-age=31536000, immutable"),
+    ] {
+        let hash_file = site.join("hash.txt");
+        if hashed {
+            std::fs::write(&hash_file, "js: Abc123\n").unwrap();
+        }
+        let app = spawn_app_with(
+            backend,
+            Options {
+                site_root: Some(site.clone()),
+                ..Options::default()
+            },
+        )
+        .await;
+        let client = app.client();
+        let found = client
+            .get(app.url("/pkg/tambah-otp.Abc123.js"))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(found.status(), StatusCode::OK);
+        assert_eq!(found.headers()["content-encoding"], "br");
+        assert_eq!(found.headers()["cache-control"], expected_policy);
+        assert_eq!(found.bytes().await.unwrap().as_ref(), b"brotli bytes");
+        let plain = client
+            .get(app.url("/pkg/tambah-otp.Abc123.js"))
+            .header("accept-encoding", "identity")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plain.text().await.unwrap(), "export {};");
+        let missing = client
+            .get(app.url("/pkg/tambah-otp.Zzz999.js"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert_eq!(missing.headers()["cache-control"], "no-store");
+        app.stop().await;
+    }
+    std::fs::remove_dir_all(&site).unwrap();
 }
 
 async fn page_nonce_matches_the_policy(backend: Backend) {
@@ -282,6 +337,7 @@ on_both_backends!(
     unknown_pages_are_404_in_indonesian,
     probes_report_process_and_database,
     every_response_has_security_headers,
+    built_assets_are_precompressed_and_cached_by_their_names,
     page_nonce_matches_the_policy,
     cross_site_posts_are_refused,
     bad_input_gets_a_clear_answer_never_a_500,

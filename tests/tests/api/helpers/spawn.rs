@@ -43,6 +43,8 @@ pub struct Options {
     /// The PostgreSQL cluster to create the test's database on (default:
     /// the test command's, `TPO_TEST_POSTGRES_URL`).
     pub postgres_admin_url: Option<String>,
+    /// The built site to serve (default: `target/site`).
+    pub site_root: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             trusted_proxies: String::new(),
             public_base_url: None,
             postgres_admin_url: None,
+            site_root: None,
         }
     }
 }
@@ -93,6 +96,9 @@ pub async fn spawn_prepared(
     }
     .with_derived_defaults();
     let mut config = with_telegram(config, &options);
+    if let Some(site_root) = &options.site_root {
+        config.site_root = site_root.clone();
+    }
     if let Some(service) = &options.face_match {
         config.face_match = "http".into();
         config.face_match_url = service.url.clone();
