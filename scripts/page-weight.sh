@@ -10,6 +10,8 @@
 # table is also written to FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Chromium and the end-to-end packages (Playwright), as `make test` installs them.
+scripts/ensure-tools.sh --test
 site=${TPO_PAGE_WEIGHT_SITE:-}
 if [ -z "$site" ]; then
   site=target/site-release
