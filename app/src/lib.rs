@@ -45,4 +45,6 @@ pub mod validation;
 #[cfg(feature = "ssr")]
 pub mod platform;
 
-pub use routes::{App, shell};
+pub use routes::App;
+#[cfg(feature = "ssr")]
+pub use routes::shell;

@@ -2,7 +2,9 @@
 //! that knows every capability's pages.
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+#[cfg(feature = "ssr")]
+use leptos_meta::{HashedStylesheet, MetaTags};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, path};
 
@@ -22,13 +24,15 @@ use crate::otp_setup::pages::OtpSetupPage;
 use crate::settings::pages::SettingsPage;
 use crate::signer_import::pages::SignerImportPage;
 use crate::tickets::pages::TicketStatusPage;
+#[cfg(feature = "ssr")]
+use crate::ui::hydration::{HydrationAssets, IdleHydration};
 use crate::ui::layout::{Footer, Header};
 use crate::ui::pages::{HomePage, NotFoundPage};
 use crate::ui::site::brand;
 
 /// The document around the app, rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions, hydration: HydrationAssets) -> impl IntoView {
     crate::platform::request::provide_csp_nonce();
     view! {
         <!DOCTYPE html>
@@ -40,11 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="application-name" content=brand() />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <AutoReload options=options.clone() />
-                // The server's HTML is the whole page, forms included: the
-                // wasm loads when the browser is idle, at low priority, so it
-                // never delays the page's own paint.
-                <HydrationScripts options defer=true />
+                <AutoReload options />
+                <IdleHydration assets=hydration />
                 <MetaTags />
             </head>
             <body>

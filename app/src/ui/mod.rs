@@ -2,6 +2,8 @@
 //! controls, paged lists, error messages, the brand, and the home and not-found pages.
 
 pub mod controls;
+#[cfg(feature = "ssr")]
+pub mod hydration;
 pub mod layout;
 pub mod pager;
 pub mod pages;

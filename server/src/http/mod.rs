@@ -17,6 +17,7 @@ pub mod staff_gate;
 mod static_files;
 
 use app::platform::state::AppState;
+use app::ui::hydration::HydrationAssets;
 use app::{App, shell};
 use axum::Extension;
 use axum::response::IntoResponse;
@@ -43,6 +44,7 @@ fn route_list() -> Vec<AxumRouteListing> {
 /// The whole site; with `telegram_webhook` (webhook mode) also the bot's endpoint.
 pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Router {
     let routes = route_list();
+    let hydration = HydrationAssets::read(&state.leptos_options);
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -67,12 +69,15 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .merge(static_files::router(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
-            move || shell(options.clone())
+            let hydration = hydration.clone();
+            move || shell(options.clone(), hydration.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(context, shell))
+        >(context, move |options| {
+            shell(options, hydration.clone())
+        }))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             staff_gate::staff_only,
