@@ -116,19 +116,24 @@ async fn every_response_has_security_headers(backend: Backend) {
 /// A release site (hashed names, precompressed files) is served as the
 /// browser asks and cached for a year; a debug site's fixed names are
 /// revalidated; nothing missing is ever cached.
-async fn built_assets_are_precompressed_and_cached_by_their_names(backend: Backend) {
+async fn built_assets_are_named_by_the_page_precompressed_and_cached_by_name(backend: Backend) {
     let site = std::env::temp_dir().join(format!("tpo-site-{}-{backend:?}", std::process::id()));
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     std::fs::write(pkg.join("tambah-otp.Abc123.js"), "export {};").unwrap();
     std::fs::write(pkg.join("tambah-otp.Abc123.js.br"), b"brotli bytes").unwrap();
+    std::fs::write(
+        site.join("favicon.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
     for (hashed, expected_policy) in [
         (false, "no-cache"),
         (true, "public, max-age=31536000, immutable"),
     ] {
         let hash_file = site.join("hash.txt");
         if hashed {
-            std::fs::write(&hash_file, "js: Abc123\n").unwrap();
+            std::fs::write(&hash_file, "js: Abc123\nwasm: W4sm56\n").unwrap();
         }
         let app = spawn_app_with(
             backend,
@@ -163,6 +168,22 @@ async fn built_assets_are_precompressed_and_cached_by_their_names(backend: Backe
             .unwrap();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
         assert_eq!(missing.headers()["cache-control"], "no-store");
+        // The page names the files of its own build, and asks for none of
+        // them before its paint: no preload hint, only the idle loader.
+        let page = client.get(app.url("/login")).send().await.unwrap();
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let html = page.text().await.unwrap();
+        let (js, wasm) = if hashed {
+            ("/pkg/tambah-otp.Abc123.js", "/pkg/tambah-otp.W4sm56.wasm")
+        } else {
+            ("/pkg/tambah-otp.js", "/pkg/tambah-otp.wasm")
+        };
+        assert!(html.contains(&format!("import(\"{js}\")")), "{html}");
+        assert!(html.contains(&format!("\"{wasm}\"")), "{html}");
+        assert!(!html.contains("preload"), "{html}");
+        let favicon = client.get(app.url("/favicon.svg")).send().await.unwrap();
+        assert_eq!(favicon.status(), StatusCode::OK);
+        assert_eq!(favicon.headers()["cache-control"], "public, max-age=86400");
         app.stop().await;
     }
     std::fs::remove_dir_all(&site).unwrap();
@@ -337,7 +358,7 @@ on_both_backends!(
     unknown_pages_are_404_in_indonesian,
     probes_report_process_and_database,
     every_response_has_security_headers,
-    built_assets_are_precompressed_and_cached_by_their_names,
+    built_assets_are_named_by_the_page_precompressed_and_cached_by_name,
     page_nonce_matches_the_policy,
     cross_site_posts_are_refused,
     bad_input_gets_a_clear_answer_never_a_500,
