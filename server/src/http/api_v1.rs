@@ -426,6 +426,10 @@ const REFUSALS: &[(u16, &str)] = &[
         429,
         "The client's request budget is spent (see `Retry-After`)",
     ),
+    (
+        503,
+        "The database cannot be reached; nothing was done (retry after `Retry-After`)",
+    ),
 ];
 
 /// [`Refusals`] and the answers of a route about one signer.

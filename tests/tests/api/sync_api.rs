@@ -550,7 +550,7 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
             json!([{"bearer": []}]),
             "{method} {path}"
         );
-        for status in ["400", "401", "403", "429"] {
+        for status in ["400", "401", "403", "429", "503"] {
             let problem = &operation["responses"][status]["content"]["application/problem+json"];
             assert!(
                 problem.is_object(),
