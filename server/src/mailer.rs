@@ -98,16 +98,13 @@ impl Mailer {
 /// row is retried.
 async fn write_whole(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let temporary = dir.join(format!(".{name}.tmp"));
-    let written = async {
+    let placed = async {
         tokio::fs::write(&temporary, bytes).await?;
-        tokio::fs::File::open(&temporary).await?.sync_all().await
+        tokio::fs::File::open(&temporary).await?.sync_all().await?;
+        tokio::fs::rename(&temporary, dir.join(name)).await
     }
     .await;
-    // A failed rename (a full directory) must not leave the file either.
-    let placed = match written {
-        Ok(()) => tokio::fs::rename(&temporary, dir.join(name)).await,
-        Err(error) => Err(error),
-    };
+    // A failed write or rename (a full disk or directory) leaves no file.
     if placed.is_err() {
         let _ = tokio::fs::remove_file(&temporary).await;
     }
