@@ -121,6 +121,22 @@ fn sqlite_release_check<'c>(
     })
 }
 
+/// How long a PostgreSQL connection may rest in the pool before it is
+/// pinged on its way out of it.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+fn postgres_check_if_idle<'c>(
+    conn: &'c mut AnyConnection,
+    meta: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>> {
+    Box::pin(async move {
+        if meta.idle_for >= PING_IF_IDLE_FOR {
+            conn.ping().await?;
+        }
+        Ok(true)
+    })
+}
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
         install_default_drivers();
@@ -147,15 +163,23 @@ impl Db {
         let mut options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
-        if backend == Backend::Sqlite {
+        options = match backend {
             // A file does not hang up: no ping before each acquire (a round
             // trip to the connection's thread); the release check above
             // keeps broken connections out of the pool.
-            options = options
+            Backend::Sqlite => options
                 .test_before_acquire(false)
                 .after_connect(sqlite_session_settings)
-                .after_release(sqlite_release_check);
-        }
+                .after_release(sqlite_release_check),
+            // No ping before each acquire either (a round trip to the
+            // database server per acquire), unless the connection rested
+            // in the pool for a while: the server may have restarted since.
+            // One that broke while in use fails its request as "unavailable,
+            // try again", and sqlx's own check on release closes it.
+            Backend::Postgres => options
+                .test_before_acquire(false)
+                .before_acquire(postgres_check_if_idle),
+        };
         let writer = match backend {
             Backend::Sqlite => Some(
                 options
