@@ -367,7 +367,11 @@ async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
         .execute(db.pool())
         .await
         .unwrap();
-    assert_eq!(write(0).await, 0, "the writer never checkpoints in a COMMIT");
+    assert_eq!(
+        write(0).await,
+        0,
+        "the writer never checkpoints in a COMMIT"
+    );
     let before = wal_restarts(&app);
     let mut n = 0;
     wait_until("a write that starts the log over", async || {
