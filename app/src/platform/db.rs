@@ -3,6 +3,11 @@
 //! Queries are written once in the portable subset both accept (`$n`
 //! placeholders, `RETURNING`, `ON CONFLICT`) and run through sqlx's `Any`
 //! driver; the schema lives in `migrations/{sqlite,postgres}`.
+//!
+//! On SQLite, write transactions run on one writer connection whose COMMIT
+//! never checkpoints; a checkpointer task copies the write-ahead log into
+//! the database file every 100 ms instead. On PostgreSQL a pooled
+//! connection is pinged only when it was idle for a second or more.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::pool::PoolConnectionMetadata;
