@@ -13,7 +13,9 @@
 # (scripts/page-weight.sh) and Lighthouse (scripts/lighthouse.sh;
 # BENCH_LIGHTHOUSE=0 skips it) on the signer pages of the same release
 # build, and the selfie pipeline's criterion bench (BENCH_SELFIE=0 skips it).
-#   BENCH_SECONDS (8) per scenario, BENCH_CLIENTS (8) concurrent clients.
+#   BENCH_SECONDS (8) per scenario, BENCH_CLIENTS (8) concurrent clients,
+#   BENCH_SITE=0: no site build, page weight nor Lighthouse (server figures only),
+#   BENCH_DATABASES ("sqlite postgres"): the databases measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 signers=${BENCH_SIGNERS:-100000}
@@ -22,9 +24,12 @@ small=1000
 
 printf '\n== building (release)\n'
 lighthouse=${BENCH_LIGHTHOUSE:-1}
+with_site=${BENCH_SITE:-1}
+[ "$with_site" != 0 ] || lighthouse=0
+databases=${BENCH_DATABASES:-sqlite postgres}
 site=$PWD/target/site-release
 scripts/ensure-tools.sh
-scripts/build-site.sh "$site"
+[ "$with_site" = 0 ] || scripts/build-site.sh "$site"
 cargo build --locked --release -p server
 cargo bench --locked -p tests --bench http_load --no-run
 target_dir=$(cargo metadata --format-version 1 --no-deps |
@@ -98,12 +103,17 @@ run_on() { # LABEL DATABASE_URL
   pids=()
 }
 
-run_on sqlite ""
-pg_url=$(PG_FSYNC=on scripts/pg-cluster.sh start "$work/pg" "$(python3 scripts/free-port.py)")
-run_on postgres "$pg_url"
+case " $databases " in *" sqlite "*) run_on sqlite "" ;; esac
+case " $databases " in *" postgres "*)
+  pg_url=$(PG_FSYNC=on scripts/pg-cluster.sh start "$work/pg" "$(python3 scripts/free-port.py)")
+  run_on postgres "$pg_url"
+  ;;
+esac
 
-printf '\n== page weight: the signer pages of this release build\n'
-TPO_PAGE_WEIGHT_SITE=$site TPO_SERVER_BIN=$server scripts/page-weight.sh
+if [ "$with_site" != 0 ]; then
+  printf '\n== page weight: the signer pages of this release build\n'
+  TPO_PAGE_WEIGHT_SITE=$site TPO_SERVER_BIN=$server scripts/page-weight.sh
+fi
 
 if [ "$lighthouse" != 0 ]; then
   printf '\n== Lighthouse: the signer pages of this release build\n'

@@ -383,15 +383,12 @@ pub async fn find_session(
 ) -> Result<Option<SessionHolder>, sqlx::Error> {
     let digest = token_digest(cookie_value);
     let mut conn = svc.db.pool().acquire().await?;
-    let Some(session) = repo::find_session(&mut conn, &digest, now).await? else {
+    let Some((session, account)) = repo::find_session(&mut conn, &digest, now).await? else {
         return Ok(None);
     };
     if session.stage != stage {
         return Ok(None);
     }
-    let Some(account) = repo::find_by_id(&mut conn, &session.account_id).await? else {
-        return Ok(None);
-    };
     if account.status == AccountStatus::Suspended {
         repo::delete_session(&mut conn, &digest).await?;
         return Ok(None);

@@ -14,9 +14,9 @@
 //! four commits: the attempt reserved, the step claimed and the counter
 //! cleared each in autocommit, then `BEGIN IMMEDIATE`, `DELETE` the waiting
 //! session, `INSERT` the active one, `INSERT` the audit entry, `COMMIT`.
-//! Now: three reads on a pooled connection, no lock held (the session, its
-//! account, the devices; the code is computed from them), then one write
-//! transaction:
+//! Now: two reads on pooled connections, no lock held (the session joined
+//! with its account, then the devices; the code is computed from them),
+//! then one write transaction:
 //!
 //! ```text
 //! BEGIN [IMMEDIATE on SQLite's writer connection]
@@ -28,7 +28,9 @@
 //! ```
 //!
 //! The answer (and the new cookie) goes out after that `COMMIT`: the
-//! claimed step and the audit entry are durable together. A right code on
+//! claimed step and the audit entry are durable together. On SQLite that
+//! `COMMIT` appends to the write-ahead log and never runs a checkpoint
+//! (`platform::db`'s checkpointer does that beside the writer). A right code on
 //! a locked counter rolls its claim back. A wrong code reserves its attempt
 //! (`UPDATE accounts … RETURNING otp_failures`) and commits it with its
 //! `login_otp_failed` entry the same way.

@@ -3,6 +3,11 @@
 //! Queries are written once in the portable subset both accept (`$n`
 //! placeholders, `RETURNING`, `ON CONFLICT`) and run through sqlx's `Any`
 //! driver; the schema lives in `migrations/{sqlite,postgres}`.
+//!
+//! On SQLite, write transactions run on one writer connection whose COMMIT
+//! never checkpoints; a checkpointer task copies the write-ahead log into
+//! the database file every 100 ms instead. On PostgreSQL a pooled
+//! connection is pinged only when it was idle for a second or more.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::pool::PoolConnectionMetadata;
@@ -51,6 +56,55 @@ fn sqlite_session_settings<'c>(
     })
 }
 
+/// The writer connection's settings: those of every connection, and no
+/// automatic checkpoint. SQLite runs an auto-checkpoint inside the COMMIT
+/// that finds the log past 1,000 pages, with two fsyncs, while the write
+/// lock is held and the answer waits; the checkpointer task (see
+/// [`checkpoint_periodically`]) does that work beside the writer instead.
+/// The other connections keep the automatic one, as a backstop.
+fn sqlite_writer_settings<'c>(
+    conn: &'c mut AnyConnection,
+    meta: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>> {
+    Box::pin(async move {
+        sqlite_session_settings(conn, meta).await?;
+        conn.execute("PRAGMA wal_autocheckpoint = 0;")
+            .await
+            .map(|_| ())
+    })
+}
+
+/// How often the checkpointer copies the write-ahead log into the database
+/// file. Once a checkpoint has caught up, the next write starts the log
+/// over from its beginning, so the log holds at most about this long's
+/// writes (plus what a long reader keeps).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// SQLite's checkpointer: a `PASSIVE` checkpoint (it never waits for
+/// readers or the writer) from a pooled connection every
+/// [`CHECKPOINT_EVERY`], until the pool closes. Durability does not depend
+/// on it: a committed transaction is in the log (WAL with
+/// `synchronous = NORMAL`); the checkpoint only moves it into the file.
+async fn checkpoint_periodically(pool: AnyPool) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+        }
+    }
+}
+
 /// Whether a SQLite connection coming back to the pool may serve again.
 /// A COMMIT that fails (a full disk: SQLITE_FULL) makes SQLite roll the
 /// transaction back itself; sqlx's own rollback then fails and it keeps
@@ -69,6 +123,22 @@ fn sqlite_release_check<'c>(
             conn.ping().await?;
         }
         Ok(!conn.is_in_transaction())
+    })
+}
+
+/// How long a PostgreSQL connection may rest in the pool before it is
+/// pinged on its way out of it.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+fn postgres_check_if_idle<'c>(
+    conn: &'c mut AnyConnection,
+    meta: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>> {
+    Box::pin(async move {
+        if meta.idle_for >= PING_IF_IDLE_FOR {
+            conn.ping().await?;
+        }
+        Ok(true)
     })
 }
 
@@ -98,20 +168,38 @@ impl Db {
         let mut options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
-        if backend == Backend::Sqlite {
+        options = match backend {
             // A file does not hang up: no ping before each acquire (a round
             // trip to the connection's thread); the release check above
             // keeps broken connections out of the pool.
-            options = options
+            Backend::Sqlite => options
                 .test_before_acquire(false)
                 .after_connect(sqlite_session_settings)
-                .after_release(sqlite_release_check);
-        }
+                .after_release(sqlite_release_check),
+            // No ping before each acquire either (a round trip to the
+            // database server per acquire), unless the connection rested
+            // in the pool for a while: the server may have restarted since.
+            // One that broke while in use fails its request as "unavailable,
+            // try again", and sqlx's own check on release closes it.
+            Backend::Postgres => options
+                .test_before_acquire(false)
+                .before_acquire(postgres_check_if_idle),
+        };
         let writer = match backend {
-            Backend::Sqlite => Some(options.clone().max_connections(1).connect(url).await?),
+            Backend::Sqlite => Some(
+                options
+                    .clone()
+                    .max_connections(1)
+                    .after_connect(sqlite_writer_settings)
+                    .connect(url)
+                    .await?,
+            ),
             Backend::Postgres => None,
         };
         let pool = options.connect(url).await?;
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoint_periodically(pool.clone()));
+        }
         let writer = writer.unwrap_or_else(|| pool.clone());
         Ok(Self {
             pool,

@@ -8,7 +8,9 @@ use app::audit::Actor;
 use futures::future::join_all;
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, Form, Options, page_text, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, Form, Options, TestApp, page_text, spawn_app, spawn_app_with, wait_until,
+};
 use crate::on_both_backends;
 
 async fn pages_render_in_indonesian(backend: Backend) {
@@ -350,6 +352,55 @@ async fn unknown_enum_text_in_a_column_is_an_error(backend: Backend) {
         unknown.to_string().contains("\"superuser\" is not a Role"),
         "{unknown}"
     );
+    app.stop().await;
+}
+
+/// The checkpoint count in the header of SQLite's write-ahead log: it goes
+/// up each time a write starts the log over from its beginning.
+fn wal_restarts(app: &TestApp) -> u32 {
+    let header = std::fs::read(app.data_dir.join("tambah-otp.db-wal")).unwrap();
+    u32::from_be_bytes(header[12..16].try_into().unwrap())
+}
+
+/// On SQLite no COMMIT of the writer pays for a checkpoint (automatic
+/// checkpoints are off on its connection), yet the log does not grow
+/// without bound while the server keeps writing: the checkpointer copies it
+/// into the file beside the writer, and a later write starts it over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let db = &app.services().db;
+    let write = async |n: i64| {
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO wal_probe (n) VALUES ($1)")
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let automatic: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        automatic
+    };
+    sqlx::query("CREATE TABLE wal_probe (n INTEGER)")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        write(0).await,
+        0,
+        "the writer never checkpoints in a COMMIT"
+    );
+    let before = wal_restarts(&app);
+    let mut n = 0;
+    wait_until("a write that starts the log over", async || {
+        n += 1;
+        write(n).await;
+        wal_restarts(&app) > before
+    })
+    .await;
     app.stop().await;
 }
 

@@ -57,8 +57,9 @@ fn hot_queries() -> Vec<(&'static str, String, Vec<Value>)> {
             vec![Text("AMS-1")],
         ),
         q(
-            "session by token digest",
-            "SELECT account_id FROM sessions WHERE token_digest = $1 AND expires_at > $2",
+            "session and its account by token digest",
+            "SELECT s.stage, a.email FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.token_digest = $1 AND s.expires_at > $2",
             vec![Bytes(b"digest"), Int(NOW)],
         ),
         q(
