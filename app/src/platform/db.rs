@@ -110,10 +110,12 @@ async fn checkpoint_periodically(pool: AnyPool) {
 /// transaction back itself; sqlx's own rollback then fails and it keeps
 /// counting the connection as inside a transaction, so every later `BEGIN`
 /// on it would fail. Such a connection is closed instead (the pool opens a
-/// fresh one). The ping first lets a pending rollback finish; a connection
-/// outside any transaction (the worker counts a dropped transaction as open
-/// until its rollback ran) has nothing pending and skips it, a round trip
-/// to its thread saved on every release.
+/// fresh one). The ping first lets a pending rollback finish (the worker
+/// counts a dropped transaction as open until its rollback ran); a
+/// connection outside any transaction has nothing pending. sqlx pings every
+/// connection it takes back after this check anyway (0.8's
+/// `return_to_pool`): that round trip to the writer's thread is on every
+/// write's path, and only a writer outside sqlx's pool would save it.
 fn sqlite_release_check<'c>(
     conn: &'c mut AnyConnection,
     _meta: PoolConnectionMetadata,
