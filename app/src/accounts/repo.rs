@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use super::sessions::Stage;
 use super::types::{AccountStatus, OfficialEmail, Role};
@@ -574,13 +574,15 @@ pub async fn lock_devices(
         .await
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub token_digest: Vec<u8>,
     pub account_id: AccountId,
     pub device_id: Option<DeviceId>,
     pub stage: Stage,
     pub confirmed_until: Option<UnixTime>,
+    /// Selected under this name beside the account's own `created_at`.
+    #[sqlx(rename = "session_created_at")]
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }
@@ -679,24 +681,13 @@ pub async fn find_session(
             account.join(", ")
         )
     });
-    let Some(row) = sqlx::query(&SQL)
+    let row = sqlx::query(&SQL)
         .bind(digest)
         .bind(now)
         .fetch_optional(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let session = SessionRow {
-        token_digest: row.try_get("token_digest")?,
-        account_id: row.try_get("account_id")?,
-        device_id: row.try_get("device_id")?,
-        stage: row.try_get("stage")?,
-        confirmed_until: row.try_get("confirmed_until")?,
-        created_at: row.try_get("session_created_at")?,
-        expires_at: row.try_get("expires_at")?,
-    };
-    Ok(Some((session, AccountRow::from_row(&row)?)))
+        .await?;
+    row.map(|row| Ok((SessionRow::from_row(&row)?, AccountRow::from_row(&row)?)))
+        .transpose()
 }
 
 /// Slides the idle expiry forward (never past the absolute limit the caller computed).
