@@ -146,28 +146,22 @@ async fn built_assets_are_named_by_the_page_precompressed_and_cached_by_name(bac
         )
         .await;
         let client = app.client();
-        let found = client
-            .get(app.url("/pkg/tambah-otp.Abc123.js"))
-            .header("accept-encoding", "br")
-            .send()
-            .await
-            .unwrap();
+        let fetch = async |path: &str, encoding: &str| {
+            client
+                .get(app.url(path))
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap()
+        };
+        let found = fetch("/pkg/tambah-otp.Abc123.js", "br").await;
         assert_eq!(found.status(), StatusCode::OK);
         assert_eq!(found.headers()["content-encoding"], "br");
         assert_eq!(found.headers()["cache-control"], expected_policy);
         assert_eq!(found.bytes().await.unwrap().as_ref(), b"brotli bytes");
-        let plain = client
-            .get(app.url("/pkg/tambah-otp.Abc123.js"))
-            .header("accept-encoding", "identity")
-            .send()
-            .await
-            .unwrap();
+        let plain = fetch("/pkg/tambah-otp.Abc123.js", "identity").await;
         assert_eq!(plain.text().await.unwrap(), "export {};");
-        let missing = client
-            .get(app.url("/pkg/tambah-otp.Zzz999.js"))
-            .send()
-            .await
-            .unwrap();
+        let missing = fetch("/pkg/tambah-otp.Zzz999.js", "br").await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
         assert_eq!(missing.headers()["cache-control"], "no-store");
         // The page names the files of its own build, and asks for none of
