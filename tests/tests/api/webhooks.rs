@@ -295,9 +295,13 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_signed(backend:
     assert_eq!(bodies[7]["data"]["reason"], "paused");
     assert_eq!(bodies[7]["data"]["consecutive_failures"], 5);
 
-    // The retries are on record: the first event took three attempts.
+    // The retries are on record: the first event was tried while the
+    // receiver was down (twice when the worker's retry, due once the clock
+    // moves 90 s, wins the race with the receiver's start), refused, then
+    // delivered.
     let (attempts, last_error) = first_event_state(&app).await;
-    assert_eq!((attempts, last_error), (3, None));
+    assert!((3..=4).contains(&attempts), "{attempts} attempts");
+    assert_eq!(last_error, None);
     let retried: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE attempts > 1")
         .fetch_one(app.services().db.pool())
         .await
