@@ -525,6 +525,7 @@ fn print_webhook_secret(url: &WebhookUrl, secret: &str) {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(config = ?config.redacted(), "starting");
+    config.check_public_base_url()?;
     if config.seed_demo {
         let svc = build_services(&config, Arc::new(SystemClock)).await?;
         let mut conn = svc.db.pool().acquire().await?;

@@ -151,6 +151,48 @@ impl Config {
             .map_err(|why| anyhow::anyhow!("configuration: {why}"))
     }
 
+    /// Mails, Telegram messages and the console's links start with
+    /// `public_base_url`; a server whose links could reach nobody refuses to
+    /// start instead of mailing them. That is a value without `http(s)://`
+    /// and a host, or with a query or fragment, and the default a server
+    /// bound to every interface (`0.0.0.0`, `[::]`) derives: it does not
+    /// know the name its users reach it by.
+    pub fn check_public_base_url(&self) -> anyhow::Result<()> {
+        let url = &self.public_base_url;
+        let unreachable = || {
+            anyhow::anyhow!(
+                "TPO_PUBLIC_BASE_URL wajib diisi: server mendengarkan di semua antarmuka ({}), \
+                 alamat yang tidak dapat dibuka pengguna dari tautan di email",
+                self.bind_addr
+            )
+        };
+        if url.is_empty() {
+            // Port 0: the address is derived once bound (`Application::start`).
+            return match self.bind_addr.ip().is_unspecified() {
+                true => Err(unreachable()),
+                false => Ok(()),
+            };
+        }
+        let host = ["https://", "http://"]
+            .iter()
+            .find_map(|scheme| url.strip_prefix(scheme))
+            .map(|rest| rest.split('/').next().unwrap_or_default())
+            .filter(|host| !host.is_empty() && !url.contains(['?', '#', ' ']))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "TPO_PUBLIC_BASE_URL \"{url}\" bukan alamat situs: tulis seperti https://otp.instansi.go.id"
+                )
+            })?;
+        let ip = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.split(':').next().unwrap_or_default(),
+        };
+        match ip.parse::<std::net::IpAddr>() {
+            Ok(ip) if ip.is_unspecified() => Err(unreachable()),
+            _ => Ok(()),
+        }
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.public_base_url.starts_with("https://")
     }
@@ -210,6 +252,51 @@ mod tests {
         );
         assert_eq!(config.public_base_url, "http://127.0.0.1:3000");
         assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn links_must_reach_someone() {
+        let with = |bind: &str, base: &str| {
+            Config {
+                bind_addr: bind.parse().unwrap(),
+                public_base_url: base.into(),
+                ..Config::default()
+            }
+            .with_derived_defaults()
+            .check_public_base_url()
+        };
+        for fine in [
+            ("127.0.0.1:3000", ""),
+            ("127.0.0.1:0", ""),
+            ("0.0.0.0:3000", "https://otp.example.go.id/"),
+            ("0.0.0.0:3000", "http://[2001:db8::1]:8080"),
+            ("[::]:3000", "http://10.1.2.3:8080"),
+            ("0.0.0.0:3000", "https://otp.example.go.id/tambah-otp"),
+        ] {
+            assert!(with(fine.0, fine.1).is_ok(), "{fine:?}");
+        }
+        for (bind, base, says) in [
+            ("0.0.0.0:3000", "", "wajib diisi"),
+            ("[::]:3000", "", "wajib diisi"),
+            ("127.0.0.1:3000", "http://0.0.0.0:3000", "wajib diisi"),
+            ("127.0.0.1:3000", "http://[::]/", "wajib diisi"),
+            ("0.0.0.0:0", "", "wajib diisi"),
+            ("127.0.0.1:3000", "otp.example.go.id", "bukan alamat situs"),
+            (
+                "127.0.0.1:3000",
+                "ftp://otp.example.go.id",
+                "bukan alamat situs",
+            ),
+            ("127.0.0.1:3000", "https://", "bukan alamat situs"),
+            (
+                "127.0.0.1:3000",
+                "https://otp.example.go.id/?a=b",
+                "bukan alamat situs",
+            ),
+        ] {
+            let error = with(bind, base).expect_err(base).to_string();
+            assert!(error.contains(says), "{bind} {base}: {error}");
+        }
     }
 
     #[test]

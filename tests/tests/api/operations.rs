@@ -144,3 +144,32 @@ on_both_backends!(
     metrics_count_requests_otp_checks_and_queues,
     every_answer_carries_a_request_id,
 );
+
+/// An operator who binds the server to every interface and forgets its
+/// public address is told so at start, before any mail goes out with a
+/// link to `http://0.0.0.0:…` that no signer can open.
+#[tokio::test]
+async fn a_server_on_every_interface_needs_its_public_address() {
+    let data = std::env::temp_dir().join(format!("tpo-public-url-{}", std::process::id()));
+    let started = tokio::process::Command::new(env!("CARGO_BIN_EXE_tpo-drill-server"))
+        .arg("run")
+        .env_remove("TPO_PUBLIC_BASE_URL")
+        .env_remove("DATABASE_URL")
+        .env("TPO_DATA_DIR", &data)
+        .env("TPO_BIND_ADDR", "0.0.0.0:3999")
+        .env("RUST_LOG", "error")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), started)
+        .await
+        .expect("the server stops at once instead of serving")
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Galat: TPO_PUBLIC_BASE_URL wajib diisi")
+            && stderr.contains("0.0.0.0:3999"),
+        "{stderr}"
+    );
+}
