@@ -398,6 +398,37 @@ async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
     app.stop().await;
 }
 
+/// An idle server leaves the database file alone: the checkpointer skips
+/// its ticks while no write ended since its last checkpoint, and wakes for
+/// the next write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idle_database_is_not_checkpointed() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let db = &app.services().db;
+    let write = async || {
+        let tx = db.begin_write().await.unwrap();
+        tx.commit().await.unwrap();
+        let before = db.checkpointer_counts().checkpoints;
+        wait_until("a checkpoint after the write", async || {
+            db.checkpointer_counts().checkpoints > before
+        })
+        .await;
+    };
+    write().await;
+    let idle = db.checkpointer_counts();
+    wait_until("ten ticks of the checkpointer", async || {
+        db.checkpointer_counts().ticks >= idle.ticks + 10
+    })
+    .await;
+    assert_eq!(
+        db.checkpointer_counts().checkpoints,
+        idle.checkpoints,
+        "no checkpoint while nothing is written"
+    );
+    write().await;
+    app.stop().await;
+}
+
 on_both_backends!(
     pages_render_in_indonesian,
     unknown_pages_are_404_in_indonesian,
