@@ -3,7 +3,8 @@
 //! emails; NIK digest, mask and sealed digits; device secrets sealed with
 //! the master key) and go in with multi-row INSERTs in large transactions.
 //! The device secrets are random and printed nowhere: a load generator
-//! holding the master key opens them from the database.
+//! holding the master key opens them from the database. Each transaction
+//! leaves an audit entry with the numbers of signers and devices it added.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use app::accounts::password;
 use app::accounts::repo::{self as accounts_repo, InsertAccount};
 use app::accounts::service::seal_nik;
 use app::accounts::types::{AccountStatus, NewPassword, Nik, OfficialEmail, Role};
+use app::audit::{self, Actor, AuditEntry, AuditEvent};
 use app::ids::{AccountId, DeviceId};
 use app::otp_devices::Channel;
 use app::otp_devices::repo::{self as devices_repo, InsertDevice};
@@ -124,7 +126,7 @@ struct SignerRows {
 }
 
 /// Adds the planned signers, each with `plan.devices` devices added a day
-/// ago (so none of today's codes is used yet).
+/// ago (so none of today's codes is used yet), as the command line.
 pub async fn seed(svc: &Services, plan: &Plan) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     let now = svc.now();
@@ -191,6 +193,17 @@ pub async fn seed(svc: &Services, plan: &Plan) -> anyhow::Result<Seeded> {
         for chunk in devices.chunks(DEVICES_PER_STATEMENT) {
             devices_repo::insert_many(&mut tx, chunk, now).await?;
         }
+        let event = AuditEvent::SignersSeeded {
+            signers: rows.len(),
+            devices: devices.len(),
+        };
+        audit::record(
+            &mut tx,
+            AuditEntry::new(Actor::CommandLine, event),
+            None,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         seeded.signers += rows.len();
         seeded.devices += devices.len();

@@ -27,6 +27,12 @@ pub enum AuditEvent {
         unchanged: usize,
         failed: usize,
     },
+    /// Signers with devices were added in bulk for load and scale tests
+    /// (`server seed-bulk`), one entry per transaction of them.
+    SignersSeeded {
+        signers: usize,
+        devices: usize,
+    },
     /// A wrong password; without a count when the email has no account.
     LoginPasswordFailed {
         consecutive_failures: Option<i64>,

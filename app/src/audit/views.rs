@@ -11,6 +11,7 @@ pub const ACTIONS: &[&str] = &[
     "account_created",
     "account_updated",
     "signers_imported",
+    "signers_seeded",
     "login_password_failed",
     "login_password_accepted",
     "login_otp_failed",

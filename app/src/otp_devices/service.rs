@@ -445,6 +445,14 @@ struct Attempt<'a> {
     now: UnixTime,
 }
 
+impl Attempt<'_> {
+    /// Logs `event` about the attempt's account, by its actor, from its client.
+    async fn record(&self, conn: &mut AnyConnection, event: AuditEvent) -> Result<(), sqlx::Error> {
+        let entry = AuditEntry::new(self.actor, event).subject(&self.account.id);
+        audit::record(conn, entry, Some(self.client), self.now).await
+    }
+}
+
 /// Inside the check's write transaction: claims the step of the (first)
 /// device whose code it is, `matched` (device, step), and admits it; any
 /// other attempt is reserved on the counter and counted as a failure.
@@ -454,14 +462,8 @@ async fn claim_or_count(
     attempt: &Attempt<'_>,
     matched: Option<(&DeviceRow, i64)>,
 ) -> Result<AcceptedCode, CodeError> {
-    let Attempt {
-        account,
-        actor,
-        budget,
-        client,
-        now,
-    } = *attempt;
-    let (counter, policy) = budget.counter(&account.id);
+    let now = attempt.now;
+    let (counter, policy) = attempt.budget.counter(&attempt.account.id);
     let refused = |until: UnixTime| match until >= throttle::BLOCKED_UNTIL {
         true => CodeError::Blocked,
         false => CodeError::Delayed(until - now),
@@ -497,15 +499,11 @@ async fn claim_or_count(
             return Err(replayed(conn, svc, attempt, device, step, failures).await?);
         }
     }
-    tell_if_locked(conn, svc, account, budget, failures, now).await?;
-    let entry = AuditEntry::new(
-        actor,
-        AuditEvent::LoginOtpFailed {
-            consecutive_failures: failures,
-        },
-    )
-    .subject(&account.id);
-    audit::record(conn, entry, Some(client), now).await?;
+    tell_if_locked(conn, svc, attempt, failures).await?;
+    let event = AuditEvent::LoginOtpFailed {
+        consecutive_failures: failures,
+    };
+    attempt.record(conn, event).await?;
     let attempts_left = policy.attempts_before_delay(failures);
     Err(if expired {
         CodeError::Expired { attempts_left }
@@ -523,35 +521,24 @@ async fn replayed(
     step: i64,
     failures: i64,
 ) -> Result<CodeError, sqlx::Error> {
-    let Attempt {
-        account,
-        actor,
-        budget,
-        client,
-        now,
-    } = *attempt;
-    let entry = AuditEntry::new(
-        actor,
-        AuditEvent::LoginOtpReplayed {
-            device_id: device.id.clone(),
-            step,
-        },
-    )
-    .subject(&account.id);
-    audit::record(conn, entry, Some(client), now).await?;
+    let event = AuditEvent::LoginOtpReplayed {
+        device_id: device.id.clone(),
+        step,
+    };
+    attempt.record(conn, event).await?;
     let mail = templates::otp_code_reused(
         &svc.settings.brand,
-        account.recipient(),
+        attempt.account.recipient(),
         &device.name,
-        now,
-        &client.ip.to_string(),
+        attempt.now,
+        &attempt.client.ip.to_string(),
     );
-    mail_repo::enqueue(conn, &svc.keys, &mail, None, now).await?;
-    tell_if_locked(conn, svc, account, budget, failures, now).await?;
+    mail_repo::enqueue(conn, &svc.keys, &mail, None, attempt.now).await?;
+    tell_if_locked(conn, svc, attempt, failures).await?;
     Ok(CodeError::Replayed)
 }
 
-/// After a wrong (or replayed) code that was the `failures`-th on the
+/// After a wrong (or replayed) `attempt` that was the `failures`-th on the
 /// account's counter: when that starts a pause or the block, the holder is
 /// told by mail (once per start, not per failure) and subscribed service
 /// clients by an `account.locked` event. The lock itself was set when the
@@ -559,13 +546,12 @@ async fn replayed(
 async fn tell_if_locked(
     conn: &mut AnyConnection,
     svc: &Services,
-    account: &AccountRow,
-    budget: CodeBudget<'_>,
+    attempt: &Attempt<'_>,
     failures: i64,
-    now: UnixTime,
 ) -> Result<(), sqlx::Error> {
+    let Attempt { account, now, .. } = *attempt;
     let policy = &throttle::OTP;
-    if !matches!(budget, CodeBudget::Account) || !policy.lock_starts(failures) {
+    if !matches!(attempt.budget, CodeBudget::Account) || !policy.lock_starts(failures) {
         return Ok(());
     }
     let Some(until) = policy.lock_after(failures, now) else {

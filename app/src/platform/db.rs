@@ -6,7 +6,8 @@
 //!
 //! On SQLite, write transactions run on one writer connection whose COMMIT
 //! never checkpoints; a checkpointer task copies the write-ahead log into
-//! the database file every 100 ms instead. On PostgreSQL a pooled
+//! the database file instead, within 100 ms of a write (and not at all
+//! while nothing is written). On PostgreSQL a pooled
 //! connection is pinged only when it was idle for a second or more.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -16,6 +17,8 @@ use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Tr
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +37,26 @@ pub struct Db {
     /// PostgreSQL the shared pool.
     writer: AnyPool,
     backend: Backend,
+    wal: Arc<WalActivity>,
+}
+
+/// What SQLite's checkpointer goes by: how many times the writer
+/// connection came back to its pool (each time a write transaction ended,
+/// committed or not); and what it did: its ticks and the checkpoints it ran.
+#[derive(Default)]
+struct WalActivity {
+    writes_ended: AtomicU64,
+    ticks: AtomicU64,
+    checkpoints: AtomicU64,
+}
+
+/// What SQLite's checkpointer did since the pool opened (zeros on
+/// PostgreSQL, which has none): ticks where it had nothing to copy are
+/// those without a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointerCounts {
+    pub ticks: u64,
+    pub checkpoints: u64,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -82,26 +105,52 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// SQLite's checkpointer: a `PASSIVE` checkpoint (it never waits for
 /// readers or the writer) from a pooled connection every
-/// [`CHECKPOINT_EVERY`], until the pool closes. Durability does not depend
-/// on it: a committed transaction is in the log (WAL with
-/// `synchronous = NORMAL`); the checkpoint only moves it into the file.
-async fn checkpoint_periodically(pool: AnyPool) {
+/// [`CHECKPOINT_EVERY`] while there is something to copy, until the pool
+/// closes. A tick is skipped when no write transaction ended since a
+/// checkpoint that copied the whole log (an idle server does no work); one
+/// that a reader kept from finishing is tried again on the next tick.
+/// Writes outside the writer (a few workers' bookkeeping on the pool) do
+/// not wake it: they are copied with the next write, and their connections
+/// keep SQLite's automatic checkpoint. Durability does not depend on it: a
+/// committed transaction is in the log (WAL with `synchronous = NORMAL`);
+/// the checkpoint only moves it into the file.
+async fn checkpoint_periodically(pool: AnyPool, wal: Arc<WalActivity>) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // None until the first complete checkpoint: the log may hold writes of
+    // an earlier run.
+    let mut copied_up_to = None;
     loop {
         every.tick().await;
         if pool.is_closed() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            if pool.is_closed() {
-                return;
-            }
-            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+        // Read before checkpointing: a write that ends meanwhile is seen on
+        // the next tick.
+        let writes_ended = wal.writes_ended.load(Ordering::Acquire);
+        if copied_up_to == Some(writes_ended) {
+            wal.ticks.fetch_add(1, Ordering::Release);
+            continue;
         }
+        // (busy, log frames, checkpointed frames); PASSIVE is never busy.
+        let done: Result<(i32, i32, i32), _> = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
+            .await;
+        match done {
+            Ok((_, log, checkpointed)) => {
+                wal.checkpoints.fetch_add(1, Ordering::Relaxed);
+                if checkpointed == log {
+                    copied_up_to = Some(writes_ended);
+                }
+            }
+            Err(e) => {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+            }
+        }
+        wal.ticks.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -187,26 +236,35 @@ impl Db {
                 .test_before_acquire(false)
                 .before_acquire(postgres_check_if_idle),
         };
+        let wal = Arc::new(WalActivity::default());
         let writer = match backend {
-            Backend::Sqlite => Some(
-                options
-                    .clone()
-                    .max_connections(1)
-                    .after_connect(sqlite_writer_settings)
-                    .connect(url)
-                    .await?,
-            ),
+            Backend::Sqlite => {
+                let activity = wal.clone();
+                Some(
+                    options
+                        .clone()
+                        .max_connections(1)
+                        .after_connect(sqlite_writer_settings)
+                        .after_release(move |conn, meta| {
+                            activity.writes_ended.fetch_add(1, Ordering::Release);
+                            sqlite_release_check(conn, meta)
+                        })
+                        .connect(url)
+                        .await?,
+                )
+            }
             Backend::Postgres => None,
         };
         let pool = options.connect(url).await?;
         if backend == Backend::Sqlite {
-            tokio::spawn(checkpoint_periodically(pool.clone()));
+            tokio::spawn(checkpoint_periodically(pool.clone(), wal.clone()));
         }
         let writer = writer.unwrap_or_else(|| pool.clone());
         Ok(Self {
             pool,
             writer,
             backend,
+            wal,
         })
     }
 
@@ -216,6 +274,14 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// What SQLite's checkpointer did so far.
+    pub fn checkpointer_counts(&self) -> CheckpointerCounts {
+        CheckpointerCounts {
+            ticks: self.wal.ticks.load(Ordering::Acquire),
+            checkpoints: self.wal.checkpoints.load(Ordering::Relaxed),
+        }
     }
 
     /// A transaction that will write. On SQLite it runs on the writer

@@ -7,9 +7,12 @@ use app::accounts::types::{AccountStatus, NewPassword, Nik, OfficialEmail, Perso
 use app::audit::Actor;
 use futures::future::join_all;
 use reqwest::StatusCode;
+use sqlx::Connection;
+use std::time::Duration;
 
 use crate::helpers::{
-    Backend, Form, Options, TestApp, page_text, spawn_app, spawn_app_with, wait_until,
+    Backend, Form, Options, TestApp, page_text, postgres_skipped, spawn_app, spawn_app_with,
+    wait_until,
 };
 use crate::on_both_backends;
 
@@ -395,6 +398,70 @@ async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
         wal_restarts(&app) > before
     })
     .await;
+    app.stop().await;
+}
+
+/// An idle server leaves the database file alone: the checkpointer skips
+/// its ticks while no write ended since its last checkpoint, and wakes for
+/// the next write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idle_database_is_not_checkpointed() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let db = &app.services().db;
+    let write = async || {
+        let tx = db.begin_write().await.unwrap();
+        tx.commit().await.unwrap();
+        let before = db.checkpointer_counts().checkpoints;
+        wait_until("a checkpoint after the write", async || {
+            db.checkpointer_counts().checkpoints > before
+        })
+        .await;
+    };
+    write().await;
+    let idle = db.checkpointer_counts();
+    wait_until("ten ticks of the checkpointer", async || {
+        db.checkpointer_counts().ticks >= idle.ticks + 10
+    })
+    .await;
+    assert_eq!(
+        db.checkpointer_counts().checkpoints,
+        idle.checkpoints,
+        "no checkpoint while nothing is written"
+    );
+    write().await;
+    app.stop().await;
+}
+
+/// PostgreSQL hung up on the server's pooled connections while they rested
+/// (a restart, a failover, an idle timeout): once they rested a second or
+/// more (db.rs pings such a connection on its way out of the pool), the
+/// next requests get fresh connections, not a 503 for a dead one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connections_killed_while_idle_are_replaced_not_handed_out() {
+    if postgres_skipped() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let client = app.client();
+    let ready = (StatusCode::OK, "ready".to_string());
+    assert_eq!(app.get_page(&client, "/readyz").await, ready);
+    let mut admin = sqlx::postgres::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!killed.is_empty(), "the server's connections were found");
+    admin.close().await.unwrap();
+    // Past the second after which a resting connection is pinged.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for _ in 0..killed.len() + 1 {
+        assert_eq!(app.get_page(&client, "/readyz").await, ready);
+    }
     app.stop().await;
 }
 

@@ -1,12 +1,13 @@
 //! Importing signers from an AMS export: the `server import-signers`
 //! command (dry run, apply, row errors, idempotence, staff accounts, photo
-//! consent) and the admin console's upload at /admin/impor.
+//! consent) and the admin console's upload at /admin/impor; and the audit
+//! entry of `server seed-bulk`, the other way signers come in numbers.
 
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{AccountSpec, Backend, TestAccount, TestApp, page_text, spawn_app};
 use crate::identity::{FACE, verifier};
@@ -486,7 +487,42 @@ async fn the_console_import_is_for_admins_only(backend: Backend) {
     app.stop().await;
 }
 
+/// `server seed-bulk` is audited like every other way accounts are made:
+/// one entry by the command line with what it added.
+async fn seeding_in_bulk_leaves_an_audit_entry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let config = cli_config(&app).display().to_string();
+    let args = [
+        "server",
+        "--config",
+        &config,
+        "seed-bulk",
+        "--signers",
+        "7",
+        "--devices",
+        "2",
+    ];
+    server::cli::run(server::cli::Cli::parse_from(args))
+        .await
+        .expect("the signers are seeded");
+    let entries: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, detail FROM audit_log WHERE action = 'signers_seeded'")
+            .fetch_all(app.services().db.pool())
+            .await
+            .unwrap();
+    let entries: Vec<(String, Value)> = entries
+        .into_iter()
+        .map(|(actor, detail)| (actor, serde_json::from_str(&detail).unwrap()))
+        .collect();
+    assert_eq!(
+        entries,
+        [("cli".to_string(), json!({ "signers": 7, "devices": 14 }))]
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    seeding_in_bulk_leaves_an_audit_entry,
     a_dry_run_reports_what_applying_does,
     applying_twice_changes_nothing_the_second_time,
     a_bad_file_changes_nothing,

@@ -60,17 +60,26 @@ impl SealedColumn {
         }
     }
 
-    pub(super) fn owner_bytes(&self, owner_text: &str) -> Vec<u8> {
-        match self.owner {
+    /// The associated data a value of this column is sealed with, made of
+    /// `owner_text` (the owner column's value as text). An integer key that
+    /// is no integer (SQLite stores text in any column) binds nothing the
+    /// module could have sealed with: an error, never empty bytes.
+    pub(super) fn owner_bytes(&self, owner_text: &str) -> Result<Vec<u8>, NotAnInteger> {
+        Ok(match self.owner {
             Owner::KeyText => owner_text.as_bytes().to_vec(),
             Owner::KeyBigEndian => owner_text
                 .parse::<i64>()
-                .map(|n| n.to_be_bytes().to_vec())
-                .unwrap_or_default(),
+                .map_err(|_| NotAnInteger(owner_text.to_string()))?
+                .to_be_bytes()
+                .to_vec(),
             Owner::Prefixed { prefix, .. } => format!("{prefix}{owner_text}").into_bytes(),
-        }
+        })
     }
 }
+
+/// An integer row key, the owner of its sealed value, that held this text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAnInteger(pub String);
 
 /// Every sealed value the application stores, with the owner its module
 /// binds it to: `accounts::service::seal_nik`, `otp_devices` (device and
@@ -134,3 +143,34 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         digest_column: None,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn telegram_chats() -> &'static SealedColumn {
+        SEALED_COLUMNS
+            .iter()
+            .find(|column| column.table == "telegram_chats")
+            .unwrap()
+    }
+
+    #[test]
+    fn an_integer_key_binds_its_big_endian_bytes() {
+        assert_eq!(
+            telegram_chats().owner_bytes("-1001234"),
+            Ok((-1_001_234_i64).to_be_bytes().to_vec())
+        );
+    }
+
+    #[test]
+    fn an_integer_key_that_is_no_integer_binds_nothing() {
+        for text in ["", "abc", "12.5", "99999999999999999999"] {
+            assert_eq!(
+                telegram_chats().owner_bytes(text),
+                Err(NotAnInteger(text.to_string())),
+                "{text:?}"
+            );
+        }
+    }
+}

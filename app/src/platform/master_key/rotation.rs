@@ -8,7 +8,7 @@
 //! by a server that still seals under the older version are taken by a
 //! later batch (or the next run).
 
-use super::columns::{RowKey, SEALED_COLUMNS};
+use super::columns::{NotAnInteger, RowKey, SEALED_COLUMNS};
 use super::repo;
 use crate::platform::crypto::{KeyVersion, Keys};
 use crate::platform::db::Db;
@@ -23,6 +23,15 @@ pub enum RotationError {
         table: &'static str,
         column: &'static str,
         key: RowKey,
+    },
+    #[error(
+        "{table} row {key:?}: the key {owner:?} that {column} is sealed for is no integer; nothing more was changed"
+    )]
+    OwnerNotAnInteger {
+        table: &'static str,
+        column: &'static str,
+        key: RowKey,
+        owner: String,
     },
     #[error(
         "version {0} is the newest key version: rotate to a newer one first (`server rotate-key --generate`)"
@@ -67,7 +76,14 @@ pub async fn reseal(
                 break;
             }
             for (key, owner_text, sealed) in rows {
-                let owner = column.owner_bytes(&owner_text);
+                let owner = column
+                    .owner_bytes(&owner_text)
+                    .map_err(|NotAnInteger(owner)| RotationError::OwnerNotAnInteger {
+                        table: column.table,
+                        column: column.column,
+                        key: key.clone(),
+                        owner,
+                    })?;
                 let plain = keys
                     .open(&owner, &sealed)
                     .map_err(|_| RotationError::Unreadable {
