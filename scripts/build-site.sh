@@ -2,8 +2,8 @@
 # build-site.sh [SITE_ROOT]: the production site (default target/site-release),
 # apart from the debug site in target/site that `make run` and the e2e suite use.
 # Release wasm through wasm-opt (binaryen from npm: cargo-leptos would
-# otherwise try to download one), the staff console split into a lazily
-# loaded chunk of its own (app/src/routes.rs), content-hashed file names (the server reads
+# otherwise try to download one), each lazy island (`#[island(lazy)]`: the
+# camera, the forms used on one page) in chunks of its own, content-hashed file names (the server reads
 # SITE_ROOT/hash.txt and serves them `immutable`), every file precompressed
 # with Brotli q11 and gzip (cargo-leptos --precompress) for the server to pick
 # by Accept-Encoding.

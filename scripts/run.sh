@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh
-# --split: the staff console is a lazily loaded chunk (app/src/routes.rs);
-# without it its import stays unresolved and no page comes alive.
+# --split: lazy islands (the camera, the console's editors) are chunks of
+# their own; without it their imports stay unresolved and no page comes alive.
 cargo leptos build --frontend-only --split
 cargo build -p server
 export TPO_SEED_DEMO="${TPO_SEED_DEMO:-true}"

@@ -22,8 +22,8 @@ echo "== unit and integration tests (SQLite and PostgreSQL)"
 cargo test --locked
 
 echo "== building the site (wasm) and the server"
-# --split: the staff console is a lazily loaded chunk (app/src/routes.rs);
-# without it its import stays unresolved and no page comes alive.
+# --split: lazy islands (the camera, the console's editors) are chunks of
+# their own; without it their imports stay unresolved and no page comes alive.
 cargo leptos build --frontend-only --split
 cargo build --locked -p server
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags};
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{Lazy, LazyRoute, SsrMode, path};
+use leptos_router::{SsrMode, path};
 
 use crate::admin::accounts::pages::{AccountPage as StaffAccountPage, AccountsPage};
 use crate::admin::audit::pages::AuditPage;
@@ -79,17 +79,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verifikasi/:token") view=VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/otp/atur/:token") view=OtpSetupPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/admin") view=ConsoleLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("verifikasi") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("tiket") view={Lazy::<TicketsRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("tiket/:number") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("akun") view={Lazy::<AccountsRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("akun/:id") view={Lazy::<StaffAccountRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("surat") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("impor") view={Lazy::<SignerImportRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("pengaturan") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("klien-layanan") view={Lazy::<ServiceClientsRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("") view=DashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("verifikasi") view=ReviewQueuePage ssr=SsrMode::Async />
+                        <Route path=path!("tiket") view=TicketsPage ssr=SsrMode::Async />
+                        <Route path=path!("tiket/:number") view=TicketPage ssr=SsrMode::Async />
+                        <Route path=path!("akun") view=AccountsPage ssr=SsrMode::Async />
+                        <Route path=path!("akun/:id") view=StaffAccountPage ssr=SsrMode::Async />
+                        <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("surat") view=OutboxPage ssr=SsrMode::Async />
+                        <Route path=path!("impor") view=SignerImportPage ssr=SsrMode::Async />
+                        <Route path=path!("pengaturan") view=SettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("klien-layanan") view=ServiceClientsPage ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/buka-kunci") view=UnlockPage />
@@ -100,81 +100,4 @@ pub fn App() -> impl IntoView {
             <Footer />
         </Router>
     }
-}
-
-/// The staff console's pages (its frame, `ConsoleLayout`, is small and stays
-/// in the main bundle), all behind one lazily loaded function: the build
-/// (`cargo leptos build --split`, which every build needs) puts them in a
-/// chunk of their own, so a signer's page never downloads the console. One
-/// chunk rather than one per page: a page-sized split leaves hundreds of
-/// small chunks that compress poorly and each cost a request.
-#[derive(Clone, Copy)]
-enum ConsolePage {
-    Dashboard,
-    ReviewQueue,
-    Tickets,
-    Ticket,
-    Accounts,
-    StaffAccount,
-    Audit,
-    Outbox,
-    SignerImport,
-    Settings,
-    ServiceClients,
-}
-
-#[lazy]
-fn console_page(page: ConsolePage) -> AnyView {
-    match page {
-        ConsolePage::Dashboard => view! { <DashboardPage /> }.into_any(),
-        ConsolePage::ReviewQueue => view! { <ReviewQueuePage /> }.into_any(),
-        ConsolePage::Tickets => view! { <TicketsPage /> }.into_any(),
-        ConsolePage::Ticket => view! { <TicketPage /> }.into_any(),
-        ConsolePage::Accounts => view! { <AccountsPage /> }.into_any(),
-        ConsolePage::StaffAccount => view! { <StaffAccountPage /> }.into_any(),
-        ConsolePage::Audit => view! { <AuditPage /> }.into_any(),
-        ConsolePage::Outbox => view! { <OutboxPage /> }.into_any(),
-        ConsolePage::SignerImport => view! { <SignerImportPage /> }.into_any(),
-        ConsolePage::Settings => view! { <SettingsPage /> }.into_any(),
-        ConsolePage::ServiceClients => view! { <ServiceClientsPage /> }.into_any(),
-    }
-}
-
-/// A route type per console page, each loading its view through
-/// `console_page`.
-macro_rules! console_routes {
-    ($($route:ident => $page:ident,)*) => {$(
-        struct $route;
-
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            async fn view(_this: Self) -> AnyView {
-                console_page(ConsolePage::$page).await
-            }
-
-            // Hydration needs the chunk before it starts: the router
-            // preloads the matched route's.
-            async fn preload() {
-                #[cfg(target_arch = "wasm32")]
-                __preload_console_page().await;
-            }
-        }
-    )*};
-}
-
-console_routes! {
-    DashboardRoute => Dashboard,
-    ReviewQueueRoute => ReviewQueue,
-    TicketsRoute => Tickets,
-    TicketRoute => Ticket,
-    AccountsRoute => Accounts,
-    StaffAccountRoute => StaffAccount,
-    AuditRoute => Audit,
-    OutboxRoute => Outbox,
-    SignerImportRoute => SignerImport,
-    SettingsRoute => Settings,
-    ServiceClientsRoute => ServiceClients,
 }

@@ -1,18 +1,32 @@
-//! The browser half: hydrates the server-rendered page into the live app.
+//! The browser half: the page arrives whole from the server; this brings its
+//! islands (the few parts that react in the browser) to life.
+
+use leptos::prelude::provide_context;
+use leptos::server::ServerActionError;
+
+// Each island of `app` is an export of this module, called by the loader
+// (`app::ui::hydration`) for each `<leptos-island>` on the page.
+use app as _;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // The staff console is a lazily loaded chunk (app::routes): hydrating
-    // one of its pages waits for that chunk, so the page is marked live only
-    // once the whole tree has hydrated.
-    wasm_bindgen_futures::spawn_local(async {
-        leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), app::App)
-            .await
-            .forget();
-        // Lets styles and end-to-end tests tell a live page from a static one.
-        if let Some(root) = leptos::prelude::document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
+    leptos::mount::hydrate_islands();
+    provide_refused_post();
+}
+
+/// A plain form post the server refused comes back with its error in the
+/// address, and the server rendered the page with it: an island's action
+/// starts with that error too, as on the server (what leptos_router does
+/// for a wholly hydrated app).
+fn provide_refused_post() {
+    let Ok(search) = leptos::prelude::window().location().search() else {
+        return;
+    };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
+    if let (Some(path), Some(error)) = (params.get("__path"), params.get("__err")) {
+        provide_context(ServerActionError::new(&path, &error));
+    }
 }

@@ -3,7 +3,6 @@
 //! decision the next opens. Keyboard: S goes to "Setujui", T to the
 //! rejection reason, N to the next item.
 
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -27,17 +26,10 @@ pub fn ReviewQueuePage() -> impl IntoView {
         move || (approve.version().get(), reject.version().get()),
         |_| review_queue(),
     );
-    let approve_button = NodeRef::<html::Button>::new();
-    let reason_field = NodeRef::<html::Textarea>::new();
-    let next_link = NodeRef::<html::A>::new();
-    keyboard_shortcuts(approve_button, reason_field, next_link);
     view! {
         <Title text="Verifikasi swafoto" />
         <h1>"Verifikasi swafoto"</h1>
-        <p class="hint shortcuts">
-            "Pintasan papan ketik: " <kbd>"S"</kbd> " ke tombol Setujui (lalu Enter), "
-            <kbd>"T"</kbd> " isi alasan penolakan, " <kbd>"N"</kbd> " permohonan berikutnya."
-        </p>
+        <KeyboardShortcuts />
         {action_error(approve)}
         {action_error(reject)}
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
@@ -57,9 +49,9 @@ pub fn ReviewQueuePage() -> impl IntoView {
                             <p class="hint" data-testid="queue-size">
                                 {format!("{} permohonan menunggu.", items.len() + 1)}
                             </p>
-                            <ReviewCard item approve reject approve_button reason_field />
+                            <ReviewCard item approve reject />
                             {next.map(|number| view! {
-                                <p><a node_ref=next_link href=format!("/admin/verifikasi?tiket={number}")>"Permohonan berikutnya ›"</a></p>
+                                <p><a data-shortcut=NEXT href=format!("/admin/verifikasi?tiket={number}")>"Permohonan berikutnya ›"</a></p>
                             })}
                             {(!items.is_empty()).then(|| view! { <WaitingList items /> })}
                         }.into_any()
@@ -72,12 +64,15 @@ pub fn ReviewQueuePage() -> impl IntoView {
     }
 }
 
-/// S, T and N while no text field has the focus.
-fn keyboard_shortcuts(
-    approve_button: NodeRef<html::Button>,
-    reason_field: NodeRef<html::Textarea>,
-    next_link: NodeRef<html::A>,
-) {
+/// The `data-shortcut` marks of the elements the keys reach.
+const APPROVE: &str = "setujui";
+const REASON: &str = "alasan";
+const NEXT: &str = "berikutnya";
+
+/// S, T and N while no text field has the focus: S and T move the focus to
+/// the element marked for them, N follows the next item's link.
+#[island]
+fn KeyboardShortcuts() -> impl IntoView {
     Effect::new(move |_| {
         let handle = window_event_listener(leptos::ev::keydown, move |event| {
             if event.ctrl_key() || event.meta_key() || event.alt_key() {
@@ -86,21 +81,43 @@ fn keyboard_shortcuts(
             let typing = document().active_element().is_some_and(|element| {
                 matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
             });
+            let mark = match event.key().as_str() {
+                "s" | "S" => APPROVE,
+                "t" | "T" => REASON,
+                "n" | "N" => NEXT,
+                _ => return,
+            };
             if typing {
                 return;
             }
-            let done = match event.key().as_str() {
-                "s" | "S" => approve_button.get().map(|b| b.focus()).is_some(),
-                "t" | "T" => reason_field.get().map(|f| f.focus()).is_some(),
-                "n" | "N" => next_link.get().map(|a| a.click()).is_some(),
-                _ => false,
-            };
-            if done {
-                event.prevent_default();
+            #[cfg(feature = "hydrate")]
+            {
+                use wasm_bindgen::JsCast;
+                let target = document()
+                    .query_selector(&format!("[data-shortcut={mark}]"))
+                    .ok()
+                    .flatten()
+                    .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(target) = target {
+                    if mark == NEXT {
+                        target.click();
+                    } else {
+                        let _ = target.focus();
+                    }
+                    event.prevent_default();
+                }
             }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = mark;
         });
         on_cleanup(move || handle.remove());
     });
+    view! {
+        <p class="hint shortcuts">
+            "Pintasan papan ketik: " <kbd>"S"</kbd> " ke tombol Setujui (lalu Enter), "
+            <kbd>"T"</kbd> " isi alasan penolakan, " <kbd>"N"</kbd> " permohonan berikutnya."
+        </p>
+    }
 }
 
 #[component]
@@ -125,8 +142,6 @@ fn ReviewCard(
     item: ReviewItem,
     approve: ServerAction<ApproveSelfie>,
     reject: ServerAction<RejectSelfie>,
-    approve_button: NodeRef<html::Button>,
-    reason_field: NodeRef<html::Textarea>,
 ) -> impl IntoView {
     let (approve_id, reject_id) = (item.ticket_id.clone(), item.ticket_id.clone());
     let reason_id = format!("alasan-{}", item.ticket_number);
@@ -204,12 +219,12 @@ fn ReviewCard(
             <div class="review__actions">
                 <ActionForm action=approve attr:class="form form--inline">
                     <input type="hidden" name="ticket_id" value=approve_id.to_string() />
-                    <button node_ref=approve_button type="submit" class="button button--primary">"Setujui"</button>
+                    <button data-shortcut=APPROVE type="submit" class="button button--primary">"Setujui"</button>
                 </ActionForm>
                 <ActionForm action=reject attr:class="form">
                     <input type="hidden" name="ticket_id" value=reject_id.to_string() />
                     <label for=reason_id.clone()>"Alasan penolakan (dikirim ke signer)"</label>
-                    <textarea node_ref=reason_field id=reason_id.clone() name="reason" rows="2" maxlength="500" required></textarea>
+                    <textarea data-shortcut=REASON id=reason_id.clone() name="reason" rows="2" maxlength="500" required></textarea>
                     <button type="submit" class="button button--danger">"Tolak"</button>
                 </ActionForm>
             </div>

@@ -1,5 +1,6 @@
 //! /helpdesk and /helpdesk/terkirim.
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -14,11 +15,7 @@ use crate::ui::site::brand;
 pub fn HelpdeskPage() -> impl IntoView {
     let check = ServerAction::<HelpdeskCheck>::new();
     let reset = ServerAction::<HelpdeskReset>::new();
-    let submit = ServerAction::<HelpdeskSubmit>::new();
-    let state = Resource::new(
-        move || (check.version().get(), reset.version().get()),
-        |_| helpdesk_state(),
-    );
+    let state = Resource::new(|| (), |_| helpdesk_state());
     view! {
         <Title text="Helpdesk" />
         <section class="card">
@@ -43,7 +40,7 @@ pub fn HelpdeskPage() -> impl IntoView {
                                         <button type="submit" class="button button--link">"Ganti email"</button>
                                     </ActionForm>
                                 </div>
-                                <RequestForm submit />
+                                <RequestForm />
                             }.into_any(),
                         },
                         Err(error) => view! { <ErrorMessage error /> }.into_any(),
@@ -57,20 +54,31 @@ pub fn HelpdeskPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn RequestForm(submit: ServerAction<HelpdeskSubmit>) -> impl IntoView {
+/// The request with its category and the fields that category asks for.
+/// An island (of its own chunk): a refused request keeps what was typed,
+/// with the error above it. Without JavaScript both field groups stay
+/// visible; once the page is live, only the chosen category's fields are
+/// shown.
+#[island(lazy)]
+fn RequestForm() -> impl IntoView {
+    let submit = ServerAction::<HelpdeskSubmit>::new();
     let (category, set_category) = signal(Category::OtpRequest.as_str().to_string());
-    // Without JavaScript both field groups stay visible; once the page is
-    // live, only the chosen category's fields are shown.
     let (live, set_live) = signal(false);
-    Effect::new(move |_| set_live.set(true));
+    let select = NodeRef::<html::Select>::new();
+    Effect::new(move |_| {
+        // A category chosen before the page came alive counts.
+        if let Some(select) = select.get_untracked() {
+            set_category.set(select.value());
+        }
+        set_live.set(true);
+    });
     let hide_unless =
         move |wanted: Category| move || live.get() && category.get() != wanted.as_str();
     view! {
         {action_error_for(submit, "galat-permohonan")}
         <ActionForm action=submit attr:class="form">
             <label for="kategori">"Kategori"</label>
-            <select id="kategori" name="category" on:change=move |ev| set_category.set(event_target_value(&ev))>
+            <select id="kategori" name="category" node_ref=select on:change=move |ev| set_category.set(event_target_value(&ev))>
                 <option value=Category::OtpRequest.as_str() selected>{Category::OtpRequest.label()}</option>
                 <option value=Category::GeneralQuestion.as_str()>{Category::GeneralQuestion.label()}</option>
             </select>

@@ -36,7 +36,9 @@ pub const UPLOAD_JPEG_QUALITY: f64 = 0.85;
 /// The id of the plain (no-JavaScript) form, which the consent box joins.
 const PLAIN_FORM_ID: &str = "form-swafoto";
 
-#[component]
+/// An island of its own chunk: only the identity-check page loads the
+/// camera's code.
+#[island(lazy)]
 pub fn SelfieCapture(upload_path: String) -> impl IntoView {
     let (page_live, set_page_live) = signal(false);
     let consented = RwSignal::new(false);

@@ -8,23 +8,15 @@ use leptos_router::hooks::use_query_map;
 use super::server_fns::{LoginCode, LoginPassword, RequestUnlockLink, UnlockAccount, login_state};
 use super::views::LoginProgress;
 use crate::accounts::server_fns::Logout;
-use crate::ui::controls::{ErrorMessage, OtpCodeInput, PasswordInput, action_error_for};
+use crate::ui::controls::{
+    ErrorMessage, OtpCodeInput, PasswordInput, action_error_for, reload_on_success,
+};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let password_step = ServerAction::<LoginPassword>::new();
     let code_step = ServerAction::<LoginCode>::new();
     let cancel = ServerAction::<Logout>::new();
-    let state = Resource::new(
-        move || {
-            (
-                password_step.version().get(),
-                code_step.version().get(),
-                cancel.version().get(),
-            )
-        },
-        |_| login_state(),
-    );
+    let state = Resource::new(|| (), |_| login_state());
     view! {
         <Title text="Masuk" />
         <section class="card narrow">
@@ -34,14 +26,7 @@ pub fn LoginPage() -> impl IntoView {
                     match state.await {
                         Ok(LoginProgress::SignedOut) => view! {
                             <p>"Masuk dengan email dinas dan kata sandi akun AMS Anda."</p>
-                            {action_error_for(password_step, "galat-masuk")}
-                            <ActionForm action=password_step attr:class="form">
-                                <label for="email">"Email dinas"</label>
-                                <input id="email" name="email" type="email" inputmode="email" autocomplete="username" required aria-describedby="galat-masuk" />
-                                <label for="password">"Kata sandi"</label>
-                                <PasswordInput id="password" name="password" autocomplete="current-password" described_by="galat-masuk" />
-                                <button type="submit" class="button button--primary">"Lanjut"</button>
-                            </ActionForm>
+                            <PasswordStep />
                             <p class="hint">
                                 "Kehilangan perangkat OTP? " <A href="/helpdesk">"Ajukan Permohonan OTP di Helpdesk"</A> "."
                             </p>
@@ -71,9 +56,29 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// Email and password. An island (of its own chunk): a refused password
+/// keeps the email typed; a right one reloads the page, which then asks
+/// for the code.
+#[island(lazy)]
+fn PasswordStep() -> impl IntoView {
+    let password_step = ServerAction::<LoginPassword>::new();
+    reload_on_success(password_step);
+    view! {
+        {action_error_for(password_step, "galat-masuk")}
+        <ActionForm action=password_step attr:class="form">
+            <label for="email">"Email dinas"</label>
+            <input id="email" name="email" type="email" inputmode="email" autocomplete="username" required aria-describedby="galat-masuk" />
+            <label for="password">"Kata sandi"</label>
+            <PasswordInput id="password" name="password" autocomplete="current-password" described_by="galat-masuk" />
+            <button type="submit" class="button button--primary">"Lanjut"</button>
+        </ActionForm>
+    }
+}
+
 /// "Kirim tautan buka kunci": for an owner whose logins from new browsers
 /// are locked after many wrong passwords. The same answer for any email.
-#[component]
+/// An island (of its own chunk), as the answer is shown where it was asked.
+#[island(lazy)]
 fn UnlockRequest() -> impl IntoView {
     let request = ServerAction::<RequestUnlockLink>::new();
     view! {
@@ -99,31 +104,40 @@ fn UnlockRequest() -> impl IntoView {
 /// (mail scanners open links); the button does.
 #[component]
 pub fn UnlockPage() -> impl IntoView {
-    let unlock = ServerAction::<UnlockAccount>::new();
     let query = use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
+    let token = query.read_untracked().get("token").unwrap_or_default();
     view! {
         <Title text="Buka kunci akun" />
         <section class="card narrow">
             <h1>"Buka kunci akun"</h1>
-            {move || match unlock.value().get() {
-                Some(Ok(())) => view! {
-                    <p class="alert alert--success" role="status">
-                        "Kunci dibuka. Browser ini sekarang dikenali untuk akun Anda."
-                    </p>
-                    <p><A href="/login">"Masuk sekarang"</A></p>
-                }.into_any(),
-                other => view! {
-                    {other.and_then(Result::err).map(|error| view! { <ErrorMessage error /> })}
-                    <p>
-                        "Tekan tombol di bawah ini dengan browser yang ingin Anda pakai untuk masuk. Setelah itu masuk seperti biasa dengan kata sandi dan kode OTP."
-                    </p>
-                    <ActionForm action=unlock attr:class="form">
-                        <input type="hidden" name="token" value=token />
-                        <button type="submit" class="button button--primary">"Buka kunci akun"</button>
-                    </ActionForm>
-                }.into_any(),
-            }}
+            <UnlockForm token />
         </section>
+    }
+}
+
+/// The button of the unlock link and its answer.
+#[island(lazy)]
+fn UnlockForm(token: String) -> impl IntoView {
+    let unlock = ServerAction::<UnlockAccount>::new();
+    move || {
+        let token = token.clone();
+        match unlock.value().get() {
+        Some(Ok(())) => view! {
+            <p class="alert alert--success" role="status">
+                "Kunci dibuka. Browser ini sekarang dikenali untuk akun Anda."
+            </p>
+            <p><a href="/login">"Masuk sekarang"</a></p>
+        }.into_any(),
+        other => view! {
+            {other.and_then(Result::err).map(|error| view! { <ErrorMessage error /> })}
+            <p>
+                "Tekan tombol di bawah ini dengan browser yang ingin Anda pakai untuk masuk. Setelah itu masuk seperti biasa dengan kata sandi dan kode OTP."
+            </p>
+            <ActionForm action=unlock attr:class="form">
+                <input type="hidden" name="token" value=token />
+                <button type="submit" class="button button--primary">"Buka kunci akun"</button>
+            </ActionForm>
+        }.into_any(),
+        }
     }
 }

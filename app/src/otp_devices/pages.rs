@@ -3,7 +3,6 @@
 //! the 30-second countdown, and the notice that a device was added.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::types::{STEP_SECONDS, seconds_left_in_step};
 use super::views::{AddedDeviceView, EnrollmentView};
@@ -46,7 +45,7 @@ pub fn ScanStep(enrollment: EnrollmentView) -> impl IntoView {
 /// the code in their app stays valid. The page carries the server's time;
 /// the browser keeps the offset to its own clock, so a phone whose clock is
 /// off still sees the server's periods.
-#[component]
+#[island]
 pub fn CodeCountdown(server_time: UnixTime) -> impl IntoView {
     let (seconds_left, set_seconds_left) = signal(seconds_left_in_step(server_time));
     #[cfg(feature = "hydrate")]
@@ -107,6 +106,6 @@ pub fn AddedDeviceNotice(
                 </p>
             }).collect_view()}
         </div>
-        <A href=next_href attr:class="button button--primary">{next_label}</A>
+        <a href=next_href class="button button--primary">{next_label}</a>
     }
 }

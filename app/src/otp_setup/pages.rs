@@ -11,7 +11,9 @@ use crate::format::{date, date_time};
 use crate::otp_devices::pages::AddedDeviceNotice;
 use crate::otp_devices::pages::ScanStep;
 use crate::tickets::pages::LinkProblemNotice;
-use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error, action_error_for};
+use crate::ui::controls::{
+    ErrorMessage, OtpCodeInput, action_error, action_error_for, reload_on_success,
+};
 
 /// Authenticator apps with their store pages (Android, iOS).
 const APPS: [(&str, &str, &str); 3] = [
@@ -36,18 +38,14 @@ const APPS: [(&str, &str, &str); 3] = [
 pub fn OtpSetupPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
-    let complete = ServerAction::<CompleteOtpSetup>::new();
     let reveal = ServerAction::<RevealOtpSetup>::new();
-    let page = Resource::new(
-        move || (token(), complete.version().get(), reveal.version().get()),
-        |(token, _, _)| otp_setup_page(token),
-    );
+    let page = Resource::new(token, otp_setup_page);
     view! {
         <Title text="Pengaturan OTP" />
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(SetupPageState::Ready(view)) => view! { <SetupSteps view token=token() complete reveal /> }.into_any(),
+                    Ok(SetupPageState::Ready(view)) => view! { <SetupSteps view token=token() reveal /> }.into_any(),
                     Ok(SetupPageState::Completed(added)) => view! {
                         <section class="card">
                             <h1>"Pengaturan OTP"</h1>
@@ -66,7 +64,6 @@ pub fn OtpSetupPage() -> impl IntoView {
 fn SetupSteps(
     view: SetupView,
     token: String,
-    complete: ServerAction<CompleteOtpSetup>,
     reveal: ServerAction<RevealOtpSetup>,
 ) -> impl IntoView {
     let eviction_warning = view.would_evict.map(|oldest| {
@@ -111,15 +108,7 @@ fn SetupSteps(
                 <li>
                     <h2>"Masukkan kode OTP"</h2>
                     <p>"Berikan nama perangkat yang mudah Anda kenali, lalu masukkan kode OTP 6 angka dari aplikasi dan tekan Kirim."</p>
-                    {action_error_for(complete, "galat-atur")}
-                    <ActionForm action=complete attr:class="form">
-                        <input type="hidden" name="token" value=token />
-                        <label for="nama-perangkat">"Nama Perangkat *"</label>
-                        <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" autocomplete="off" required aria-describedby="galat-atur" />
-                        <label for="kode-otp">"Kode OTP *"</label>
-                        <OtpCodeInput id="kode-otp" described_by="galat-atur" />
-                        <button type="submit" class="button button--primary">"Kirim"</button>
-                    </ActionForm>
+                    <CompleteForm token />
                     <p class="hint">
                         "Kode OTP berubah setiap 30 detik. Jika kode dinyatakan INVALID, pindai ulang QR Code lalu "
                         "masukkan kode yang baru."
@@ -128,6 +117,26 @@ fn SetupSteps(
             </ol>
             <p class="hint">{format!("Tautan ini berlaku sampai {} dan hanya dapat dipakai satu kali.", date_time(view.expires_at))}</p>
         </section>
+    }
+}
+
+/// The device's name and a code. An island (of its own chunk): a refused
+/// code keeps the name typed; an accepted one reloads the page, which then
+/// says the device was added.
+#[island(lazy)]
+fn CompleteForm(token: String) -> impl IntoView {
+    let complete = ServerAction::<CompleteOtpSetup>::new();
+    reload_on_success(complete);
+    view! {
+        {action_error_for(complete, "galat-atur")}
+        <ActionForm action=complete attr:class="form">
+            <input type="hidden" name="token" value=token />
+            <label for="nama-perangkat">"Nama Perangkat *"</label>
+            <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" autocomplete="off" required aria-describedby="galat-atur" />
+            <label for="kode-otp">"Kode OTP *"</label>
+            <OtpCodeInput id="kode-otp" described_by="galat-atur" />
+            <button type="submit" class="button button--primary">"Kirim"</button>
+        </ActionForm>
     }
 }
 

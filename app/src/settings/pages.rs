@@ -9,26 +9,36 @@ use crate::ui::controls::{ErrorMessage, action_error};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let save = ServerAction::<SaveSettings>::new();
-    let settings = Resource::new(move || save.version().get(), |_| current_settings());
+    let settings = Resource::new(|| (), |_| current_settings());
     view! {
         <Title text="Pengaturan" />
         <h1>"Pengaturan"</h1>
         <p class="hint">
             "Berlaku untuk semua server dalam beberapa detik tanpa memulai ulang. Setiap perubahan tercatat di log audit."
         </p>
-        {action_error(save)}
-        {move || save.value().get().and_then(Result::ok).map(|_| view! {
-            <p class="alert alert--success" role="status">"Pengaturan disimpan."</p>
-        })}
         <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(values) => view! { <SettingsForm values save /> }.into_any(),
+                    Ok(values) => view! { <SettingsEditor values /> }.into_any(),
                     Err(error) => view! { <ErrorMessage error /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The form with its answer above it. An island (of its own chunk): the
+/// form keeps what was typed, and says where it was refused or that it was
+/// saved.
+#[island(lazy)]
+fn SettingsEditor(values: Tunables) -> impl IntoView {
+    let save = ServerAction::<SaveSettings>::new();
+    view! {
+        {action_error(save)}
+        {move || save.value().get().and_then(Result::ok).map(|_| view! {
+            <p class="alert alert--success" role="status">"Pengaturan disimpan."</p>
+        })}
+        <SettingsForm values save />
     }
 }
 

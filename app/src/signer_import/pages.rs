@@ -35,12 +35,18 @@ pub fn SignerImportPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// An island (of its own chunk): the upload runs from the browser.
+#[island(lazy)]
 fn ImportForm(limits: UploadLimits) -> impl IntoView {
     let form = NodeRef::<html::Form>::new();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let report = RwSignal::new(None::<ImportReport>);
+    // The buttons work only once the island is live; until then (and on
+    // the server) they are shown disabled rather than doing nothing.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let idle = move || live.get() && !busy.get();
     let send = move |path: &'static str| {
         error.set(None);
         #[cfg(feature = "hydrate")]
@@ -82,11 +88,11 @@ fn ImportForm(limits: UploadLimits) -> impl IntoView {
                 <label for="impor-foto">"Foto referensi (opsional, boleh lebih dari satu)"</label>
                 <input id="impor-foto" type="file" name="photos" accept="image/jpeg,image/png" multiple />
                 <div class="button-row">
-                    <button type="button" class="button" disabled=move || busy.get()
+                    <button type="button" class="button" disabled=move || !idle()
                         on:click=move |_| send(CHECK_PATH)>
                         "Periksa (uji coba)"
                     </button>
-                    <button type="button" class="button button--primary" disabled=move || busy.get()
+                    <button type="button" class="button button--primary" disabled=move || !idle()
                         on:click=move |_| send(APPLY_PATH)>
                         "Terapkan"
                     </button>

@@ -40,6 +40,29 @@ where
     }
 }
 
+/// Once the action succeeds, loads the page again: for an island whose
+/// form leads to a next step the server renders.
+pub fn reload_on_success<S>(action: ServerAction<S>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            reload_page();
+        }
+    });
+}
+
+/// Loads the page again from the server: what an island does after a
+/// change the rest of the page (rendered by the server) has to show.
+pub fn reload_page() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().reload();
+    }
+}
+
 #[component]
 pub fn ErrorMessage(
     error: AppError,
@@ -53,8 +76,8 @@ pub fn ErrorMessage(
 }
 
 /// A button that puts `text` on the clipboard and then reads "Tersalin".
-#[component]
-pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+#[island]
+pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
     let (copied, set_copied) = signal(false);
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
@@ -71,18 +94,18 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     };
     view! {
         <button type="button" class="button button--small" on:click=copy>
-            {move || if copied.get() { "Tersalin" } else { label }}
+            {move || if copied.get() { "Tersalin".to_string() } else { label.clone() }}
         </button>
     }
 }
 
 /// A password field with a "Tampilkan" (show) switch.
-#[component]
+#[island]
 pub fn PasswordInput(
     #[prop(into)] name: String,
     #[prop(into)] id: String,
     #[prop(into)] autocomplete: String,
-    #[prop(optional)] described_by: Option<&'static str>,
+    #[prop(optional, into)] described_by: Option<String>,
 ) -> impl IntoView {
     let (visible, set_visible) = signal(false);
     view! {

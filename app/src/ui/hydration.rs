@@ -22,8 +22,8 @@ pub struct HydrationAssets {
     js: String,
     /// `/pkg/<name>.wasm`, the app.
     wasm: String,
-    /// Which lazily loaded chunks (the staff console) a page needs: with it,
-    /// a console page asks for its chunk beside the main wasm.
+    /// Which lazily loaded chunks (the lazy islands) a page needs: with it,
+    /// a page asks for its islands' chunks beside the main wasm.
     split_manifest: Option<WasmSplitManifest>,
 }
 
@@ -76,14 +76,34 @@ fn parse_hashes(text: &str) -> HashMap<String, String> {
 }
 
 /// The loader: after the page's load event, at the browser's next idle
-/// moment (or after two seconds at the latest, for a page never idle).
+/// moment (or after two seconds at the latest, for a page never idle), it
+/// starts the wasm and brings each `<leptos-island>` of the page to life
+/// (a lazy island first fetches its own chunk). Islands are not nested in
+/// one another's children here, so the walk stops at each island. The
+/// `data-hydrated` mark lets styles and end-to-end tests tell a live page
+/// from a static one.
+///
+/// A plain form post the server refused comes back to its page with the
+/// error in the address (`__path`, `__err`), which the page shows. Once the
+/// islands have read it (`frontend`), the address goes back to the page's
+/// own: a reload or a bookmark does not show the stale error, and the next
+/// post of the form (which returns to this address) does not carry it along.
 #[component]
 pub fn IdleHydration(assets: HydrationAssets) -> impl IntoView {
     if let Some(manifest) = assets.split_manifest {
         provide_context(manifest);
     }
     let script = format!(
-        "const hydrate = () => import({js:?}).then(glue => glue.default({{module_or_path: {wasm:?}}}).then(() => glue.hydrate()));\
+        "const islands = async (node, glue) => {{ for (const el of node.children) {{\
+           if (el.localName === 'leptos-island') {{ const live = glue[el.dataset.component]; if (live) await live(el); }}\
+           else await islands(el, glue); }} }};\
+         const hydrate = () => import({js:?}).then(glue => glue.default({{module_or_path: {wasm:?}}})\
+           .then(() => {{ glue.hydrate(); return islands(document.body, glue); }}))\
+           .then(() => {{\
+             const url = new URL(location.href);\
+             if (url.searchParams.has('__err')) {{ url.searchParams.delete('__err'); url.searchParams.delete('__path'); url.search = url.searchParams.toString(); history.replaceState(history.state, '', url); }}\
+             document.documentElement.setAttribute('data-hydrated', 'true');\
+           }});\
          const whenIdle = () => 'requestIdleCallback' in window ? requestIdleCallback(hydrate, {{timeout: 2000}}) : setTimeout(hydrate);\
          document.readyState === 'complete' ? whenIdle() : addEventListener('load', whenIdle, {{once: true}});",
         js = assets.js,
@@ -128,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn a_release_site_names_its_hashed_files_and_its_console_chunk() {
+    fn a_release_site_names_its_hashed_files_and_its_island_chunks() {
         let site = site("release");
         let hash_file = site.join("hash.txt");
         std::fs::write(
@@ -138,7 +158,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             site.join("pkg/__wasm_split_manifest.m4n.json"),
-            r#"{"console_page": ["split_console_page.abc"]}"#,
+            r#"{"SelfieCapture": ["split_SelfieCapture.abc"]}"#,
         )
         .unwrap();
         let assets = HydrationAssets::read(&options(&site, Some(&hash_file)));
@@ -146,11 +166,11 @@ mod tests {
         assert_eq!(assets.wasm, "/pkg/tambah-otp.w4sm.wasm");
         let manifest = assets
             .split_manifest
-            .expect("the console chunk is listed")
+            .expect("the island's chunk is listed")
             .0;
         let (pkg, chunks, loader) = manifest.get_value();
         assert_eq!(pkg, "/pkg");
-        assert_eq!(chunks["console_page"], ["split_console_page.abc"]);
+        assert_eq!(chunks["SelfieCapture"], ["split_SelfieCapture.abc"]);
         assert_eq!(loader, "__wasm_split.sp1.js");
     }
 }

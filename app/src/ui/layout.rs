@@ -7,8 +7,6 @@ use super::site::brand;
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let (menu_open, set_menu_open) = signal(false);
-    let close_menu = move |_| set_menu_open.set(false);
     view! {
         <a class="skip-link" href="#isi">"Lewati ke isi halaman"</a>
         <header class="site-header">
@@ -18,27 +16,42 @@ pub fn Header() -> impl IntoView {
                     <span class="brand__name">{brand()}</span>
                     <span class="brand__product">"Tambah Perangkat OTP"</span>
                 </A>
-                <button
-                    type="button"
-                    class="menu-toggle"
-                    aria-controls="navigasi-utama"
-                    aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
-                >
-                    {move || if menu_open.get() { "Tutup" } else { "Menu" }}
-                </button>
+                <MenuToggle />
             </div>
-            <nav
-                id="navigasi-utama"
-                class="site-nav"
-                class:site-nav--open=move || menu_open.get()
-                aria-label="Navigasi utama"
-            >
-                <A href="/helpdesk" on:click=close_menu>"Helpdesk"</A>
-                <A href="/login" on:click=close_menu>"Masuk"</A>
-                <A href="/akun" on:click=close_menu>"Akun Saya"</A>
+            <nav id=NAV_ID class="site-nav" aria-label="Navigasi utama">
+                <A href="/helpdesk">"Helpdesk"</A>
+                <A href="/login">"Masuk"</A>
+                <A href="/akun">"Akun Saya"</A>
             </nav>
         </header>
+    }
+}
+
+const NAV_ID: &str = "navigasi-utama";
+
+/// "Menu" on a phone: shows or hides the navigation, which the server
+/// renders (with the current page marked) outside this island.
+#[island]
+fn MenuToggle() -> impl IntoView {
+    let (menu_open, set_menu_open) = signal(false);
+    let toggle = move |_| {
+        let open = !menu_open.get_untracked();
+        set_menu_open.set(open);
+        #[cfg(feature = "hydrate")]
+        if let Some(nav) = document().get_element_by_id(NAV_ID) {
+            let _ = nav.class_list().toggle_with_force("site-nav--open", open);
+        }
+    };
+    view! {
+        <button
+            type="button"
+            class="menu-toggle"
+            aria-controls=NAV_ID
+            aria-expanded=move || menu_open.get().to_string()
+            on:click=toggle
+        >
+            {move || if menu_open.get() { "Tutup" } else { "Menu" }}
+        </button>
     }
 }
 

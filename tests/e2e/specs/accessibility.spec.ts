@@ -154,6 +154,9 @@ test('OTP setup, a wrong code, success; login in both steps, a wrong code; the a
   await visit(page, await approvedSetupLink(signer), 'OTP setup, before the QR code is shown');
   await page.getByRole('button', { name: 'Tampilkan kode QR' }).click();
   await expect(page.getByText('Tidak bisa memindai?')).toBeVisible();
+  // The server answers with the QR code; its code form is an island that
+  // keeps the name typed when a code is refused, once the page is live.
+  await hydrated(page);
   await expectAccessible(page, 'OTP setup, QR code and full device list');
   await page.getByText('Tidak bisa memindai?').click();
   await expectAccessible(page, 'OTP setup, manual key open');

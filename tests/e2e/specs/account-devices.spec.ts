@@ -10,6 +10,8 @@ const NAMES = ['Hp Kantor', 'Tablet Rumah', 'Hp Cadangan'];
 async function openAccount(page: Page, signer: Account): Promise<Locator> {
   await logInInBrowser(page, signer);
   await expect(page).toHaveURL(/\/akun$/);
+  // The device list is an island: its forms answer in place once it is live.
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await expect(page.getByRole('heading', { name: 'Perangkat OTP (3 dari 3)' })).toBeVisible();
   const devices = page.locator('.device');
   await expect(devices).toHaveCount(3);

@@ -17,6 +17,32 @@ use crate::ui::controls::{CopyButton, ErrorMessage, action_error};
 
 #[component]
 pub fn ServiceClientsPage() -> impl IntoView {
+    let clients = Resource::new(|| (), |_| list_service_clients());
+    view! {
+        <Title text="Klien layanan" />
+        <h1>"Klien layanan"</h1>
+        <p class="hint">
+            "Mesin yang memanggil API integrasi (/api/v1), misalnya AMS. Setiap panggilan memakai token "
+            "klien; mencabut klien menolak panggilan berikutnya. “Terakhir dipakai” dicatat per menit. "
+            "Setiap perubahan tercatat di log audit."
+        </p>
+        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
+            {move || Suspend::new(async move {
+                match clients.await {
+                    Ok(list) => view! { <ServiceClients list /> }.into_any(),
+                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The clients and the forms that change them. An island (of its own
+/// chunk): a new token or webhook secret is shown once, where it was
+/// asked for, so the page is not reloaded; the list is read again after
+/// each change instead.
+#[island(lazy)]
+fn ServiceClients(list: Vec<ClientSummary>) -> impl IntoView {
     let create = ServerAction::<CreateServiceClient>::new();
     let budget = ServerAction::<SetServiceClientBudget>::new();
     let revoke = ServerAction::<RevokeServiceClient>::new();
@@ -24,7 +50,8 @@ pub fn ServiceClientsPage() -> impl IntoView {
         set: ServerAction::new(),
         remove: ServerAction::new(),
     };
-    let clients = Resource::new(
+    let clients = RwSignal::new(list);
+    Effect::watch(
         move || {
             (
                 create.version().get(),
@@ -34,29 +61,22 @@ pub fn ServiceClientsPage() -> impl IntoView {
                 webhooks.remove.version().get(),
             )
         },
-        |_| list_service_clients(),
+        move |_, _, _| {
+            leptos::task::spawn_local(async move {
+                if let Ok(list) = list_service_clients().await {
+                    clients.set(list);
+                }
+            });
+        },
+        false,
     );
     view! {
-        <Title text="Klien layanan" />
-        <h1>"Klien layanan"</h1>
-        <p class="hint">
-            "Mesin yang memanggil API integrasi (/api/v1), misalnya AMS. Setiap panggilan memakai token "
-            "klien; mencabut klien menolak panggilan berikutnya. “Terakhir dipakai” dicatat per menit. "
-            "Setiap perubahan tercatat di log audit."
-        </p>
         <NewToken create />
         <NewWebhookSecret set=webhooks.set />
         {action_error(budget)}
         {action_error(revoke)}
         {action_error(webhooks.remove)}
-        <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
-            {move || Suspend::new(async move {
-                match clients.await {
-                    Ok(list) => view! { <ClientTable list budget revoke webhooks /> }.into_any(),
-                    Err(error) => view! { <ErrorMessage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {move || view! { <ClientTable list=clients.get() budget revoke webhooks /> }}
         <CreateForm create />
     }
 }
