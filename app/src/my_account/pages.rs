@@ -11,12 +11,12 @@ use super::server_fns::{
     AddDevice, ConfirmWithCode, RemoveDevice, RenameDevice, my_account, new_device_enrollment,
 };
 use super::views::AccountView;
-use crate::otp_devices::views::EnrollmentView;
 use crate::accounts::server_fns::Logout;
 use crate::error::AppError;
 use crate::format::{date, date_time};
 use crate::otp_devices::pages::{AddedDeviceNotice, ScanStep};
 use crate::otp_devices::views::DeviceView;
+use crate::otp_devices::views::EnrollmentView;
 use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error, reload_page};
 
 #[component]
@@ -94,7 +94,9 @@ fn DeviceItem(device: DeviceView) -> impl IntoView {
     let remove = ServerAction::<RemoveDevice>::new();
     let password = NodeRef::<html::Input>::new();
     Effect::new(move |_| {
-        if matches!(rename.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(()))) {
+        if matches!(rename.value().get(), Some(Ok(())))
+            || matches!(remove.value().get(), Some(Ok(())))
+        {
             reload_page();
         }
     });
@@ -279,7 +281,8 @@ pub fn AddDevicePage() -> impl IntoView {
 #[island(lazy)]
 fn AddDeviceSteps(enrollment: EnrollmentView) -> impl IntoView {
     let add = ServerAction::<AddDevice>::new();
-    move || match add.value().get() {
+    move || {
+        match add.value().get() {
         Some(Ok(added)) => view! { <AddedDeviceNotice added next_href="/akun" next_label="Kembali ke Akun Saya" /> }.into_any(),
         _ => view! {
             <ol class="setup-steps">
@@ -301,5 +304,6 @@ fn AddDeviceSteps(enrollment: EnrollmentView) -> impl IntoView {
                 </li>
             </ol>
         }.into_any(),
+    }
     }
 }
