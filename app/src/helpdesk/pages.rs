@@ -8,7 +8,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::server_fns::{HelpdeskCheck, HelpdeskReset, HelpdeskSubmit, helpdesk_state};
 use crate::tickets::types::{Category, TicketNumber};
-use crate::ui::controls::{ErrorMessage, action_error_for};
+use crate::ui::controls::ErrorMessage;
+use crate::ui::in_place::{InPlaceForm, refusal};
 use crate::ui::site::brand;
 
 #[component]
@@ -26,12 +27,13 @@ pub fn HelpdeskPage() -> impl IntoView {
                         Ok(state) => match state.checked_email {
                             None => view! {
                                 <p>"Masukkan email dinas yang terdaftar di AMS, lalu tekan Periksa."</p>
-                                {action_error_for(check, "galat-periksa")}
-                                <ActionForm action=check attr:class="form">
-                                    <label for="email">"Email dinas"</label>
-                                    <input id="email" name="email" type="email" inputmode="email" autocomplete="email" required aria-describedby="galat-periksa" />
-                                    <button type="submit" class="button button--primary">"Periksa"</button>
-                                </ActionForm>
+                                <InPlaceForm alert_id="galat-periksa" refused=refusal(check)>
+                                    <ActionForm action=check attr:class="form">
+                                        <label for="email">"Email dinas"</label>
+                                        <input id="email" name="email" type="email" inputmode="email" autocomplete="email" required aria-describedby="galat-periksa" />
+                                        <button type="submit" class="button button--primary">"Periksa"</button>
+                                    </ActionForm>
+                                </InPlaceForm>
                             }.into_any(),
                             Some(email) => view! {
                                 <div class="checked-email">
@@ -54,14 +56,25 @@ pub fn HelpdeskPage() -> impl IntoView {
     }
 }
 
-/// The request with its category and the fields that category asks for.
-/// An island (of its own chunk): a refused request keeps what was typed,
-/// with the error above it. Without JavaScript both field groups stay
-/// visible; once the page is live, only the chosen category's fields are
-/// shown.
-#[island(lazy)]
+/// The request; a refused one keeps what was typed.
+#[component]
 fn RequestForm() -> impl IntoView {
     let submit = ServerAction::<HelpdeskSubmit>::new();
+    view! {
+        <InPlaceForm alert_id="galat-permohonan" refused=refusal(submit)>
+            <ActionForm action=submit attr:class="form">
+                <CategoryFields />
+                <button type="submit" class="button button--primary">"Kirim"</button>
+            </ActionForm>
+        </InPlaceForm>
+    }
+}
+
+/// The category and the fields it asks for. Without JavaScript both field
+/// groups stay visible; once the page is live, only the chosen category's
+/// fields are shown.
+#[island]
+fn CategoryFields() -> impl IntoView {
     let (category, set_category) = signal(Category::OtpRequest.as_str().to_string());
     let (live, set_live) = signal(false);
     let select = NodeRef::<html::Select>::new();
@@ -75,32 +88,28 @@ fn RequestForm() -> impl IntoView {
     let hide_unless =
         move |wanted: Category| move || live.get() && category.get() != wanted.as_str();
     view! {
-        {action_error_for(submit, "galat-permohonan")}
-        <ActionForm action=submit attr:class="form">
-            <label for="kategori">"Kategori"</label>
-            <select id="kategori" name="category" node_ref=select on:change=move |ev| set_category.set(event_target_value(&ev))>
-                <option value=Category::OtpRequest.as_str() selected>{Category::OtpRequest.label()}</option>
-                <option value=Category::GeneralQuestion.as_str()>{Category::GeneralQuestion.label()}</option>
-            </select>
-            <fieldset class="fieldset" class:is-hidden=hide_unless(Category::OtpRequest)>
-                <legend>"Data akun AMS (untuk Permohonan OTP)"</legend>
-                <p class="hint">
-                    "Nama lengkap dan NIK harus sama dengan data akun AMS Anda. Setelah Anda menekan Kirim, "
-                    "kami mengirim tautan Pengecekan Data Diri ke email dinas di atas."
-                </p>
-                <label for="nama">"Nama lengkap"</label>
-                <input id="nama" name="full_name" autocomplete="name" maxlength="100" aria-describedby="galat-permohonan" />
-                <label for="nik">"NIK"</label>
-                <input id="nik" name="nik" inputmode="numeric" autocomplete="off" maxlength="19" placeholder="16 angka sesuai KTP"
-                    aria-describedby="galat-permohonan" />
-            </fieldset>
-            <fieldset class="fieldset" class:is-hidden=hide_unless(Category::GeneralQuestion)>
-                <legend>"Pertanyaan (untuk Pertanyaan Umum)"</legend>
-                <label for="pesan">"Pesan"</label>
-                <textarea id="pesan" name="message" rows="5" maxlength="2000" aria-describedby="galat-permohonan"></textarea>
-            </fieldset>
-            <button type="submit" class="button button--primary">"Kirim"</button>
-        </ActionForm>
+        <label for="kategori">"Kategori"</label>
+        <select id="kategori" name="category" node_ref=select on:change=move |ev| set_category.set(event_target_value(&ev))>
+            <option value=Category::OtpRequest.as_str() selected>{Category::OtpRequest.label()}</option>
+            <option value=Category::GeneralQuestion.as_str()>{Category::GeneralQuestion.label()}</option>
+        </select>
+        <fieldset class="fieldset" class:is-hidden=hide_unless(Category::OtpRequest)>
+            <legend>"Data akun AMS (untuk Permohonan OTP)"</legend>
+            <p class="hint">
+                "Nama lengkap dan NIK harus sama dengan data akun AMS Anda. Setelah Anda menekan Kirim, "
+                "kami mengirim tautan Pengecekan Data Diri ke email dinas di atas."
+            </p>
+            <label for="nama">"Nama lengkap"</label>
+            <input id="nama" name="full_name" autocomplete="name" maxlength="100" aria-describedby="galat-permohonan" />
+            <label for="nik">"NIK"</label>
+            <input id="nik" name="nik" inputmode="numeric" autocomplete="off" maxlength="19" placeholder="16 angka sesuai KTP"
+                aria-describedby="galat-permohonan" />
+        </fieldset>
+        <fieldset class="fieldset" class:is-hidden=hide_unless(Category::GeneralQuestion)>
+            <legend>"Pertanyaan (untuk Pertanyaan Umum)"</legend>
+            <label for="pesan">"Pesan"</label>
+            <textarea id="pesan" name="message" rows="5" maxlength="2000" aria-describedby="galat-permohonan"></textarea>
+        </fieldset>
     }
 }
 

@@ -8,9 +8,8 @@ use leptos_router::hooks::use_query_map;
 use super::server_fns::{LoginCode, LoginPassword, RequestUnlockLink, UnlockAccount, login_state};
 use super::views::LoginProgress;
 use crate::accounts::server_fns::Logout;
-use crate::ui::controls::{
-    ErrorMessage, OtpCodeInput, PasswordInput, action_error_for, reload_on_success,
-};
+use crate::ui::controls::{ErrorMessage, OtpCodeInput, PasswordInput};
+use crate::ui::in_place::{InPlaceForm, refusal};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -37,12 +36,13 @@ pub fn LoginPage() -> impl IntoView {
                                 {format!("Kata sandi untuk {email_masked} benar. ")}
                                 "Masukkan kode OTP dari salah satu aplikasi Authenticator yang terdaftar di akun Anda."
                             </p>
-                            {action_error_for(code_step, "galat-kode")}
-                            <ActionForm action=code_step attr:class="form">
-                                <label for="code">"Kode OTP"</label>
-                                <OtpCodeInput id="code" described_by="galat-kode" />
-                                <button type="submit" class="button button--primary">"Masuk"</button>
-                            </ActionForm>
+                            <InPlaceForm alert_id="galat-kode" refused=refusal(code_step)>
+                                <ActionForm action=code_step attr:class="form">
+                                    <label for="code">"Kode OTP"</label>
+                                    <OtpCodeInput id="code" described_by="galat-kode" />
+                                    <button type="submit" class="button button--primary">"Masuk"</button>
+                                </ActionForm>
+                            </InPlaceForm>
                             <ActionForm action=cancel attr:class="form form--inline">
                                 <button type="submit" class="button button--link">"Batal, gunakan akun lain"</button>
                             </ActionForm>
@@ -56,29 +56,27 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// Email and password. An island (of its own chunk): a refused password
-/// keeps the email typed; a right one reloads the page, which then asks
-/// for the code.
-#[island(lazy)]
+/// Email and password; a refused password keeps the email typed.
+#[component]
 fn PasswordStep() -> impl IntoView {
     let password_step = ServerAction::<LoginPassword>::new();
-    reload_on_success(password_step);
     view! {
-        {action_error_for(password_step, "galat-masuk")}
-        <ActionForm action=password_step attr:class="form">
-            <label for="email">"Email dinas"</label>
-            <input id="email" name="email" type="email" inputmode="email" autocomplete="username" required aria-describedby="galat-masuk" />
-            <label for="password">"Kata sandi"</label>
-            <PasswordInput id="password" name="password" autocomplete="current-password" described_by="galat-masuk" />
-            <button type="submit" class="button button--primary">"Lanjut"</button>
-        </ActionForm>
+        <InPlaceForm alert_id="galat-masuk" refused=refusal(password_step)>
+            <ActionForm action=password_step attr:class="form">
+                <label for="email">"Email dinas"</label>
+                <input id="email" name="email" type="email" inputmode="email" autocomplete="username" required aria-describedby="galat-masuk" />
+                <label for="password">"Kata sandi"</label>
+                <PasswordInput id="password" name="password" autocomplete="current-password" described_by="galat-masuk" />
+                <button type="submit" class="button button--primary">"Lanjut"</button>
+            </ActionForm>
+        </InPlaceForm>
     }
 }
 
 /// "Kirim tautan buka kunci": for an owner whose logins from new browsers
 /// are locked after many wrong passwords. The same answer for any email.
-/// An island (of its own chunk), as the answer is shown where it was asked.
-#[island(lazy)]
+/// The answer is shown where it was asked.
+#[component]
 fn UnlockRequest() -> impl IntoView {
     let request = ServerAction::<RequestUnlockLink>::new();
     view! {
@@ -87,15 +85,13 @@ fn UnlockRequest() -> impl IntoView {
             <p class="hint">
                 "Setelah kata sandi akun Anda terlalu sering salah dimasukkan, masuk dari browser baru dikunci. Kami mengirim tautan buka kunci ke email dinas Anda."
             </p>
-            {action_error_for(request, "unlock-error")}
-            {move || request.value().get().and_then(Result::ok).map(|message| view! {
-                <p class="alert alert--success" role="status">{message}</p>
-            })}
-            <ActionForm action=request attr:class="form">
-                <label for="unlock-email">"Email untuk tautan buka kunci"</label>
-                <input id="unlock-email" name="email" type="email" inputmode="email" autocomplete="username" aria-describedby="unlock-error" required />
-                <button type="submit" class="button">"Kirim tautan buka kunci"</button>
-            </ActionForm>
+            <InPlaceForm alert_id="unlock-error" refused=refusal(request)>
+                <ActionForm action=request attr:class="form">
+                    <label for="unlock-email">"Email untuk tautan buka kunci"</label>
+                    <input id="unlock-email" name="email" type="email" inputmode="email" autocomplete="username" aria-describedby="unlock-error" required />
+                    <button type="submit" class="button">"Kirim tautan buka kunci"</button>
+                </ActionForm>
+            </InPlaceForm>
         </details>
     }
 }

@@ -1,9 +1,7 @@
 //! /akun (the signer's details, devices and recent activity) and
 //! /akun/perangkat-baru (adding a device while signed in).
 
-use leptos::html;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
 
@@ -15,9 +13,9 @@ use crate::accounts::server_fns::Logout;
 use crate::error::AppError;
 use crate::format::{date, date_time};
 use crate::otp_devices::pages::{AddedDeviceNotice, ScanStep};
-use crate::otp_devices::views::DeviceView;
-use crate::otp_devices::views::EnrollmentView;
-use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error, reload_page};
+use crate::otp_devices::views::{DeviceView, EnrollmentView};
+use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error};
+use crate::ui::in_place::{InPlaceForm, refusal};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -72,11 +70,7 @@ fn AccountDetails(account: AccountView) -> impl IntoView {
     }
 }
 
-/// The devices, each with its rename and remove forms. An island (of its
-/// own chunk): a refused rename or removal keeps that device's form open
-/// with its error; a success reloads the page, which the server renders
-/// with every form closed and empty, the list and the activity read again.
-#[island(lazy)]
+#[component]
 fn DeviceList(devices: Vec<DeviceView>, max_devices: usize) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="perangkat">
@@ -88,32 +82,17 @@ fn DeviceList(devices: Vec<DeviceView>, max_devices: usize) -> impl IntoView {
     }
 }
 
+/// One device with its rename and remove forms. A refused rename or
+/// removal keeps that form open with its error beside it (the password
+/// typed is gone: it is typed again, on purpose); a success brings the page
+/// again, with every form closed and empty and the list read again.
 #[component]
 fn DeviceItem(device: DeviceView) -> impl IntoView {
     let rename = ServerAction::<RenameDevice>::new();
     let remove = ServerAction::<RemoveDevice>::new();
-    let password = NodeRef::<html::Input>::new();
-    Effect::new(move |_| {
-        if matches!(rename.value().get(), Some(Ok(())))
-            || matches!(remove.value().get(), Some(Ok(())))
-        {
-            reload_page();
-        }
-    });
-    // A refused removal keeps its form open with the error, but the
-    // password typed is gone: it is typed again, on purpose.
-    Effect::new(move |_| {
-        if matches!(remove.value().get(), Some(Err(_)))
-            && remove.version().get_untracked() > 0
-            && let Some(input) = password.get_untracked()
-        {
-            input.set_value("");
-            _ = input.focus();
-        }
-    });
-
     let id = device.id.to_string();
     let (name_field, password_field) = (format!("nama-{id}"), format!("sandi-{id}"));
+    let (rename_alert, remove_alert) = (format!("galat-nama-{id}"), format!("galat-hapus-{id}"));
     let (rename_id, remove_id) = (id.clone(), id.clone());
     let (name, placeholder) = (device.name.clone(), device.name.clone());
     let last_used = device
@@ -139,64 +118,46 @@ fn DeviceItem(device: DeviceView) -> impl IntoView {
             <p class="device__meta">{meta}</p>
             <details class="device__action">
                 <summary>"Ganti nama"</summary>
-                <ActionForm action=rename attr:class="form">
-                    <input type="hidden" name="device_id" value=rename_id />
-                    <label for=name_field.clone()>"Nama baru"</label>
-                    <input
-                        id=name_field
-                        name="name"
-                        placeholder=placeholder
-                        autocomplete="off"
-                        maxlength="64"
-                        required
-                    />
-                    {fresh_error(rename)}
-                    <button type="submit" class="button" disabled=move || rename.pending().get()>
-                        "Simpan nama"
-                    </button>
-                </ActionForm>
+                <InPlaceForm alert_id=rename_alert.clone() refused=None>
+                    <ActionForm action=rename attr:class="form">
+                        <input type="hidden" name="device_id" value=rename_id />
+                        <label for=name_field.clone()>"Nama baru"</label>
+                        <input
+                            id=name_field
+                            name="name"
+                            placeholder=placeholder
+                            autocomplete="off"
+                            maxlength="64"
+                            required
+                            aria-describedby=rename_alert
+                        />
+                        <button type="submit" class="button">"Simpan nama"</button>
+                    </ActionForm>
+                </InPlaceForm>
             </details>
             <details class="device__action">
                 <summary>"Hapus"</summary>
-                <ActionForm action=remove attr:class="form">
-                    <input type="hidden" name="device_id" value=remove_id />
-                    <p class="hint">
-                        {current_hint}
-                        "Masukkan kata sandi untuk menghapus perangkat ini."
-                    </p>
-                    <label for=password_field.clone()>"Kata sandi"</label>
-                    <input
-                        id=password_field
-                        node_ref=password
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                    />
-                    {fresh_error(remove)}
-                    <button type="submit" class="button button--danger" disabled=move || remove.pending().get()>
-                        "Hapus perangkat"
-                    </button>
-                </ActionForm>
+                <InPlaceForm alert_id=remove_alert.clone() refused=None>
+                    <ActionForm action=remove attr:class="form">
+                        <input type="hidden" name="device_id" value=remove_id />
+                        <p class="hint">
+                            {current_hint}
+                            "Masukkan kata sandi untuk menghapus perangkat ini."
+                        </p>
+                        <label for=password_field.clone()>"Kata sandi"</label>
+                        <input
+                            id=password_field
+                            name="password"
+                            type="password"
+                            autocomplete="current-password"
+                            required
+                            aria-describedby=remove_alert
+                        />
+                        <button type="submit" class="button button--danger">"Hapus perangkat"</button>
+                    </ActionForm>
+                </InPlaceForm>
             </details>
         </li>
-    }
-}
-
-/// The error of this item's last submission, next to its form. An error a
-/// plain form post left in the URL is not this item's (the page shows it
-/// above the list), so only errors of submissions made here count.
-fn fresh_error<S>(action: ServerAction<S>) -> impl IntoView
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    move || {
-        (action.version().get() > 0)
-            .then(|| action.value().get())
-            .flatten()
-            .and_then(Result::err)
-            .map(|error| view! { <ErrorMessage error /> })
     }
 }
 
@@ -225,12 +186,13 @@ fn AddDeviceSection(account: AccountView, confirm: ServerAction<ConfirmWithCode>
             } else {
                 view! {
                     <p>"Untuk keamanan, masukkan dulu kode OTP dari perangkat yang sudah terdaftar."</p>
-                    {action_error(confirm)}
-                    <ActionForm action=confirm attr:class="form">
-                        <label for="kode-konfirmasi">"Kode OTP perangkat lama"</label>
-                        <OtpCodeInput id="kode-konfirmasi" />
-                        <button type="submit" class="button">"Konfirmasi"</button>
-                    </ActionForm>
+                    <InPlaceForm alert_id="galat-konfirmasi" refused=refusal(confirm)>
+                        <ActionForm action=confirm attr:class="form">
+                            <label for="kode-konfirmasi">"Kode OTP perangkat lama"</label>
+                            <OtpCodeInput id="kode-konfirmasi" described_by="galat-konfirmasi" />
+                            <button type="submit" class="button">"Konfirmasi"</button>
+                        </ActionForm>
+                    </InPlaceForm>
                 }.into_any()
             }}
         </section>

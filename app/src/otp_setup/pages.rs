@@ -11,9 +11,8 @@ use crate::format::{date, date_time};
 use crate::otp_devices::pages::AddedDeviceNotice;
 use crate::otp_devices::pages::ScanStep;
 use crate::tickets::pages::LinkProblemNotice;
-use crate::ui::controls::{
-    ErrorMessage, OtpCodeInput, action_error, action_error_for, reload_on_success,
-};
+use crate::ui::controls::{ErrorMessage, OtpCodeInput, action_error};
+use crate::ui::in_place::{InPlaceForm, refusal};
 
 /// Authenticator apps with their store pages (Android, iOS).
 const APPS: [(&str, &str, &str); 3] = [
@@ -120,23 +119,22 @@ fn SetupSteps(
     }
 }
 
-/// The device's name and a code. An island (of its own chunk): a refused
-/// code keeps the name typed; an accepted one reloads the page, which then
-/// says the device was added.
-#[island(lazy)]
+/// The device's name and a code; a refused code keeps the name typed, an
+/// accepted one brings the page that says the device was added.
+#[component]
 fn CompleteForm(token: String) -> impl IntoView {
     let complete = ServerAction::<CompleteOtpSetup>::new();
-    reload_on_success(complete);
     view! {
-        {action_error_for(complete, "galat-atur")}
-        <ActionForm action=complete attr:class="form">
-            <input type="hidden" name="token" value=token />
-            <label for="nama-perangkat">"Nama Perangkat *"</label>
-            <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" autocomplete="off" required aria-describedby="galat-atur" />
-            <label for="kode-otp">"Kode OTP *"</label>
-            <OtpCodeInput id="kode-otp" described_by="galat-atur" />
-            <button type="submit" class="button button--primary">"Kirim"</button>
-        </ActionForm>
+        <InPlaceForm alert_id="galat-atur" refused=refusal(complete)>
+            <ActionForm action=complete attr:class="form">
+                <input type="hidden" name="token" value=token />
+                <label for="nama-perangkat">"Nama Perangkat *"</label>
+                <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" autocomplete="off" required aria-describedby="galat-atur" />
+                <label for="kode-otp">"Kode OTP *"</label>
+                <OtpCodeInput id="kode-otp" described_by="galat-atur" />
+                <button type="submit" class="button button--primary">"Kirim"</button>
+            </ActionForm>
+        </InPlaceForm>
     }
 }
 

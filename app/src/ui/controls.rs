@@ -13,63 +13,19 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    last_error(action, None)
-}
-
-/// [`action_error`] with an `id`, which the form's fields name in
-/// `aria-describedby` so a screen reader reads the error with the field.
-pub fn action_error_for<S>(action: ServerAction<S>, id: &'static str) -> impl IntoView
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    last_error(action, Some(id))
-}
-
-fn last_error<S>(action: ServerAction<S>, id: Option<&'static str>) -> impl IntoView
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
     move || {
         action
             .value()
             .get()
             .and_then(Result::err)
-            .map(|error| view! { <ErrorMessage error id /> })
-    }
-}
-
-/// Once the action succeeds, loads the page again: for an island whose
-/// form leads to a next step the server renders.
-pub fn reload_on_success<S>(action: ServerAction<S>)
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(_))) {
-            reload_page();
-        }
-    });
-}
-
-/// Loads the page again from the server: what an island does after a
-/// change the rest of the page (rendered by the server) has to show.
-pub fn reload_page() {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().reload();
+            .map(|error| view! { <ErrorMessage error /> })
     }
 }
 
 #[component]
-pub fn ErrorMessage(
-    error: AppError,
-    #[prop(default = None)] id: Option<&'static str>,
-) -> impl IntoView {
+pub fn ErrorMessage(error: AppError) -> impl IntoView {
     view! {
-        <p class="alert alert--error" role="alert" id=id>
+        <p class="alert alert--error" role="alert">
             {error.to_string()}
         </p>
     }

@@ -78,8 +78,8 @@ fn parse_hashes(text: &str) -> HashMap<String, String> {
 /// The loader: after the page's load event, at the browser's next idle
 /// moment (or after two seconds at the latest, for a page never idle), it
 /// starts the wasm and brings each `<leptos-island>` of the page to life
-/// (a lazy island first fetches its own chunk). Islands are not nested in
-/// one another's children here, so the walk stops at each island. The
+/// (a lazy island first fetches its own chunk), an island before those in
+/// its children (a form's password switch inside the form's island). The
 /// `data-hydrated` mark lets styles and end-to-end tests tell a live page
 /// from a static one.
 ///
@@ -96,7 +96,7 @@ pub fn IdleHydration(assets: HydrationAssets) -> impl IntoView {
     let script = format!(
         "const islands = async (node, glue) => {{ for (const el of node.children) {{\
            if (el.localName === 'leptos-island') {{ const live = glue[el.dataset.component]; if (live) await live(el); }}\
-           else await islands(el, glue); }} }};\
+           await islands(el, glue); }} }};\
          const hydrate = () => import({js:?}).then(glue => glue.default({{module_or_path: {wasm:?}}})\
            .then(() => {{ glue.hydrate(); return islands(document.body, glue); }}))\
            .then(() => {{\

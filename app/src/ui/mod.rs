@@ -4,6 +4,7 @@
 pub mod controls;
 #[cfg(feature = "ssr")]
 pub mod hydration;
+pub mod in_place;
 pub mod layout;
 pub mod pager;
 pub mod pages;
