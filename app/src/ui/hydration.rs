@@ -1,10 +1,10 @@
-//! The script that turns the server's page into the live app, loaded when the
-//! browser is idle.
+//! The script that brings the islands of the server's page to life, loaded
+//! when the browser is idle.
 //!
 //! Leptos' own `HydrationScripts` also puts preload hints for the wasm and its
 //! JS glue in the head. Even at low priority the browser fetches them at once,
-//! beside the page's own HTML and CSS: on a phone's network the 350 KB wasm
-//! then competes with the first paint (Lighthouse's simulated LCP went from
+//! beside the page's own HTML and CSS: on a phone's network the wasm (then
+//! 350 KB) competed with the first paint (Lighthouse's simulated LCP went from
 //! 1.1 s to 2.8 s). The server's HTML is the whole page, forms included, so
 //! the wasm is asked for only once the page has painted and the browser is idle.
 
