@@ -100,40 +100,23 @@ fn UnlockRequest() -> impl IntoView {
 /// (mail scanners open links); the button does.
 #[component]
 pub fn UnlockPage() -> impl IntoView {
+    let unlock = ServerAction::<UnlockAccount>::new();
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
     view! {
         <Title text="Buka kunci akun" />
         <section class="card narrow">
             <h1>"Buka kunci akun"</h1>
-            <UnlockForm token />
+            <InPlaceForm alert_id="galat-buka-kunci" refused=refusal(unlock)>
+                <p>
+                    "Tekan tombol di bawah ini dengan browser yang ingin Anda pakai untuk masuk. Setelah itu masuk seperti biasa dengan kata sandi dan kode OTP."
+                </p>
+                <ActionForm action=unlock attr:class="form">
+                    <input type="hidden" name="token" value=token />
+                    <button type="submit" class="button button--primary" aria-describedby="galat-buka-kunci">"Buka kunci akun"</button>
+                </ActionForm>
+            </InPlaceForm>
+            <p><A href="/login">"Ke halaman Masuk"</A></p>
         </section>
-    }
-}
-
-/// The button of the unlock link and its answer.
-#[island(lazy)]
-fn UnlockForm(token: String) -> impl IntoView {
-    let unlock = ServerAction::<UnlockAccount>::new();
-    move || {
-        let token = token.clone();
-        match unlock.value().get() {
-        Some(Ok(())) => view! {
-            <p class="alert alert--success" role="status">
-                "Kunci dibuka. Browser ini sekarang dikenali untuk akun Anda."
-            </p>
-            <p><a href="/login">"Masuk sekarang"</a></p>
-        }.into_any(),
-        other => view! {
-            {other.and_then(Result::err).map(|error| view! { <ErrorMessage error /> })}
-            <p>
-                "Tekan tombol di bawah ini dengan browser yang ingin Anda pakai untuk masuk. Setelah itu masuk seperti biasa dengan kata sandi dan kode OTP."
-            </p>
-            <ActionForm action=unlock attr:class="form">
-                <input type="hidden" name="token" value=token />
-                <button type="submit" class="button button--primary">"Buka kunci akun"</button>
-            </ActionForm>
-        }.into_any(),
-        }
     }
 }

@@ -119,11 +119,14 @@ pub async fn request_unlock_link(email: String) -> Result<String, AppError> {
 pub const UNLOCK_REQUESTED: &str = "Jika akun dengan email tersebut sedang dikunci untuk browser baru, tautan buka kunci telah dikirim ke email tersebut. Tautan berlaku 1 jam.";
 
 /// Following the mailed link: lifts the lock and makes this browser known.
+/// Answers with the sentence the page shows.
 #[server(endpoint = "login/unlock")]
-pub async fn unlock_account(token: String) -> Result<(), AppError> {
+pub async fn unlock_account(token: String) -> Result<String, AppError> {
     use crate::platform::rate_limit::Action;
     let call = crate::platform::context::call(Some(Action::Login))?;
     let known = super::unlock::unlock(&call.svc, token.trim(), &call.client, call.now).await?;
     remember_browser(&call, &known);
-    Ok(())
+    Ok(UNLOCKED.into())
 }
+
+pub const UNLOCKED: &str = "Kunci dibuka. Browser ini sekarang dikenali untuk akun Anda: silakan masuk dengan kata sandi dan kode OTP.";

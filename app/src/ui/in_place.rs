@@ -32,9 +32,10 @@ where
 ///
 /// After a refusal every password field is emptied and the first gets the
 /// focus: a password is typed again, on purpose. An accepted submission
-/// follows the server's redirect, or shows the server's answer when it is
-/// text (a reply meant to be read where it was asked), or else loads the
-/// page again, which the server renders in its next state.
+/// follows the server's redirect, or shows the server's answer in place of
+/// the form when it is text (a reply meant to be read where it was asked:
+/// the request is done), or else loads the page again, which the server
+/// renders in its next state.
 #[island]
 pub fn InPlaceForm(
     #[prop(into)] alert_id: String,
@@ -57,7 +58,7 @@ pub fn InPlaceForm(
             {move || answer.get().map(|message| view! {
                 <p class="alert alert--success" role="status">{message}</p>
             })}
-            {children()}
+            <div class:is-hidden=move || answer.get().is_some()>{children()}</div>
         </div>
     }
 }
@@ -122,8 +123,6 @@ mod browser {
                 Ok(Outcome::Say(text)) => {
                     refusal.set(None);
                     answer.set(Some(text));
-                    form.reset();
-                    set_busy(false);
                 }
                 Err(message) => {
                     answer.set(None);

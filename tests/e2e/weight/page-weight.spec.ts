@@ -145,6 +145,11 @@ test('login', async ({ browser }) => {
   check(await measure(browser, '/login', '/login'), '/login');
 });
 
+test('unlock link', async ({ browser }) => {
+  // The page and its button are the same for any token; pressing it is what counts.
+  check(await measure(browser, '/buka-kunci', '/buka-kunci?token=bukan-token-yang-sah'), '/buka-kunci');
+});
+
 test('account', async ({ browser }) => {
   const signer = createSigner();
   const login = await browser.newContext();

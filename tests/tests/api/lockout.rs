@@ -162,11 +162,13 @@ async fn a_strangers_thousand_failures_do_not_lock_out_the_owner(backend: Backen
         "a mangled link is refused: {body}"
     );
     assert!(body.contains("Tautan buka kunci tidak berlaku"), "{body}");
-    assert_eq!(
-        app.call(&new_browser, "login/unlock", &[("token", token)])
-            .await
-            .0,
-        StatusCode::OK
+    let (status, body) = app
+        .call(&new_browser, "login/unlock", &[("token", token)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("Kunci dibuka"),
+        "the page shows the answer: {body}"
     );
     assert_eq!(app.log_in(&new_browser, &owner, 0).await, StatusCode::OK);
     let (status, body) = app
