@@ -49,3 +49,23 @@ test('an admin lowers the device limit and the next enrollment honours it', asyn
     await setMaxDevices(page, '3');
   }
 });
+
+test('a setting refused before the page is live shows its error once, and the address drops it once live', async ({ page }) => {
+  await logInInBrowser(page, createStaff('admin'));
+  await expect(page).toHaveURL(/\/admin$/);
+  // No wasm yet: the form is a plain post, refused with the error in the address.
+  await page.route('**/pkg/**', (route) => route.abort());
+  await page.goto(`${baseURL}/admin/pengaturan`);
+  await page.getByLabel('Batas perangkat per akun').fill('0');
+  await page.getByRole('button', { name: 'Simpan pengaturan' }).click();
+  await expect(page).toHaveURL(/__err=/);
+  await expect(page.getByRole('alert')).toContainText('Batas perangkat per akun: isi antara 1 dan 10');
+  // The page then comes alive on that address: the island starts from the
+  // server's error, and the address goes back to the page's own.
+  await page.unroute('**/pkg/**');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page).toHaveURL(/\/admin\/pengaturan$/);
+  await expect(page.getByRole('alert')).toHaveCount(1);
+  await expect(page.getByRole('alert')).toContainText('Batas perangkat per akun: isi antara 1 dan 10');
+});
