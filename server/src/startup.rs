@@ -6,13 +6,14 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
+use app::otp_devices::accepted::AcceptedCodes;
 use app::platform::clock::Clock;
 use app::platform::db::{Backend, Db};
 use app::platform::face_match::{FaceMatcher, NoFaceMatcher};
 use app::platform::metrics::Metrics;
 use app::platform::net::{AddressBlocks, TrustedProxies};
 use app::platform::rate_limit::RateLimits;
-use app::platform::state::{AppState, Services, Settings};
+use app::platform::state::{AppState, Services, Settings, Workers};
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -68,6 +69,7 @@ pub async fn build_services(
         Backend::Sqlite => limits,
         Backend::Postgres => limits.shared_across_processes(),
     };
+    let accepted_codes = AcceptedCodes::start(db.clone());
     let services = Arc::new(Services {
         db,
         clock,
@@ -89,6 +91,7 @@ pub async fn build_services(
         face_matcher,
         mail_queued: Notify::new(),
         telegram_queued: Notify::new(),
+        workers: Workers::default().with(accepted_codes),
     });
     app::settings::service::seed_and_load(&services)
         .await

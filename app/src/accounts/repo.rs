@@ -1,6 +1,7 @@
 //! SQL for accounts and their login sessions. Callers pass a connection or
 //! an open transaction.
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use sqlx::{AnyConnection, FromRow};
@@ -11,7 +12,9 @@ use crate::audit::Actor;
 use crate::ids::{AccountId, DeviceId};
 use crate::mail::templates::Recipient;
 use crate::platform::crypto::SecretToken;
-use crate::platform::db::{is_unique_violation, values_placeholders};
+use crate::platform::db::{
+    case_by_row, column_placeholders, is_unique_violation, list_placeholders, values_placeholders,
+};
 use crate::platform::request::ClientInfo;
 use crate::time::UnixTime;
 
@@ -464,6 +467,58 @@ pub async fn clear_unless_locked(
     Ok(done.rows_affected() == 1)
 }
 
+/// For right codes written together: clears the OTP failure counters of
+/// `accounts` and deletes the keyed counters `keys`, each unless it is
+/// locked at `now`. True when none was (every one cleared, or a keyed one
+/// absent); on false, roll back.
+pub async fn clear_all_unless_locked(
+    conn: &mut AnyConnection,
+    accounts: &[AccountId],
+    keys: &[String],
+    now: UnixTime,
+) -> Result<bool, sqlx::Error> {
+    let accounts: BTreeSet<&str> = accounts.iter().map(AccountId::as_str).collect();
+    let keys: BTreeSet<&String> = keys.iter().collect();
+    if !accounts.is_empty() {
+        let (failures, locked_until) = FailureCounter::Otp.columns();
+        let sql = format!(
+            "UPDATE accounts SET {failures} = 0, {locked_until} = NULL
+             WHERE ({locked_until} IS NULL OR {locked_until} <= $1) AND id IN ({})",
+            list_placeholders(2, accounts.len())
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for id in &accounts {
+            query = query.bind(*id);
+        }
+        if query.execute(&mut *conn).await?.rows_affected() != accounts.len() as u64 {
+            return Ok(false);
+        }
+    }
+    if keys.is_empty() {
+        return Ok(true);
+    }
+    let sql = format!(
+        "DELETE FROM failure_counters
+         WHERE (locked_until IS NULL OR locked_until <= $1) AND key IN ({})",
+        list_placeholders(2, keys.len())
+    );
+    let mut query = sqlx::query(&sql).bind(now);
+    for key in &keys {
+        query = query.bind(*key);
+    }
+    query.execute(&mut *conn).await?;
+    // What is left of them is locked.
+    let sql = format!(
+        "SELECT COUNT(*) FROM failure_counters WHERE key IN ({})",
+        list_placeholders(1, keys.len())
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for key in &keys {
+        query = query.bind(*key);
+    }
+    Ok(query.fetch_one(conn).await? == 0)
+}
+
 /// Forgets keyed counters quiet since `before` whose lock has passed
 /// (blocked device cookies stay on the list).
 pub async fn forget_quiet_counters(
@@ -634,33 +689,65 @@ pub async fn create_session(
     Ok(token)
 }
 
-/// Replaces the session `waiting` (still at stage `from`) by `session` under
-/// a new token, in one statement: the row is rewritten in place. `None`
-/// when that session is gone or has moved on (a concurrent request).
-pub async fn rotate_session(
+/// A waiting session (digest `waiting`) becoming active under a new token
+/// (digest `token_digest`) at `at`: the device whose code was accepted,
+/// when it expires, and where the request came from.
+#[derive(Debug, Clone)]
+pub struct Activation {
+    pub waiting: Vec<u8>,
+    pub token_digest: Vec<u8>,
+    pub device_id: DeviceId,
+    pub expires_at: UnixTime,
+    pub ip: String,
+    pub user_agent: Option<String>,
+    pub at: UnixTime,
+}
+
+/// Rewrites each waiting session in place as an active one under its new
+/// token, in one statement; returns how many were. A session gone or moved
+/// on meanwhile (a concurrent request, a logout) is not.
+pub async fn activate_sessions(
     conn: &mut AnyConnection,
-    waiting: &[u8],
-    from: Stage,
-    session: NewSession<'_>,
-    client: &ClientInfo,
-    now: UnixTime,
-) -> Result<Option<SecretToken>, sqlx::Error> {
-    let token = SecretToken::generate();
-    let done = session_values(
-        "UPDATE sessions SET token_digest = $1, account_id = $2, device_id = $3, stage = $4,
-         confirmed_until = NULL, created_at = $5, last_seen_at = $5, expires_at = $6, ip = $7,
-         user_agent = $8
-         WHERE token_digest = $9 AND stage = $10",
-        &token,
-        session,
-        client,
-        now,
-    )
-    .bind(waiting)
-    .bind(from)
-    .execute(conn)
-    .await?;
-    Ok((done.rows_affected() == 1).then_some(token))
+    activations: &[Activation],
+) -> Result<u64, sqlx::Error> {
+    if activations.is_empty() {
+        return Ok(0);
+    }
+    let rows = activations.len();
+    let by_waiting = |column| case_by_row("token_digest", rows, 7, 7, column);
+    let sql = format!(
+        "UPDATE sessions
+         SET token_digest = {token}, device_id = {device}, stage = ${active},
+             confirmed_until = NULL, created_at = {at}, last_seen_at = {at},
+             expires_at = {expires}, ip = {ip}, user_agent = {user_agent}
+         WHERE token_digest IN ({waiting_list}) AND stage = ${waiting}",
+        token = by_waiting(1),
+        device = by_waiting(2),
+        at = by_waiting(3),
+        expires = by_waiting(4),
+        ip = by_waiting(5),
+        user_agent = by_waiting(6),
+        waiting_list = column_placeholders(rows, 7, 7),
+        active = rows * 7 + 1,
+        waiting = rows * 7 + 2,
+    );
+    let mut query = sqlx::query(&sql);
+    for a in activations {
+        query = query
+            .bind(&a.token_digest)
+            .bind(&a.device_id)
+            .bind(a.at)
+            .bind(a.expires_at)
+            .bind(&a.ip)
+            .bind(&a.user_agent)
+            .bind(&a.waiting);
+    }
+    let done = query
+        .bind(Stage::Active)
+        .bind(Stage::AwaitingOtp)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// The unexpired session with this digest and its account, in one query

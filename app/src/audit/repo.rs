@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use super::AuditEvent;
 use super::views::AuditLine;
 use crate::ids::{AccountId, ServiceClientId, TicketId};
-use crate::platform::db::{Conditions, like_contains};
+use crate::platform::db::{Conditions, like_contains, values_placeholders};
 use crate::platform::request::ClientInfo;
 use crate::time::UnixTime;
 
@@ -72,42 +72,89 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
+/// Appends `entry`, made by `client` at `now`.
 pub async fn record(
     conn: &mut AnyConnection,
     entry: AuditEntry<'_>,
     client: Option<&ClientInfo>,
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    let (actor_account_id, actor) = match entry.actor {
-        Actor::Account { id, email } => (Some(id.clone()), email.to_string()),
-        Actor::TelegramChat { id, email, chat_id } => (
-            Some(id.clone()),
-            format!("{email} (lewat Telegram, chat {chat_id})"),
-        ),
-        Actor::Anonymous { claimed } => (
-            None,
-            format!("anonim: {}", claimed.chars().take(120).collect::<String>()),
-        ),
-        Actor::System => (None, "sistem".to_string()),
-        Actor::CommandLine => (None, "cli".to_string()),
-        Actor::ServiceClient { id, name } => (None, format!("layanan: {name} ({id})")),
-    };
-    let (action, detail) = entry.event.to_stored();
-    sqlx::query(
+    insert(conn, &[entry.prepare(client, now)]).await
+}
+
+/// An entry's row, ready to append (with others: see [`insert`]).
+#[derive(Debug, Clone)]
+pub struct PreparedEntry {
+    at: UnixTime,
+    actor_account_id: Option<AccountId>,
+    actor: String,
+    action: String,
+    subject_account_id: Option<AccountId>,
+    ticket_id: Option<TicketId>,
+    detail: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl AuditEntry<'_> {
+    /// The row this entry, made by `client` at `now`, is stored as.
+    pub fn prepare(self, client: Option<&ClientInfo>, now: UnixTime) -> PreparedEntry {
+        let (actor_account_id, actor) = match self.actor {
+            Actor::Account { id, email } => (Some(id.clone()), email.to_string()),
+            Actor::TelegramChat { id, email, chat_id } => (
+                Some(id.clone()),
+                format!("{email} (lewat Telegram, chat {chat_id})"),
+            ),
+            Actor::Anonymous { claimed } => (
+                None,
+                format!("anonim: {}", claimed.chars().take(120).collect::<String>()),
+            ),
+            Actor::System => (None, "sistem".to_string()),
+            Actor::CommandLine => (None, "cli".to_string()),
+            Actor::ServiceClient { id, name } => (None, format!("layanan: {name} ({id})")),
+        };
+        let (action, detail) = self.event.to_stored();
+        PreparedEntry {
+            at: now,
+            actor_account_id,
+            actor,
+            action,
+            subject_account_id: self.subject_account_id.cloned(),
+            ticket_id: self.ticket_id.cloned(),
+            detail,
+            ip: client.map(|c| c.ip.to_string()),
+            user_agent: client.and_then(|c| c.user_agent.clone()),
+        }
+    }
+}
+
+/// Appends `entries` in one statement.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    entries: &[PreparedEntry],
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
         "INSERT INTO audit_log (at, actor_account_id, actor, action, subject_account_id, ticket_id, detail, ip, user_agent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(now)
-    .bind(actor_account_id)
-    .bind(actor)
-    .bind(action)
-    .bind(entry.subject_account_id)
-    .bind(entry.ticket_id)
-    .bind(detail)
-    .bind(client.map(|c| c.ip.to_string()))
-    .bind(client.and_then(|c| c.user_agent.clone()))
-    .execute(conn)
-    .await?;
+         VALUES {}",
+        values_placeholders(entries.len(), 9)
+    );
+    let mut query = sqlx::query(&sql);
+    for entry in entries {
+        query = query
+            .bind(entry.at)
+            .bind(&entry.actor_account_id)
+            .bind(&entry.actor)
+            .bind(&entry.action)
+            .bind(&entry.subject_account_id)
+            .bind(&entry.ticket_id)
+            .bind(&entry.detail)
+            .bind(&entry.ip)
+            .bind(&entry.user_agent);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

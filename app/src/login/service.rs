@@ -16,24 +16,31 @@
 //! session, `INSERT` the active one, `INSERT` the audit entry, `COMMIT`.
 //! Now: two reads on pooled connections, no lock held (the session joined
 //! with its account, then the devices; the code is computed from them),
-//! then one write transaction:
+//! then the write, which joins every other right code waiting for the
+//! writer (group commit, `otp_devices::accepted`): for a batch of N codes,
 //!
 //! ```text
 //! BEGIN [IMMEDIATE on SQLite's writer connection]
-//! UPDATE otp_devices SET last_used_step = $1, … WHERE id = $4 AND (last_used_step IS NULL OR last_used_step < $1)
-//! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL WHERE id = $1 AND <not locked>
-//! UPDATE sessions SET token_digest = <new>, stage = 'active', … WHERE token_digest = <waiting> AND stage = 'awaiting_otp'
-//! INSERT INTO audit_log … (login_succeeded)
+//! UPDATE otp_devices SET last_used_step = CASE id WHEN $1 THEN $2 … END, …
+//!   WHERE id IN ($1, $5, …) AND (last_used_step IS NULL OR last_used_step < CASE id … END)
+//! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL
+//!   WHERE <not locked> AND id IN (…)
+//! UPDATE sessions SET token_digest = CASE token_digest WHEN <waiting> THEN <new> … END,
+//!   stage = 'active', … WHERE token_digest IN (<waiting>, …) AND stage = 'awaiting_otp'
+//! INSERT INTO audit_log … VALUES (login_succeeded), (…), …
 //! COMMIT
 //! ```
 //!
-//! The answer (and the new cookie) goes out after that `COMMIT`: the
-//! claimed step and the audit entry are durable together. On SQLite that
-//! `COMMIT` appends to the write-ahead log and never runs a checkpoint
-//! (`platform::db`'s checkpointer does that beside the writer). A right code on
-//! a locked counter rolls its claim back. A wrong code reserves its attempt
-//! (`UPDATE accounts … RETURNING otp_failures`) and commits it with its
-//! `login_otp_failed` entry the same way.
+//! Each statement must touch all N rows (every step claimed, no counter
+//! locked, every session still waiting), or the batch rolls back and each
+//! code is checked again alone in the same statements for one row, where a
+//! replay, a lock or a gone session gets its own answer. The answers (and
+//! the new cookies) go out after that `COMMIT`: the claimed steps and the
+//! audit entries are durable together. On SQLite that `COMMIT` appends to
+//! the write-ahead log and never runs a checkpoint (`platform::db`'s
+//! checkpointer does that beside the writer). A wrong code reserves its
+//! attempt (`UPDATE accounts … RETURNING otp_failures`) and commits it with
+//! its `login_otp_failed` entry in a transaction of its own.
 
 use sqlx::AnyConnection;
 
@@ -42,15 +49,18 @@ use crate::accounts::device_cookie::DeviceCookie;
 use crate::accounts::failures::{self, Admission};
 use crate::accounts::password;
 use crate::accounts::repo::NewSession;
-use crate::accounts::repo::{self as accounts_repo, AccountRow, Counter, FailureCounter};
+use crate::accounts::repo::{
+    self as accounts_repo, AccountRow, Activation, Counter, FailureCounter,
+};
 use crate::accounts::service::SessionHolder;
 use crate::accounts::sessions::{self, Stage};
 use crate::accounts::throttle;
 use crate::accounts::types::{AccountStatus, OfficialEmail};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::AppError;
+use crate::otp_devices::accepted::FollowUp;
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{self as devices, CodeBudget, CodeError};
+use crate::otp_devices::service::{self as devices, AcceptedCode, CodeBudget, CodeError};
 use crate::otp_devices::types::OtpCode;
 use crate::platform::crypto::SecretToken;
 use crate::platform::net::rate_limit_key;
@@ -299,7 +309,7 @@ async fn wrong_password(
 
 /// Step two of login: a code from any device of the account. The waiting
 /// session is replaced by an active one under a new token, in the write
-/// transaction that claimed the code (see `verify_account_code`).
+/// transaction that claimed the code (see `accept_code`).
 pub async fn check_code(
     svc: &Services,
     waiting: &SessionHolder,
@@ -321,26 +331,38 @@ pub async fn check_code(
         Some(key) => CodeBudget::DeviceCookie(key),
         None => CodeBudget::Account,
     };
-    let (accepted, mut tx) =
-        devices::verify_account_code(svc, account, account.actor(), code, budget, client, now)
-            .await?;
-    let active = NewSession {
-        account_id: &account.id,
-        device_id: Some(&accepted.device_id),
-        stage: Stage::Active,
-        expires_at: now + svc.settings.session_idle_seconds,
+    let token = SecretToken::generate();
+    let activate = |accepted: &AcceptedCode| FollowUp {
+        activation: Some(Activation {
+            waiting: waiting.session.token_digest.clone(),
+            token_digest: token.digest.clone(),
+            device_id: accepted.device_id.clone(),
+            expires_at: now + svc.settings.session_idle_seconds,
+            ip: client.ip.to_string(),
+            user_agent: client.user_agent.clone(),
+            at: now,
+        }),
+        audit: AuditEntry::new(
+            account.actor(),
+            AuditEvent::LoginSucceeded {
+                device_id: accepted.device_id.clone(),
+                device_name: accepted.device_name.clone(),
+            },
+        )
+        .subject(&account.id)
+        .prepare(Some(client), now),
     };
-    let digest = &waiting.session.token_digest;
-    let rotated =
-        accounts_repo::rotate_session(&mut tx, digest, Stage::AwaitingOtp, active, client, now);
+    let accepted = devices::accept_code(
+        svc,
+        account,
+        account.actor(),
+        code,
+        budget,
+        client,
+        now,
+        activate,
+    );
     // Gone meanwhile (a logout, a suspension): nothing is kept, the code included.
-    let token = rotated.await?.ok_or(LoginError::AccountGone)?;
-    let event = AuditEvent::LoginSucceeded {
-        device_id: accepted.device_id,
-        device_name: accepted.device_name,
-    };
-    let entry = AuditEntry::new(account.actor(), event).subject(&account.id);
-    audit::record(&mut tx, entry, Some(client), now).await?;
-    tx.commit().await?;
+    accepted.await?.ok_or(LoginError::AccountGone)?;
     Ok(token)
 }

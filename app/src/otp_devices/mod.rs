@@ -7,6 +7,8 @@ pub mod types;
 pub mod views;
 
 #[cfg(feature = "ssr")]
+pub mod accepted;
+#[cfg(feature = "ssr")]
 pub mod enrollment;
 #[cfg(feature = "ssr")]
 pub mod repo;

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use super::Channel;
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
-use crate::platform::db::values_placeholders;
+use crate::platform::db::{case_by_row, column_placeholders, values_placeholders};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -125,27 +125,44 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// The replay guard: records `step` as used only if it is later than the
-/// last used step, in one statement, so that of any number of concurrent
-/// submissions of one code exactly one sees `true`.
-pub async fn claim_step(
+/// A matched code's time step, to be claimed on its device at `at`.
+#[derive(Debug, Clone)]
+pub struct StepClaim {
+    pub device_id: DeviceId,
+    pub step: i64,
+    pub drift_steps: i64,
+    pub at: UnixTime,
+}
+
+/// Claims each device's step unless that step or a later one was used
+/// already (the replay guard), in one statement; returns how many devices
+/// were claimed (a device named twice counts once).
+pub async fn claim_steps(
     conn: &mut AnyConnection,
-    id: &DeviceId,
-    step: i64,
-    drift_steps: i64,
-    now: UnixTime,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE otp_devices SET last_used_step = $1, last_used_at = $2, drift_steps = $3
-         WHERE id = $4 AND (last_used_step IS NULL OR last_used_step < $1)",
-    )
-    .bind(step)
-    .bind(now)
-    .bind(drift_steps)
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    claims: &[StepClaim],
+) -> Result<u64, sqlx::Error> {
+    if claims.is_empty() {
+        return Ok(0);
+    }
+    let rows = claims.len();
+    let step = case_by_row("id", rows, 4, 1, 2);
+    let sql = format!(
+        "UPDATE otp_devices
+         SET last_used_step = {step}, last_used_at = {at}, drift_steps = {drift}
+         WHERE id IN ({ids}) AND (last_used_step IS NULL OR last_used_step < {step})",
+        at = case_by_row("id", rows, 4, 1, 3),
+        drift = case_by_row("id", rows, 4, 1, 4),
+        ids = column_placeholders(rows, 4, 1),
+    );
+    let mut query = sqlx::query(&sql);
+    for claim in claims {
+        query = query
+            .bind(&claim.device_id)
+            .bind(claim.step)
+            .bind(claim.at)
+            .bind(claim.drift_steps);
+    }
+    Ok(query.execute(conn).await?.rows_affected())
 }
 
 pub async fn rename(

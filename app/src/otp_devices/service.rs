@@ -4,7 +4,8 @@
 use sqlx::AnyConnection;
 
 use super::Channel;
-use super::repo::{self, DeviceRow, InsertDevice};
+use super::accepted::{Acceptance, AcceptedCodes, FollowUp, write_follow_ups};
+use super::repo::{self, DeviceRow, InsertDevice, StepClaim};
 use super::totp::{self, ACCEPTED_SKEW_STEPS, DRIFT_SEARCH_STEPS, TotpSecret};
 use super::types::STEP_SECONDS;
 use super::types::{DeviceName, OtpCode};
@@ -371,8 +372,84 @@ pub async fn verify_account_code(
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<(AcceptedCode, Tx), CodeError> {
-    let checked = check_account_code(svc, account, actor, code, budget, client, now).await;
-    let outcome = match &checked {
+    let attempt = Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    };
+    let checked = match match_code(svc, account, code, now).await {
+        Ok(matched) => claim_alone(svc, &attempt, matched.as_ref()).await,
+        Err(e) => Err(e),
+    };
+    count_outcome(svc, &checked);
+    checked
+}
+
+/// Verifies a code like [`verify_account_code`], and writes what a right
+/// code opens, `follow_up` (the session it activates, its audit entry), in
+/// the transaction that claims it. That write joins the other right codes
+/// waiting (see `accepted`: group commit); when their batch cannot commit,
+/// the code is checked again alone, which answers a replay or a lock as
+/// [`verify_account_code`] does. `Ok(None)`: the code was right but its
+/// session is gone (a logout meanwhile): nothing was kept.
+#[allow(clippy::too_many_arguments)]
+pub async fn accept_code(
+    svc: &Services,
+    account: &AccountRow,
+    actor: Actor<'_>,
+    code: &OtpCode,
+    budget: CodeBudget<'_>,
+    client: &ClientInfo,
+    now: UnixTime,
+    follow_up: impl Fn(&AcceptedCode) -> FollowUp,
+) -> Result<Option<AcceptedCode>, CodeError> {
+    let attempt = Attempt {
+        account,
+        actor,
+        budget,
+        client,
+        now,
+    };
+    let checked = accept_grouped_or_alone(svc, &attempt, code, follow_up).await;
+    count_outcome(svc, &checked);
+    checked
+}
+
+async fn accept_grouped_or_alone(
+    svc: &Services,
+    attempt: &Attempt<'_>,
+    code: &OtpCode,
+    follow_up: impl Fn(&AcceptedCode) -> FollowUp,
+) -> Result<Option<AcceptedCode>, CodeError> {
+    let matched = match_code(svc, attempt.account, code, attempt.now).await?;
+    if let (Some((device, step)), Some(group)) = (&matched, svc.workers.get::<AcceptedCodes>()) {
+        let accepted = AcceptedCode::from(device);
+        let acceptance = Acceptance {
+            claim: step_claim(device, *step, attempt.now),
+            account_id: attempt.account.id.clone(),
+            cookie_key: match attempt.budget {
+                CodeBudget::Account => None,
+                CodeBudget::DeviceCookie(key) => Some(key.to_string()),
+            },
+            follow_up: follow_up(&accepted),
+        };
+        if group.write(acceptance).await {
+            return Ok(Some(accepted));
+        }
+    }
+    let (accepted, mut tx) = claim_alone(svc, attempt, matched.as_ref()).await?;
+    if !write_follow_ups(&mut tx, vec![follow_up(&accepted)]).await? {
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(accepted))
+}
+
+/// Counts a checked code's outcome for `/metrics`.
+fn count_outcome<T>(svc: &Services, checked: &Result<T, CodeError>) {
+    let outcome = match checked {
         Ok(_) => Some(OtpOutcome::Accepted),
         Err(CodeError::Invalid { .. } | CodeError::Expired { .. }) => Some(OtpOutcome::Rejected),
         Err(CodeError::Replayed) => Some(OtpOutcome::Replayed),
@@ -382,43 +459,65 @@ pub async fn verify_account_code(
     if let Some(outcome) = outcome {
         svc.metrics.otp_check(outcome);
     }
-    checked
 }
 
-async fn check_account_code(
+impl From<&DeviceRow> for AcceptedCode {
+    fn from(device: &DeviceRow) -> Self {
+        Self {
+            device_id: device.id.clone(),
+            device_name: device.name.clone(),
+        }
+    }
+}
+
+/// `device`'s claim of `step`, at `now`, with the drift it shows.
+fn step_claim(device: &DeviceRow, step: i64, now: UnixTime) -> StepClaim {
+    StepClaim {
+        device_id: device.id.clone(),
+        step,
+        drift_steps: step - totp::step_at(now),
+        at: now,
+    }
+}
+
+/// The (first) device of the account whose code `code` is, and the time
+/// step it matched; read and computed before any write. Every secret is
+/// opened: one that does not is the server's fault (a wrong key, a damaged
+/// row), and the check stops before anything counts as a failure.
+async fn match_code(
     svc: &Services,
     account: &AccountRow,
-    actor: Actor<'_>,
     code: &OtpCode,
-    budget: CodeBudget<'_>,
-    client: &ClientInfo,
     now: UnixTime,
-) -> Result<(AcceptedCode, Tx), CodeError> {
+) -> Result<Option<(DeviceRow, i64)>, CodeError> {
     let devices = repo::for_account(&mut *svc.db.pool().acquire().await?, &account.id).await?;
-    // A secret that does not open is the server's fault (a wrong key, a
-    // damaged row): the check stops before anything counts as a failure.
     let mut matched = None;
-    for device in &devices {
+    for device in devices {
         let secret = svc
             .keys
             .open(device.id.as_str().as_bytes(), &device.secret_sealed)
             .map(TotpSecret::from_bytes)
             .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))?;
-        if matched.is_none() {
-            matched = secret
-                .matching_step(code, now, ACCEPTED_SKEW_STEPS)
-                .map(|step| (device, step));
+        if matched.is_none()
+            && let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS)
+        {
+            matched = Some((device, step));
         }
     }
-    let attempt = Attempt {
-        account,
-        actor,
-        budget,
-        client,
-        now,
-    };
+    Ok(matched)
+}
+
+/// The attempt in a write transaction of its own: a right code's step
+/// claimed (the transaction returned open), or the refusal counted and
+/// committed.
+async fn claim_alone(
+    svc: &Services,
+    attempt: &Attempt<'_>,
+    matched: Option<&(DeviceRow, i64)>,
+) -> Result<(AcceptedCode, Tx), CodeError> {
     let mut tx = svc.db.begin_write().await?;
-    match claim_or_count(&mut tx, svc, &attempt, matched).await {
+    let matched = matched.map(|(device, step)| (device, *step));
+    match claim_or_count(&mut tx, svc, attempt, matched).await {
         Ok(accepted) => Ok((accepted, tx)),
         // Nothing counted; a claimed step is rolled back with the transaction.
         Err(e @ (CodeError::Database(_) | CodeError::Delayed(_) | CodeError::Blocked)) => Err(e),
@@ -468,21 +567,17 @@ async fn claim_or_count(
         true => CodeError::Blocked,
         false => CodeError::Delayed(until - now),
     };
-    let current = totp::step_at(now);
     // A right code claims its step first, then is admitted (and clears the
     // counter) in one write; refused, the caller rolls the claim back.
     let claimed = match matched {
         Some((device, step)) => {
-            repo::claim_step(conn, &device.id, step, step - current, now).await?
+            repo::claim_steps(conn, &[step_claim(device, step, now)]).await? == 1
         }
         None => false,
     };
     if let (true, Some((device, _))) = (claimed, matched) {
         return match failures::admit_right(conn, counter, now).await? {
-            Admission::Admitted { .. } => Ok(AcceptedCode {
-                device_id: device.id.clone(),
-                device_name: device.name.clone(),
-            }),
+            Admission::Admitted { .. } => Ok(AcceptedCode::from(device)),
             Admission::Refused { until } => Err(refused(until)),
         };
     }

@@ -374,6 +374,48 @@ pub fn values_placeholders(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
+/// For a multi-row `UPDATE` (rows of `columns` placeholders, numbered as in
+/// [`values_placeholders`]): `CASE key_column WHEN <key> THEN <value> … END`,
+/// the row's `value` column (1-based) for the row whose `key` column
+/// matches; with [`column_placeholders`] of the key in `WHERE … IN (…)`.
+/// Planned as lookups by the key's index on both databases (a join with
+/// a `VALUES` list may be planned as a scan of the table).
+pub fn case_by_row(
+    key_column: &str,
+    rows: usize,
+    columns: usize,
+    key: usize,
+    value: usize,
+) -> String {
+    let branches: Vec<String> = (0..rows)
+        .map(|row| {
+            format!(
+                "WHEN ${} THEN ${}",
+                row * columns + key,
+                row * columns + value
+            )
+        })
+        .collect();
+    format!("CASE {key_column} {} END", branches.join(" "))
+}
+
+/// The placeholders of column `column` (1-based) of every row: `$1, $5, $9`.
+pub fn column_placeholders(rows: usize, columns: usize, column: usize) -> String {
+    (0..rows)
+        .map(|row| format!("${}", row * columns + column))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The placeholders of an `IN (…)` list of `count` values, numbered from
+/// `$first`: `$4, $5, $6`.
+pub fn list_placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A value bound to a placeholder of a [`Conditions`] clause.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bound {
@@ -458,6 +500,12 @@ mod conditions_tests {
     fn multi_row_values_number_placeholders_row_by_row() {
         assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(values_placeholders(1, 1), "($1)");
+        assert_eq!(list_placeholders(4, 3), "$4, $5, $6");
+        assert_eq!(column_placeholders(3, 4, 1), "$1, $5, $9");
+        assert_eq!(
+            case_by_row("id", 2, 4, 1, 3),
+            "CASE id WHEN $1 THEN $3 WHEN $5 THEN $7 END"
+        );
     }
 
     #[test]

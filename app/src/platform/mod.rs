@@ -6,6 +6,7 @@ pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod face_match;
+pub mod group_commit;
 pub mod master_key;
 pub mod metrics;
 pub mod net;

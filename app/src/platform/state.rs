@@ -1,5 +1,7 @@
 //! What every request handler and background worker shares.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use axum::extract::FromRef;
@@ -57,6 +59,26 @@ pub struct Services {
     pub mail_queued: Notify,
     /// Woken when bot replies are queued.
     pub telegram_queued: Notify,
+    /// Workers of the capabilities above this floor, which it cannot name
+    /// (the group commit of right OTP codes), found by their type.
+    pub workers: Workers,
+}
+
+/// One value of each type, found by type: a capability puts its worker in
+/// at start and finds it again, and a `Services` without it (none put in)
+/// makes the capability do without.
+#[derive(Default)]
+pub struct Workers(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
+
+impl Workers {
+    pub fn with<T: Any + Send + Sync>(mut self, worker: T) -> Self {
+        self.0.insert(TypeId::of::<T>(), Box::new(worker));
+        self
+    }
+
+    pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
 }
 
 impl Services {

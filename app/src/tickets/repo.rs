@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use super::types::{Category, LinkPurpose, TicketChannel, TicketStatus};
 use crate::accounts::types::AccountStatus;
 use crate::ids::{AccountId, LinkId, TicketId};
-use crate::platform::db::{Conditions, like_contains};
+use crate::platform::db::{Conditions, like_contains, list_placeholders};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -98,11 +98,10 @@ pub async fn transition(
     note: &str,
     now: UnixTime,
 ) -> Result<bool, sqlx::Error> {
-    let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "UPDATE tickets SET status = $1, updated_at = $2, closed_at = CASE WHEN $1 IN ('completed', 'expired', 'superseded', 'closed') THEN $2 ELSE NULL END
          WHERE id = $3 AND status IN ({})",
-        placeholders.join(", ")
+        list_placeholders(4, from.len())
     );
     let mut query = sqlx::query(&sql)
         .bind(to.as_str())

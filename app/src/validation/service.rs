@@ -5,8 +5,9 @@ use crate::accounts::repo::{self as accounts_repo, AccountRow, FailureCounter};
 use crate::accounts::types::{AccountStatus, OfficialEmail, Role};
 use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::ids::{AccountId, DeviceId};
+use crate::otp_devices::accepted::FollowUp;
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{AcceptedCode, CodeBudget, CodeError, verify_account_code};
+use crate::otp_devices::service::{AcceptedCode, CodeBudget, CodeError, accept_code};
 use crate::otp_devices::totp::{ACCEPTED_SKEW_STEPS, TotpSecret};
 use crate::platform::db::Tx;
 use crate::platform::request::ClientInfo;
@@ -75,25 +76,49 @@ pub async fn validate(
     now: UnixTime,
 ) -> Result<Outcome, ValidateError> {
     let account = find_signer(svc, &validation.signer).await?;
+    let subject = account.as_ref().map(|a| &a.id);
+    let entry = |outcome: &Outcome| {
+        let event = AuditEvent::CodeValidated {
+            result: outcome.result().as_str().to_string(),
+            signer: validation.signer.clone(),
+            device_id: match outcome {
+                Outcome::Accepted { device_id, .. } => Some(device_id.clone()),
+                _ => None,
+            },
+            client_ip: validation.client_ip.map(|ip| ip.to_string()),
+            purpose: validation.purpose.clone(),
+            reference: validation.reference.clone(),
+        };
+        let mut entry = AuditEntry::new(client.actor(), event);
+        if let Some(subject) = subject {
+            entry = entry.subject(subject);
+        }
+        entry.prepare(Some(caller), now)
+    };
     let (outcome, mut tx) = match account.as_ref().filter(|a| may_sign(a)) {
         Some(account) => {
             let (actor, code) = (client.actor(), &validation.code);
-            match verify_account_code(svc, account, actor, code, CodeBudget::Account, caller, now)
-                .await
+            let accepted_entry = |accepted: &AcceptedCode| FollowUp {
+                activation: None,
+                audit: entry(&Outcome::from(accepted.clone())),
+            };
+            let budget = CodeBudget::Account;
+            match accept_code(
+                svc,
+                account,
+                actor,
+                code,
+                budget,
+                caller,
+                now,
+                accepted_entry,
+            )
+            .await
             {
-                Ok((
-                    AcceptedCode {
-                        device_id,
-                        device_name,
-                    },
-                    tx,
-                )) => (
-                    Outcome::Accepted {
-                        device_id,
-                        device_name,
-                    },
-                    tx,
-                ),
+                // Its entry was written with its claim.
+                Ok(Some(accepted)) => return Ok(accepted.into()),
+                // Only a session to activate can be gone, and there is none.
+                Ok(None) => return Err(ValidateError::Database(sqlx::Error::RowNotFound)),
                 Err(
                     CodeError::Invalid { .. } | CodeError::Expired { .. } | CodeError::Replayed,
                 ) => (Outcome::Rejected, svc.db.begin_write().await?),
@@ -111,25 +136,18 @@ pub async fn validate(
             check_against_nothing(svc, validation, now).await?,
         ),
     };
-    let device_id = match &outcome {
-        Outcome::Accepted { device_id, .. } => Some(device_id.clone()),
-        _ => None,
-    };
-    let event = AuditEvent::CodeValidated {
-        result: outcome.result().as_str().to_string(),
-        signer: validation.signer.clone(),
-        device_id,
-        client_ip: validation.client_ip.map(|ip| ip.to_string()),
-        purpose: validation.purpose.clone(),
-        reference: validation.reference.clone(),
-    };
-    let mut entry = AuditEntry::new(client.actor(), event);
-    if let Some(account) = &account {
-        entry = entry.subject(&account.id);
-    }
-    audit::record(&mut tx, entry, Some(caller), now).await?;
+    audit::insert(&mut tx, &[entry(&outcome)]).await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+impl From<AcceptedCode> for Outcome {
+    fn from(accepted: AcceptedCode) -> Self {
+        Self::Accepted {
+            device_id: accepted.device_id,
+            device_name: accepted.device_name,
+        }
+    }
 }
 
 /// The work a wrong code costs, done for a signer whose code is not

@@ -344,6 +344,63 @@ async fn a_login_claims_the_step_rotates_the_session_and_is_audited(backend: Bac
     app.stop().await;
 }
 
+/// Right codes arriving together are written together (group commit); a
+/// replayed code among them sends its batch back to be checked one by one,
+/// and every other signer still gets in, each with exactly its own rows.
+async fn signers_logging_in_at_once_each_get_their_own_session_and_entry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut signers = Vec::new();
+    for n in 1..=12 {
+        let (email, nik) = (
+            format!("budi.santoso.{n}@kominfo.go.id"),
+            format!("320101150890{n:04}"),
+        );
+        signers.push(
+            app.create_account(AccountSpec {
+                email: &email,
+                nik: Some(&nik),
+                ..Default::default()
+            })
+            .await,
+        );
+    }
+    let clients: Vec<_> = signers.iter().map(|_| app.client()).collect();
+    for (client, signer) in clients.iter().zip(&signers) {
+        app.enter_password(client, signer).await;
+    }
+    // The first signer's code was used a moment ago from elsewhere.
+    let first = &signers[0];
+    assert_eq!(app.log_in(&app.client(), first, 0).await, StatusCode::OK);
+    let codes: Vec<String> = signers.iter().map(|s| app.code(s.secret(0), 0)).collect();
+    let forms: Vec<[(&str, &str); 1]> = codes.iter().map(|c| [("code", c.as_str())]).collect();
+    let answers = join_all(
+        clients
+            .iter()
+            .zip(&forms)
+            .map(|(client, form)| app.call(client, "login/code", form)),
+    )
+    .await;
+    assert_eq!(answers[0].0, StatusCode::CONFLICT, "{:?}", answers[0]);
+    assert!(
+        answers[0].1.contains("sudah pernah dipakai"),
+        "{:?}",
+        answers[0]
+    );
+    let step = app::otp_devices::totp::step_at(app.now());
+    let last_used = "SELECT last_used_step FROM otp_devices WHERE account_id = $1";
+    for ((signer, client), (status, body)) in signers.iter().zip(&clients).zip(&answers).skip(1) {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        assert_eq!(app.active_sessions(&signer.id).await, 1);
+        assert_eq!(app.audit_count(&signer.id, "login_succeeded").await, 1);
+        assert_eq!(app.count(last_used, &signer.id).await, step);
+        assert_eq!(app.call(client, "account", &[]).await.0, StatusCode::OK);
+    }
+    assert_eq!(app.active_sessions(&first.id).await, 1);
+    assert_eq!(app.audit_count(&first.id, "login_succeeded").await, 1);
+    assert_eq!(app.audit_count(&first.id, "login_otp_replayed").await, 1);
+    app.stop().await;
+}
+
 on_both_backends!(
     code_from_any_device_logs_in,
     wrong_password_and_unknown_email_look_the_same,
@@ -357,4 +414,5 @@ on_both_backends!(
     per_client_rate_limit_answers_429,
     a_secret_that_does_not_open_is_an_incident_not_a_wrong_code,
     a_login_claims_the_step_rotates_the_session_and_is_audited,
+    signers_logging_in_at_once_each_get_their_own_session_and_entry,
 );
