@@ -750,6 +750,23 @@ pub async fn activate_sessions(
     Ok(done.rows_affected())
 }
 
+/// Moves the session `digest` from device `from` to device `to` (no change
+/// when it was opened with another device).
+pub async fn move_session_to_device(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+    from: &DeviceId,
+    to: &DeviceId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET device_id = $1 WHERE token_digest = $2 AND device_id = $3")
+        .bind(to)
+        .bind(digest)
+        .bind(from)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The unexpired session with this digest and its account, in one query
 /// (every signed-in request starts here). The session's `created_at` is
 /// selected as `session_created_at`: the account has a column of that name.

@@ -8,7 +8,7 @@ use leptos_router::components::{A, Redirect};
 use super::server_fns::{
     AddDevice, ConfirmWithCode, RemoveDevice, RenameDevice, my_account, new_device_enrollment,
 };
-use super::views::AccountView;
+use super::views::{AccountView, SelfEnrollment};
 use crate::accounts::server_fns::Logout;
 use crate::error::AppError;
 use crate::format::{date, date_time};
@@ -225,7 +225,10 @@ pub fn AddDevicePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Memuat…"</p> }>
                 {move || Suspend::new(async move {
                     match enrollment.await {
-                        Ok(enrollment) => view! { <AddDeviceSteps enrollment /> }.into_any(),
+                        Ok(SelfEnrollment::Pending(enrollment)) => view! { <AddDeviceSteps enrollment /> }.into_any(),
+                        Ok(SelfEnrollment::Added(added)) => view! {
+                            <AddedDeviceNotice added next_href="/akun" next_label="Kembali ke Akun Saya" />
+                        }.into_any(),
                         Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! {
                             <ErrorMessage error />
@@ -238,34 +241,31 @@ pub fn AddDevicePage() -> impl IntoView {
     }
 }
 
-/// Scan, name and code; then the notice of the device added. An island (of
-/// its own chunk): the notice replaces the steps where they were.
-#[island(lazy)]
+/// Scan, name and code. A refused code keeps the name typed; an accepted
+/// one loads this page again, which the server then renders as the notice
+/// of the device added (see `service::self_enrollment`).
+#[component]
 fn AddDeviceSteps(enrollment: EnrollmentView) -> impl IntoView {
     let add = ServerAction::<AddDevice>::new();
-    move || {
-        match add.value().get() {
-        Some(Ok(added)) => view! { <AddedDeviceNotice added next_href="/akun" next_label="Kembali ke Akun Saya" /> }.into_any(),
-        _ => view! {
-            <ol class="setup-steps">
-                <li>
-                    <h2>"Pindai QR Code"</h2>
-                    <p>"Buka aplikasi Authenticator di perangkat baru, lalu pindai QR Code berikut."</p>
-                    <ScanStep enrollment=enrollment.clone() />
-                </li>
-                <li>
-                    <h2>"Beri nama dan masukkan kode"</h2>
-                    {action_error(add)}
+    view! {
+        <ol class="setup-steps">
+            <li>
+                <h2>"Pindai QR Code"</h2>
+                <p>"Buka aplikasi Authenticator di perangkat baru, lalu pindai QR Code berikut."</p>
+                <ScanStep enrollment />
+            </li>
+            <li>
+                <h2>"Beri nama dan masukkan kode"</h2>
+                <InPlaceForm alert_id="galat-tambah" refused=refusal(add)>
                     <ActionForm action=add attr:class="form">
                         <label for="nama-perangkat">"Nama Perangkat"</label>
-                        <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" required />
+                        <input id="nama-perangkat" name="name" maxlength="64" placeholder="Hp Jackie 2606" autocomplete="off" required aria-describedby="galat-tambah" />
                         <label for="kode-baru">"Kode OTP"</label>
-                        <OtpCodeInput id="kode-baru" />
+                        <OtpCodeInput id="kode-baru" described_by="galat-tambah" />
                         <button type="submit" class="button button--primary">"Kirim"</button>
                     </ActionForm>
-                </li>
-            </ol>
-        }.into_any(),
-    }
+                </InPlaceForm>
+            </li>
+        </ol>
     }
 }

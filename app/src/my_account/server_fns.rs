@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::views::AccountView;
+use super::views::{AccountView, SelfEnrollment};
 #[cfg(feature = "ssr")]
 use crate::accounts::current;
 use crate::error::AppError;
-use crate::otp_devices::views::{AddedDeviceView, EnrollmentView};
+use crate::otp_devices::views::AddedDeviceView;
 
 #[server(endpoint = "account")]
 pub async fn my_account() -> Result<AccountView, AppError> {
@@ -79,7 +79,7 @@ pub async fn remove_device(device_id: String, password: String) -> Result<(), Ap
 }
 
 #[server(endpoint = "account/devices/new")]
-pub async fn new_device_enrollment() -> Result<EnrollmentView, AppError> {
+pub async fn new_device_enrollment() -> Result<SelfEnrollment, AppError> {
     let call = crate::platform::context::call(None)?;
     let holder = current::signed_in(&call).await?;
     Ok(super::service::self_enrollment(&call.svc, &holder, call.now).await?)

@@ -1,7 +1,7 @@
 //! The signed-in signer's own page: what it shows, the step-up with a fresh
 //! code, and adding a device from /akun.
 
-use super::views::{AccountView, ActivityView};
+use super::views::{AccountView, ActivityView, SelfEnrollment};
 use crate::accounts::repo as accounts_repo;
 use crate::accounts::service::SessionHolder;
 use crate::accounts::sessions;
@@ -14,7 +14,7 @@ use crate::otp_devices::service::{
     self as devices, AddedDevice, CodeError, EnrollError, NewDevice,
 };
 use crate::otp_devices::types::{DeviceName, OtpCode};
-use crate::otp_devices::views::{DeviceView, EnrollmentView};
+use crate::otp_devices::views::{AddedDeviceView, DeviceView};
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -124,35 +124,43 @@ fn self_enrollment_origin(holder: &SessionHolder) -> String {
     format!("session:{}", hex::encode(&holder.session.token_digest))
 }
 
-/// The QR step of adding a device from /akun, once a fresh code confirmed
-/// the session; the secret lives as long as the confirmation.
+/// What /akun/perangkat-baru shows: the QR step of adding a device, once a
+/// fresh code confirmed the session (the secret lives as long as the
+/// confirmation); or, once, what the last addition did.
 pub async fn self_enrollment(
     svc: &Services,
     holder: &SessionHolder,
     now: UnixTime,
-) -> Result<EnrollmentView, AddDeviceError> {
+) -> Result<SelfEnrollment, AddDeviceError> {
+    let origin = self_enrollment_origin(holder);
+    let mut tx = svc.db.begin_write().await?;
+    if let Some(json) = devices_repo::take_outcome(&mut tx, &origin, now).await? {
+        let added: AddedDeviceView = serde_json::from_str(&json)
+            .map_err(|e| sqlx::Error::Decode(format!("self-enrollment outcome: {e}").into()))?;
+        tx.commit().await?;
+        return Ok(SelfEnrollment::Added(added));
+    }
     let confirmed_until = holder
         .session
         .confirmed_until
         .filter(|until| *until > now)
         .ok_or(AddDeviceError::NotConfirmed)?;
-    let mut tx = svc.db.begin_write().await?;
     let pending = enrollment::get_or_create(
         &mut tx,
         &svc.keys,
         &holder.account.id,
-        &self_enrollment_origin(holder),
+        &origin,
         confirmed_until,
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(enrollment::view(
+    Ok(SelfEnrollment::Pending(enrollment::view(
         &pending.secret,
         &svc.settings.brand,
         &holder.account.email,
         now,
-    ))
+    )))
 }
 
 /// Adds the device shown by [`self_enrollment`] once its first code verifies.
@@ -182,12 +190,16 @@ pub async fn finish_self_enrollment(
             channel: Channel::AccountPage,
             actor: holder.account.actor(),
             ticket_id: None,
+            adding_session: Some(&holder.session.token_digest),
         },
         Some(client),
         now,
     )
     .await?;
-    devices_repo::delete_pending(&mut tx, &pending.id).await?;
+    // The page that says so is loaded next (or again, without JavaScript).
+    let outcome = serde_json::to_string(&AddedDeviceView::from(added.clone()))
+        .expect("the outcome is plain data");
+    devices_repo::complete_pending(&mut tx, &pending.id, &outcome).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(added)

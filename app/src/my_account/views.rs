@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::UnixTime;
 
-use crate::otp_devices::views::DeviceView;
+use crate::otp_devices::views::{AddedDeviceView, DeviceView, EnrollmentView};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
@@ -24,4 +24,14 @@ pub struct AccountView {
 pub struct ActivityView {
     pub at: UnixTime,
     pub text: String,
+}
+
+/// What /akun/perangkat-baru shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelfEnrollment {
+    /// Scan the QR code, then name the device and type its code.
+    Pending(EnrollmentView),
+    /// The device just added (and any removed to stay within the limit),
+    /// shown once.
+    Added(AddedDeviceView),
 }

@@ -200,7 +200,8 @@ pub async fn find_pending(
     now: UnixTime,
 ) -> Result<Option<PendingRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, secret_sealed FROM pending_enrollments WHERE origin = $1 AND expires_at > $2",
+        "SELECT id, secret_sealed FROM pending_enrollments
+         WHERE origin = $1 AND expires_at > $2 AND outcome IS NULL",
     )
     .bind(origin)
     .bind(now)
@@ -251,6 +252,40 @@ pub async fn delete_pending(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Marks a pending secret as confirmed: its row keeps `outcome_json` (what
+/// the confirmation did) instead of the secret, until [`take_outcome`].
+pub async fn complete_pending(
+    conn: &mut AnyConnection,
+    id: &PendingEnrollmentId,
+    outcome_json: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE pending_enrollments SET outcome = $1, secret_sealed = $2 WHERE id = $3")
+        .bind(outcome_json)
+        .bind(Vec::<u8>::new())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The outcome [`complete_pending`] left for `origin`, removed as it is
+/// read: it is shown once.
+pub async fn take_outcome(
+    conn: &mut AnyConnection,
+    origin: &str,
+    now: UnixTime,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "DELETE FROM pending_enrollments
+         WHERE origin = $1 AND expires_at > $2 AND outcome IS NOT NULL
+         RETURNING outcome",
+    )
+    .bind(origin)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Forgets the secret kept for `origin`, if any.

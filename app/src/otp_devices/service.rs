@@ -125,6 +125,11 @@ pub struct NewDevice<'a> {
     pub channel: Channel,
     pub actor: Actor<'a>,
     pub ticket_id: Option<&'a TicketId>,
+    /// The signed-in session adding the device (its token digest), from
+    /// /akun: when the device it was opened with is removed to stay within
+    /// the limit, it goes on with the new device, which its holder has just
+    /// proved, instead of ending with the old one.
+    pub adding_session: Option<&'a [u8]>,
 }
 
 /// The one way a device is added, from every channel, inside the caller's
@@ -177,6 +182,9 @@ pub async fn add_device(
     let excess = devices.len().saturating_sub(max_devices);
     let mut evicted = Vec::new();
     for oldest in devices.into_iter().take(excess) {
+        if let Some(session) = new.adding_session {
+            accounts_repo::move_session_to_device(conn, session, &oldest.id, &device_id).await?;
+        }
         remove_in_tx(conn, &oldest).await?;
         let entry = AuditEntry::new(
             new.actor,
@@ -372,13 +380,7 @@ pub async fn verify_account_code(
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<(AcceptedCode, Tx), CodeError> {
-    let attempt = Attempt {
-        account,
-        actor,
-        budget,
-        client,
-        now,
-    };
+    let attempt = Attempt::new(account, actor, budget, client, now);
     let checked = match match_code(svc, account, code, now).await {
         Ok(matched) => claim_alone(svc, &attempt, matched.as_ref()).await,
         Err(e) => Err(e),
@@ -405,13 +407,7 @@ pub async fn accept_code(
     now: UnixTime,
     follow_up: impl Fn(&AcceptedCode) -> FollowUp,
 ) -> Result<Option<AcceptedCode>, CodeError> {
-    let attempt = Attempt {
-        account,
-        actor,
-        budget,
-        client,
-        now,
-    };
+    let attempt = Attempt::new(account, actor, budget, client, now);
     let checked = accept_grouped_or_alone(svc, &attempt, code, follow_up).await;
     count_outcome(svc, &checked);
     checked
@@ -544,7 +540,23 @@ struct Attempt<'a> {
     now: UnixTime,
 }
 
-impl Attempt<'_> {
+impl<'a> Attempt<'a> {
+    fn new(
+        account: &'a AccountRow,
+        actor: Actor<'a>,
+        budget: CodeBudget<'a>,
+        client: &'a ClientInfo,
+        now: UnixTime,
+    ) -> Self {
+        Self {
+            account,
+            actor,
+            budget,
+            client,
+            now,
+        }
+    }
+
     /// Logs `event` about the attempt's account, by its actor, from its client.
     async fn record(&self, conn: &mut AnyConnection, event: AuditEvent) -> Result<(), sqlx::Error> {
         let entry = AuditEntry::new(self.actor, event).subject(&self.account.id);
@@ -807,6 +819,7 @@ pub async fn provision_device(
             channel: Channel::Administrator,
             actor: Actor::System,
             ticket_id: None,
+            adding_session: None,
         },
         None,
         now,

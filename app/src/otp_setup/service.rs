@@ -209,6 +209,7 @@ pub async fn complete(
             channel: Channel::SetupLink,
             actor: account.actor(),
             ticket_id: Some(&ticket.id),
+            adding_session: None,
         },
         Some(client),
         now,

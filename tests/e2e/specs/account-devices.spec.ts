@@ -1,7 +1,7 @@
 // Renaming and removing devices on /akun (issue 12): the list is keyed by
 // device id, so a removed device's open forms and typed password never end
 // up in another device's item, and every form is closed and empty after a
-// successful action.
+// successful action. Adding one on /akun/perangkat-baru, in place.
 import { type Locator, type Page, test } from '@playwright/test';
 import { createSigner, expect, freshPeriod, logInInBrowser, totp, type Account } from '../fixtures';
 
@@ -132,4 +132,42 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('alert')).toHaveCount(0);
     for (const item of await page.locator('.device').all()) await expectClosedAndEmpty(item);
   });
+});
+
+test('a device added from the account page: a wrong code keeps the name, the right one says what was added and removed, once', async ({ page }) => {
+  const signer = createSigner({ devices: NAMES });
+  await openAccount(page, signer);
+  // The step-up: a code from another registered device.
+  await page.getByLabel('Kode OTP perangkat lama').fill(totp(signer.devices[1].secret));
+  await page.getByRole('button', { name: 'Konfirmasi' }).click();
+  await page.getByRole('link', { name: 'Lanjut tambah perangkat' }).click();
+  await expect(page).toHaveURL(/\/akun\/perangkat-baru$/);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.locator('summary', { hasText: 'Tidak bisa memindai?' }).click();
+  const key = (await page.getByTestId('manual-key').textContent())!.replace(/\s/g, '');
+
+  await page.getByLabel('Nama Perangkat').fill('Hp Baru');
+  await page.getByRole('textbox', { name: 'Kode OTP' }).fill('000000' === totp(key) ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Kirim' }).click();
+  await expect(page.getByRole('alert')).toContainText('Kode OTP INVALID.');
+  await expect(page).toHaveURL(/\/akun\/perangkat-baru$/);
+  await expect(page.getByLabel('Nama Perangkat')).toHaveValue('Hp Baru');
+
+  await freshPeriod();
+  await page.getByRole('textbox', { name: 'Kode OTP' }).fill(totp(key));
+  await page.getByRole('button', { name: 'Kirim' }).click();
+  const notice = page.getByRole('status');
+  await expect(notice).toContainText('Penambahan perangkat OTP selesai dilakukan.');
+  await expect(notice).toContainText('Perangkat “Hp Baru” sekarang dapat dipakai untuk masuk.');
+  await expect(notice).toContainText('perangkat paling lama “Hp Kantor”');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+
+  // Said once: the page shows a new QR code on the next visit.
+  await page.reload();
+  await expect(page.getByTestId('manual-key')).toBeAttached();
+  await expect(page.getByText('Penambahan perangkat OTP selesai dilakukan.')).toHaveCount(0);
+  await page.goto('/akun');
+  await expect(page.locator('.device__name')).toHaveText(['Tablet Rumah', 'Hp Cadangan', 'Hp Baru']);
+  // The session was opened with the device removed; it goes on with the new one.
+  await expect(page.locator('.device').filter({ hasText: 'Hp Baru' })).toContainText('dipakai sesi ini');
 });

@@ -4,7 +4,7 @@
 // no-store HTML; assets come from the cache without revalidation).
 import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import fs from 'node:fs';
-import { approvedSetupLink, createSigner, logInInBrowser, requestOtp } from '../fixtures';
+import { approvedSetupLink, createSigner, logInInBrowser, requestOtp, totp } from '../fixtures';
 
 // The first-load budget is 200 KB (issue 13), set by scripts/page-weight.sh.
 const FIRST_LOAD_CEILING = Number(process.env.TPO_PAGE_WEIGHT_CEILING_KB) * 1024;
@@ -159,4 +159,19 @@ test('account', async ({ browser }) => {
   const state = await login.storageState();
   await login.close();
   check(await measure(browser, '/akun', '/akun', state), '/akun');
+});
+
+test('account, add a device', async ({ browser }) => {
+  const signer = createSigner({ devices: ['Hp Lama', 'Tablet'] });
+  const login = await browser.newContext();
+  const page = await login.newPage();
+  await logInInBrowser(page, signer);
+  await expect(page).toHaveURL(/\/akun$/);
+  // The step-up with the other device's code opens the page.
+  await page.getByLabel('Kode OTP perangkat lama').fill(totp(signer.devices[1].secret));
+  await page.getByRole('button', { name: 'Konfirmasi' }).click();
+  await expect(page.getByRole('link', { name: 'Lanjut tambah perangkat' })).toBeVisible();
+  const state = await login.storageState();
+  await login.close();
+  check(await measure(browser, '/akun/perangkat-baru', '/akun/perangkat-baru', state), '/akun/perangkat-baru');
 });

@@ -46,6 +46,7 @@ pub async fn add(
             channel: Channel::AccountPage,
             actor: Actor::System,
             ticket_id: None,
+            adding_session: None,
         },
         None,
         now,
@@ -110,14 +111,18 @@ async fn fifty_concurrent_additions_leave_the_newest_three(backend: Backend) {
     app.stop().await;
 }
 
+/// A signer with three devices, the limit: "Hp Kantor" the oldest.
+async fn at_the_limit(app: &TestApp) -> TestAccount {
+    app.create_account(AccountSpec {
+        devices: &["Hp Kantor", "Tablet", "Hp Pribadi"],
+        ..Default::default()
+    })
+    .await
+}
+
 async fn eviction_removes_the_device_added_longest_ago(backend: Backend) {
     let app = spawn_app(backend).await;
-    let signer = app
-        .create_account(AccountSpec {
-            devices: &["Hp Kantor", "Tablet", "Hp Pribadi"],
-            ..Default::default()
-        })
-        .await;
+    let signer = at_the_limit(&app).await;
     let added = add(&app, &signer.id, "Hp Baru").await.unwrap();
     assert_eq!(added.evicted.len(), 1);
     assert_eq!(added.evicted[0].name, "Hp Kantor");
@@ -144,7 +149,10 @@ async fn start_adding(app: &TestApp, signer: &TestAccount) -> (reqwest::Client, 
     let (status, body) = app.call(&client, "account/devices/new", &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let view: Value = serde_json::from_str(&body).unwrap();
-    let key = view["manual_key"].as_str().unwrap().replace(' ', "");
+    let key = view["Pending"]["manual_key"]
+        .as_str()
+        .unwrap()
+        .replace(' ', "");
     (client, TotpSecret::from_bytes(base32(&key)))
 }
 
@@ -152,12 +160,7 @@ async fn adding_on_the_account_page_at_the_limit_evicts_the_oldest_and_ends_its_
     backend: Backend,
 ) {
     let app = spawn_app(backend).await;
-    let signer = app
-        .create_account(AccountSpec {
-            devices: &["Hp Kantor", "Tablet", "Hp Pribadi"],
-            ..Default::default()
-        })
-        .await;
+    let signer = at_the_limit(&app).await;
     // A session opened with the oldest device, elsewhere.
     let old_session = app.client();
     assert_eq!(app.log_in(&old_session, &signer, 0).await, StatusCode::OK);
@@ -172,7 +175,12 @@ async fn adding_on_the_account_page_at_the_limit_evicts_the_oldest_and_ends_its_
     let (_, again) = app.call(&client, "account/devices/new", &[]).await;
     let again: Value = serde_json::from_str(&again).unwrap();
     assert_eq!(
-        base32(&again["manual_key"].as_str().unwrap().replace(' ', "")),
+        base32(
+            &again["Pending"]["manual_key"]
+                .as_str()
+                .unwrap()
+                .replace(' ', "")
+        ),
         new_secret.as_bytes()
     );
 
@@ -203,6 +211,56 @@ async fn adding_on_the_account_page_at_the_limit_evicts_the_oldest_and_ends_its_
         4,
         "3 provisioned + 1 added"
     );
+    // The page says what the addition did once (it is loaded again after
+    // the form), then offers a new QR code.
+    let (_, shown) = app.call(&client, "account/devices/new", &[]).await;
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["Added"]["name"], "Hp Baru Ñandú");
+    assert_eq!(shown["Added"]["evicted"][0]["name"], "Hp Kantor");
+    let (_, next) = app.call(&client, "account/devices/new", &[]).await;
+    let next: Value = serde_json::from_str(&next).unwrap();
+    let next_key = next["Pending"]["manual_key"]
+        .as_str()
+        .unwrap()
+        .replace(' ', "");
+    assert_ne!(base32(&next_key), new_secret.as_bytes());
+    app.stop().await;
+}
+
+/// At the limit, adding from /akun with the very device the session was
+/// opened with as the oldest: that device goes, the session goes on with
+/// the new one, which its holder has just proved.
+async fn the_session_adding_a_device_goes_on_when_its_own_device_is_evicted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = at_the_limit(&app).await;
+    let (client, new_secret) = start_adding(&app, &signer).await;
+    let code = app.code(&new_secret, 0);
+    let (status, body) = app
+        .call(
+            &client,
+            "account/devices/add",
+            &[("name", "Hp Baru"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.device_names(&signer.id).await,
+        ["Tablet", "Hp Pribadi", "Hp Baru"]
+    );
+    assert_eq!(app.call(&client, "account", &[]).await.0, StatusCode::OK);
+    let new_device = app.device_ids(&signer.id).await[2].clone();
+    let on_new_device: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND device_id = $2",
+    )
+    .bind(&signer.id)
+    .bind(&new_device)
+    .fetch_one(app.services().db.pool())
+    .await
+    .unwrap();
+    assert_eq!(on_new_device, 1, "the session now rests on the new device");
+    let (_, shown) = app.call(&client, "account/devices/new", &[]).await;
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["Added"]["evicted"][0]["name"], "Hp Kantor");
     app.stop().await;
 }
 
@@ -356,6 +414,7 @@ on_both_backends!(
     fifty_concurrent_additions_leave_the_newest_three,
     eviction_removes_the_device_added_longest_ago,
     adding_on_the_account_page_at_the_limit_evicts_the_oldest_and_ends_its_sessions,
+    the_session_adding_a_device_goes_on_when_its_own_device_is_evicted,
     adding_needs_a_fresh_code_and_a_right_first_code,
     rename_and_remove_follow_the_rules,
     removing_the_session_device_logs_out,
