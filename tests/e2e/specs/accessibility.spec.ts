@@ -330,6 +330,9 @@ test.describe('by keyboard alone', () => {
     await typeInto(page, page.getByLabel('Email dinas'), signer.email);
     await press(page, page.getByRole('button', { name: 'Periksa' }));
     await expect(page.getByTestId('checked-email')).toHaveText(signer.email);
+    // Once live the page hides the other category's fields: tab through the
+    // form it settles on (Periksa may have been a plain post, a new page).
+    await hydrated(page);
     await typeInto(page, page.getByLabel('Nama lengkap'), signer.name);
     await typeInto(page, page.getByLabel('NIK'), signer.nik);
     await press(page, page.getByRole('button', { name: 'Kirim' }));
