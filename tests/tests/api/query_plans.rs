@@ -88,13 +88,61 @@ fn hot_queries() -> Vec<(&'static str, String, Vec<Value>)> {
             vec![Text("a"), Text("ponsel 1"), Text("")],
         ),
         q(
-            "replay guard",
-            "UPDATE otp_devices SET last_used_step = $1, last_used_at = $2, drift_steps = $3 WHERE id = $4 AND (last_used_step IS NULL OR last_used_step < $1)",
-            vec![Int(1), Int(NOW), Int(0), Text("d")],
+            "replay guard, two right codes written together",
+            "UPDATE otp_devices
+             SET last_used_step = CASE id WHEN $1 THEN $2 WHEN $5 THEN $6 END,
+                 last_used_at = CASE id WHEN $1 THEN $3 WHEN $5 THEN $7 END,
+                 drift_steps = CASE id WHEN $1 THEN $4 WHEN $5 THEN $8 END
+             WHERE id IN ($1, $5)
+               AND (last_used_step IS NULL OR last_used_step < CASE id WHEN $1 THEN $2 WHEN $5 THEN $6 END)",
+            vec![Text("d1"), Int(1), Int(NOW), Int(0), Text("d2"), Int(1), Int(NOW), Int(0)],
+        ),
+        q(
+            "OTP counters cleared, two right codes written together",
+            "UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL
+             WHERE (otp_locked_until IS NULL OR otp_locked_until <= $1) AND id IN ($2, $3)",
+            vec![Int(NOW), Text("a1"), Text("a2")],
+        ),
+        q(
+            "device-cookie counters cleared, two right codes written together",
+            "DELETE FROM failure_counters
+             WHERE (locked_until IS NULL OR locked_until <= $1) AND key IN ($2, $3)",
+            vec![Int(NOW), Text("k1"), Text("k2")],
+        ),
+        q(
+            "device-cookie counters still locked",
+            "SELECT COUNT(*) FROM failure_counters WHERE key IN ($1, $2)",
+            vec![Text("k1"), Text("k2")],
+        ),
+        q(
+            "waiting sessions activated, two right codes written together",
+            "UPDATE sessions
+             SET token_digest = CASE token_digest WHEN $7 THEN $1 WHEN $14 THEN $8 END,
+                 device_id = CASE token_digest WHEN $7 THEN $2 WHEN $14 THEN $9 END, stage = $15,
+                 confirmed_until = NULL,
+                 created_at = CASE token_digest WHEN $7 THEN $3 WHEN $14 THEN $10 END,
+                 last_seen_at = CASE token_digest WHEN $7 THEN $3 WHEN $14 THEN $10 END,
+                 expires_at = CASE token_digest WHEN $7 THEN $4 WHEN $14 THEN $11 END,
+                 ip = CASE token_digest WHEN $7 THEN $5 WHEN $14 THEN $12 END,
+                 user_agent = CASE token_digest WHEN $7 THEN $6 WHEN $14 THEN $13 END
+             WHERE token_digest IN ($7, $14) AND stage = $16",
+            vec![
+                Bytes(b"new1"), Text("d1"), Int(NOW), Int(NOW + 900), Text("127.0.0.1"), Text("ua"), Bytes(b"waiting1"),
+                Bytes(b"new2"), Text("d2"), Int(NOW), Int(NOW + 900), Text("127.0.0.1"), Text("ua"), Bytes(b"waiting2"),
+                Text("active"), Text("awaiting_otp"),
+            ],
         ),
         q(
             "pending enrollment by origin",
-            "SELECT id, secret_sealed FROM pending_enrollments WHERE origin = $1 AND expires_at > $2",
+            "SELECT id, secret_sealed FROM pending_enrollments
+             WHERE origin = $1 AND expires_at > $2 AND outcome IS NULL",
+            vec![Text("o"), Int(NOW)],
+        ),
+        q(
+            "outcome of a device added from /akun",
+            "DELETE FROM pending_enrollments
+             WHERE origin = $1 AND expires_at > $2 AND outcome IS NOT NULL
+             RETURNING outcome",
             vec![Text("o"), Int(NOW)],
         ),
         q(
