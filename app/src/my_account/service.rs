@@ -14,7 +14,7 @@ use crate::otp_devices::service::{
     self as devices, AddedDevice, CodeError, EnrollError, NewDevice,
 };
 use crate::otp_devices::types::{DeviceName, OtpCode};
-use crate::otp_devices::views::{AddedDeviceView, DeviceView};
+use crate::otp_devices::views::DeviceView;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -135,8 +135,7 @@ pub async fn self_enrollment(
     let origin = self_enrollment_origin(holder);
     let mut tx = svc.db.begin_write().await?;
     if let Some(json) = devices_repo::take_outcome(&mut tx, &origin, now).await? {
-        let added: AddedDeviceView = serde_json::from_str(&json)
-            .map_err(|e| sqlx::Error::Decode(format!("self-enrollment outcome: {e}").into()))?;
+        let added = devices::read_outcome(&json)?;
         tx.commit().await?;
         return Ok(SelfEnrollment::Added(added));
     }
@@ -197,9 +196,7 @@ pub async fn finish_self_enrollment(
     )
     .await?;
     // The page that says so is loaded next (or again, without JavaScript).
-    let outcome = serde_json::to_string(&AddedDeviceView::from(added.clone()))
-        .expect("the outcome is plain data");
-    devices_repo::complete_pending(&mut tx, &pending.id, &outcome).await?;
+    devices_repo::complete_pending(&mut tx, &pending.id, &devices::stored_outcome(&added)).await?;
     tx.commit().await?;
     svc.mail_queued.notify_one();
     Ok(added)

@@ -58,6 +58,18 @@ impl From<AddedDevice> for AddedDeviceView {
     }
 }
 
+/// What a device addition did, kept as JSON until its page shows it
+/// (a setup link's ticket, a pending row of /akun).
+pub fn stored_outcome(added: &AddedDevice) -> String {
+    serde_json::to_string(&AddedDeviceView::from(added.clone())).expect("the outcome is plain data")
+}
+
+/// The outcome [`stored_outcome`] kept.
+pub fn read_outcome(json: &str) -> Result<AddedDeviceView, sqlx::Error> {
+    serde_json::from_str(json)
+        .map_err(|e| sqlx::Error::Decode(format!("device outcome: {e}").into()))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EnrollError {
     #[error("{}", invalid_code_message(*.clock_offset_seconds))]

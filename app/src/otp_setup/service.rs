@@ -14,9 +14,11 @@ use crate::events::{Event, repo as events_repo};
 use crate::otp_devices::Channel;
 use crate::otp_devices::enrollment::{self, PendingEnrollment};
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{AddedDevice, EnrollError, NewDevice, add_device};
+use crate::otp_devices::service::{
+    self as devices, AddedDevice, EnrollError, NewDevice, add_device,
+};
 use crate::otp_devices::types::{DeviceName, OtpCode};
-use crate::otp_devices::views::{AddedDeviceView, EvictedDeviceView};
+use crate::otp_devices::views::EvictedDeviceView;
 use crate::platform::crypto::token_digest;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -153,8 +155,7 @@ async fn completed(conn: &mut AnyConnection, token: &str) -> Result<SetupPageSta
     let Some(json) = tickets::repo::setup_outcome_by_link(conn, &token_digest(token)).await? else {
         return Ok(SetupPageState::Problem(LinkProblem::Used));
     };
-    let outcome: AddedDeviceView = serde_json::from_str(&json)
-        .map_err(|e| sqlx::Error::Decode(format!("setup outcome: {e}").into()))?;
+    let outcome = devices::read_outcome(&json)?;
     Ok(SetupPageState::Completed(outcome))
 }
 
@@ -235,9 +236,8 @@ pub async fn complete(
         now,
     )
     .await?;
-    let outcome = serde_json::to_string(&AddedDeviceView::from(added.clone()))
-        .expect("the outcome is plain data");
-    tickets::repo::store_setup_outcome(&mut tx, &ticket.id, &outcome).await?;
+    tickets::repo::store_setup_outcome(&mut tx, &ticket.id, &devices::stored_outcome(&added))
+        .await?;
     let event = AuditEvent::OtpSetupCompleted {
         device_id: added.device_id.clone(),
     };
