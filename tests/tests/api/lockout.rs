@@ -72,6 +72,31 @@ async fn known_browser(app: &TestApp, account: &TestAccount, ip: &str) -> reqwes
     browser
 }
 
+/// A known browser's own wrong codes pause that browser (its counter, not
+/// the account's): a right code from it is refused while the pause lasts,
+/// whether it is checked alone or with others, and let in afterwards.
+async fn a_paused_known_browser_is_refused_even_a_right_code(backend: Backend) {
+    let app = proxied_app(backend).await;
+    let owner = app.signer().await;
+    let browser = known_browser(&app, &owner, "192.0.2.10").await;
+    let (status, body) = app.enter_password(&browser, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for n in 0..11 {
+        let code = wrong_code(&app, &owner, n);
+        app.call(&browser, "login/code", &[("code", &code)]).await;
+    }
+    let right = app.code(owner.secret(0), 0);
+    let (status, body) = app.call(&browser, "login/code", &[("code", &right)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(app.active_sessions(&owner.id).await, 0);
+    app.clock.advance(60);
+    let right = app.code(owner.secret(0), 0);
+    let (status, body) = app.call(&browser, "login/code", &[("code", &right)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.active_sessions(&owner.id).await, 1);
+    app.stop().await;
+}
+
 async fn a_strangers_thousand_failures_do_not_lock_out_the_owner(backend: Backend) {
     let app = proxied_app(backend).await;
     let owner = app.signer().await;
@@ -445,6 +470,7 @@ async fn step_up_on_the_account_page_spends_the_account_budget(backend: Backend)
 }
 
 on_both_backends!(
+    a_paused_known_browser_is_refused_even_a_right_code,
     a_strangers_thousand_failures_do_not_lock_out_the_owner,
     thousands_of_wrong_codes_from_many_addresses_get_nothing,
     unknown_and_existing_emails_get_the_same_answer_when_throttled,
