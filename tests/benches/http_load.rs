@@ -74,6 +74,7 @@ struct Outcome {
     latency: Duration,
     /// The answer the scenario is about (a refusal can be right).
     expected: bool,
+    status: StatusCode,
 }
 
 /// One operation: `None` when the scenario ran out of fresh inputs; `Err`
@@ -121,6 +122,8 @@ struct Run {
     /// Latencies of the answers, sorted.
     latencies: Vec<Duration>,
     errors: usize,
+    /// What the first error was (a refused connection, a 5xx status).
+    first_error: Option<String>,
     unexpected: usize,
     /// Seconds from the first request to the last answer.
     elapsed: f64,
@@ -143,33 +146,46 @@ impl Bench {
                 let (op, next) = (op.clone(), next.clone());
                 tokio::spawn(async move {
                     let (mut latencies, mut unexpected, mut errors) = (Vec::new(), 0, 0);
-                    while Instant::now() < deadline {
+                    let mut first_error = None;
+                    let ran_out = loop {
+                        if Instant::now() >= deadline {
+                            break false;
+                        }
                         match op(next.fetch_add(1, Ordering::Relaxed)).await {
-                            None => return (latencies, unexpected, errors, true),
+                            None => break true,
                             Some(Ok(outcome)) => {
-                                unexpected += usize::from(!outcome.expected);
+                                if !outcome.expected {
+                                    unexpected += 1;
+                                    let status = outcome.status;
+                                    first_error.get_or_insert(format!("unexpected {status}"));
+                                }
                                 latencies.push(outcome.latency);
                             }
-                            Some(Err(_)) => errors += 1,
+                            Some(Err(error)) => {
+                                errors += 1;
+                                first_error.get_or_insert(error);
+                            }
                         }
-                    }
-                    (latencies, unexpected, errors, false)
+                    };
+                    (latencies, unexpected, errors, first_error, ran_out)
                 })
             })
             .collect();
         let mut run = Run {
             latencies: Vec::new(),
             errors: 0,
+            first_error: None,
             unexpected: 0,
             elapsed: 0.0,
             cpu: 0.0,
             ran_out: false,
         };
         for task in tasks {
-            let (l, u, e, ran_out) = task.await.expect("a client task");
+            let (l, u, e, first_error, ran_out) = task.await.expect("a client task");
             run.latencies.extend(l);
             run.unexpected += u;
             run.errors += e;
+            run.first_error = run.first_error.or(first_error);
             run.ran_out |= ran_out;
         }
         run.elapsed = started.elapsed().as_secs_f64();
@@ -185,6 +201,7 @@ impl Bench {
         let Run {
             latencies,
             errors,
+            first_error,
             unexpected,
             elapsed,
             cpu,
@@ -213,6 +230,9 @@ impl Bench {
             errors + unexpected,
             cpu / elapsed,
         );
+        if let Some(error) = first_error {
+            println!("{:<8}   the first error: {error}", self.label);
+        }
         self.figures.insert(format!("{key}_rps"), rate);
         self.figures.insert(format!("{key}_p99"), p99);
     }
@@ -291,6 +311,7 @@ async fn answer(
         return Err(format!("{status}"));
     }
     Ok(Outcome {
+        status,
         latency,
         expected: expect(status, &body),
     })

@@ -9,10 +9,15 @@ use crate::platform::context::Call;
 use crate::platform::request::{cookie, set_cookie};
 
 pub async fn session(call: &Call, stage: Stage) -> Result<Option<SessionHolder>, AppError> {
-    match cookie(cookie_name(&call.svc.settings)) {
+    match session_cookie(call) {
         Some(value) => Ok(service::find_session(&call.svc, &value, stage, call.now).await?),
         None => Ok(None),
     }
+}
+
+/// The session cookie's value, if the request has one.
+pub fn session_cookie(call: &Call) -> Option<String> {
+    cookie(cookie_name(&call.svc.settings))
 }
 
 /// The signed-in holder, or `Unauthenticated`.

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
 
 use super::sessions::Stage;
@@ -767,22 +768,36 @@ pub async fn move_session_to_device(
     Ok(())
 }
 
+/// What [`find_session`] selects from a session `s` joined with its
+/// account `a`, for queries that join more to it. The session's
+/// `created_at` is selected as `session_created_at`: the account has a
+/// column of that name.
+pub static SESSION_AND_ACCOUNT_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let account: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+    format!(
+        "s.token_digest, s.account_id, s.device_id, s.stage, s.confirmed_until, \
+         s.created_at AS session_created_at, s.expires_at, {}",
+        account.join(", ")
+    )
+});
+
+/// The session and account of a row selected with [`SESSION_AND_ACCOUNT_COLUMNS`].
+pub fn session_and_account(row: &AnyRow) -> Result<(SessionRow, AccountRow), sqlx::Error> {
+    Ok((SessionRow::from_row(row)?, AccountRow::from_row(row)?))
+}
+
 /// The unexpired session with this digest and its account, in one query
-/// (every signed-in request starts here). The session's `created_at` is
-/// selected as `session_created_at`: the account has a column of that name.
+/// (every signed-in request starts here).
 pub async fn find_session(
     conn: &mut AnyConnection,
     digest: &[u8],
     now: UnixTime,
 ) -> Result<Option<(SessionRow, AccountRow)>, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
-        let account: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
         format!(
-            "SELECT s.token_digest, s.account_id, s.device_id, s.stage, s.confirmed_until,
-             s.created_at AS session_created_at, s.expires_at, {}
-             FROM sessions s JOIN accounts a ON a.id = s.account_id
+            "SELECT {} FROM sessions s JOIN accounts a ON a.id = s.account_id
              WHERE s.token_digest = $1 AND s.expires_at > $2",
-            account.join(", ")
+            *SESSION_AND_ACCOUNT_COLUMNS
         )
     });
     let row = sqlx::query(&SQL)
@@ -790,8 +805,7 @@ pub async fn find_session(
         .bind(now)
         .fetch_optional(conn)
         .await?;
-    row.map(|row| Ok((SessionRow::from_row(&row)?, AccountRow::from_row(&row)?)))
-        .transpose()
+    row.as_ref().map(session_and_account).transpose()
 }
 
 /// Slides the idle expiry forward (never past the absolute limit the caller computed).

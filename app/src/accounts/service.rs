@@ -382,21 +382,37 @@ pub async fn find_session(
     now: UnixTime,
 ) -> Result<Option<SessionHolder>, sqlx::Error> {
     let digest = token_digest(cookie_value);
-    let mut conn = svc.db.pool().acquire().await?;
-    let Some((session, account)) = repo::find_session(&mut conn, &digest, now).await? else {
-        return Ok(None);
-    };
+    svc.db
+        .read(async |conn| {
+            let Some((session, account)) = repo::find_session(conn, &digest, now).await? else {
+                return Ok(None);
+            };
+            admit_session(conn, svc, session, account, stage, now).await
+        })
+        .await
+}
+
+/// A session as read, if it is at `stage` and may go on: a suspended
+/// account's is ended; an active one's idle expiry slides forward.
+pub async fn admit_session(
+    conn: &mut AnyConnection,
+    svc: &Services,
+    session: SessionRow,
+    account: AccountRow,
+    stage: Stage,
+    now: UnixTime,
+) -> Result<Option<SessionHolder>, sqlx::Error> {
     if session.stage != stage {
         return Ok(None);
     }
     if account.status == AccountStatus::Suspended {
-        repo::delete_session(&mut conn, &digest).await?;
+        repo::delete_session(conn, &session.token_digest).await?;
         return Ok(None);
     }
     if stage == Stage::Active {
         let expires_at = (now + svc.settings.session_idle_seconds)
             .min(session.created_at + svc.settings.session_max_seconds);
-        repo::touch_session(&mut conn, &digest, now, expires_at).await?;
+        repo::touch_session(conn, &session.token_digest, now, expires_at).await?;
     }
     Ok(Some(SessionHolder { session, account }))
 }

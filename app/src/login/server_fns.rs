@@ -74,25 +74,29 @@ pub async fn login_password(email: String, password: String) -> Result<(), AppEr
 
 #[server(endpoint = "login/code")]
 pub async fn login_code(code: String) -> Result<(), AppError> {
-    use crate::accounts::sessions::Stage;
     use crate::otp_devices::types::OtpCode;
     use crate::platform::rate_limit::Action;
     let call = crate::platform::context::call(Some(Action::Login))?;
-    let waiting = current::session(&call, Stage::AwaitingOtp).await?.ok_or_else(|| {
-        AppError::rejected("Waktu memasukkan kode OTP habis. Silakan masuk kembali dengan email dan kata sandi.")
+    let waiting = match current::session_cookie(&call) {
+        Some(value) => super::service::waiting_for_code(&call.svc, &value, call.now).await?,
+        None => None,
+    };
+    let waiting = waiting.ok_or_else(|| {
+        AppError::rejected(
+            "Waktu memasukkan kode OTP habis. Silakan masuk kembali dengan email dan kata sandi.",
+        )
     })?;
     let code = OtpCode::parse(&code).map_err(AppError::Invalid)?;
     let device_cookie = known_browser(&call);
-    let token = super::service::check_code(
+    let (token, account) = super::service::check_code(
         &call.svc,
-        &waiting,
+        waiting,
         &code,
         device_cookie.as_deref(),
         &call.client,
         call.now,
     )
     .await?;
-    let account = waiting.account;
     current::set_session_cookie(&call, &token.text, call.svc.settings.session_max_seconds);
     let known = DeviceCookie::issue(&account.id, call.now).encode(&call.svc.keys);
     remember_browser(&call, &known);

@@ -14,9 +14,10 @@
 //! four commits: the attempt reserved, the step claimed and the counter
 //! cleared each in autocommit, then `BEGIN IMMEDIATE`, `DELETE` the waiting
 //! session, `INSERT` the active one, `INSERT` the audit entry, `COMMIT`.
-//! Now: two reads on pooled connections, no lock held (the session joined
-//! with its account, then the devices; the code is computed from them),
-//! then the write, which joins every other right code waiting for the
+//! Now: one read on a lent connection, no lock held (the session joined
+//! with its account and the account's devices,
+//! `otp_devices::repo::session_with_devices`; the code is computed from
+//! them), then the write, which joins every other right code waiting for the
 //! writer (group commit, `otp_devices::accepted`): for a batch of N codes,
 //!
 //! ```text
@@ -52,17 +53,17 @@ use crate::accounts::repo::NewSession;
 use crate::accounts::repo::{
     self as accounts_repo, AccountRow, Activation, Counter, FailureCounter,
 };
-use crate::accounts::service::SessionHolder;
+use crate::accounts::service::{SessionHolder, admit_session};
 use crate::accounts::sessions::{self, Stage};
 use crate::accounts::throttle;
 use crate::accounts::types::{AccountStatus, OfficialEmail};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::AppError;
 use crate::otp_devices::accepted::FollowUp;
-use crate::otp_devices::repo as devices_repo;
+use crate::otp_devices::repo::{self as devices_repo, DeviceRow};
 use crate::otp_devices::service::{self as devices, AcceptedCode, CodeBudget, CodeError};
 use crate::otp_devices::types::OtpCode;
-use crate::platform::crypto::SecretToken;
+use crate::platform::crypto::{SecretToken, token_digest};
 use crate::platform::net::rate_limit_key;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -307,22 +308,56 @@ async fn wrong_password(
     Ok(LoginError::BadCredentials)
 }
 
+/// A session waiting for a code, with its account's devices.
+pub struct WaitingForCode {
+    pub holder: SessionHolder,
+    devices: Vec<DeviceRow>,
+}
+
+/// The session of `cookie_value` if it waits for a code, read with the
+/// account's devices in one query (the code step's one read).
+pub async fn waiting_for_code(
+    svc: &Services,
+    cookie_value: &str,
+    now: UnixTime,
+) -> Result<Option<WaitingForCode>, sqlx::Error> {
+    let digest = token_digest(cookie_value);
+    svc.db
+        .read(async |conn| {
+            let found = devices_repo::session_with_devices(conn, &digest, now).await?;
+            let Some((session, account, devices)) = found else {
+                return Ok(None);
+            };
+            let holder = admit_session(conn, svc, session, account, Stage::AwaitingOtp, now);
+            Ok(holder
+                .await?
+                .map(|holder| WaitingForCode { holder, devices }))
+        })
+        .await
+}
+
 /// Step two of login: a code from any device of the account. The waiting
 /// session is replaced by an active one under a new token, in the write
 /// transaction that claimed the code (see `accept_code`).
 pub async fn check_code(
     svc: &Services,
-    waiting: &SessionHolder,
+    waiting: WaitingForCode,
     code: &OtpCode,
     device_cookie: Option<&str>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<SecretToken, LoginError> {
+) -> Result<(SecretToken, AccountRow), LoginError> {
+    let WaitingForCode {
+        holder: waiting,
+        devices,
+    } = waiting;
     let account = &waiting.account;
     let cookie = match device_cookie {
         Some(_) => {
-            let mut conn = svc.db.pool().acquire().await?;
-            usable_device_cookie(&mut conn, svc, Some(account), device_cookie, now).await?
+            let read = async |conn: &mut AnyConnection| {
+                usable_device_cookie(conn, svc, Some(account), device_cookie, now).await
+            };
+            svc.db.read(read).await?
         }
         None => None,
     };
@@ -352,17 +387,9 @@ pub async fn check_code(
         .subject(&account.id)
         .prepare(Some(client), now),
     };
-    let accepted = devices::accept_code(
-        svc,
-        account,
-        account.actor(),
-        code,
-        budget,
-        client,
-        now,
-        activate,
-    );
+    let attempt = devices::Attempt::new(account, account.actor(), budget, client, now);
+    let accepted = devices::accept_code(svc, &attempt, devices, code, activate);
     // Gone meanwhile (a logout, a suspension): nothing is kept, the code included.
     accepted.await?.ok_or(LoginError::AccountGone)?;
-    Ok(token)
+    Ok((token, waiting.account))
 }

@@ -94,16 +94,10 @@ pub async fn confirm_session(
     client: &ClientInfo,
     now: UnixTime,
 ) -> Result<(), AddDeviceError> {
-    let (accepted, mut tx) = devices::verify_account_code(
-        svc,
-        &holder.account,
-        holder.account.actor(),
-        code,
-        devices::CodeBudget::Account,
-        client,
-        now,
-    )
-    .await?;
+    let account = &holder.account;
+    let budget = devices::CodeBudget::Account;
+    let attempt = devices::Attempt::new(account, account.actor(), budget, client, now);
+    let (accepted, mut tx) = devices::verify_account_code(svc, &attempt, code).await?;
     accounts_repo::confirm_session_until(
         &mut tx,
         &holder.session.token_digest,

@@ -1,13 +1,19 @@
 //! SQL for OTP devices and secrets waiting for their first code.
 
-use sqlx::AnyConnection;
+use std::sync::LazyLock;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 use super::Channel;
+use crate::accounts::repo::{
+    AccountRow, SESSION_AND_ACCOUNT_COLUMNS, SessionRow, session_and_account,
+};
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
 use crate::platform::db::{case_by_row, column_placeholders, values_placeholders};
 use crate::time::UnixTime;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DeviceRow {
     pub id: DeviceId,
     pub account_id: AccountId,
@@ -24,6 +30,73 @@ pub struct DeviceRow {
 
 const COLUMNS: &str = "id, account_id, name, secret_sealed, added_seq, created_at, last_used_at, \
      last_used_step, drift_steps, source_channel, source_ip";
+
+impl DeviceRow {
+    /// The device in `row`'s columns named `{prefix}{column}`.
+    fn from_prefixed_row(row: &AnyRow, prefix: &str) -> Result<Self, sqlx::Error> {
+        let column = |name: &str| format!("{prefix}{name}");
+        Ok(Self {
+            id: row.try_get(column("id").as_str())?,
+            account_id: row.try_get(column("account_id").as_str())?,
+            name: row.try_get(column("name").as_str())?,
+            secret_sealed: row.try_get(column("secret_sealed").as_str())?,
+            added_seq: row.try_get(column("added_seq").as_str())?,
+            created_at: row.try_get(column("created_at").as_str())?,
+            last_used_at: row.try_get(column("last_used_at").as_str())?,
+            last_used_step: row.try_get(column("last_used_step").as_str())?,
+            drift_steps: row.try_get(column("drift_steps").as_str())?,
+            source_channel: row.try_get(column("source_channel").as_str())?,
+            source_ip: row.try_get(column("source_ip").as_str())?,
+        })
+    }
+}
+
+impl FromRow<'_, AnyRow> for DeviceRow {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Self::from_prefixed_row(row, "")
+    }
+}
+
+/// The unexpired session with this digest, its account and the account's
+/// devices (oldest first), in one query: the login code step's one read.
+/// The devices' columns are selected as `d_{column}`, NULL for an account
+/// without any.
+#[allow(clippy::type_complexity)]
+pub async fn session_with_devices(
+    conn: &mut AnyConnection,
+    digest: &[u8],
+    now: UnixTime,
+) -> Result<Option<(SessionRow, AccountRow, Vec<DeviceRow>)>, sqlx::Error> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let device: Vec<String> = COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{c} AS d_{c}"))
+            .collect();
+        format!(
+            "SELECT {}, {} FROM sessions s JOIN accounts a ON a.id = s.account_id
+             LEFT JOIN otp_devices d ON d.account_id = s.account_id
+             WHERE s.token_digest = $1 AND s.expires_at > $2 ORDER BY d.added_seq",
+            *SESSION_AND_ACCOUNT_COLUMNS,
+            device.join(", ")
+        )
+    });
+    let rows = sqlx::query(&SQL)
+        .bind(digest)
+        .bind(now)
+        .fetch_all(conn)
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (session, account) = session_and_account(first)?;
+    let mut devices = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<Option<DeviceId>, _>("d_id")?.is_some() {
+            devices.push(DeviceRow::from_prefixed_row(row, "d_")?);
+        }
+    }
+    Ok(Some((session, account, devices)))
+}
 
 /// An account's devices, oldest first.
 pub async fn for_account(

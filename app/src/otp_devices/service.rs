@@ -385,42 +385,40 @@ impl CodeBudget<'_> {
 /// the mail to the holder) before it is returned.
 pub async fn verify_account_code(
     svc: &Services,
-    account: &AccountRow,
-    actor: Actor<'_>,
+    attempt: &Attempt<'_>,
     code: &OtpCode,
-    budget: CodeBudget<'_>,
-    client: &ClientInfo,
-    now: UnixTime,
 ) -> Result<(AcceptedCode, Tx), CodeError> {
-    let attempt = Attempt::new(account, actor, budget, client, now);
-    let checked = match match_code(svc, account, code, now).await {
-        Ok(matched) => claim_alone(svc, &attempt, matched.as_ref()).await,
-        Err(e) => Err(e),
+    let account_id = &attempt.account.id;
+    let devices = svc
+        .db
+        .read(async |conn| repo::for_account(conn, account_id).await);
+    let checked = match devices.await {
+        Ok(devices) => match match_code(svc, devices, code, attempt.now) {
+            Ok(matched) => claim_alone(svc, attempt, matched.as_ref()).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e.into()),
     };
     count_outcome(svc, &checked);
     checked
 }
 
-/// Verifies a code like [`verify_account_code`], and writes what a right
-/// code opens, `follow_up` (the session it activates, its audit entry), in
+/// Verifies a code like [`verify_account_code`], against `devices` (the
+/// account's, oldest first, read by the caller with what it reads anyway),
+/// and writes what a right code opens, `follow_up` (the session it activates, its audit entry), in
 /// the transaction that claims it. That write joins the other right codes
 /// waiting (see `accepted`: group commit); when their batch cannot commit,
 /// the code is checked again alone, which answers a replay or a lock as
 /// [`verify_account_code`] does. `Ok(None)`: the code was right but its
 /// session is gone (a logout meanwhile): nothing was kept.
-#[allow(clippy::too_many_arguments)]
 pub async fn accept_code(
     svc: &Services,
-    account: &AccountRow,
-    actor: Actor<'_>,
+    attempt: &Attempt<'_>,
+    devices: Vec<DeviceRow>,
     code: &OtpCode,
-    budget: CodeBudget<'_>,
-    client: &ClientInfo,
-    now: UnixTime,
     follow_up: impl Fn(&AcceptedCode) -> FollowUp,
 ) -> Result<Option<AcceptedCode>, CodeError> {
-    let attempt = Attempt::new(account, actor, budget, client, now);
-    let checked = accept_grouped_or_alone(svc, &attempt, code, follow_up).await;
+    let checked = accept_grouped_or_alone(svc, attempt, devices, code, follow_up).await;
     count_outcome(svc, &checked);
     checked
 }
@@ -428,10 +426,11 @@ pub async fn accept_code(
 async fn accept_grouped_or_alone(
     svc: &Services,
     attempt: &Attempt<'_>,
+    devices: Vec<DeviceRow>,
     code: &OtpCode,
     follow_up: impl Fn(&AcceptedCode) -> FollowUp,
 ) -> Result<Option<AcceptedCode>, CodeError> {
-    let matched = match_code(svc, attempt.account, code, attempt.now).await?;
+    let matched = match_code(svc, devices, code, attempt.now)?;
     if let (Some((device, step)), Some(group)) = (&matched, svc.workers.get::<AcceptedCodes>()) {
         let accepted = AcceptedCode::from(device);
         let acceptance = Acceptance {
@@ -488,17 +487,16 @@ fn step_claim(device: &DeviceRow, step: i64, now: UnixTime) -> StepClaim {
     }
 }
 
-/// The (first) device of the account whose code `code` is, and the time
-/// step it matched; read and computed before any write. Every secret is
+/// The (first) of `devices` whose code `code` is, and the time step it
+/// matched; computed before any write. Every secret is
 /// opened: one that does not is the server's fault (a wrong key, a damaged
 /// row), and the check stops before anything counts as a failure.
-async fn match_code(
+fn match_code(
     svc: &Services,
-    account: &AccountRow,
+    devices: Vec<DeviceRow>,
     code: &OtpCode,
     now: UnixTime,
 ) -> Result<Option<(DeviceRow, i64)>, CodeError> {
-    let devices = repo::for_account(&mut *svc.db.pool().acquire().await?, &account.id).await?;
     let mut matched = None;
     for device in devices {
         let secret = svc
@@ -544,7 +542,7 @@ async fn claim_alone(
 }
 
 /// One code submitted: for whom, by whom, on which budget, from where.
-struct Attempt<'a> {
+pub struct Attempt<'a> {
     account: &'a AccountRow,
     actor: Actor<'a>,
     budget: CodeBudget<'a>,
@@ -553,7 +551,7 @@ struct Attempt<'a> {
 }
 
 impl<'a> Attempt<'a> {
-    fn new(
+    pub fn new(
         account: &'a AccountRow,
         actor: Actor<'a>,
         budget: CodeBudget<'a>,

@@ -1,25 +1,31 @@
-//! One pool for SQLite (default) or PostgreSQL, chosen by the URL.
+//! The database, SQLite (default) or PostgreSQL, chosen by the URL.
 //!
 //! Queries are written once in the portable subset both accept (`$n`
 //! placeholders, `RETURNING`, `ON CONFLICT`) and run through sqlx's `Any`
 //! driver; the schema lives in `migrations/{sqlite,postgres}`.
 //!
-//! On SQLite, write transactions run on one writer connection whose COMMIT
-//! never checkpoints; a checkpointer task copies the write-ahead log into
-//! the database file instead, within 100 ms of a write (and not at all
-//! while nothing is written). On PostgreSQL a pooled
-//! connection is pinged only when it was idle for a second or more.
+//! Every request's reads ([`Db::read`]) and every write transaction
+//! ([`Db::begin_write`]) run on connections lent without the round trip
+//! sqlx's pool makes on each release (`platform::connections`); the pool
+//! serves the rest (consoles, workers, reports). On SQLite, write
+//! transactions run on one writer connection whose COMMIT never
+//! checkpoints; a checkpointer task copies the write-ahead log into the
+//! database file instead, within 100 ms of a write (and not at all while
+//! nothing is written). On PostgreSQL a resting connection is pinged only
+//! when it was idle for a second or more.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use super::connections::{ConnectionSet, Purpose};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -29,23 +35,25 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Db {
+    /// For the less frequent work (consoles, workers, reports).
     pool: AnyPool,
+    /// Connections for every request's reads (see [`Db::read`]), lent
+    /// without the pool's round trips (`platform::connections`); on
+    /// PostgreSQL, write transactions too.
+    connections: Arc<ConnectionSet>,
     /// Where write transactions run: on SQLite one connection of its own
     /// (SQLite has one writer at a time anyway), so writers queue in order
     /// here instead of polling for the file's write lock with the busy
     /// handler's sleeps (up to 100 ms each: the p99 of a busy login); on
-    /// PostgreSQL the shared pool.
-    writer: AnyPool,
+    /// PostgreSQL the same set as the reads.
+    writer: Arc<ConnectionSet>,
     backend: Backend,
     wal: Arc<WalActivity>,
 }
 
-/// What SQLite's checkpointer goes by: how many times the writer
-/// connection came back to its pool (each time a write transaction ended,
-/// committed or not); and what it did: its ticks and the checkpoints it ran.
+/// What SQLite's checkpointer did: its ticks and the checkpoints it ran.
 #[derive(Default)]
 struct WalActivity {
-    writes_ended: AtomicU64,
     ticks: AtomicU64,
     checkpoints: AtomicU64,
 }
@@ -59,24 +67,26 @@ pub struct CheckpointerCounts {
     pub checkpoints: u64,
 }
 
-pub type Tx = Transaction<'static, Any>;
+pub use super::connections::Tx;
 
 /// Durable at every checkpoint and fast enough under WAL; writers wait for
 /// each other instead of failing with SQLITE_BUSY; deleted and overwritten
 /// content (sent mail bodies with their links, purged selfies) is zeroed in
 /// the file instead of lingering in free space.
+pub(super) async fn apply_sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute(
+        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; \
+         PRAGMA secure_delete = ON;",
+    )
+    .await
+    .map(|_| ())
+}
+
 fn sqlite_session_settings<'c>(
     conn: &'c mut AnyConnection,
     _meta: PoolConnectionMetadata,
 ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>> {
-    Box::pin(async move {
-        conn.execute(
-            "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; \
-             PRAGMA secure_delete = ON;",
-        )
-        .await
-        .map(|_| ())
-    })
+    Box::pin(apply_sqlite_settings(conn))
 }
 
 /// The writer connection's settings: those of every connection, and no
@@ -85,16 +95,13 @@ fn sqlite_session_settings<'c>(
 /// lock is held and the answer waits; the checkpointer task (see
 /// [`checkpoint_periodically`]) does that work beside the writer instead.
 /// The other connections keep the automatic one, as a backstop.
-fn sqlite_writer_settings<'c>(
-    conn: &'c mut AnyConnection,
-    meta: PoolConnectionMetadata,
-) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>> {
-    Box::pin(async move {
-        sqlite_session_settings(conn, meta).await?;
-        conn.execute("PRAGMA wal_autocheckpoint = 0;")
-            .await
-            .map(|_| ())
-    })
+pub(super) async fn apply_sqlite_writer_settings(
+    conn: &mut AnyConnection,
+) -> Result<(), sqlx::Error> {
+    apply_sqlite_settings(conn).await?;
+    conn.execute("PRAGMA wal_autocheckpoint = 0;")
+        .await
+        .map(|_| ())
 }
 
 /// How often the checkpointer copies the write-ahead log into the database
@@ -114,7 +121,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// keep SQLite's automatic checkpoint. Durability does not depend on it: a
 /// committed transaction is in the log (WAL with `synchronous = NORMAL`);
 /// the checkpoint only moves it into the file.
-async fn checkpoint_periodically(pool: AnyPool, wal: Arc<WalActivity>) {
+async fn checkpoint_periodically(pool: AnyPool, writer: Arc<ConnectionSet>, wal: Arc<WalActivity>) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // None until the first complete checkpoint: the log may hold writes of
@@ -127,7 +134,7 @@ async fn checkpoint_periodically(pool: AnyPool, wal: Arc<WalActivity>) {
         }
         // Read before checkpointing: a write that ends meanwhile is seen on
         // the next tick.
-        let writes_ended = wal.writes_ended.load(Ordering::Acquire);
+        let writes_ended = writer.returns();
         if copied_up_to == Some(writes_ended) {
             wal.ticks.fetch_add(1, Ordering::Release);
             continue;
@@ -161,10 +168,7 @@ async fn checkpoint_periodically(pool: AnyPool, wal: Arc<WalActivity>) {
 /// on it would fail. Such a connection is closed instead (the pool opens a
 /// fresh one). The ping first lets a pending rollback finish (the worker
 /// counts a dropped transaction as open until its rollback ran); a
-/// connection outside any transaction has nothing pending. sqlx pings every
-/// connection it takes back after this check anyway (0.8's
-/// `return_to_pool`): that round trip to the writer's thread is on every
-/// write's path, and only a writer outside sqlx's pool would save it.
+/// connection outside any transaction has nothing pending.
 fn sqlite_release_check<'c>(
     conn: &'c mut AnyConnection,
     _meta: PoolConnectionMetadata,
@@ -237,31 +241,19 @@ impl Db {
                 .before_acquire(postgres_check_if_idle),
         };
         let wal = Arc::new(WalActivity::default());
+        let connections = ConnectionSet::new(url, backend, Purpose::Any, max_connections);
         let writer = match backend {
-            Backend::Sqlite => {
-                let activity = wal.clone();
-                Some(
-                    options
-                        .clone()
-                        .max_connections(1)
-                        .after_connect(sqlite_writer_settings)
-                        .after_release(move |conn, meta| {
-                            activity.writes_ended.fetch_add(1, Ordering::Release);
-                            sqlite_release_check(conn, meta)
-                        })
-                        .connect(url)
-                        .await?,
-                )
-            }
-            Backend::Postgres => None,
+            Backend::Sqlite => ConnectionSet::new(url, backend, Purpose::SqliteWriter, 1),
+            Backend::Postgres => connections.clone(),
         };
         let pool = options.connect(url).await?;
         if backend == Backend::Sqlite {
-            tokio::spawn(checkpoint_periodically(pool.clone(), wal.clone()));
+            let checkpointer = checkpoint_periodically(pool.clone(), writer.clone(), wal.clone());
+            tokio::spawn(checkpointer);
         }
-        let writer = writer.unwrap_or_else(|| pool.clone());
         Ok(Self {
             pool,
+            connections,
             writer,
             backend,
             wal,
@@ -291,10 +283,11 @@ impl Db {
     /// rows they lock. Do only database work while it is open (read first,
     /// compute first): on SQLite every other writer waits for it.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
-        }
+        let statement = match self.backend {
+            Backend::Sqlite => Some("BEGIN IMMEDIATE"),
+            Backend::Postgres => None,
+        };
+        Tx::begin(self.writer.lend().await?, statement).await
     }
 
     /// `/readyz`: the database answers a query.
@@ -335,9 +328,25 @@ impl Db {
         Ok(())
     }
 
+    /// Runs `read` on a connection of its own, lent and taken back without
+    /// the round trip sqlx's pool makes on each release (see
+    /// `platform::readers`): for the reads on every request's path. A
+    /// write in it runs in autocommit; a transaction belongs on
+    /// [`Db::begin_write`].
+    pub async fn read<T>(
+        &self,
+        read: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        let mut connection = self.connections.lend().await?;
+        let result = read(&mut connection).await;
+        connection.keep_after(&result);
+        result
+    }
+
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.connections.close().await;
         self.writer.close().await;
+        self.pool.close().await;
     }
 }
 

@@ -2,6 +2,7 @@
 //! request details, addresses, rate limits, metrics and the face-match port. No business rules live here.
 
 pub mod clock;
+mod connections;
 pub mod context;
 pub mod crypto;
 pub mod db;

@@ -373,23 +373,27 @@ pub async fn authenticate(svc: &Services, token: &str) -> Result<ServiceClient, 
     if secret.is_empty() || secret.len() > 128 {
         return Err(AuthError::Missing);
     }
-    let mut conn = svc.db.pool().acquire().await?;
-    let Some(row) = repo::find(&mut conn, &id).await? else {
-        return Err(AuthError::Refused);
-    };
-    let matches: bool = token_digest(secret).ct_eq(&row.secret_digest).into();
-    if !matches || row.revoked_at.is_some() {
-        return Err(AuthError::Refused);
-    }
     let now = svc.now();
-    if row
-        .last_used_at
-        .is_none_or(|at| now.secs() - at.secs() >= LAST_USED_PRECISION_SECS)
-    {
-        repo::mark_used(&mut conn, &row.id, now).await?;
-    }
-    drop(conn);
-    parse_row(row)
+    let row = svc
+        .db
+        .read(async |conn| {
+            let Some(row) = repo::find(conn, &id).await? else {
+                return Ok(None);
+            };
+            let matches: bool = token_digest(secret).ct_eq(&row.secret_digest).into();
+            if !matches || row.revoked_at.is_some() {
+                return Ok(None);
+            }
+            if row
+                .last_used_at
+                .is_none_or(|at| now.secs() - at.secs() >= LAST_USED_PRECISION_SECS)
+            {
+                repo::mark_used(conn, &row.id, now).await?;
+            }
+            Ok(Some(row))
+        })
+        .await?;
+    parse_row(row.ok_or(AuthError::Refused)?)
 }
 
 fn parse_row(row: ServiceClientRow) -> Result<ServiceClient, AuthError> {

@@ -7,7 +7,7 @@ use crate::audit::{self, AuditEntry, AuditEvent};
 use crate::ids::{AccountId, DeviceId};
 use crate::otp_devices::accepted::FollowUp;
 use crate::otp_devices::repo as devices_repo;
-use crate::otp_devices::service::{AcceptedCode, CodeBudget, CodeError, accept_code};
+use crate::otp_devices::service::{AcceptedCode, Attempt, CodeBudget, CodeError, accept_code};
 use crate::otp_devices::totp::{ACCEPTED_SKEW_STEPS, TotpSecret};
 use crate::platform::db::Tx;
 use crate::platform::request::ClientInfo;
@@ -48,13 +48,16 @@ pub enum ValidateError {
 /// The signer named by AMS's id or, failing that, by official email; both
 /// are looked up every time so a miss costs what a hit does.
 async fn find_signer(svc: &Services, signer: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-    let mut conn = svc.db.pool().acquire().await?;
-    let by_ams_id = accounts_repo::find_by_ams_id(&mut conn, signer).await?;
-    let by_email = match OfficialEmail::parse(signer) {
-        Ok(email) => accounts_repo::find_by_email(&mut conn, &email).await?,
-        Err(_) => None,
-    };
-    Ok(by_ams_id.or(by_email))
+    svc.db
+        .read(async |conn| {
+            let by_ams_id = accounts_repo::find_by_ams_id(conn, signer).await?;
+            let by_email = match OfficialEmail::parse(signer) {
+                Ok(email) => accounts_repo::find_by_email(conn, &email).await?,
+                Err(_) => None,
+            };
+            Ok(by_ams_id.or(by_email))
+        })
+        .await
 }
 
 /// Only a verified signer's codes are checked; staff accounts and signers
@@ -102,19 +105,11 @@ pub async fn validate(
                 activation: None,
                 audit: entry(&Outcome::from(accepted.clone())),
             };
-            let budget = CodeBudget::Account;
-            match accept_code(
-                svc,
-                account,
-                actor,
-                code,
-                budget,
-                caller,
-                now,
-                accepted_entry,
-            )
-            .await
-            {
+            let devices = svc
+                .db
+                .read(async |conn| devices_repo::for_account(conn, &account.id).await);
+            let attempt = Attempt::new(account, actor, CodeBudget::Account, caller, now);
+            match accept_code(svc, &attempt, devices.await?, code, accepted_entry).await {
                 // Its entry was written with its claim.
                 Ok(Some(accepted)) => return Ok(accepted.into()),
                 // Only a session to activate can be gone, and there is none.
@@ -161,7 +156,10 @@ async fn check_against_nothing(
     now: UnixTime,
 ) -> Result<Tx, sqlx::Error> {
     let nobody = AccountId::generate();
-    let devices = devices_repo::for_account(&mut *svc.db.pool().acquire().await?, &nobody).await?;
+    let devices = svc
+        .db
+        .read(async |conn| devices_repo::for_account(conn, &nobody).await)
+        .await?;
     let sealed = svc.keys.seal(nobody.as_str().as_bytes(), &[0u8; 20]);
     let secret = svc
         .keys

@@ -63,6 +63,14 @@ fn hot_queries() -> Vec<(&'static str, String, Vec<Value>)> {
             vec![Bytes(b"digest"), Int(NOW)],
         ),
         q(
+            "waiting session, its account and its devices (the code step's one read)",
+            "SELECT s.stage, a.email, d.secret_sealed FROM sessions s
+             JOIN accounts a ON a.id = s.account_id
+             LEFT JOIN otp_devices d ON d.account_id = s.account_id
+             WHERE s.token_digest = $1 AND s.expires_at > $2 ORDER BY d.added_seq",
+            vec![Bytes(b"digest"), Int(NOW)],
+        ),
+        q(
             "sessions of a device",
             "DELETE FROM sessions WHERE device_id = $1",
             vec![Text("d")],

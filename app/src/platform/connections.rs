@@ -1,0 +1,264 @@
+//! The connections every request's reads and every write transaction run
+//! on, lent outside sqlx's pool.
+//!
+//! sqlx 0.8's pool pings each connection it takes back, in a task of its
+//! own, and a waiting `acquire` gets the connection only after that: on
+//! SQLite a round trip to the connection's thread, on PostgreSQL one to
+//! the server. On SQLite's one writer connection that was a third of each
+//! write's time under load. A lent connection goes back to its set as soon
+//! as it is dropped, with no round trip. What the ping was for is kept
+//! another way: a connection whose work failed other than with an answer
+//! from the database (an I/O or protocol error), was dropped half way, or
+//! still has a transaction open is closed instead of kept (closing rolls
+//! that transaction back); on PostgreSQL one that rested for a second or
+//! more is pinged before it is lent again, as the pool did (the server may
+//! have restarted since).
+
+use sqlx::any::AnyTransactionManager;
+use sqlx::{AnyConnection, Connection, TransactionManager};
+use std::borrow::Cow;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::db::{Backend, apply_sqlite_settings, apply_sqlite_writer_settings};
+
+/// How long a PostgreSQL connection may rest before it is pinged on its
+/// way out.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// How long a caller waits for a connection, as the pool's acquire does.
+const WAIT_AT_MOST: Duration = Duration::from_secs(10);
+
+/// What a set's connections are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Purpose {
+    Any,
+    /// SQLite's one writer: no automatic checkpoint in its COMMIT (see
+    /// `db::checkpoint_periodically`).
+    SqliteWriter,
+}
+
+/// A connection back in its set.
+struct Resting {
+    connection: AnyConnection,
+    since: Instant,
+}
+
+pub(super) struct ConnectionSet {
+    url: String,
+    backend: Backend,
+    purpose: Purpose,
+    resting: Mutex<Vec<Resting>>,
+    /// One permit per connection that may be open.
+    permits: Arc<Semaphore>,
+    /// How many times a connection came back (or was closed instead).
+    returns: AtomicU64,
+}
+
+impl ConnectionSet {
+    pub(super) fn new(url: &str, backend: Backend, purpose: Purpose, size: u32) -> Arc<Self> {
+        Arc::new(Self {
+            url: url.to_string(),
+            backend,
+            purpose,
+            resting: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(size as usize)),
+            returns: AtomicU64::new(0),
+        })
+    }
+
+    /// How many times a lent connection came back so far.
+    pub(super) fn returns(&self) -> u64 {
+        self.returns.load(Ordering::Acquire)
+    }
+
+    /// A connection of the set, for as long as the result lives: a
+    /// resting one (pinged first if PostgreSQL's rested long), or a new one.
+    pub(super) async fn lend(self: &Arc<Self>) -> Result<LentConnection, sqlx::Error> {
+        let permit = tokio::time::timeout(WAIT_AT_MOST, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let connection = loop {
+            let resting = self.resting.lock().expect("never poisoned").pop();
+            let Some(mut resting) = resting else {
+                break self.open().await?;
+            };
+            if self.backend == Backend::Postgres
+                && resting.since.elapsed() >= PING_IF_IDLE_FOR
+                && resting.connection.ping().await.is_err()
+            {
+                continue;
+            }
+            break resting.connection;
+        };
+        Ok(LentConnection {
+            connection: Some(connection),
+            set: self.clone(),
+            _permit: permit,
+            keep: false,
+        })
+    }
+
+    async fn open(&self) -> Result<AnyConnection, sqlx::Error> {
+        let mut connection = AnyConnection::connect(&self.url).await?;
+        match (self.backend, self.purpose) {
+            (Backend::Sqlite, Purpose::Any) => apply_sqlite_settings(&mut connection).await?,
+            (Backend::Sqlite, Purpose::SqliteWriter) => {
+                apply_sqlite_writer_settings(&mut connection).await?
+            }
+            (Backend::Postgres, _) => {}
+        }
+        Ok(connection)
+    }
+
+    /// Closes every resting connection and lends no more (the server is
+    /// stopping).
+    pub(super) async fn close(&self) {
+        self.permits.close();
+        let resting = std::mem::take(&mut *self.resting.lock().expect("never poisoned"));
+        for resting in resting {
+            let _ = resting.connection.close().await;
+        }
+    }
+}
+
+/// A connection out of its set. It goes back when dropped if it was
+/// marked to be kept and has no transaction open; otherwise it is closed.
+/// (A COMMIT that failed on a full disk leaves sqlx counting a transaction
+/// open that SQLite already rolled back, and every later `BEGIN` on that
+/// connection would fail.)
+pub(super) struct LentConnection {
+    connection: Option<AnyConnection>,
+    set: Arc<ConnectionSet>,
+    _permit: OwnedSemaphorePermit,
+    keep: bool,
+}
+
+impl LentConnection {
+    /// Keeps the connection unless `result` is an error that may have
+    /// broken it.
+    pub(super) fn keep_after<T>(&mut self, result: &Result<T, sqlx::Error>) {
+        self.keep = match result {
+            Ok(_) => true,
+            Err(error) => !breaks_connection(error),
+        };
+    }
+}
+
+impl Deref for LentConnection {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        self.connection.as_ref().expect("lent until dropped")
+    }
+}
+
+impl DerefMut for LentConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.connection.as_mut().expect("lent until dropped")
+    }
+}
+
+impl Drop for LentConnection {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take()
+            && self.keep
+            && !connection.is_in_transaction()
+            && !self.set.permits.is_closed()
+        {
+            self.set
+                .resting
+                .lock()
+                .expect("never poisoned")
+                .push(Resting {
+                    connection,
+                    since: Instant::now(),
+                });
+        }
+        self.set.returns.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// A write transaction on a lent connection. Dropped without a commit or
+/// rollback, it is rolled back in a task of its own before its connection
+/// goes back: a rollback only queued on the connection (as sqlx's own
+/// transaction does) would keep PostgreSQL's row locks until that
+/// connection is next used, and the writers waiting on them might hold
+/// every other connection of the set.
+pub struct Tx(Option<LentConnection>);
+
+impl Tx {
+    pub(super) async fn begin(
+        mut connection: LentConnection,
+        statement: Option<&'static str>,
+    ) -> Result<Self, sqlx::Error> {
+        let begun = AnyTransactionManager::begin(&mut connection, statement.map(Cow::Borrowed));
+        let begun = begun.await;
+        connection.keep_after(&begun);
+        begun.map(|()| Self(Some(connection)))
+    }
+
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let connection = self.0.as_mut().expect("open until dropped");
+        let done = AnyTransactionManager::commit(connection).await;
+        connection.keep_after(&done);
+        done
+    }
+
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let connection = self.0.as_mut().expect("open until dropped");
+        let done = AnyTransactionManager::rollback(connection).await;
+        connection.keep_after(&done);
+        done
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        self.0.as_ref().expect("open until dropped")
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.0.as_mut().expect("open until dropped")
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let Some(mut connection) = self.0.take() else {
+            return;
+        };
+        // Outside a runtime (it is shutting down) the connection is closed,
+        // which rolls the transaction back too.
+        if connection.is_in_transaction()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let done = AnyTransactionManager::rollback(&mut connection).await;
+                connection.keep_after(&done);
+            });
+        }
+    }
+}
+
+/// Whether an error leaves the connection unusable or in an unknown state:
+/// anything but the database's own answer or a row that did not decode.
+fn breaks_connection(error: &sqlx::Error) -> bool {
+    !matches!(
+        error,
+        sqlx::Error::Database(_)
+            | sqlx::Error::RowNotFound
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::ColumnIndexOutOfBounds { .. }
+            | sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::Encode(_)
+            | sqlx::Error::TypeNotFound { .. }
+    )
+}
