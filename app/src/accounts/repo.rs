@@ -17,6 +17,7 @@ use crate::platform::db::{
     case_by_row, column_placeholders, is_unique_violation, list_placeholders, values_placeholders,
 };
 use crate::platform::request::ClientInfo;
+use crate::platform::statements::{Changes, Statement};
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -470,16 +471,19 @@ pub async fn clear_unless_locked(
 
 /// For right codes written together: clears the OTP failure counters of
 /// `accounts` and deletes the keyed counters `keys`, each unless it is
-/// locked at `now`. True when none was (every one cleared, or a keyed one
-/// absent); on false, roll back.
-pub async fn clear_all_unless_locked(
-    conn: &mut AnyConnection,
+/// locked at `now`. Each statement changes the rows it must when none was
+/// (every one cleared, or a keyed one absent); otherwise, roll back.
+pub fn clear_all_unless_locked(
     accounts: &[AccountId],
     keys: &[String],
     now: UnixTime,
-) -> Result<bool, sqlx::Error> {
+) -> Vec<(Statement, Changes)> {
     let accounts: BTreeSet<&str> = accounts.iter().map(AccountId::as_str).collect();
-    let keys: BTreeSet<&String> = keys.iter().collect();
+    let keys: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+    let bound_after = |statement: Statement, values: &BTreeSet<&str>| {
+        values.iter().fold(statement, |s, value| s.bind(*value))
+    };
+    let mut statements = Vec::new();
     if !accounts.is_empty() {
         let (failures, locked_until) = FailureCounter::Otp.columns();
         let sql = format!(
@@ -487,37 +491,28 @@ pub async fn clear_all_unless_locked(
              WHERE ({locked_until} IS NULL OR {locked_until} <= $1) AND id IN ({})",
             list_placeholders(2, accounts.len())
         );
-        let mut query = sqlx::query(&sql).bind(now);
-        for id in &accounts {
-            query = query.bind(*id);
-        }
-        if query.execute(&mut *conn).await?.rows_affected() != accounts.len() as u64 {
-            return Ok(false);
-        }
+        let clear = bound_after(Statement::new(sql).bind(now), &accounts);
+        statements.push((clear, Changes::Exactly(accounts.len() as u64)));
     }
-    if keys.is_empty() {
-        return Ok(true);
+    if !keys.is_empty() {
+        let sql = format!(
+            "DELETE FROM failure_counters
+             WHERE (locked_until IS NULL OR locked_until <= $1) AND key IN ({})",
+            list_placeholders(2, keys.len())
+        );
+        let forget = bound_after(Statement::new(sql).bind(now), &keys);
+        statements.push((forget, Changes::Any));
+        // The locked ones, left as they are: none when none was. (The two
+        // statements touch apart rows, so they may run in either order.)
+        let sql = format!(
+            "UPDATE failure_counters SET locked_until = locked_until
+             WHERE locked_until > $1 AND key IN ({})",
+            list_placeholders(2, keys.len())
+        );
+        let locked = bound_after(Statement::new(sql).bind(now), &keys);
+        statements.push((locked, Changes::Exactly(0)));
     }
-    let sql = format!(
-        "DELETE FROM failure_counters
-         WHERE (locked_until IS NULL OR locked_until <= $1) AND key IN ({})",
-        list_placeholders(2, keys.len())
-    );
-    let mut query = sqlx::query(&sql).bind(now);
-    for key in &keys {
-        query = query.bind(*key);
-    }
-    query.execute(&mut *conn).await?;
-    // What is left of them is locked.
-    let sql = format!(
-        "SELECT COUNT(*) FROM failure_counters WHERE key IN ({})",
-        list_placeholders(1, keys.len())
-    );
-    let mut query = sqlx::query_scalar::<_, i64>(&sql);
-    for key in &keys {
-        query = query.bind(*key);
-    }
-    Ok(query.fetch_one(conn).await? == 0)
+    statements
 }
 
 /// Forgets keyed counters quiet since `before` whose lock has passed
@@ -705,15 +700,10 @@ pub struct Activation {
 }
 
 /// Rewrites each waiting session in place as an active one under its new
-/// token, in one statement; returns how many were. A session gone or moved
-/// on meanwhile (a concurrent request, a logout) is not.
-pub async fn activate_sessions(
-    conn: &mut AnyConnection,
-    activations: &[Activation],
-) -> Result<u64, sqlx::Error> {
-    if activations.is_empty() {
-        return Ok(0);
-    }
+/// token, in one statement, which changes one row per session that was. A
+/// session gone or moved on meanwhile (a concurrent request, a logout) is
+/// not. At least one activation.
+pub fn activate_sessions(activations: &[Activation]) -> Statement {
     let rows = activations.len();
     let by_waiting = |column| case_by_row("token_digest", rows, 7, 7, column);
     let sql = format!(
@@ -732,23 +722,20 @@ pub async fn activate_sessions(
         active = rows * 7 + 1,
         waiting = rows * 7 + 2,
     );
-    let mut query = sqlx::query(&sql);
+    let mut statement = Statement::new(sql);
     for a in activations {
-        query = query
-            .bind(&a.token_digest)
-            .bind(&a.device_id)
+        statement = statement
+            .bind(a.token_digest.as_slice())
+            .bind(a.device_id.as_str())
             .bind(a.at)
             .bind(a.expires_at)
-            .bind(&a.ip)
-            .bind(&a.user_agent)
-            .bind(&a.waiting);
+            .bind(a.ip.as_str())
+            .bind(a.user_agent.clone())
+            .bind(a.waiting.as_slice());
     }
-    let done = query
-        .bind(Stage::Active)
-        .bind(Stage::AwaitingOtp)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
+    statement
+        .bind(Stage::Active.as_str())
+        .bind(Stage::AwaitingOtp.as_str())
 }
 
 /// Moves the session `digest` from device `from` to device `to` (no change

@@ -7,6 +7,7 @@ use super::views::AuditLine;
 use crate::ids::{AccountId, ServiceClientId, TicketId};
 use crate::platform::db::{Conditions, like_contains, values_placeholders};
 use crate::platform::request::ClientInfo;
+use crate::platform::statements::Statement;
 use crate::time::UnixTime;
 
 /// The stored action name of [`AuditEvent::HelpdeskMismatch`].
@@ -133,29 +134,36 @@ pub async fn insert(
     conn: &mut AnyConnection,
     entries: &[PreparedEntry],
 ) -> Result<(), sqlx::Error> {
-    if entries.is_empty() {
-        return Ok(());
+    if !entries.is_empty() {
+        insert_all(entries).execute(conn).await?;
     }
+    Ok(())
+}
+
+/// The one statement appending `entries` (at least one).
+pub fn insert_all(entries: &[PreparedEntry]) -> Statement {
     let sql = format!(
         "INSERT INTO audit_log (at, actor_account_id, actor, action, subject_account_id, ticket_id, detail, ip, user_agent)
          VALUES {}",
         values_placeholders(entries.len(), 9)
     );
-    let mut query = sqlx::query(&sql);
-    for entry in entries {
-        query = query
-            .bind(entry.at)
-            .bind(&entry.actor_account_id)
-            .bind(&entry.actor)
-            .bind(&entry.action)
-            .bind(&entry.subject_account_id)
-            .bind(&entry.ticket_id)
-            .bind(&entry.detail)
-            .bind(&entry.ip)
-            .bind(&entry.user_agent);
-    }
-    query.execute(conn).await?;
-    Ok(())
+    entries
+        .iter()
+        .fold(Statement::new(sql), |statement, entry| {
+            let text = |id: Option<&str>| id.map(str::to_string);
+            statement
+                .bind(entry.at)
+                .bind(text(entry.actor_account_id.as_ref().map(|id| id.as_str())))
+                .bind(entry.actor.as_str())
+                .bind(entry.action.as_str())
+                .bind(text(
+                    entry.subject_account_id.as_ref().map(|id| id.as_str()),
+                ))
+                .bind(text(entry.ticket_id.as_ref().map(|id| id.as_str())))
+                .bind(entry.detail.as_str())
+                .bind(entry.ip.clone())
+                .bind(entry.user_agent.clone())
+        })
 }
 
 #[derive(sqlx::FromRow)]
@@ -298,10 +306,7 @@ pub async fn count_matching(
 ) -> Result<i64, sqlx::Error> {
     let conditions = where_clause(filter);
     let sql = format!("SELECT COUNT(*) FROM audit_log l {}", conditions.clause());
-    let (count,): (i64,) = conditions
-        .bind(sqlx::query_as(&sql))
-        .fetch_one(conn)
-        .await?;
+    let (count,): (i64,) = conditions.query_as(&sql)?.fetch_one(conn).await?;
     Ok(count)
 }
 
@@ -317,10 +322,7 @@ pub async fn matching(
         "{ROW_FROM} {} ORDER BY l.at DESC, l.id DESC LIMIT {limit} OFFSET {offset}",
         conditions.clause()
     );
-    let rows: Vec<AuditRow> = conditions
-        .bind(sqlx::query_as(&sql))
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<AuditRow> = conditions.query_as(&sql)?.fetch_all(conn).await?;
     rows.into_iter().map(AuditRecord::try_from).collect()
 }
 

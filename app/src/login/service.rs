@@ -19,19 +19,22 @@
 //! `otp_devices::repo::session_with_devices`; the code is computed from
 //! them), then the write, which joins every other right code waiting for the
 //! writer (group commit, `otp_devices::accepted`): for a batch of N codes,
+//! three round trips,
 //!
 //! ```text
 //! BEGIN [IMMEDIATE on SQLite's writer connection]
 //! UPDATE otp_devices SET last_used_step = CASE id WHEN $1 THEN $2 … END, …
-//!   WHERE id IN ($1, $5, …) AND (last_used_step IS NULL OR last_used_step < CASE id … END)
+//!   WHERE id IN ($1, $5, …) AND (last_used_step IS NULL OR last_used_step < CASE id … END);
 //! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL
-//!   WHERE <not locked> AND id IN (…)
+//!   WHERE <not locked> AND id IN (…);
 //! UPDATE sessions SET token_digest = CASE token_digest WHEN <waiting> THEN <new> … END,
-//!   stage = 'active', … WHERE token_digest IN (<waiting>, …) AND stage = 'awaiting_otp'
+//!   stage = 'active', … WHERE token_digest IN (<waiting>, …) AND stage = 'awaiting_otp';
 //! INSERT INTO audit_log … VALUES (login_succeeded), (…), …
 //! COMMIT
 //! ```
 //!
+//! where the four writes go as one script on SQLite and as the parts of one
+//! `WITH … RETURNING 1` query on PostgreSQL (`platform::statements`).
 //! Each statement must touch all N rows (every step claimed, no counter
 //! locked, every session still waiting), or the batch rolls back and each
 //! code is checked again alone in the same statements for one row, where a

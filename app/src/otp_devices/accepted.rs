@@ -3,7 +3,8 @@
 //! the same few rows for every login, and on SQLite all writes queue for
 //! one connection: written one login at a time, the round trips to it
 //! bound the throughput. Here every right code waiting is written in one
-//! transaction, with one statement per kind of row (group commit).
+//! transaction, with one statement per kind of row (group commit), the
+//! statements sent together (`platform::statements`).
 //!
 //! A batch commits only when every write in it went through as it would
 //! alone: each step claimed, no counter locked, each session still
@@ -18,7 +19,7 @@ use crate::audit::{self, PreparedEntry};
 use crate::ids::AccountId;
 use crate::platform::db::Db;
 use crate::platform::group_commit::GroupCommit;
-use sqlx::AnyConnection;
+use crate::platform::statements::{Changes, Statement, execute_checked};
 
 /// One right code's write.
 #[derive(Debug, Clone)]
@@ -90,38 +91,41 @@ async fn write_batch(db: &Db, batch: Vec<Acceptance>) -> Result<bool, sqlx::Erro
         }
         follow_ups.push(acceptance.follow_up);
     }
-    let mut tx = db.begin_write().await?;
-    // Dropping the transaction rolls it back.
-    if repo::claim_steps(&mut tx, &claims).await? != claims.len() as u64 {
-        return Ok(false);
-    }
+    let mut statements = vec![(
+        repo::claim_steps(&claims),
+        Changes::Exactly(claims.len() as u64),
+    )];
     // A lock that passes between two codes' times counts as still on:
     // that code is checked again alone.
-    if !accounts_repo::clear_all_unless_locked(&mut tx, &accounts, &keys, earliest).await? {
-        return Ok(false);
-    }
-    if !write_follow_ups(&mut tx, follow_ups).await? {
+    statements.extend(accounts_repo::clear_all_unless_locked(
+        &accounts, &keys, earliest,
+    ));
+    statements.extend(follow_up_statements(follow_ups));
+    let mut tx = db.begin_write().await?;
+    // Dropping the transaction rolls it back.
+    if !execute_checked(&mut tx, &statements).await? {
         return Ok(false);
     }
     tx.commit().await?;
     Ok(true)
 }
 
-/// Activates the sessions and appends the audit entries of right codes
-/// whose steps were claimed; false (roll back) when a session was gone.
-pub async fn write_follow_ups(
-    conn: &mut AnyConnection,
-    follow_ups: Vec<FollowUp>,
-) -> Result<bool, sqlx::Error> {
+/// What activates the sessions and appends the audit entries of right
+/// codes whose steps were claimed; a session gone changes fewer rows than
+/// it must (roll back).
+pub fn follow_up_statements(follow_ups: Vec<FollowUp>) -> Vec<(Statement, Changes)> {
     let (activations, entries): (Vec<_>, Vec<_>) = follow_ups
         .into_iter()
         .map(|f| (f.activation, f.audit))
         .unzip();
     let activations: Vec<Activation> = activations.into_iter().flatten().collect();
-    if accounts_repo::activate_sessions(&mut *conn, &activations).await? != activations.len() as u64
-    {
-        return Ok(false);
+    let mut statements = Vec::new();
+    if !activations.is_empty() {
+        let activate = accounts_repo::activate_sessions(&activations);
+        statements.push((activate, Changes::Exactly(activations.len() as u64)));
     }
-    audit::insert(conn, &entries).await?;
-    Ok(true)
+    if !entries.is_empty() {
+        statements.push((audit::insert_all(&entries), Changes::Any));
+    }
+    statements
 }

@@ -11,6 +11,7 @@ use crate::accounts::repo::{
 };
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
 use crate::platform::db::{case_by_row, column_placeholders, values_placeholders};
+use crate::platform::statements::Statement;
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone)]
@@ -208,15 +209,9 @@ pub struct StepClaim {
 }
 
 /// Claims each device's step unless that step or a later one was used
-/// already (the replay guard), in one statement; returns how many devices
-/// were claimed (a device named twice counts once).
-pub async fn claim_steps(
-    conn: &mut AnyConnection,
-    claims: &[StepClaim],
-) -> Result<u64, sqlx::Error> {
-    if claims.is_empty() {
-        return Ok(0);
-    }
+/// already (the replay guard), in one statement, which changes one row per
+/// device claimed (a device named twice counts once). At least one claim.
+pub fn claim_steps(claims: &[StepClaim]) -> Statement {
     let rows = claims.len();
     let step = case_by_row("id", rows, 4, 1, 2);
     let sql = format!(
@@ -227,15 +222,15 @@ pub async fn claim_steps(
         drift = case_by_row("id", rows, 4, 1, 4),
         ids = column_placeholders(rows, 4, 1),
     );
-    let mut query = sqlx::query(&sql);
+    let mut statement = Statement::new(sql);
     for claim in claims {
-        query = query
-            .bind(&claim.device_id)
+        statement = statement
+            .bind(claim.device_id.as_str())
             .bind(claim.step)
             .bind(claim.at)
             .bind(claim.drift_steps);
     }
-    Ok(query.execute(conn).await?.rows_affected())
+    statement
 }
 
 pub async fn rename(

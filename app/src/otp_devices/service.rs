@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use super::Channel;
-use super::accepted::{Acceptance, AcceptedCodes, FollowUp, write_follow_ups};
+use super::accepted::{Acceptance, AcceptedCodes, FollowUp, follow_up_statements};
 use super::repo::{self, DeviceRow, InsertDevice, StepClaim};
 use super::totp::{self, ACCEPTED_SKEW_STEPS, DRIFT_SEARCH_STEPS, TotpSecret};
 use super::types::STEP_SECONDS;
@@ -23,6 +23,7 @@ use crate::platform::db::Tx;
 use crate::platform::metrics::OtpOutcome;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
+use crate::platform::statements::execute_checked;
 use crate::time::UnixTime;
 
 /// A device that left an account, for the page and the mail that say so.
@@ -447,7 +448,7 @@ async fn accept_grouped_or_alone(
         }
     }
     let (accepted, mut tx) = claim_alone(svc, attempt, matched.as_ref()).await?;
-    if !write_follow_ups(&mut tx, vec![follow_up(&accepted)]).await? {
+    if !execute_checked(&mut tx, &follow_up_statements(vec![follow_up(&accepted)])).await? {
         return Ok(None);
     }
     tx.commit().await?;
@@ -593,7 +594,8 @@ async fn claim_or_count(
     // counter) in one write; refused, the caller rolls the claim back.
     let claimed = match matched {
         Some((device, step)) => {
-            repo::claim_steps(conn, &[step_claim(device, step, now)]).await? == 1
+            let claim = repo::claim_steps(&[step_claim(device, step, now)]);
+            claim.execute(conn).await? == 1
         }
         None => false,
     };

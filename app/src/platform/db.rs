@@ -14,10 +14,11 @@
 //! nothing is written). On PostgreSQL a resting connection is pinged only
 //! when it was idle for a second or more.
 
+use sqlx::any::AnyArguments;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Arguments, ConnectOptions, Connection, Executor};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
@@ -425,11 +426,42 @@ pub fn list_placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// A value bound to a placeholder of a [`Conditions`] clause.
+/// A value bound to a placeholder of a [`Conditions`] clause or of a
+/// `platform::statements::Statement`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bound {
     Text(String),
     Int(i64),
+    Bytes(Vec<u8>),
+    /// Text or NULL.
+    OptionalText(Option<String>),
+}
+
+/// `values` as a query's arguments, in placeholder order.
+pub fn arguments(values: &[Bound]) -> Result<AnyArguments<'static>, sqlx::Error> {
+    let mut arguments = AnyArguments::default();
+    for value in values {
+        match value.clone() {
+            Bound::Text(text) => arguments.add(text),
+            Bound::Int(number) => arguments.add(number),
+            Bound::Bytes(bytes) => arguments.add(bytes),
+            Bound::OptionalText(text) => arguments.add(text),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(arguments)
+}
+
+impl From<Option<String>> for Bound {
+    fn from(text: Option<String>) -> Self {
+        Self::OptionalText(text)
+    }
+}
+
+impl From<&[u8]> for Bound {
+    fn from(bytes: &[u8]) -> Self {
+        Self::Bytes(bytes.to_vec())
+    }
 }
 
 impl From<String> for Bound {
@@ -486,18 +518,13 @@ impl Conditions {
         }
     }
 
-    /// Binds the values, in placeholder order, to a query over the clause.
-    pub fn bind<'q, O>(
+    /// `sql` (a query over the clause) with the values bound in
+    /// placeholder order.
+    pub fn query_as<'q, O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>>(
         &self,
-        mut query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
-        for value in &self.values {
-            query = match value {
-                Bound::Text(text) => query.bind(text.clone()),
-                Bound::Int(number) => query.bind(*number),
-            };
-        }
-        query
+        sql: &'q str,
+    ) -> Result<sqlx::query::QueryAs<'q, Any, O, AnyArguments<'q>>, sqlx::Error> {
+        Ok(sqlx::query_as_with(sql, arguments(&self.values)?))
     }
 }
 

@@ -15,3 +15,4 @@ pub mod queue;
 pub mod rate_limit;
 pub mod request;
 pub mod state;
+pub mod statements;

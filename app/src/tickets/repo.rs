@@ -503,10 +503,7 @@ pub async fn count_matching(
         "SELECT COUNT(*) FROM tickets t JOIN accounts a ON a.id = t.account_id {}",
         conditions.clause()
     );
-    let (count,): (i64,) = conditions
-        .bind(sqlx::query_as(&sql))
-        .fetch_one(conn)
-        .await?;
+    let (count,): (i64,) = conditions.query_as(&sql)?.fetch_one(conn).await?;
     Ok(count)
 }
 
@@ -537,7 +534,7 @@ pub async fn matching(
          FROM tickets t JOIN accounts a ON a.id = t.account_id {clause}
          ORDER BY t.created_at DESC, t.id DESC LIMIT {limit} OFFSET {offset}"
     );
-    conditions.bind(sqlx::query_as(&sql)).fetch_all(conn).await
+    conditions.query_as(&sql)?.fetch_all(conn).await
 }
 
 /// Open tickets counted by status and channel.
