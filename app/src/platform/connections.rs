@@ -15,7 +15,7 @@
 //! have restarted since).
 
 use sqlx::any::AnyTransactionManager;
-use sqlx::{AnyConnection, Connection, TransactionManager};
+use sqlx::{AnyConnection, Connection, Executor, TransactionManager};
 use std::borrow::Cow;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,11 +23,41 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::db::{Backend, apply_sqlite_settings, apply_sqlite_writer_settings};
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
-/// How long a PostgreSQL connection may rest before it is pinged on its
-/// way out.
-const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+/// Durable at every checkpoint and fast enough under WAL; writers wait for
+/// each other instead of failing with SQLITE_BUSY; deleted and overwritten
+/// content (sent mail bodies with their links, purged selfies) is zeroed in
+/// the file instead of lingering in free space.
+pub(super) async fn apply_sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute(
+        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; \
+         PRAGMA secure_delete = ON;",
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The writer connection's settings: those of every connection, and no
+/// automatic checkpoint. SQLite runs an auto-checkpoint inside the COMMIT
+/// that finds the log past 1,000 pages, with two fsyncs, while the write
+/// lock is held and the answer waits; the checkpointer task (see
+/// `db::checkpoint_periodically`) does that work beside the writer instead.
+/// The other connections keep the automatic one, as a backstop.
+async fn apply_sqlite_writer_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    apply_sqlite_settings(conn).await?;
+    conn.execute("PRAGMA wal_autocheckpoint = 0;")
+        .await
+        .map(|_| ())
+}
+
+/// How long a PostgreSQL connection may rest (in a set or in the pool)
+/// before it is pinged on its way out.
+pub(super) const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// How long a caller waits for a connection, as the pool's acquire does.
 const WAIT_AT_MOST: Duration = Duration::from_secs(10);

@@ -18,7 +18,7 @@ use sqlx::any::AnyArguments;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{Any, AnyConnection, AnyPool, Arguments, ConnectOptions, Connection, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Arguments, ConnectOptions, Connection};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
@@ -26,13 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::connections::{ConnectionSet, Purpose};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use super::connections::Backend;
+use super::connections::{ConnectionSet, PING_IF_IDLE_FOR, Purpose, apply_sqlite_settings};
 
 #[derive(Clone)]
 pub struct Db {
@@ -70,39 +65,11 @@ pub struct CheckpointerCounts {
 
 pub use super::connections::Tx;
 
-/// Durable at every checkpoint and fast enough under WAL; writers wait for
-/// each other instead of failing with SQLITE_BUSY; deleted and overwritten
-/// content (sent mail bodies with their links, purged selfies) is zeroed in
-/// the file instead of lingering in free space.
-pub(super) async fn apply_sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    conn.execute(
-        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; \
-         PRAGMA secure_delete = ON;",
-    )
-    .await
-    .map(|_| ())
-}
-
 fn sqlite_session_settings<'c>(
     conn: &'c mut AnyConnection,
     _meta: PoolConnectionMetadata,
 ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>> {
     Box::pin(apply_sqlite_settings(conn))
-}
-
-/// The writer connection's settings: those of every connection, and no
-/// automatic checkpoint. SQLite runs an auto-checkpoint inside the COMMIT
-/// that finds the log past 1,000 pages, with two fsyncs, while the write
-/// lock is held and the answer waits; the checkpointer task (see
-/// [`checkpoint_periodically`]) does that work beside the writer instead.
-/// The other connections keep the automatic one, as a backstop.
-pub(super) async fn apply_sqlite_writer_settings(
-    conn: &mut AnyConnection,
-) -> Result<(), sqlx::Error> {
-    apply_sqlite_settings(conn).await?;
-    conn.execute("PRAGMA wal_autocheckpoint = 0;")
-        .await
-        .map(|_| ())
 }
 
 /// How often the checkpointer copies the write-ahead log into the database
@@ -181,10 +148,6 @@ fn sqlite_release_check<'c>(
         Ok(!conn.is_in_transaction())
     })
 }
-
-/// How long a PostgreSQL connection may rest in the pool before it is
-/// pinged on its way out of it.
-const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 fn postgres_check_if_idle<'c>(
     conn: &'c mut AnyConnection,
