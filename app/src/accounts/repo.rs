@@ -471,8 +471,10 @@ pub async fn clear_unless_locked(
 
 /// For right codes written together: clears the OTP failure counters of
 /// `accounts` and deletes the keyed counters `keys`, each unless it is
-/// locked at `now`. Each statement changes the rows it must when none was
-/// (every one cleared, or a keyed one absent); otherwise, roll back.
+/// locked at `now`. Beside each clear, a statement that names the locked
+/// counters (and leaves them as they are) must change none; otherwise, roll
+/// back. The two touch apart rows, so they may run in either order or on
+/// one snapshot (`platform::statements`).
 pub fn clear_all_unless_locked(
     accounts: &[AccountId],
     keys: &[String],
@@ -480,37 +482,43 @@ pub fn clear_all_unless_locked(
 ) -> Vec<(Statement, Changes)> {
     let accounts: BTreeSet<&str> = accounts.iter().map(AccountId::as_str).collect();
     let keys: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
-    let bound_after = |statement: Statement, values: &BTreeSet<&str>| {
-        values.iter().fold(statement, |s, value| s.bind(*value))
+    // A clear, and the check that none of the counters it names is locked.
+    let unless_locked = |clear: String, locked: String, values: &BTreeSet<&str>| {
+        let bound =
+            |sql: String| (values.iter()).fold(Statement::new(sql).bind(now), |s, v| s.bind(*v));
+        [
+            (bound(clear), Changes::Any),
+            (bound(locked), Changes::Exactly(0)),
+        ]
     };
     let mut statements = Vec::new();
     if !accounts.is_empty() {
         let (failures, locked_until) = FailureCounter::Otp.columns();
-        let sql = format!(
+        let ids = list_placeholders(2, accounts.len());
+        // Only the counters with something to clear are written: most are
+        // at zero already, and an unchanged row is still a page written.
+        let clear = format!(
             "UPDATE accounts SET {failures} = 0, {locked_until} = NULL
-             WHERE ({locked_until} IS NULL OR {locked_until} <= $1) AND id IN ({})",
-            list_placeholders(2, accounts.len())
+             WHERE ({failures} <> 0 OR {locked_until} IS NOT NULL)
+               AND ({locked_until} IS NULL OR {locked_until} <= $1) AND id IN ({ids})"
         );
-        let clear = bound_after(Statement::new(sql).bind(now), &accounts);
-        statements.push((clear, Changes::Exactly(accounts.len() as u64)));
+        let locked = format!(
+            "UPDATE accounts SET {locked_until} = {locked_until}
+             WHERE {locked_until} > $1 AND id IN ({ids})"
+        );
+        statements.extend(unless_locked(clear, locked, &accounts));
     }
     if !keys.is_empty() {
-        let sql = format!(
+        let keys_list = list_placeholders(2, keys.len());
+        let forget = format!(
             "DELETE FROM failure_counters
-             WHERE (locked_until IS NULL OR locked_until <= $1) AND key IN ({})",
-            list_placeholders(2, keys.len())
+             WHERE (locked_until IS NULL OR locked_until <= $1) AND key IN ({keys_list})"
         );
-        let forget = bound_after(Statement::new(sql).bind(now), &keys);
-        statements.push((forget, Changes::Any));
-        // The locked ones, left as they are: none when none was. (The two
-        // statements touch apart rows, so they may run in either order.)
-        let sql = format!(
+        let locked = format!(
             "UPDATE failure_counters SET locked_until = locked_until
-             WHERE locked_until > $1 AND key IN ({})",
-            list_placeholders(2, keys.len())
+             WHERE locked_until > $1 AND key IN ({keys_list})"
         );
-        let locked = bound_after(Statement::new(sql).bind(now), &keys);
-        statements.push((locked, Changes::Exactly(0)));
+        statements.extend(unless_locked(forget, locked, &keys));
     }
     statements
 }
