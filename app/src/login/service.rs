@@ -19,27 +19,30 @@
 //! `otp_devices::repo::session_with_devices`; the code is computed from
 //! them), then the write, which joins every other right code waiting for the
 //! writer (group commit, `otp_devices::accepted`): for a batch of N codes,
-//! three round trips,
+//! one round trip,
 //!
 //! ```text
-//! BEGIN [IMMEDIATE on SQLite's writer connection]
+//! BEGIN IMMEDIATE                                        -- SQLite only
 //! UPDATE otp_devices SET last_used_step = CASE id WHEN $1 THEN $2 … END, …
 //!   WHERE id IN ($1, $5, …) AND (last_used_step IS NULL OR last_used_step < CASE id … END);
 //! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL
-//!   WHERE <not locked> AND id IN (…);
+//!   WHERE (otp_failures <> 0 OR otp_locked_until IS NOT NULL) AND <not locked> AND id IN (…);
+//! UPDATE accounts SET otp_locked_until = otp_locked_until WHERE <locked> AND id IN (…);
 //! UPDATE sessions SET token_digest = CASE token_digest WHEN <waiting> THEN <new> … END,
 //!   stage = 'active', … WHERE token_digest IN (<waiting>, …) AND stage = 'awaiting_otp';
 //! INSERT INTO audit_log … VALUES (login_succeeded), (…), …
-//! COMMIT
+//! COMMIT                                                 -- SQLite only
 //! ```
 //!
-//! where the four writes go as one script on SQLite and as the parts of one
-//! `WITH … RETURNING 1` query on PostgreSQL (`platform::statements`).
-//! Each statement must touch all N rows (every step claimed, no counter
-//! locked, every session still waiting), or the batch rolls back and each
+//! as one script on SQLite, with an insert into `write_check` after each
+//! statement whose count matters, and as the parts of one `WITH … RETURNING
+//! 1` query, its own transaction, on PostgreSQL
+//! (`platform::statements::commit_checked`). The claim and the sessions
+//! must touch all N rows (every step claimed, every session still
+//! waiting) and the locked accounts none, or the batch rolls back and each
 //! code is checked again alone in the same statements for one row, where a
 //! replay, a lock or a gone session gets its own answer. The answers (and
-//! the new cookies) go out after that `COMMIT`: the claimed steps and the
+//! the new cookies) go out after the commit: the claimed steps and the
 //! audit entries are durable together. On SQLite that `COMMIT` appends to
 //! the write-ahead log and never runs a checkpoint (`platform::db`'s
 //! checkpointer does that beside the writer). A wrong code reserves its

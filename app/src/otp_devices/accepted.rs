@@ -19,7 +19,7 @@ use crate::audit::{self, PreparedEntry};
 use crate::ids::AccountId;
 use crate::platform::db::Db;
 use crate::platform::group_commit::GroupCommit;
-use crate::platform::statements::{Changes, Statement, execute_checked};
+use crate::platform::statements::{Changes, Statement};
 
 /// One right code's write.
 #[derive(Debug, Clone)]
@@ -101,13 +101,7 @@ async fn write_batch(db: &Db, batch: Vec<Acceptance>) -> Result<bool, sqlx::Erro
         &accounts, &keys, earliest,
     ));
     statements.extend(follow_up_statements(follow_ups));
-    let mut tx = db.begin_write().await?;
-    // Dropping the transaction rolls it back.
-    if !execute_checked(&mut tx, &statements).await? {
-        return Ok(false);
-    }
-    tx.commit().await?;
-    Ok(true)
+    db.commit_checked(&statements).await
 }
 
 /// What activates the sessions and appends the audit entries of right

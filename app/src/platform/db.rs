@@ -18,7 +18,7 @@ use sqlx::any::AnyArguments;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{Any, AnyConnection, AnyPool, Arguments, ConnectOptions, Connection};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
@@ -28,6 +28,7 @@ use std::time::Duration;
 
 pub use super::connections::Backend;
 use super::connections::{ConnectionSet, PING_IF_IDLE_FOR, Purpose, apply_sqlite_settings};
+use super::statements::{Bound, Changes, Statement, arguments, commit_checked};
 
 #[derive(Clone)]
 pub struct Db {
@@ -254,6 +255,20 @@ impl Db {
         Tx::begin(self.writer.lend().await?, statement).await
     }
 
+    /// Writes `statements` as one transaction of their own, committed only
+    /// when each changed the rows it must (false otherwise: nothing
+    /// written), in one round trip to the writer
+    /// (`platform::statements::commit_checked`).
+    pub async fn commit_checked(
+        &self,
+        statements: &[(Statement, Changes)],
+    ) -> Result<bool, sqlx::Error> {
+        let mut writer = self.writer.lend().await?;
+        let committed = commit_checked(&mut writer, statements).await;
+        writer.keep_after(&committed);
+        committed
+    }
+
     /// `/readyz`: the database answers a query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
@@ -387,68 +402,6 @@ pub fn list_placeholders(first: usize, count: usize) -> String {
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// A value bound to a placeholder of a [`Conditions`] clause or of a
-/// `platform::statements::Statement`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Bound {
-    Text(String),
-    Int(i64),
-    Bytes(Vec<u8>),
-    /// Text or NULL.
-    OptionalText(Option<String>),
-}
-
-/// `values` as a query's arguments, in placeholder order.
-pub fn arguments(values: &[Bound]) -> Result<AnyArguments<'static>, sqlx::Error> {
-    let mut arguments = AnyArguments::default();
-    for value in values {
-        match value.clone() {
-            Bound::Text(text) => arguments.add(text),
-            Bound::Int(number) => arguments.add(number),
-            Bound::Bytes(bytes) => arguments.add(bytes),
-            Bound::OptionalText(text) => arguments.add(text),
-        }
-        .map_err(sqlx::Error::Encode)?;
-    }
-    Ok(arguments)
-}
-
-impl From<Option<String>> for Bound {
-    fn from(text: Option<String>) -> Self {
-        Self::OptionalText(text)
-    }
-}
-
-impl From<&[u8]> for Bound {
-    fn from(bytes: &[u8]) -> Self {
-        Self::Bytes(bytes.to_vec())
-    }
-}
-
-impl From<String> for Bound {
-    fn from(text: String) -> Self {
-        Self::Text(text)
-    }
-}
-
-impl From<&str> for Bound {
-    fn from(text: &str) -> Self {
-        Self::Text(text.to_string())
-    }
-}
-
-impl From<crate::time::UnixTime> for Bound {
-    fn from(time: crate::time::UnixTime) -> Self {
-        Self::Int(time.secs())
-    }
-}
-
-impl From<i64> for Bound {
-    fn from(number: i64) -> Self {
-        Self::Int(number)
-    }
 }
 
 /// A `WHERE` clause built from optional filters: each value gets the next

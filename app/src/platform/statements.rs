@@ -6,11 +6,15 @@
 //! `WITH` query, each `RETURNING 1`, whose answer counts each part's rows;
 //! the parts run on one snapshot and may not see each other's changes:
 //! statements written together must touch apart rows.
+//!
+//! [`execute_checked`] runs them in the caller's transaction and compares
+//! the counts itself; [`commit_checked`] runs them as a transaction of
+//! their own, `BEGIN` and `COMMIT` included, with the counts compared in
+//! the database, so that the whole transaction is one round trip.
 
 use futures_util::TryStreamExt;
-use sqlx::{AnyConnection, Either, Executor, Row};
-
-use super::db::{Bound, arguments};
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments, Either, Executor, Row};
 
 /// One statement, its placeholders numbered from `$1`, and their values.
 #[derive(Debug, Clone)]
@@ -40,6 +44,68 @@ impl Statement {
     }
 }
 
+/// A value bound to a placeholder of a [`Statement`] or of a
+/// `platform::db::Conditions` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    Text(String),
+    Int(i64),
+    Bytes(Vec<u8>),
+    /// Text or NULL.
+    OptionalText(Option<String>),
+}
+
+/// `values` as a query's arguments, in placeholder order.
+pub fn arguments(values: &[Bound]) -> Result<AnyArguments<'static>, sqlx::Error> {
+    let mut arguments = AnyArguments::default();
+    for value in values {
+        match value.clone() {
+            Bound::Text(text) => arguments.add(text),
+            Bound::Int(number) => arguments.add(number),
+            Bound::Bytes(bytes) => arguments.add(bytes),
+            Bound::OptionalText(text) => arguments.add(text),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(arguments)
+}
+
+impl From<Option<String>> for Bound {
+    fn from(text: Option<String>) -> Self {
+        Self::OptionalText(text)
+    }
+}
+
+impl From<&[u8]> for Bound {
+    fn from(bytes: &[u8]) -> Self {
+        Self::Bytes(bytes.to_vec())
+    }
+}
+
+impl From<String> for Bound {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&str> for Bound {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_string())
+    }
+}
+
+impl From<crate::time::UnixTime> for Bound {
+    fn from(time: crate::time::UnixTime) -> Self {
+        Self::Int(time.secs())
+    }
+}
+
+impl From<i64> for Bound {
+    fn from(number: i64) -> Self {
+        Self::Int(number)
+    }
+}
+
 /// How many rows a statement must change for its writes to stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Changes {
@@ -62,22 +128,11 @@ pub async fn execute_checked(
     conn: &mut AnyConnection,
     statements: &[(Statement, Changes)],
 ) -> Result<bool, sqlx::Error> {
-    let mut parts = Vec::with_capacity(statements.len());
-    let mut values = Vec::new();
-    for (statement, _) in statements {
-        parts.push(renumbered(&statement.sql, values.len()));
-        values.extend(statement.values.iter().cloned());
-    }
-    let changed = if conn.backend_name() == "SQLite" {
+    let (parts, values) = joined(statements);
+    let changed = if is_sqlite(conn) {
         run_script(conn, &parts.join(";\n"), &values).await?
     } else {
-        let with: Vec<String> = (parts.iter().enumerate())
-            .map(|(n, part)| format!("part{n} AS ({part} RETURNING 1)"))
-            .collect();
-        let counts: Vec<String> = (0..parts.len())
-            .map(|n| format!("(SELECT COUNT(*) FROM part{n})"))
-            .collect();
-        let sql = format!("WITH {} SELECT {}", with.join(", "), counts.join(", "));
+        let sql = with_query(&parts, statements, CheckedBy::Caller);
         let row = sqlx::query_with(&sql, arguments(&values)?)
             .fetch_one(&mut *conn)
             .await?;
@@ -96,6 +151,101 @@ pub async fn execute_checked(
         .iter()
         .zip(changed)
         .all(|((_, changes), changed)| changes.allow(changed)))
+}
+
+/// Runs `statements` in a transaction of their own, outside any other, and
+/// commits it only when each changed the rows it must: false (nothing
+/// written) otherwise. One round trip: the checks run in the database
+/// (migration `0023_write_check`). On SQLite the script carries its own
+/// `BEGIN IMMEDIATE` and `COMMIT`, and after each statement whose count
+/// matters an insert into `write_check`, whose trigger rolls back on a
+/// mismatch; on PostgreSQL the `WITH` query is its own transaction and
+/// passes each count to `write_check()`, which fails the query on one.
+pub async fn commit_checked(
+    conn: &mut AnyConnection,
+    statements: &[(Statement, Changes)],
+) -> Result<bool, sqlx::Error> {
+    let (parts, values) = joined(statements);
+    let sqlite = is_sqlite(conn);
+    let sql = if sqlite {
+        let mut script = vec!["BEGIN IMMEDIATE".to_string()];
+        for (part, (_, changes)) in parts.into_iter().zip(statements) {
+            script.push(part);
+            if let Changes::Exactly(expected) = changes {
+                script.push(format!(
+                    "INSERT INTO write_check VALUES (changes(), {expected})"
+                ));
+            }
+        }
+        script.push("COMMIT".to_string());
+        script.join(";\n")
+    } else {
+        with_query(&parts, statements, CheckedBy::Database)
+    };
+    let written = conn
+        .execute(sqlx::query_with(&sql, arguments(&values)?))
+        .await;
+    match written {
+        Ok(_) => Ok(true),
+        Err(error) if is_write_check_failure(&error) => Ok(false),
+        // Any other failure of a SQLite script leaves its transaction open
+        // (or, past a failed COMMIT, none: that ROLLBACK's own error is
+        // the database's answer and changes nothing).
+        Err(error) if sqlite => match conn.execute("ROLLBACK").await {
+            Err(broken) if broken.as_database_error().is_none() => Err(broken),
+            _ => Err(error),
+        },
+        Err(error) => Err(error),
+    }
+}
+
+fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "SQLite"
+}
+
+/// The error `write_check` raises (migration `0023_write_check`).
+fn is_write_check_failure(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.message() == "write check failed")
+}
+
+/// Each statement's SQL, its placeholders numbered after the earlier
+/// statements' values, and all the values in order.
+fn joined(statements: &[(Statement, Changes)]) -> (Vec<String>, Vec<Bound>) {
+    let mut parts = Vec::with_capacity(statements.len());
+    let mut values = Vec::new();
+    for (statement, _) in statements {
+        parts.push(renumbered(&statement.sql, values.len()));
+        values.extend(statement.values.iter().cloned());
+    }
+    (parts, values)
+}
+
+/// Who compares a PostgreSQL query's counts with what they must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CheckedBy {
+    Caller,
+    Database,
+}
+
+/// The `WITH` query of `parts`, answering one row with each part's count.
+fn with_query(parts: &[String], statements: &[(Statement, Changes)], checked: CheckedBy) -> String {
+    let with: Vec<String> = (parts.iter().enumerate())
+        .map(|(n, part)| format!("part{n} AS ({part} RETURNING 1)"))
+        .collect();
+    let counts: Vec<String> = (statements.iter().enumerate())
+        .map(|(n, (_, changes))| {
+            let count = format!("(SELECT COUNT(*) FROM part{n})");
+            match (checked, changes) {
+                (CheckedBy::Database, Changes::Exactly(expected)) => {
+                    format!("write_check({count}, {expected})")
+                }
+                _ => count,
+            }
+        })
+        .collect();
+    format!("WITH {} SELECT {}", with.join(", "), counts.join(", "))
 }
 
 /// The rows each statement of a SQLite script changed, in order.
