@@ -34,13 +34,15 @@ pub enum Backend {
 /// content (sent mail bodies with their links, purged selfies) is zeroed in
 /// the file instead of lingering in free space.
 pub(super) async fn apply_sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    conn.execute(
-        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; \
-         PRAGMA secure_delete = ON;",
-    )
-    .await
-    .map(|_| ())
+    let settings = format!(
+        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+         PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
+    );
+    conn.execute(settings.as_str()).await.map(|_| ())
 }
+
+/// How long a SQLite statement waits for a lock before it fails busy.
+pub(super) const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 
 /// The writer connection's settings: those of every connection, and no
 /// automatic checkpoint. SQLite runs an auto-checkpoint inside the COMMIT

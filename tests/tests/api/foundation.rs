@@ -8,6 +8,8 @@ use app::audit::Actor;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use sqlx::Connection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::helpers::{
@@ -398,6 +400,70 @@ async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
         wal_restarts(&app) > before
     })
     .await;
+    app.stop().await;
+}
+
+/// Under steady load (writes back to back, readers always in the log) no
+/// checkpoint finds the log all copied and unused, so no write would start
+/// it over and it would grow with every write: the checkpointer starts it
+/// over itself once it passes 16 MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_write_ahead_log_starts_over_under_steady_load() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let db = app.services().db.clone();
+    sqlx::query("CREATE TABLE wal_probe (n INTEGER, filler BLOB)")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let writing = Arc::new(AtomicBool::new(true));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, writing) = (db.clone(), writing.clone());
+            tokio::spawn(async move {
+                while writing.load(Ordering::Relaxed) {
+                    db.read(async |conn| {
+                        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM wal_probe")
+                            .fetch_one(conn)
+                            .await
+                    })
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    let before = wal_restarts(&app);
+    // 2,400 transactions of ten rows of about a page each: some 96 MB.
+    const PAGE: u64 = 4096;
+    let written = 2_400 * 10 * PAGE;
+    for n in 0..2_400_i64 {
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query(
+            "INSERT INTO wal_probe (n, filler)
+             SELECT $1, zeroblob(4000) FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10))",
+        )
+        .bind(n)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    writing.store(false, Ordering::Relaxed);
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    let log = std::fs::metadata(app.data_dir.join("tambah-otp.db-wal")).unwrap();
+    assert!(
+        wal_restarts(&app) >= before + 2,
+        "the log started over {} times",
+        wal_restarts(&app) - before
+    );
+    assert!(
+        log.len() < written / 2,
+        "a {} MB log for {} MB written",
+        log.len() >> 20,
+        written >> 20
+    );
     app.stop().await;
 }
 
