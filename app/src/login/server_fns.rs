@@ -77,11 +77,9 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
     use crate::otp_devices::types::OtpCode;
     use crate::platform::rate_limit::Action;
     let call = crate::platform::context::call(Some(Action::Login))?;
-    let waiting = match current::session_cookie(&call) {
-        Some(value) => super::service::waiting_for_code(&call.svc, &value, call.now).await?,
-        None => None,
-    };
-    let waiting = waiting.ok_or_else(|| {
+    let cookie = current::session_cookie(&call);
+    let waiting = super::service::waiting_for_code(&call.svc, cookie.as_deref(), call.now);
+    let waiting = waiting.await?.ok_or_else(|| {
         AppError::rejected(
             "Waktu memasukkan kode OTP habis. Silakan masuk kembali dengan email dan kata sandi.",
         )

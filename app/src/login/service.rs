@@ -66,7 +66,7 @@ use crate::accounts::types::{AccountStatus, OfficialEmail};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::AppError;
 use crate::otp_devices::accepted::FollowUp;
-use crate::otp_devices::repo::{self as devices_repo, DeviceRow};
+use crate::otp_devices::repo::{self as devices_repo, DeviceRow, SessionWithDevices};
 use crate::otp_devices::service::{self as devices, AcceptedCode, CodeBudget, CodeError};
 use crate::otp_devices::types::OtpCode;
 use crate::platform::crypto::{SecretToken, token_digest};
@@ -320,18 +320,27 @@ pub struct WaitingForCode {
     devices: Vec<DeviceRow>,
 }
 
-/// The session of `cookie_value` if it waits for a code, read with the
-/// account's devices in one query (the code step's one read).
+/// The session of the session cookie's value, if any and if it waits for
+/// a code, read with the account's devices in one query (the code step's
+/// one read).
 pub async fn waiting_for_code(
     svc: &Services,
-    cookie_value: &str,
+    cookie_value: Option<&str>,
     now: UnixTime,
 ) -> Result<Option<WaitingForCode>, sqlx::Error> {
+    let Some(cookie_value) = cookie_value else {
+        return Ok(None);
+    };
     let digest = token_digest(cookie_value);
     svc.db
         .read(async |conn| {
             let found = devices_repo::session_with_devices(conn, &digest, now).await?;
-            let Some((session, account, devices)) = found else {
+            let Some(SessionWithDevices {
+                session,
+                account,
+                devices,
+            }) = found
+            else {
                 return Ok(None);
             };
             let holder = admit_session(conn, svc, session, account, Stage::AwaitingOtp, now);

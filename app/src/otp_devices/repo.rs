@@ -58,16 +58,21 @@ impl FromRow<'_, AnyRow> for DeviceRow {
     }
 }
 
+/// A session, its account and the account's devices, oldest first.
+pub struct SessionWithDevices {
+    pub session: SessionRow,
+    pub account: AccountRow,
+    pub devices: Vec<DeviceRow>,
+}
+
 /// The unexpired session with this digest, its account and the account's
-/// devices (oldest first), in one query: the login code step's one read.
-/// The devices' columns are selected as `d_{column}`, NULL for an account
-/// without any.
-#[allow(clippy::type_complexity)]
+/// devices, in one query: the login code step's one read. The devices'
+/// columns are selected as `d_{column}`, NULL for an account without any.
 pub async fn session_with_devices(
     conn: &mut AnyConnection,
     digest: &[u8],
     now: UnixTime,
-) -> Result<Option<(SessionRow, AccountRow, Vec<DeviceRow>)>, sqlx::Error> {
+) -> Result<Option<SessionWithDevices>, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         let device: Vec<String> = COLUMNS
             .split(", ")
@@ -96,7 +101,11 @@ pub async fn session_with_devices(
             devices.push(DeviceRow::from_prefixed_row(row, "d_")?);
         }
     }
-    Ok(Some((session, account, devices)))
+    Ok(Some(SessionWithDevices {
+        session,
+        account,
+        devices,
+    }))
 }
 
 /// An account's devices, oldest first.

@@ -389,17 +389,15 @@ pub async fn verify_account_code(
     attempt: &Attempt<'_>,
     code: &OtpCode,
 ) -> Result<(AcceptedCode, Tx), CodeError> {
-    let account_id = &attempt.account.id;
-    let devices = svc
-        .db
-        .read(async |conn| repo::for_account(conn, account_id).await);
-    let checked = match devices.await {
-        Ok(devices) => match match_code(svc, devices, code, attempt.now) {
-            Ok(matched) => claim_alone(svc, attempt, matched.as_ref()).await,
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e.into()),
+    let checked = async {
+        let account_id = &attempt.account.id;
+        let devices = svc
+            .db
+            .read(async |conn| repo::for_account(conn, account_id).await);
+        let matched = match_code(svc, devices.await?, code, attempt.now)?;
+        claim_alone(svc, attempt, matched.as_ref()).await
     };
+    let checked = checked.await;
     count_outcome(svc, &checked);
     checked
 }

@@ -67,7 +67,8 @@ const WAIT_AT_MOST: Duration = Duration::from_secs(10);
 /// What a set's connections are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Purpose {
-    Any,
+    /// Reads, and on PostgreSQL write transactions too.
+    General,
     /// SQLite's one writer: no automatic checkpoint in its COMMIT (see
     /// `db::checkpoint_periodically`).
     SqliteWriter,
@@ -138,7 +139,7 @@ impl ConnectionSet {
     async fn open(&self) -> Result<AnyConnection, sqlx::Error> {
         let mut connection = AnyConnection::connect(&self.url).await?;
         match (self.backend, self.purpose) {
-            (Backend::Sqlite, Purpose::Any) => apply_sqlite_settings(&mut connection).await?,
+            (Backend::Sqlite, Purpose::General) => apply_sqlite_settings(&mut connection).await?,
             (Backend::Sqlite, Purpose::SqliteWriter) => {
                 apply_sqlite_writer_settings(&mut connection).await?
             }

@@ -244,7 +244,7 @@ impl Db {
                 .before_acquire(postgres_check_if_idle),
         };
         let wal = Arc::new(WalActivity::default());
-        let connections = ConnectionSet::new(url, backend, Purpose::Any, max_connections);
+        let connections = ConnectionSet::new(url, backend, Purpose::General, max_connections);
         let writer = match backend {
             Backend::Sqlite => ConnectionSet::new(url, backend, Purpose::SqliteWriter, 1),
             Backend::Postgres => connections.clone(),
