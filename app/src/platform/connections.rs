@@ -8,13 +8,16 @@
 //! write's time under load. A lent connection goes back to its set as soon
 //! as it is dropped, with no round trip. What the ping was for is kept
 //! another way: a connection whose work failed other than with an answer
-//! from the database (an I/O or protocol error), was dropped half way, or
+//! from the database (an I/O or protocol error) or with PostgreSQL's
+//! answer that its session ended (a terminated backend), was dropped half
+//! way, or
 //! still has a transaction open is closed instead of kept (closing rolls
 //! that transaction back); on PostgreSQL one that rested for a second or
 //! more is pinged before it is lent again, as the pool did (the server may
 //! have restarted since).
 
 use sqlx::any::AnyTransactionManager;
+use sqlx::postgres::{PgDatabaseError, PgSeverity};
 use sqlx::{AnyConnection, Connection, Executor, TransactionManager};
 use std::borrow::Cow;
 use std::ops::{Deref, DerefMut};
@@ -281,12 +284,19 @@ impl Drop for Tx {
 }
 
 /// Whether an error leaves the connection unusable or in an unknown state:
-/// anything but the database's own answer or a row that did not decode.
+/// anything but the database's own answer or a row that did not decode,
+/// and among PostgreSQL's answers those that end the session (a backend
+/// terminated, the server shutting down), after which the connection only
+/// fails.
 fn breaks_connection(error: &sqlx::Error) -> bool {
+    if let sqlx::Error::Database(answer) = error {
+        return answer
+            .try_downcast_ref::<PgDatabaseError>()
+            .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic));
+    }
     !matches!(
         error,
-        sqlx::Error::Database(_)
-            | sqlx::Error::RowNotFound
+        sqlx::Error::RowNotFound
             | sqlx::Error::ColumnNotFound(_)
             | sqlx::Error::ColumnIndexOutOfBounds { .. }
             | sqlx::Error::ColumnDecode { .. }

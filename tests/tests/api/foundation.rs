@@ -531,6 +531,65 @@ async fn connections_killed_while_idle_are_replaced_not_handed_out() {
     app.stop().await;
 }
 
+/// The same for the connections lent to requests' reads and write
+/// transactions (`platform::connections`), which the pool does not manage:
+/// killed and used at once, each fails one read and is closed rather than
+/// kept; killed and rested a second, they are pinged and replaced before
+/// any request gets one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lent_connections_killed_are_closed_or_replaced() {
+    if postgres_skipped() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let db = app.services().db.clone();
+    let read = async || {
+        db.read(async |conn| {
+            sqlx::query_scalar::<_, i32>("SELECT 1 FROM pg_sleep(0.05)")
+                .fetch_one(conn)
+                .await
+        })
+        .await
+    };
+    let kill_all = async || {
+        let mut admin = sqlx::postgres::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        let killed: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        admin.close().await.unwrap();
+        killed.len()
+    };
+    // Three lent at once: three connections resting in the set.
+    let lent = 3;
+    let warm = join_all((0..lent).map(|_| read())).await;
+    assert!(warm.iter().all(Result::is_ok), "{warm:?}");
+    assert!(kill_all().await >= lent, "the lent connections were found");
+    let mut failed = 0;
+    while read().await.is_err() {
+        failed += 1;
+        assert!(failed <= lent, "a killed connection was lent again");
+    }
+    for _ in 0..2 * lent {
+        read().await.expect("no killed connection is lent again");
+    }
+    let warm = join_all((0..lent).map(|_| read())).await;
+    assert!(warm.iter().all(Result::is_ok), "{warm:?}");
+    kill_all().await;
+    // Past the second after which a resting connection is pinged.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let after_rest = join_all((0..lent).map(|_| read())).await;
+    assert!(after_rest.iter().all(Result::is_ok), "{after_rest:?}");
+    let tx = db.begin_write().await.expect("a write transaction begins");
+    tx.commit().await.expect("and commits");
+    app.stop().await;
+}
+
 on_both_backends!(
     pages_render_in_indonesian,
     unknown_pages_are_404_in_indonesian,
