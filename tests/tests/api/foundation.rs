@@ -498,6 +498,23 @@ async fn an_idle_database_is_not_checkpointed() {
     app.stop().await;
 }
 
+/// Ends every PostgreSQL session on the app's database but its own (as a
+/// restart or a failover would): how many.
+async fn terminate_server_connections(app: &TestApp) -> usize {
+    let mut admin = sqlx::postgres::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    killed.len()
+}
+
 /// PostgreSQL hung up on the server's pooled connections while they rested
 /// (a restart, a failover, an idle timeout): once they rested a second or
 /// more (db.rs pings such a connection on its way out of the pool), the
@@ -511,21 +528,11 @@ async fn connections_killed_while_idle_are_replaced_not_handed_out() {
     let client = app.client();
     let ready = (StatusCode::OK, "ready".to_string());
     assert_eq!(app.get_page(&client, "/readyz").await, ready);
-    let mut admin = sqlx::postgres::PgConnection::connect(&app.database_url)
-        .await
-        .unwrap();
-    let killed: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .fetch_all(&mut admin)
-    .await
-    .unwrap();
-    assert!(!killed.is_empty(), "the server's connections were found");
-    admin.close().await.unwrap();
+    let killed = terminate_server_connections(&app).await;
+    assert!(killed > 0, "the server's connections were found");
     // Past the second after which a resting connection is pinged.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    for _ in 0..killed.len() + 1 {
+    for _ in 0..killed + 1 {
         assert_eq!(app.get_page(&client, "/readyz").await, ready);
     }
     app.stop().await;
@@ -551,25 +558,14 @@ async fn lent_connections_killed_are_closed_or_replaced() {
         })
         .await
     };
-    let kill_all = async || {
-        let mut admin = sqlx::postgres::PgConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        let killed: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        )
-        .fetch_all(&mut admin)
-        .await
-        .unwrap();
-        admin.close().await.unwrap();
-        killed.len()
-    };
     // Three lent at once: three connections resting in the set.
     let lent = 3;
     let warm = join_all((0..lent).map(|_| read())).await;
     assert!(warm.iter().all(Result::is_ok), "{warm:?}");
-    assert!(kill_all().await >= lent, "the lent connections were found");
+    assert!(
+        terminate_server_connections(&app).await >= lent,
+        "the lent connections were found"
+    );
     let mut failed = 0;
     while read().await.is_err() {
         failed += 1;
@@ -580,7 +576,7 @@ async fn lent_connections_killed_are_closed_or_replaced() {
     }
     let warm = join_all((0..lent).map(|_| read())).await;
     assert!(warm.iter().all(Result::is_ok), "{warm:?}");
-    kill_all().await;
+    terminate_server_connections(&app).await;
     // Past the second after which a resting connection is pinged.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let after_rest = join_all((0..lent).map(|_| read())).await;
