@@ -150,16 +150,13 @@ pub fn insert_all(entries: &[PreparedEntry]) -> Statement {
     entries
         .iter()
         .fold(Statement::new(sql), |statement, entry| {
-            let text = |id: Option<&str>| id.map(str::to_string);
             statement
                 .bind(entry.at)
-                .bind(text(entry.actor_account_id.as_ref().map(|id| id.as_str())))
+                .bind(entry.actor_account_id.as_ref().map(ToString::to_string))
                 .bind(entry.actor.as_str())
                 .bind(entry.action.as_str())
-                .bind(text(
-                    entry.subject_account_id.as_ref().map(|id| id.as_str()),
-                ))
-                .bind(text(entry.ticket_id.as_ref().map(|id| id.as_str())))
+                .bind(entry.subject_account_id.as_ref().map(ToString::to_string))
+                .bind(entry.ticket_id.as_ref().map(ToString::to_string))
                 .bind(entry.detail.as_str())
                 .bind(entry.ip.clone())
                 .bind(entry.user_agent.clone())

@@ -404,11 +404,11 @@ pub async fn verify_account_code(
 
 /// Verifies a code like [`verify_account_code`], against `devices` (the
 /// account's, oldest first, read by the caller with what it reads anyway),
-/// and writes what a right code opens, `follow_up` (the session it activates, its audit entry), in
-/// the transaction that claims it. That write joins the other right codes
-/// waiting (see `accepted`: group commit); when their batch cannot commit,
-/// the code is checked again alone, which answers a replay or a lock as
-/// [`verify_account_code`] does. `Ok(None)`: the code was right but its
+/// and writes what a right code opens, `follow_up` (the session it
+/// activates, its audit entry), in the transaction that claims it. That
+/// write joins the other right codes waiting (see `accepted`: group
+/// commit); when their batch cannot commit, the code is checked again
+/// alone, which answers a replay or a lock as [`verify_account_code`] does. `Ok(None)`: the code was right but its
 /// session is gone (a logout meanwhile): nothing was kept.
 pub async fn accept_code(
     svc: &Services,

@@ -12,8 +12,8 @@
 //! checkpoints; a checkpointer task copies the write-ahead log into the
 //! database file instead, within 100 ms of a write (and not at all while
 //! nothing is written), and starts the log over once it passes 16 MB. On
-//! PostgreSQL a resting connection is pinged only
-//! when it was idle for a second or more.
+//! PostgreSQL a resting connection is pinged only when it was idle for a
+//! second or more.
 
 use sqlx::any::AnyArguments;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -347,7 +347,7 @@ impl Db {
 
     /// Runs `read` on a connection of its own, lent and taken back without
     /// the round trip sqlx's pool makes on each release (see
-    /// `platform::readers`): for the reads on every request's path. A
+    /// `platform::connections`): for the reads on every request's path. A
     /// write in it runs in autocommit; a transaction belongs on
     /// [`Db::begin_write`].
     pub async fn read<T>(

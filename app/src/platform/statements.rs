@@ -161,7 +161,7 @@ pub async fn execute_checked(
 /// matters an insert into `write_check`, whose trigger rolls back on a
 /// mismatch; on PostgreSQL the `WITH` query is its own transaction and
 /// passes each count to `write_check()`, which fails the query on one.
-pub async fn commit_checked(
+pub(super) async fn commit_checked(
     conn: &mut AnyConnection,
     statements: &[(Statement, Changes)],
 ) -> Result<bool, sqlx::Error> {
