@@ -377,6 +377,19 @@ fn current_code(secret: &TotpSecret) -> String {
     secret.code_for_step(step_at(SystemClock.now()), 6)
 }
 
+/// A code the secret gives for no step near now, so that the answer is
+/// "wrong code": a fixed "000000" was a right one once in 13,720 requests.
+fn wrong_code(secret: &TotpSecret) -> String {
+    let step = step_at(SystemClock.now());
+    let near: Vec<String> = (step - 2..=step + 2)
+        .map(|step| secret.code_for_step(step, 6))
+        .collect();
+    (0..6)
+        .map(|n| format!("{n:06}"))
+        .find(|code| !near.contains(code))
+        .expect("five steps give at most five of these six codes")
+}
+
 /// An operation whose request `i` spends input `i` (none once they are all
 /// spent), sent by `send` to the servers in turn.
 fn spending<T, F, Fut>(bench: &Bench, inputs: Vec<T>, send: F) -> Op
@@ -405,7 +418,7 @@ fn code_step(bench: &Bench, ready: Vec<Waiting>, valid: bool) -> Op {
             let code = if valid {
                 current_code(&waiting.secret)
             } else {
-                "000000".to_string()
+                wrong_code(&waiting.secret)
             };
             let sent = Instant::now();
             let response = http
