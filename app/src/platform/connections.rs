@@ -34,14 +34,22 @@ pub enum Backend {
 /// Durable at every checkpoint and fast enough under WAL; writers wait for
 /// each other instead of failing with SQLITE_BUSY; deleted and overwritten
 /// content (sent mail bodies with their links, purged selfies) is zeroed in
-/// the file instead of lingering in free space.
+/// the file instead of lingering in free space; a log file that grew long
+/// (a long transaction, a reader that held it) is cut back when the log
+/// starts over, rather than kept at its largest.
 pub(super) async fn apply_sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     let settings = format!(
         "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-         PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
+         PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
+         PRAGMA journal_size_limit = {SQLITE_LOG_SIZE_LIMIT};"
     );
     conn.execute(settings.as_str()).await.map(|_| ())
 }
+
+/// What SQLite cuts the log file back to (bytes) when the log starts over:
+/// twice the length from which the checkpointer restarts it
+/// (`db::RESTART_LOG_AT_PAGES`).
+pub(super) const SQLITE_LOG_SIZE_LIMIT: i64 = 128 << 20;
 
 /// How long a SQLite statement waits for a lock before it fails busy.
 pub(super) const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;

@@ -29,7 +29,8 @@ use std::time::Duration;
 
 pub use super::connections::Backend;
 use super::connections::{
-    ConnectionSet, PING_IF_IDLE_FOR, Purpose, SQLITE_BUSY_TIMEOUT_MS, apply_sqlite_settings,
+    ConnectionSet, PING_IF_IDLE_FOR, Purpose, SQLITE_BUSY_TIMEOUT_MS, SQLITE_LOG_SIZE_LIMIT,
+    apply_sqlite_settings,
 };
 use super::statements::{Bound, Changes, Statement, arguments, commit_checked};
 
@@ -81,12 +82,18 @@ fn sqlite_session_settings<'c>(
 /// next write starts the log over from its beginning.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-/// The log's length (4 KB pages) from which the checkpointer starts it over
-/// itself (`restart_log`). Under steady load some reader is always in the
-/// log and writes never stop, so it was never found all copied and unused:
-/// it grew without end (941 MB after 24,000 logins in the bench), every
-/// write extending the file instead of overwriting blocks it already has.
-const RESTART_LOG_AT_PAGES: i32 = 4_096;
+/// The log's length (4 KB pages, 64 MB) from which the checkpointer starts
+/// it over itself (`restart_log`). Under steady load some reader is always
+/// in the log and writes never stop, so it was never found all copied and
+/// unused: it grew without end (941 MB after 24,000 logins in the bench),
+/// every write extending the file instead of overwriting blocks it already
+/// has. Each restart holds the writer up for a millisecond or more (the
+/// busy handler's first sleep, if a reader is still in the log), which is
+/// where the code step's slowest answers came from: at 16 MB it ran several
+/// times a second, and the p99 on a million signers was 9.5-10.1 ms against
+/// 7.4-7.6 ms at 64 MB.
+pub const RESTART_LOG_AT_PAGES: i32 = 16_384;
+const _: () = assert!(SQLITE_LOG_SIZE_LIMIT == 2 * RESTART_LOG_AT_PAGES as i64 * 4096);
 
 /// How long a restart of the log waits for the readers still in it
 /// (milliseconds); past that it is tried again on a later tick, so a long

@@ -5,6 +5,7 @@
 use app::accounts::service::{CreateError, NewAccount, create_account};
 use app::accounts::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, Role};
 use app::audit::Actor;
+use app::platform::db::RESTART_LOG_AT_PAGES;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use sqlx::Connection;
@@ -406,7 +407,7 @@ async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
 /// Under steady load (writes back to back, readers always in the log) no
 /// checkpoint finds the log all copied and unused, so no write would start
 /// it over and it would grow with every write: the checkpointer starts it
-/// over itself once it passes 16 MB.
+/// over itself once it passes 64 MB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_write_ahead_log_starts_over_under_steady_load() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -422,9 +423,12 @@ async fn the_write_ahead_log_starts_over_under_steady_load() {
             tokio::spawn(async move {
                 while writing.load(Ordering::Relaxed) {
                     db.read(async |conn| {
-                        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM wal_probe")
-                            .fetch_one(conn)
-                            .await
+                        // The newest row: a short read of a page in the log.
+                        sqlx::query_scalar::<_, i64>(
+                            "SELECT n FROM wal_probe ORDER BY rowid DESC LIMIT 1",
+                        )
+                        .fetch_optional(conn)
+                        .await
                     })
                     .await
                     .unwrap();
@@ -433,14 +437,16 @@ async fn the_write_ahead_log_starts_over_under_steady_load() {
         })
         .collect();
     let before = wal_restarts(&app);
-    // 2,400 transactions of ten rows of about a page each: some 96 MB.
+    // Transactions of 25 rows of about a page each, six times the length
+    // at which the log starts over: some 384 MB.
     const PAGE: u64 = 4096;
-    let written = 2_400 * 10 * PAGE;
-    for n in 0..2_400_i64 {
+    let transactions = 6 * RESTART_LOG_AT_PAGES as u64 / 25;
+    let written = transactions * 25 * PAGE;
+    for n in 0..transactions as i64 {
         let mut tx = db.begin_write().await.unwrap();
         sqlx::query(
-            "INSERT INTO wal_probe (n, filler)
-             SELECT $1, zeroblob(4000) FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10))",
+            "WITH RECURSIVE rows (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM rows WHERE k < 25)
+             INSERT INTO wal_probe (n, filler) SELECT $1, zeroblob(4000) FROM rows",
         )
         .bind(n)
         .execute(&mut *tx)
@@ -464,6 +470,54 @@ async fn the_write_ahead_log_starts_over_under_steady_load() {
         log.len() >> 20,
         written >> 20
     );
+    app.stop().await;
+}
+
+/// A log file one long transaction grew to three times the restart length
+/// (a bulk seed did: 4.3 GB) is cut back to at most twice that length once
+/// the log starts over, rather than kept at its largest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_log_file_grown_by_a_long_transaction_is_cut_back() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let db = app.services().db.clone();
+    sqlx::query("CREATE TABLE wal_probe (n INTEGER, filler BLOB)")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let restart_length = RESTART_LOG_AT_PAGES as u64 * 4096;
+    let log_file = || {
+        std::fs::metadata(app.data_dir.join("tambah-otp.db-wal"))
+            .unwrap()
+            .len()
+    };
+    let mut tx = db.begin_write().await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE rows (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM rows WHERE k < $1)
+         INSERT INTO wal_probe (n, filler) SELECT k, zeroblob(4000) FROM rows",
+    )
+    .bind(3 * RESTART_LOG_AT_PAGES)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        log_file() > 2 * restart_length,
+        "a {} MB log",
+        log_file() >> 20
+    );
+    let mut n = 0;
+    wait_until("the log file cut back", async || {
+        n += 1;
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO wal_probe (n) VALUES ($1)")
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        log_file() <= 2 * restart_length
+    })
+    .await;
     app.stop().await;
 }
 
