@@ -25,8 +25,12 @@ use app::platform::state::Services;
 /// cost of a statement grows with the square of its parameters.
 const SIGNERS_PER_STATEMENT: usize = 200;
 const DEVICES_PER_STATEMENT: usize = 300;
-/// Signers per transaction.
-const SIGNERS_PER_TRANSACTION: usize = 20_000;
+/// Signers per transaction: a few seconds of writing. SQLite's log holds a
+/// whole transaction and is started over only between two, by a
+/// checkpointer that waits at most ten seconds for the writer: with 20,000
+/// a transaction outlasted that wait on a large database, the log was never
+/// started over, and a million signers left a 4.3 GB log file.
+const SIGNERS_PER_TRANSACTION: usize = 5_000;
 
 const FIRST_NAMES: &[&str] = &[
     "Budi", "Siti", "Agus", "Dewi", "Rudi", "Rina", "Hendra", "Wati", "Joko", "Ayu", "Bambang",

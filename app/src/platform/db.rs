@@ -140,10 +140,14 @@ async fn checkpoint_periodically(pool: AnyPool, writer: Arc<ConnectionSet>, wal:
                 if checkpointed == log {
                     copied_up_to = Some(writes_ended);
                 }
-                if log >= RESTART_LOG_AT_PAGES
-                    && let Err(e) = restart_log(&writer).await
-                {
-                    tracing::warn!(error = %e, "WAL restart failed; retrying");
+                if log >= RESTART_LOG_AT_PAGES {
+                    match restart_log(&writer).await {
+                        Ok(()) => {}
+                        // Closed since the checkpoint (`Db::close` closes
+                        // the writer before the pool): so is this task.
+                        Err(sqlx::Error::PoolClosed) => return,
+                        Err(e) => tracing::warn!(error = %e, "WAL restart failed; retrying"),
+                    }
                 }
             }
             Err(e) => {
