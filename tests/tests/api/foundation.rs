@@ -404,22 +404,48 @@ async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
     app.stop().await;
 }
 
+/// A SQLite app with a `wal_probe` table for [`write_pages`].
+async fn app_with_wal_probe() -> TestApp {
+    let app = spawn_app(Backend::Sqlite).await;
+    sqlx::query("CREATE TABLE wal_probe (n INTEGER, filler BLOB)")
+        .execute(app.services().db.pool())
+        .await
+        .unwrap();
+    app
+}
+
+/// Commits `rows` rows of about a 4 KB page each, numbered `n`.
+async fn write_pages(app: &TestApp, n: i64, rows: i64) {
+    let mut tx = app.services().db.begin_write().await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE rows (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM rows WHERE k < $2)
+         INSERT INTO wal_probe (n, filler) SELECT $1, zeroblob(4000) FROM rows",
+    )
+    .bind(n)
+    .bind(rows)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn log_file_bytes(app: &TestApp) -> u64 {
+    std::fs::metadata(app.data_dir.join("tambah-otp.db-wal"))
+        .unwrap()
+        .len()
+}
+
 /// Under steady load (writes back to back, readers always in the log) no
 /// checkpoint finds the log all copied and unused, so no write would start
 /// it over and it would grow with every write: the checkpointer starts it
 /// over itself once it passes 64 MB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_write_ahead_log_starts_over_under_steady_load() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let db = app.services().db.clone();
-    sqlx::query("CREATE TABLE wal_probe (n INTEGER, filler BLOB)")
-        .execute(db.pool())
-        .await
-        .unwrap();
+    let app = app_with_wal_probe().await;
     let writing = Arc::new(AtomicBool::new(true));
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let (db, writing) = (db.clone(), writing.clone());
+            let (db, writing) = (app.services().db.clone(), writing.clone());
             tokio::spawn(async move {
                 while writing.load(Ordering::Relaxed) {
                     db.read(async |conn| {
@@ -437,37 +463,27 @@ async fn the_write_ahead_log_starts_over_under_steady_load() {
         })
         .collect();
     let before = wal_restarts(&app);
-    // Transactions of 25 rows of about a page each, six times the length
-    // at which the log starts over: some 384 MB.
-    const PAGE: u64 = 4096;
-    let transactions = 6 * RESTART_LOG_AT_PAGES as u64 / 25;
-    let written = transactions * 25 * PAGE;
-    for n in 0..transactions as i64 {
-        let mut tx = db.begin_write().await.unwrap();
-        sqlx::query(
-            "WITH RECURSIVE rows (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM rows WHERE k < 25)
-             INSERT INTO wal_probe (n, filler) SELECT $1, zeroblob(4000) FROM rows",
-        )
-        .bind(n)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+    // Transactions of 25 pages, six times the length at which the log
+    // starts over: some 384 MB.
+    let transactions = 6 * i64::from(RESTART_LOG_AT_PAGES) / 25;
+    let written = transactions as u64 * 25 * 4096;
+    for n in 0..transactions {
+        write_pages(&app, n, 25).await;
     }
     writing.store(false, Ordering::Relaxed);
     for reader in readers {
         reader.await.unwrap();
     }
-    let log = std::fs::metadata(app.data_dir.join("tambah-otp.db-wal")).unwrap();
+    let log = log_file_bytes(&app);
     assert!(
         wal_restarts(&app) >= before + 2,
         "the log started over {} times",
         wal_restarts(&app) - before
     );
     assert!(
-        log.len() < written / 2,
+        log < written / 2,
         "a {} MB log for {} MB written",
-        log.len() >> 20,
+        log >> 20,
         written >> 20
     );
     app.stop().await;
@@ -478,44 +494,16 @@ async fn the_write_ahead_log_starts_over_under_steady_load() {
 /// the log starts over, rather than kept at its largest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_log_file_grown_by_a_long_transaction_is_cut_back() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let db = app.services().db.clone();
-    sqlx::query("CREATE TABLE wal_probe (n INTEGER, filler BLOB)")
-        .execute(db.pool())
-        .await
-        .unwrap();
+    let app = app_with_wal_probe().await;
     let restart_length = RESTART_LOG_AT_PAGES as u64 * 4096;
-    let log_file = || {
-        std::fs::metadata(app.data_dir.join("tambah-otp.db-wal"))
-            .unwrap()
-            .len()
-    };
-    let mut tx = db.begin_write().await.unwrap();
-    sqlx::query(
-        "WITH RECURSIVE rows (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM rows WHERE k < $1)
-         INSERT INTO wal_probe (n, filler) SELECT k, zeroblob(4000) FROM rows",
-    )
-    .bind(3 * RESTART_LOG_AT_PAGES)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    assert!(
-        log_file() > 2 * restart_length,
-        "a {} MB log",
-        log_file() >> 20
-    );
+    write_pages(&app, 0, 3 * i64::from(RESTART_LOG_AT_PAGES)).await;
+    let grown = log_file_bytes(&app);
+    assert!(grown > 2 * restart_length, "a {} MB log", grown >> 20);
     let mut n = 0;
     wait_until("the log file cut back", async || {
         n += 1;
-        let mut tx = db.begin_write().await.unwrap();
-        sqlx::query("INSERT INTO wal_probe (n) VALUES ($1)")
-            .bind(n)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        log_file() <= 2 * restart_length
+        write_pages(&app, n, 1).await;
+        log_file_bytes(&app) <= 2 * restart_length
     })
     .await;
     app.stop().await;
