@@ -90,8 +90,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// has. Each restart holds the writer up for a millisecond or more (the
 /// busy handler's first sleep, if a reader is still in the log), which is
 /// where the code step's slowest answers came from: at 16 MB it ran several
-/// times a second, and the p99 on a million signers was 9.5-10.1 ms against
-/// 7.4-7.6 ms at 64 MB.
+/// times a second, and the p99 on a million signers was 9.5-10.7 ms against
+/// 6.4-7.6 ms at 64 MB.
 pub const RESTART_LOG_AT_PAGES: i32 = 16_384;
 const _: () = assert!(SQLITE_LOG_SIZE_LIMIT == 2 * RESTART_LOG_AT_PAGES as i64 * 4096);
 
