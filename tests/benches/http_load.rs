@@ -458,8 +458,8 @@ struct Signers {
 
 impl Signers {
     /// `pool` for the scenarios `to_come`.
-    fn new(pool: Range<usize>, to_come: &[&str]) -> Self {
-        let shares_left = to_come.iter().map(|key| shares(key)).sum();
+    fn new<'a>(pool: Range<usize>, to_come: impl IntoIterator<Item = &'a str>) -> Self {
+        let shares_left = to_come.into_iter().map(shares).sum();
         Self { pool, shares_left }
     }
 
@@ -552,7 +552,7 @@ async fn main() {
         "otp-two" => {
             let unspent = bench.figures.get(UNSPENT_SIGNERS).map(|&n| n as usize);
             let unspent = unspent.unwrap_or(pool.start).max(pool.start)..pool.end;
-            let mut signers = Signers::new(unspent, &[OTP_TWO]);
+            let mut signers = Signers::new(unspent, [OTP_TWO]);
             bench
                 .fresh(
                     OTP_TWO,
@@ -576,37 +576,37 @@ async fn main() {
     bench.svc.db.close().await;
 }
 
-/// How many shares of the fresh signers a scenario gets (the `otp-two`
-/// phase's are left over by the `all` phase: a signer the setup scenario
-/// gave a new device has that device's current code spent). The code step
-/// and the validation API run ten times as fast as the helpdesk, setup and
-/// selfie scenarios and are what the targets are about: with equal shares,
-/// 40,000 signers gave each of them about one second.
-fn shares(key: &str) -> usize {
-    match key {
-        "otp_valid" | "validate" | OTP_TWO => 4,
-        "otp_wrong" => 2,
-        _ => 1,
-    }
-}
-
-/// The keys of the `all` phase's scenarios that spend fresh signers.
-const FRESH_SCENARIOS: [&str; 7] = [
-    "otp_valid",
-    "otp_large",
-    "otp_wrong",
-    "validate",
-    "ticket",
-    "setup",
-    "selfie",
+/// The scenarios that spend fresh signers, in the order they run, and how
+/// many shares of them each gets; the `otp-two` phase's are left over by
+/// the `all` phase (a signer the setup scenario gave a new device has that
+/// device's current code spent). The code step and the validation API run
+/// ten times as fast as the helpdesk, setup and selfie scenarios and are
+/// what the targets are about: with equal shares, 40,000 signers gave each
+/// of them about one second.
+const SHARES: [(&str, usize); 8] = [
+    ("otp_valid", 4),
+    ("otp_large", 1),
+    ("otp_wrong", 2),
+    ("validate", 4),
+    ("ticket", 1),
+    ("setup", 1),
+    ("selfie", 1),
+    (OTP_TWO, 4),
 ];
 const OTP_TWO: &str = "otp_two";
+
+fn shares(key: &str) -> usize {
+    SHARES
+        .iter()
+        .find_map(|&(name, shares)| (name == key).then_some(shares))
+        .unwrap_or_else(|| panic!("scenario {key} has no shares in SHARES"))
+}
 
 async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
     let svc = bench.svc.clone();
     let total = pool.end;
     // The `otp-two` phase, on PostgreSQL, spends what this one leaves.
-    let mut signers = Signers::new(pool, &[&FRESH_SCENARIOS[..], &[OTP_TWO]].concat());
+    let mut signers = Signers::new(pool, SHARES.map(|(key, _)| key));
     let op = bench.get("/healthz", |_| true);
     bench.scenario("healthz", "GET /healthz", op).await;
     let op = bench.get("/login", |body| body.windows(9).any(|w| w == b"kata sand"));
