@@ -408,8 +408,9 @@ pub async fn verify_account_code(
 /// activates, its audit entry), in the transaction that claims it. That
 /// write joins the other right codes waiting (see `accepted`: group
 /// commit); when their batch cannot commit, the code is checked again
-/// alone, which answers a replay or a lock as [`verify_account_code`] does. `Ok(None)`: the code was right but its
-/// session is gone (a logout meanwhile): nothing was kept.
+/// alone, which answers a replay or a lock as [`verify_account_code`] does.
+/// `Ok(None)`: the code was right but its session is gone (a logout
+/// meanwhile): nothing was kept.
 pub async fn accept_code(
     svc: &Services,
     attempt: &Attempt<'_>,

@@ -11,9 +11,9 @@
 //! from the database (an I/O or protocol error) or with PostgreSQL's
 //! answer that its session ended (a terminated backend), was dropped half
 //! way, or still has a transaction open is closed instead of kept (closing
-//! rolls that transaction back); on PostgreSQL one that rested for a second or
-//! more is pinged before it is lent again, as the pool did (the server may
-//! have restarted since).
+//! rolls that transaction back); on PostgreSQL one that rested for a second
+//! or more is pinged before it is lent again, as the pool did (the server
+//! may have restarted since).
 
 use sqlx::any::AnyTransactionManager;
 use sqlx::postgres::{PgDatabaseError, PgSeverity};
