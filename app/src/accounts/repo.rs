@@ -241,18 +241,18 @@ pub async fn insert_many(
          VALUES {}",
         values_placeholders(accounts.len(), 15)
     );
-    let mut query = sqlx::query(&sql);
+    let mut statement = Statement::new(sql);
     for account in accounts {
-        query = query
-            .bind(account.id)
+        statement = statement
+            .bind(account.id.as_str())
             .bind(account.email.as_str())
             .bind(account.full_name)
             .bind(account.nik_digest)
             .bind(account.nik_masked)
             .bind(account.phone)
             .bind(account.agency)
-            .bind(account.role)
-            .bind(account.status)
+            .bind(account.role.as_str())
+            .bind(account.status.as_str())
             .bind(account.password_hash)
             .bind(now)
             .bind(now)
@@ -260,7 +260,7 @@ pub async fn insert_many(
             .bind(account.ams_id)
             .bind(device_seq);
     }
-    query.execute(conn).await?;
+    statement.execute(conn).await?;
     Ok(())
 }
 

@@ -189,11 +189,11 @@ pub async fn insert_many(
          VALUES {}",
         values_placeholders(devices.len(), 11)
     );
-    let mut query = sqlx::query(&sql);
+    let mut statement = Statement::new(sql);
     for device in devices {
-        query = query
-            .bind(device.id)
-            .bind(device.account_id)
+        statement = statement
+            .bind(device.id.as_str())
+            .bind(device.account_id.as_str())
             .bind(device.name)
             .bind(device.name_key)
             .bind(device.secret_sealed)
@@ -201,10 +201,10 @@ pub async fn insert_many(
             .bind(now)
             .bind(device.confirmed_step)
             .bind(device.drift_steps)
-            .bind(device.source_channel)
+            .bind(device.source_channel.as_str())
             .bind(device.source_ip);
     }
-    query.execute(conn).await?;
+    statement.execute(conn).await?;
     Ok(())
 }
 
