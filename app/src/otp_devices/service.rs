@@ -487,30 +487,41 @@ fn step_claim(device: &DeviceRow, step: i64, now: UnixTime) -> StepClaim {
     }
 }
 
-/// The (first) of `devices` whose code `code` is, and the time step it
-/// matched; computed before any write. Every secret is
-/// opened: one that does not is the server's fault (a wrong key, a damaged
-/// row), and the check stops before anything counts as a failure.
+/// The one of `devices` whose code `code` is, and the time step it
+/// matched (see [`claimable_first`]); computed before any write. Every
+/// secret is opened: one that does not is the server's fault (a wrong key,
+/// a damaged row), and the check stops before anything counts as a failure.
 fn match_code(
     svc: &Services,
     devices: Vec<DeviceRow>,
     code: &OtpCode,
     now: UnixTime,
 ) -> Result<Option<(DeviceRow, i64)>, CodeError> {
-    let mut matched = None;
+    let mut matches = Vec::new();
     for device in devices {
         let secret = svc
             .keys
             .open(device.id.as_str().as_bytes(), &device.secret_sealed)
             .map(TotpSecret::from_bytes)
             .map_err(|_| CodeError::SecretUnreadable(device.id.clone()))?;
-        if matched.is_none()
-            && let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS)
-        {
-            matched = Some((device, step));
+        if let Some(step) = secret.matching_step(code, now, ACCEPTED_SKEW_STEPS) {
+            matches.push((device, step));
         }
     }
-    Ok(matched)
+    Ok(claimable_first(matches))
+}
+
+/// Of the devices a code matched (oldest first), the first whose matched
+/// step is still unused, else the first. Six digits over three steps of
+/// every device collide now and then (about once in 300,000 logins with
+/// three devices): the current code of one device may also be an older
+/// device's code of a step already used, and must not be refused as that
+/// device's replay.
+fn claimable_first(matches: Vec<(DeviceRow, i64)>) -> Option<(DeviceRow, i64)> {
+    let unused =
+        |(device, step): &(DeviceRow, i64)| device.last_used_step.is_none_or(|last| last < *step);
+    let chosen = matches.iter().position(unused).unwrap_or(0);
+    matches.into_iter().nth(chosen)
 }
 
 /// The attempt in a write transaction of its own: a right code's step
@@ -843,6 +854,49 @@ pub async fn provision_device(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn device_used_at(name: &str, last_used_step: Option<i64>) -> DeviceRow {
+        DeviceRow {
+            id: DeviceId::generate(),
+            account_id: AccountId::generate(),
+            name: name.to_string(),
+            secret_sealed: Vec::new(),
+            added_seq: 0,
+            created_at: UnixTime::from_secs(0),
+            last_used_at: None,
+            last_used_step,
+            drift_steps: 0,
+            source_channel: Channel::AccountPage,
+            source_ip: None,
+        }
+    }
+
+    #[test]
+    fn a_code_matching_a_used_step_and_a_fresh_one_is_claimed_on_the_fresh_one() {
+        let chosen = |matches: Vec<(DeviceRow, i64)>| {
+            claimable_first(matches).map(|(d, step)| (d.name, step))
+        };
+        let older_used = device_used_at("older", Some(100));
+        let newer_fresh = device_used_at("newer", None);
+        assert_eq!(
+            chosen(vec![(older_used.clone(), 99), (newer_fresh.clone(), 100)]),
+            Some(("newer".into(), 100))
+        );
+        assert_eq!(
+            chosen(vec![(older_used.clone(), 101), (newer_fresh, 100)]),
+            Some(("older".into(), 101)),
+            "the oldest device first when both steps are unused"
+        );
+        assert_eq!(
+            chosen(vec![
+                (older_used.clone(), 100),
+                (device_used_at("newer", Some(100)), 100)
+            ]),
+            Some(("older".into(), 100)),
+            "a replay on every device is the oldest device's"
+        );
+        assert_eq!(chosen(vec![]), None);
+    }
 
     #[test]
     fn an_older_code_after_a_newer_login_has_expired_and_is_not_a_replay() {
