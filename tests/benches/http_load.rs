@@ -72,9 +72,9 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// What one operation of a scenario measured.
 struct Outcome {
     latency: Duration,
-    /// The answer the scenario is about (a refusal can be right).
-    expected: bool,
-    status: StatusCode,
+    /// The status and the start of the body of an answer the scenario is
+    /// not about (a refusal can be the right answer).
+    unexpected: Option<String>,
 }
 
 /// One operation: `None` when the scenario ran out of fresh inputs; `Err`
@@ -154,10 +154,9 @@ impl Bench {
                         match op(next.fetch_add(1, Ordering::Relaxed)).await {
                             None => break true,
                             Some(Ok(outcome)) => {
-                                if !outcome.expected {
+                                if let Some(answer) = outcome.unexpected {
                                     unexpected += 1;
-                                    let status = outcome.status;
-                                    first_error.get_or_insert(format!("unexpected {status}"));
+                                    first_error.get_or_insert(format!("unexpected {answer}"));
                                 }
                                 latencies.push(outcome.latency);
                             }
@@ -310,10 +309,13 @@ async fn answer(
     if status.is_server_error() {
         return Err(format!("{status}"));
     }
+    let unexpected = (!expect(status, &body)).then(|| {
+        let text = String::from_utf8_lossy(&body);
+        format!("{status}: {}", text.chars().take(160).collect::<String>())
+    });
     Ok(Outcome {
-        status,
         latency,
-        expected: expect(status, &body),
+        unexpected,
     })
 }
 
