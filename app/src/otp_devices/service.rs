@@ -512,11 +512,10 @@ fn match_code(
 }
 
 /// Of the devices a code matched (oldest first), the first whose matched
-/// step is still unused, else the first. Six digits over three steps of
-/// every device collide now and then (about once in 300,000 logins with
-/// three devices): the current code of one device may also be an older
-/// device's code of a step already used, and must not be refused as that
-/// device's replay.
+/// step is still unused, else the first. Six digits collide: with three
+/// devices, a code has six chances in a million of also being one of the
+/// three accepted steps' codes of another device, maybe a step already
+/// used there. It must not be refused as that device's replay.
 fn claimable_first(matches: Vec<(DeviceRow, i64)>) -> Option<(DeviceRow, i64)> {
     let unused =
         |(device, step): &(DeviceRow, i64)| device.last_used_step.is_none_or(|last| last < *step);
