@@ -41,7 +41,7 @@ impl Statement {
     pub async fn execute(&self, conn: &mut AnyConnection) -> Result<u64, sqlx::Error> {
         let done = if is_sqlite(conn) {
             let mut values = Vec::new();
-            let sql = self.anonymous(&mut values);
+            let sql = self.anonymous(&mut values)?;
             conn.execute(sqlx::query_with(&sql, arguments(&values)?))
                 .await?
         } else {
@@ -58,11 +58,21 @@ impl Statement {
     /// walk of the statement's list of names: time quadratic in the
     /// values, most of `seed-bulk`'s time with 3,000 values a statement.
     /// `?`s are bound in order, with no lookup.
-    fn anonymous(&self, values: &mut Vec<Bound>) -> String {
-        each_placeholder(&self.sql, |n| {
-            values.push(self.values[n - 1].clone());
+    fn anonymous(&self, values: &mut Vec<Bound>) -> Result<String, sqlx::Error> {
+        let mut unbound = None;
+        let sql = each_placeholder(&self.sql, |n| {
+            match n.checked_sub(1).and_then(|i| self.values.get(i)) {
+                Some(value) => values.push(value.clone()),
+                None => unbound = Some(n),
+            }
             "?".to_string()
-        })
+        });
+        match unbound {
+            Some(n) => Err(sqlx::Error::Protocol(format!(
+                "placeholder ${n} has no value"
+            ))),
+            None => Ok(sql),
+        }
     }
 }
 
@@ -166,7 +176,7 @@ pub async fn execute_checked(
     statements: &[(Statement, Changes)],
 ) -> Result<bool, sqlx::Error> {
     let changed = if is_sqlite(conn) {
-        let (parts, values) = in_order(statements);
+        let (parts, values) = in_order(statements)?;
         run_script(conn, &parts.join(";\n"), &values).await?
     } else {
         let (parts, values) = joined(statements);
@@ -205,7 +215,7 @@ pub(super) async fn commit_checked(
 ) -> Result<bool, sqlx::Error> {
     let sqlite = is_sqlite(conn);
     let (sql, values) = if sqlite {
-        let (parts, values) = in_order(statements);
+        let (parts, values) = in_order(statements)?;
         let mut script = vec!["BEGIN IMMEDIATE".to_string()];
         for (part, (_, changes)) in parts.into_iter().zip(statements) {
             script.push(part);
@@ -266,12 +276,12 @@ fn joined(statements: &[(Statement, Changes)]) -> (Vec<String>, Vec<Bound>) {
 
 /// Each statement's SQL with anonymous placeholders (see
 /// [`Statement::anonymous`]) and all their values in order: a SQLite script.
-fn in_order(statements: &[(Statement, Changes)]) -> (Vec<String>, Vec<Bound>) {
+fn in_order(statements: &[(Statement, Changes)]) -> Result<(Vec<String>, Vec<Bound>), sqlx::Error> {
     let mut values = Vec::new();
     let parts = (statements.iter())
         .map(|(statement, _)| statement.anonymous(&mut values))
-        .collect();
-    (parts, values)
+        .collect::<Result<_, _>>()?;
+    Ok((parts, values))
 }
 
 /// Who compares a PostgreSQL query's counts with what they must be.
@@ -374,7 +384,7 @@ mod tests {
             ),
             statement("DELETE FROM u WHERE c = $1 AND d <> '$'", &[40]),
         ];
-        let (parts, values) = in_order(&statements);
+        let (parts, values) = in_order(&statements).unwrap();
         assert_eq!(
             parts,
             [
@@ -391,5 +401,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(ints(values), [20, 10, 30, 20, 40]);
+        let unbound = in_order(&[statement("SELECT $2", &[1])]);
+        assert!(
+            matches!(unbound, Err(sqlx::Error::Protocol(m)) if m == "placeholder $2 has no value")
+        );
+        assert!(in_order(&[statement("SELECT $0", &[1])]).is_err());
     }
 }
