@@ -66,17 +66,17 @@ pub(super) const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 /// A statement that changes many rows inside a transaction keeps the pages
 /// it changes in a statement journal, to undo itself alone if it fails;
 /// past 64 KB SQLite spills that journal to a temporary file. `seed-bulk`'s
-/// multi-row inserts did so for each statement: most of its system time
-/// went to writing those files. The writer sorts nothing large, so its
-/// temporary storage can stay in memory.
+/// multi-row inserts did so for each statement, three writes in four of
+/// its `pwrite`s. The writer sorts nothing large, so its temporary storage
+/// can stay in memory.
 ///
-/// Only the writer changes the database, so its page cache stays valid
-/// from one transaction to the next (a reader's is emptied by each commit
-/// of another connection): 64 MB instead of SQLite's 2 MB keeps the index
+/// Nearly every write is the writer's, so its page cache stays valid from
+/// one transaction to the next (a reader's is emptied by each commit of
+/// another connection): 64 MB instead of SQLite's 2 MB keeps the index
 /// pages that random keys (ids, email, NIK digests) land on, which
 /// `seed-bulk` otherwise read back from the file for every few rows.
-/// 100,000 signers: 37 s before these and the anonymous placeholders
-/// (`platform::statements`), 13 s with the journals in memory, 8 s with
+/// 100,000 signers: 16-18 s with the anonymous placeholders alone
+/// (`platform::statements`), 13-16 s with the journals in memory, 8 s with
 /// this cache.
 async fn apply_sqlite_writer_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     apply_sqlite_settings(conn).await?;

@@ -406,8 +406,8 @@ async fn the_write_ahead_log_is_checkpointed_beside_the_writer() {
 
 /// The writer's statement journals (a multi-row insert's undo) stay in
 /// memory instead of spilling to a temporary file past 64 KB, and its page
-/// cache is 64 MB: `seed-bulk` took 37 s for 100,000 signers before, 8 s
-/// with both (see `platform::connections`).
+/// cache is 64 MB: `seed-bulk` took 16-18 s for 100,000 signers without
+/// them, 8 s with both (see `platform::connections`).
 #[tokio::test]
 async fn the_writer_keeps_its_temporary_storage_and_a_large_cache_in_memory() {
     let app = spawn_app(Backend::Sqlite).await;
