@@ -20,9 +20,8 @@ use app::otp_devices::totp::{self, TotpSecret};
 use app::otp_devices::types::DeviceName;
 use app::platform::state::Services;
 
-/// Rows per multi-row statement: a few thousand bound parameters. Far
-/// below both databases' limits: SQLite finds each `$n` by name, so the
-/// cost of a statement grows with the square of its parameters.
+/// Rows per multi-row statement: a few thousand bound parameters, far
+/// below both databases' limits (SQLite's 32,766, PostgreSQL's 65,535).
 const SIGNERS_PER_STATEMENT: usize = 200;
 const DEVICES_PER_STATEMENT: usize = 300;
 /// Signers per transaction: a few seconds of writing. SQLite's log holds a
