@@ -5,7 +5,8 @@
 # the real `server` binary as a separate process on loopback, and the load
 # generator (tests/benches/http_load.rs) printing one line per scenario:
 # requests/s, p50, p99, errors, server CPU cores used, requests per
-# CPU-second and the share of /healthz's throughput in the same run.
+# CPU-second, the share of /healthz's throughput in the same run, and the
+# cores the load generator and (PostgreSQL) the database server used.
 # The OTP step's p99 is measured on 1,000 signers and again on
 # BENCH_SIGNERS (100,000 by default; BENCH_SIGNERS=1000000 for the
 # million, see the README for how long that takes). On PostgreSQL a second
@@ -106,7 +107,7 @@ run_on() { # LABEL DATABASE_URL
 case " $databases " in *" sqlite "*) run_on sqlite "" ;; esac
 case " $databases " in *" postgres "*)
   pg_url=$(PG_FSYNC=on scripts/pg-cluster.sh start "$work/pg" "$(python3 scripts/free-port.py)")
-  run_on postgres "$pg_url"
+  BENCH_DATABASE_PID=$(head -n1 "$work/pg/postmaster.pid") run_on postgres "$pg_url"
   ;;
 esac
 

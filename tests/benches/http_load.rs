@@ -2,8 +2,10 @@
 //! processes and seeds the database with `server seed-bulk`): a few
 //! concurrent clients drive each scenario for a few seconds and one line per
 //! scenario reports requests per second, p50, p99, errors, the server's CPU
-//! (from /proc/PID/stat over the window), requests per CPU-second and the
-//! share of `/healthz`'s throughput measured in the same run.
+//! (from /proc/PID/stat over the window), requests per CPU-second, the
+//! share of `/healthz`'s throughput measured in the same run, and the CPU
+//! the generator itself and (PostgreSQL) the database server used: all
+//! three share the machine.
 //!
 //! It reads the server's own settings from the environment (DATABASE_URL,
 //! TPO_DATA_DIR, TPO_SECRET_KEY) to prepare what a scenario needs directly
@@ -20,6 +22,7 @@
 //!
 //! `cargo bench -p tests --bench http_load -- PHASE` with
 //! - BENCH_URLS, BENCH_PIDS: the server processes (comma-separated);
+//! - BENCH_DATABASE_PID: PostgreSQL's postmaster, if any;
 //! - BENCH_SIGNERS=FIRST..END: the seeded signers this phase may use;
 //! - TPO_TRUSTED_PROXIES=127.0.0.1/32 (each request names its own client
 //!   address in X-Forwarded-For);
@@ -93,23 +96,79 @@ struct Bench {
     state: std::path::PathBuf,
     figures: BTreeMap<String, f64>,
     clock_ticks: f64,
+    /// PostgreSQL's postmaster, whose processes' CPU is reported too.
+    database_pid: Option<u32>,
 }
 
-/// Server CPU seconds so far (user + system) of the processes.
-fn cpu_seconds(pids: &[u32], clock_ticks: f64) -> f64 {
-    pids.iter()
-        .map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let fields: Vec<&str> = stat
-                .rsplit_once(')')
-                .map(|(_, rest)| rest.split_whitespace().collect())
-                .unwrap_or_default();
+/// CPU seconds so far (user + system) of one process, every thread
+/// included; 0 once it is gone.
+fn process_cpu_seconds(pid: u32, clock_ticks: f64) -> f64 {
+    let ticks = stat_fields(pid)
+        .map(|fields| {
             // Fields 14 and 15 of the file: the 12th and 13th after the name.
-            let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
-            ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)
+            let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+            tick(11).unwrap_or(0.0) + tick(12).unwrap_or(0.0)
         })
-        .sum::<f64>()
-        / clock_ticks
+        .unwrap_or(0.0);
+    ticks / clock_ticks
+}
+
+/// The fields of `/proc/PID/stat` after the process's name.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(String::from).collect())
+}
+
+/// PostgreSQL's postmaster and its children (a backend per connection,
+/// the WAL writer, the checkpointer…).
+fn process_tree(postmaster: u32) -> Vec<u32> {
+    let children = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            // Field 4 of the file, the parent: the 2nd after the name.
+            stat_fields(pid).and_then(|fields| fields.get(1)?.parse::<u32>().ok())
+                == Some(postmaster)
+        });
+    std::iter::once(postmaster).chain(children).collect()
+}
+
+/// Where the machine's CPU went so far: the server processes, this load
+/// generator and, on PostgreSQL, each process of the database server.
+#[derive(Clone, Default)]
+struct CpuSeconds {
+    server: f64,
+    generator: f64,
+    database: Option<BTreeMap<u32, f64>>,
+}
+
+/// CPU seconds used between two readings.
+#[derive(Clone, Copy, Default)]
+struct CpuUsed {
+    server: f64,
+    generator: f64,
+    /// A database process that ended between the two readings is left
+    /// out, rather than counted as negative (backends are pooled and
+    /// stay; an autovacuum worker may come and go).
+    database: Option<f64>,
+}
+
+impl CpuSeconds {
+    fn since(&self, before: &CpuSeconds) -> CpuUsed {
+        let database = self.database.as_ref().map(|now| {
+            let before = before.database.clone().unwrap_or_default();
+            now.iter()
+                .map(|(pid, seconds)| seconds - before.get(pid).copied().unwrap_or(0.0))
+                .sum()
+        });
+        CpuUsed {
+            server: self.server - before.server,
+            generator: self.generator - before.generator,
+            database,
+        }
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -127,18 +186,36 @@ struct Run {
     unexpected: usize,
     /// Seconds from the first request to the last answer.
     elapsed: f64,
-    /// Server CPU seconds over the same time.
-    cpu: f64,
+    /// CPU seconds over the same time.
+    cpu: CpuUsed,
     /// Whether the fresh inputs ran out before the window ended.
     ran_out: bool,
 }
 
 impl Bench {
+    fn cpu_seconds(&self) -> CpuSeconds {
+        let sum = |pids: &[u32]| {
+            pids.iter()
+                .map(|&pid| process_cpu_seconds(pid, self.clock_ticks))
+                .sum()
+        };
+        CpuSeconds {
+            server: sum(&self.pids),
+            generator: process_cpu_seconds(std::process::id(), self.clock_ticks),
+            database: self.database_pid.map(|postmaster| {
+                process_tree(postmaster)
+                    .into_iter()
+                    .map(|pid| (pid, process_cpu_seconds(pid, self.clock_ticks)))
+                    .collect()
+            }),
+        }
+    }
+
     /// Runs `op` from `clients` tasks until `window` ends or the inputs run
     /// out; the clock stops when the last client is done.
     async fn run(&self, op: &Op, window: Duration) -> Run {
         let next = Arc::new(AtomicUsize::new(0));
-        let cpu_before = cpu_seconds(&self.pids, self.clock_ticks);
+        let cpu_before = self.cpu_seconds();
         let started = Instant::now();
         let deadline = started + window;
         let tasks: Vec<_> = (0..self.clients)
@@ -176,7 +253,7 @@ impl Bench {
             first_error: None,
             unexpected: 0,
             elapsed: 0.0,
-            cpu: 0.0,
+            cpu: CpuUsed::default(),
             ran_out: false,
         };
         for task in tasks {
@@ -188,7 +265,7 @@ impl Bench {
             run.ran_out |= ran_out;
         }
         run.elapsed = started.elapsed().as_secs_f64();
-        run.cpu = cpu_seconds(&self.pids, self.clock_ticks) - cpu_before;
+        run.cpu = self.cpu_seconds().since(&cpu_before);
         run.latencies.sort();
         run
     }
@@ -209,8 +286,8 @@ impl Bench {
         let done = latencies.len() + errors;
         let rate = latencies.len() as f64 / elapsed;
         let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
-        let per_cpu = if cpu > 0.0 {
-            latencies.len() as f64 / cpu
+        let per_cpu = if cpu.server > 0.0 {
+            latencies.len() as f64 / cpu.server
         } else {
             0.0
         };
@@ -223,11 +300,15 @@ impl Bench {
         } else {
             format!("{done} in {elapsed:.1} s")
         };
+        let mut others = format!("generator {:.2} cores", cpu.generator / elapsed);
+        if let Some(database) = cpu.database {
+            others += &format!(", database {:.2} cores", database / elapsed);
+        }
         println!(
-            "{:<8} {name:<44} {rate:>8.0} req/s  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms  errors {:>4}  {:>5.2} cores  {per_cpu:>8.0} req/CPU-s  {share} of /healthz  ({span})",
+            "{:<8} {name:<44} {rate:>8.0} req/s  p50 {p50:>7.2} ms  p99 {p99:>7.2} ms  errors {:>4}  {:>5.2} cores  {per_cpu:>8.0} req/CPU-s  {share} of /healthz  ({span}; {others})",
             self.label,
             errors + unexpected,
-            cpu / elapsed,
+            cpu.server / elapsed,
         );
         if let Some(error) = first_error {
             println!("{:<8}   the first error: {error}", self.label);
@@ -526,6 +607,9 @@ async fn main() {
         state,
         figures,
         clock_ticks: env_or("BENCH_CLOCK_TICKS", 100.0),
+        database_pid: std::env::var("BENCH_DATABASE_PID")
+            .ok()
+            .map(|pid| pid.trim().parse().expect("a process id")),
     };
     let pool = signers_from_env();
     let password: String = env_or("BENCH_PASSWORD", String::new());
