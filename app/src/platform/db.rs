@@ -23,9 +23,11 @@ use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 pub use super::connections::Backend;
 use super::connections::{
@@ -50,6 +52,17 @@ pub struct Db {
     writer: Arc<ConnectionSet>,
     backend: Backend,
     wal: Arc<WalActivity>,
+    /// SQLite's checkpointer task, until `close` stops it.
+    checkpointer: Arc<Mutex<Option<Checkpointer>>>,
+}
+
+/// The checkpointer task and what tells it to stop. `Db::close` stops it
+/// between two checkpoints and waits for it: one cut off half way (or its
+/// log restart on the writer connection) would keep a connection from
+/// being closed before the process exits.
+struct Checkpointer {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
 }
 
 /// What SQLite's checkpointer did: its ticks and the checkpoints it ran.
@@ -102,8 +115,8 @@ const RESTART_WAITS_FOR_READERS_MS: u32 = 100;
 
 /// SQLite's checkpointer: a `PASSIVE` checkpoint (it never waits for
 /// readers or the writer) from a pooled connection every
-/// [`CHECKPOINT_EVERY`] while there is something to copy, until the pool
-/// closes. A tick is skipped when no write transaction ended since a
+/// [`CHECKPOINT_EVERY`] while there is something to copy, until
+/// `Db::close` stops it (or the pool closes). A tick is skipped when no write transaction ended since a
 /// checkpoint that copied the whole log (an idle server does no work); one
 /// that a reader kept from finishing is tried again on the next tick. A
 /// log past [`RESTART_LOG_AT_PAGES`] is then started over (`restart_log`).
@@ -112,14 +125,23 @@ const RESTART_WAITS_FOR_READERS_MS: u32 = 100;
 /// keep SQLite's automatic checkpoint. Durability does not depend on it: a
 /// committed transaction is in the log (WAL with `synchronous = NORMAL`);
 /// the checkpoint only moves it into the file.
-async fn checkpoint_periodically(pool: AnyPool, writer: Arc<ConnectionSet>, wal: Arc<WalActivity>) {
+async fn checkpoint_periodically(
+    pool: AnyPool,
+    writer: Arc<ConnectionSet>,
+    wal: Arc<WalActivity>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // None until the first complete checkpoint: the log may hold writes of
     // an earlier run.
     let mut copied_up_to = None;
     loop {
-        every.tick().await;
+        tokio::select! {
+            _ = every.tick() => {}
+            // Told to stop, or `Db` is gone.
+            _ = stop.changed() => return,
+        }
         if pool.is_closed() {
             return;
         }
@@ -143,8 +165,8 @@ async fn checkpoint_periodically(pool: AnyPool, writer: Arc<ConnectionSet>, wal:
                 if log >= RESTART_LOG_AT_PAGES {
                     match restart_log(&writer).await {
                         Ok(()) => {}
-                        // Closed since the checkpoint (`Db::close` closes
-                        // the writer before the pool): so is this task.
+                        // Closed since the checkpoint (a second `Db::close`
+                        // did not wait for this task): nothing left to do.
                         Err(sqlx::Error::PoolClosed) => return,
                         Err(e) => tracing::warn!(error = %e, "WAL restart failed; retrying"),
                     }
@@ -261,16 +283,21 @@ impl Db {
             Backend::Postgres => connections.clone(),
         };
         let pool = options.connect(url).await?;
-        if backend == Backend::Sqlite {
-            let checkpointer = checkpoint_periodically(pool.clone(), writer.clone(), wal.clone());
-            tokio::spawn(checkpointer);
-        }
+        let checkpointer = (backend == Backend::Sqlite).then(|| {
+            let (stop, stopped) = watch::channel(false);
+            let task = checkpoint_periodically(pool.clone(), writer.clone(), wal.clone(), stopped);
+            Checkpointer {
+                stop,
+                task: tokio::spawn(task),
+            }
+        });
         Ok(Self {
             pool,
             connections,
             writer,
             backend,
             wal,
+            checkpointer: Arc::new(Mutex::new(checkpointer)),
         })
     }
 
@@ -371,10 +398,21 @@ impl Db {
         result
     }
 
+    /// Stops the checkpointer and closes every connection, after the lent
+    /// ones came back. On SQLite the last connection's close copies the
+    /// write-ahead log into the database file and removes it, if that
+    /// connection has the log open (it read or wrote): the writer, closed
+    /// last. A pooled connection that never ran a query was last before,
+    /// and the log stayed.
     pub async fn close(&self) {
+        let checkpointer = self.checkpointer.lock().expect("never poisoned").take();
+        if let Some(Checkpointer { stop, task }) = checkpointer {
+            let _ = stop.send(true);
+            let _ = task.await;
+        }
         self.connections.close().await;
-        self.writer.close().await;
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 
