@@ -10,7 +10,8 @@
 # The OTP step's p99 is measured on 1,000 signers and again on
 # BENCH_SIGNERS (100,000 by default; BENCH_SIGNERS=1000000 for the
 # million, see the README for how long that takes). On PostgreSQL a second
-# process joins the first for the OTP step. Then the page weight
+# process joins the first for the OTP step, driven by BENCH_CLIENTS in all
+# and then by BENCH_CLIENTS each. Then the page weight
 # (scripts/page-weight.sh) and Lighthouse (scripts/lighthouse.sh;
 # BENCH_LIGHTHOUSE=0 skips it) on the signer pages of the same release
 # build, and the selfie pipeline's criterion bench (BENCH_SELFIE=0 skips it).

@@ -30,7 +30,8 @@
 //!   between phases; BENCH_SECONDS (8), BENCH_CLIENTS (8), BENCH_LABEL.
 //!
 //! Phases: `otp-small` (the OTP step on a small database), `all` (every
-//! scenario), `otp-two` (the OTP step through two processes at once).
+//! scenario), `otp-two` (the OTP step through two processes at once, with
+//! BENCH_CLIENTS in all and then BENCH_CLIENTS each).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -638,23 +639,41 @@ async fn main() {
         "otp-two" => {
             let unspent = bench.figures.get(UNSPENT_SIGNERS).map(|&n| n as usize);
             let unspent = unspent.unwrap_or(pool.start).max(pool.start)..pool.end;
-            let mut signers = Signers::new(unspent, [OTP_TWO]);
-            bench
-                .fresh(
-                    OTP_TWO,
-                    "login code step, valid, 2 processes",
-                    &mut signers,
-                    async |range| waiting_sessions(&svc, range, 2).await,
-                    |bench, ready| code_step(bench, ready, true),
-                )
-                .await;
-            let one = bench.figures.get("otp_valid_rps").copied().unwrap_or(0.0);
-            let two = bench.figures.get("otp_two_rps").copied().unwrap_or(0.0);
-            println!(
-                "{:<8} two processes on one database: {two:.0} req/s together, {:.2}× one process ({one:.0} req/s)",
-                bench.label,
-                two / one
-            );
+            let mut signers = Signers::new(unspent, [OTP_TWO, OTP_TWO_EACH]);
+            let clients = bench.clients;
+            let processes = bench.urls.len();
+            // The one process's clients shared out, then as many again for
+            // each process: on one machine the first measures what the
+            // split costs, the second what a second process adds.
+            let runs = [(OTP_TWO, clients), (OTP_TWO_EACH, clients * processes)];
+            for (key, clients_now) in runs {
+                let name = format!(
+                    "login code step, {processes} processes × {} clients",
+                    clients_now / processes
+                );
+                bench.clients = clients_now;
+                bench
+                    .fresh(
+                        key,
+                        &name,
+                        &mut signers,
+                        async |range| waiting_sessions(&svc, range, 2).await,
+                        |bench, ready| code_step(bench, ready, true),
+                    )
+                    .await;
+            }
+            bench.clients = clients;
+            let figure = |key: &str| bench.figures.get(&format!("{key}_rps")).copied();
+            let one = figure("otp_valid").unwrap_or(0.0);
+            for (key, clients_now) in runs {
+                let together = figure(key).unwrap_or(0.0);
+                println!(
+                    "{:<8} {processes} processes × {} clients on one database: {together:.0} req/s together, {:.2}× one process × {clients} clients ({one:.0} req/s)",
+                    bench.label,
+                    clients_now / processes,
+                    together / one
+                );
+            }
         }
         other => panic!("unknown phase {other}"),
     }
@@ -669,7 +688,7 @@ async fn main() {
 /// ten times as fast as the helpdesk, setup and selfie scenarios and are
 /// what the targets are about: with equal shares, 40,000 signers gave each
 /// of them about one second.
-const SHARES: [(&str, usize); 8] = [
+const SHARES: [(&str, usize); 9] = [
     ("otp_valid", 4),
     ("otp_large", 1),
     ("otp_wrong", 2),
@@ -677,9 +696,11 @@ const SHARES: [(&str, usize); 8] = [
     ("ticket", 1),
     ("setup", 1),
     ("selfie", 1),
-    (OTP_TWO, 4),
+    (OTP_TWO, 2),
+    (OTP_TWO_EACH, 3),
 ];
 const OTP_TWO: &str = "otp_two";
+const OTP_TWO_EACH: &str = "otp_two_each";
 
 fn shares(key: &str) -> usize {
     SHARES
