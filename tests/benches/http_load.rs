@@ -408,6 +408,9 @@ struct Waiting {
     email: String,
     token: String,
     secret: TotpSecret,
+    /// The secrets of the account's other devices, whose codes a wrong
+    /// code must not be either.
+    others: Vec<TotpSecret>,
 }
 
 /// For each signer in `range`, a login session waiting for a code (as the
@@ -425,11 +428,19 @@ async fn waiting_sessions(svc: &Services, range: Range<usize>, device: usize) ->
         let devices = devices_repo::for_account(&mut tx, &account.id)
             .await
             .unwrap();
-        let row = &devices[device % devices.len()];
-        let secret = svc
-            .keys
-            .open(row.id.as_str().as_bytes(), &row.secret_sealed)
-            .expect("the master key opens the seeded secrets");
+        let open = |row: &devices_repo::DeviceRow| {
+            let secret = svc
+                .keys
+                .open(row.id.as_str().as_bytes(), &row.secret_sealed);
+            TotpSecret::from_bytes(secret.expect("the master key opens the seeded secrets"))
+        };
+        let chosen = device % devices.len();
+        let others = devices
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != chosen)
+            .map(|(_, row)| open(row))
+            .collect();
         let session = NewSession {
             account_id: &account.id,
             device_id: None,
@@ -442,7 +453,8 @@ async fn waiting_sessions(svc: &Services, range: Range<usize>, device: usize) ->
         ready.push(Waiting {
             email,
             token: token.text,
-            secret: TotpSecret::from_bytes(secret),
+            secret: open(&devices[chosen]),
+            others,
         });
     }
     tx.commit().await.unwrap();
@@ -461,17 +473,20 @@ fn current_code(secret: &TotpSecret) -> String {
     secret.code_for_step(step_at(SystemClock.now()), 6)
 }
 
-/// A code the secret gives for no step near now, so that the answer is
-/// "wrong code": a fixed "000000" was a right one once in 13,720 requests.
-fn wrong_code(secret: &TotpSecret) -> String {
+/// A code none of the account's devices gives for a step near now, so
+/// that the answer is "wrong code": a fixed "000000" was a right one once
+/// in 13,720 requests, and one that avoided only the sending device's codes
+/// was another device's once in 8,583.
+fn wrong_code(waiting: &Waiting) -> String {
     let step = step_at(SystemClock.now());
-    let near: Vec<String> = (step - 2..=step + 2)
-        .map(|step| secret.code_for_step(step, 6))
+    let near: Vec<String> = std::iter::once(&waiting.secret)
+        .chain(&waiting.others)
+        .flat_map(|secret| (step - 2..=step + 2).map(move |step| secret.code_for_step(step, 6)))
         .collect();
-    (0..6)
+    (0..=near.len())
         .map(|n| format!("{n:06}"))
         .find(|code| !near.contains(code))
-        .expect("five steps give at most five of these six codes")
+        .expect("one more candidate than there are codes to avoid")
 }
 
 /// An operation whose request `i` spends input `i` (none once they are all
@@ -502,7 +517,7 @@ fn code_step(bench: &Bench, ready: Vec<Waiting>, valid: bool) -> Op {
             let code = if valid {
                 current_code(&waiting.secret)
             } else {
-                wrong_code(&waiting.secret)
+                wrong_code(&waiting)
             };
             let sent = Instant::now();
             let response = http
