@@ -116,10 +116,11 @@ const RESTART_WAITS_FOR_READERS_MS: u32 = 100;
 /// SQLite's checkpointer: a `PASSIVE` checkpoint (it never waits for
 /// readers or the writer) from a pooled connection every
 /// [`CHECKPOINT_EVERY`] while there is something to copy, until
-/// `Db::close` stops it (or the pool closes). A tick is skipped when no write transaction ended since a
-/// checkpoint that copied the whole log (an idle server does no work); one
-/// that a reader kept from finishing is tried again on the next tick. A
-/// log past [`RESTART_LOG_AT_PAGES`] is then started over (`restart_log`).
+/// `Db::close` stops it (or the pool closes). A tick is skipped when no
+/// write transaction ended since a checkpoint that copied the whole log (an
+/// idle server does no work); one that a reader kept from finishing is
+/// tried again on the next tick. A log past [`RESTART_LOG_AT_PAGES`] is
+/// then started over (`restart_log`).
 /// Writes outside the writer (a few workers' bookkeeping on the pool) do
 /// not wake it: they are copied with the next write, and their connections
 /// keep SQLite's automatic checkpoint. Durability does not depend on it: a
