@@ -183,10 +183,9 @@ impl ConnectionSet {
     /// Lends no more, waits (at most [`WAIT_AT_MOST`]) for the lent
     /// connections to come back, and closes every connection (the process
     /// is stopping). A connection still lent when the process exits is
-    /// never closed: on SQLite the last connection's close is what copies
-    /// the write-ahead log into the database file and removes it, and a
-    /// `seed-bulk` whose final log restart was still running on the writer
-    /// left a 70-200 MB log beside the file.
+    /// never closed: a `seed-bulk` whose final log restart was still
+    /// running on the writer exited mid-checkpoint and left a 70-200 MB
+    /// log beside the database file.
     pub(super) async fn close(&self) {
         // Queued before any later `lend` (the semaphore is fair), so every
         // connection is back or ours once it is granted.

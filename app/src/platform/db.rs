@@ -96,7 +96,7 @@ fn sqlite_session_settings<'c>(
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// The log's length (4 KB pages, 64 MB) from which the checkpointer starts
-/// it over itself (`restart_log`). Under steady load some reader is always
+/// it over itself (`WholeLog::Restart`). Under steady load some reader is always
 /// in the log and writes never stop, so it was never found all copied and
 /// unused: it grew without end (941 MB after 24,000 logins in the bench),
 /// every write extending the file instead of overwriting blocks it already
@@ -120,7 +120,7 @@ const RESTART_WAITS_FOR_READERS_MS: u32 = 100;
 /// write transaction ended since a checkpoint that copied the whole log (an
 /// idle server does no work); one that a reader kept from finishing is
 /// tried again on the next tick. A log past [`RESTART_LOG_AT_PAGES`] is
-/// then started over (`restart_log`).
+/// then started over (`WholeLog::Restart`).
 /// Writes outside the writer (a few workers' bookkeeping on the pool) do
 /// not wake it: they are copied with the next write, and their connections
 /// keep SQLite's automatic checkpoint. Durability does not depend on it: a
@@ -164,7 +164,7 @@ async fn checkpoint_periodically(
                     copied_up_to = Some(writes_ended);
                 }
                 if log >= RESTART_LOG_AT_PAGES {
-                    match restart_log(&writer).await {
+                    match checkpoint_whole_log(&writer, WholeLog::Restart).await {
                         Ok(()) => {}
                         // Closed since the checkpoint (a second `Db::close`
                         // did not wait for this task): nothing left to do.
@@ -184,17 +184,33 @@ async fn checkpoint_periodically(
     }
 }
 
-/// A `RESTART` checkpoint, which copies the rest of the log and waits for
-/// the readers still in it, so that the next write starts the log over. It
-/// runs on the writer connection: writers wait their turn in its queue
-/// meanwhile, rather than in the busy handler's sleeps.
-async fn restart_log(writer: &Arc<ConnectionSet>) -> Result<(), sqlx::Error> {
+/// A checkpoint of the whole log, which copies the rest of it and waits for
+/// the readers still in it. It runs on the writer connection: writers wait
+/// their turn in its queue meanwhile, rather than in the busy handler's
+/// sleeps.
+#[derive(Debug, Clone, Copy)]
+enum WholeLog {
+    /// `RESTART`: the next write starts the log over.
+    Restart,
+    /// `TRUNCATE`: the log file is also cut to nothing, so the database
+    /// file alone holds every write (`Db::close`).
+    Truncate,
+}
+
+async fn checkpoint_whole_log(
+    writer: &Arc<ConnectionSet>,
+    how: WholeLog,
+) -> Result<(), sqlx::Error> {
+    let mode = match how {
+        WholeLog::Restart => "RESTART",
+        WholeLog::Truncate => "TRUNCATE",
+    };
     let mut conn = writer.lend().await?;
-    let restart = format!(
-        "PRAGMA busy_timeout = {RESTART_WAITS_FOR_READERS_MS}; PRAGMA wal_checkpoint(RESTART); \
+    let checkpoint = format!(
+        "PRAGMA busy_timeout = {RESTART_WAITS_FOR_READERS_MS}; PRAGMA wal_checkpoint({mode}); \
          PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
     );
-    let done = (&mut *conn).execute(restart.as_str()).await;
+    let done = (&mut *conn).execute(checkpoint.as_str()).await;
     // Failed half way, the connection may keep the short wait: closed.
     if done.is_ok() {
         conn.keep_after(&done);
@@ -400,11 +416,12 @@ impl Db {
     }
 
     /// Stops the checkpointer and closes every connection, after the lent
-    /// ones came back. On SQLite the last connection's close copies the
-    /// write-ahead log into the database file and removes it, if that
-    /// connection has the log open (it read or wrote): the writer, closed
-    /// last. A pooled connection that never ran a query was last before,
-    /// and the log stayed.
+    /// ones came back. On SQLite the writer goes last, after a `TRUNCATE`
+    /// checkpoint: the database file alone then holds every write, and can
+    /// be copied on its own once the process stopped. (SQLite's own
+    /// checkpoint in the last close does not always run: a pooled
+    /// connection that never ran a query has no log open, and when it was
+    /// the last to close, a 128 MB log stayed beside the file.)
     pub async fn close(&self) {
         let checkpointer = self.checkpointer.lock().expect("never poisoned").take();
         if let Some(Checkpointer { stop, task }) = checkpointer {
@@ -413,6 +430,11 @@ impl Db {
         }
         self.connections.close().await;
         self.pool.close().await;
+        if self.backend == Backend::Sqlite
+            && let Err(e) = checkpoint_whole_log(&self.writer, WholeLog::Truncate).await
+        {
+            tracing::warn!(error = %e, "the last WAL checkpoint failed; the log stays beside the file");
+        }
         self.writer.close().await;
     }
 }
