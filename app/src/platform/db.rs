@@ -430,10 +430,14 @@ impl Db {
         }
         self.connections.close().await;
         self.pool.close().await;
-        if self.backend == Backend::Sqlite
-            && let Err(e) = checkpoint_whole_log(&self.writer, WholeLog::Truncate).await
-        {
-            tracing::warn!(error = %e, "the last WAL checkpoint failed; the log stays beside the file");
+        if self.backend == Backend::Sqlite {
+            match checkpoint_whole_log(&self.writer, WholeLog::Truncate).await {
+                // Closed by an earlier `close`: done then.
+                Ok(()) | Err(sqlx::Error::PoolClosed) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "the last WAL checkpoint failed; the log stays beside the file");
+                }
+            }
         }
         self.writer.close().await;
     }
