@@ -11,7 +11,7 @@
 //! transactions run on one writer connection whose COMMIT never
 //! checkpoints; a checkpointer task copies the write-ahead log into the
 //! database file instead, within 100 ms of a write (and not at all while
-//! nothing is written), and starts the log over once it passes 16 MB. On
+//! nothing is written), and starts the log over once it passes 64 MB. On
 //! PostgreSQL a resting connection is pinged only when it was idle for a
 //! second or more.
 
@@ -23,11 +23,9 @@ use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub use super::connections::Backend;
 use super::connections::{
@@ -52,17 +50,6 @@ pub struct Db {
     writer: Arc<ConnectionSet>,
     backend: Backend,
     wal: Arc<WalActivity>,
-    /// SQLite's checkpointer task, until `close` stops it.
-    checkpointer: Arc<Mutex<Option<Checkpointer>>>,
-}
-
-/// The checkpointer task and what tells it to stop. `Db::close` stops it
-/// between two checkpoints and waits for it: one cut off half way (or its
-/// log restart on the writer connection) would keep a connection from
-/// being closed before the process exits.
-struct Checkpointer {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
 }
 
 /// What SQLite's checkpointer did: its ticks and the checkpoints it ran.
@@ -96,9 +83,9 @@ fn sqlite_session_settings<'c>(
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// The log's length (4 KB pages, 64 MB) from which the checkpointer starts
-/// it over itself (`WholeLog::Restart`). Under steady load some reader is always
-/// in the log and writes never stop, so it was never found all copied and
-/// unused: it grew without end (941 MB after 24,000 logins in the bench),
+/// it over itself (`WholeLog::Restart`). Under steady load some reader is
+/// always in the log and writes never stop, so it was never found all
+/// copied and unused: it grew without end (941 MB after 24,000 logins in the bench),
 /// every write extending the file instead of overwriting blocks it already
 /// has. Each restart holds the writer up for a millisecond or more (the
 /// busy handler's first sleep, if a reader is still in the log), which is
@@ -108,41 +95,33 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 pub const RESTART_LOG_AT_PAGES: i32 = 16_384;
 const _: () = assert!(SQLITE_LOG_SIZE_LIMIT == 2 * RESTART_LOG_AT_PAGES as i64 * 4096);
 
-/// How long a restart of the log waits for the readers still in it
-/// (milliseconds); past that it is tried again on a later tick, so a long
-/// reader (a backup) never holds the writer up for long.
+/// How long a checkpoint of the whole log waits for the readers still in
+/// it (milliseconds); past that the checkpointer tries again on a later
+/// tick, so a long reader (a backup) never holds the writer up for long.
+/// (At close no reader is left.)
 const RESTART_WAITS_FOR_READERS_MS: u32 = 100;
 
 /// SQLite's checkpointer: a `PASSIVE` checkpoint (it never waits for
 /// readers or the writer) from a pooled connection every
-/// [`CHECKPOINT_EVERY`] while there is something to copy, until
-/// `Db::close` stops it (or the pool closes). A tick is skipped when no
-/// write transaction ended since a checkpoint that copied the whole log (an
-/// idle server does no work); one that a reader kept from finishing is
-/// tried again on the next tick. A log past [`RESTART_LOG_AT_PAGES`] is
-/// then started over (`WholeLog::Restart`).
+/// [`CHECKPOINT_EVERY`] while there is something to copy, until the pool
+/// closes. A tick is skipped when no write transaction ended since a
+/// checkpoint that copied the whole log (an idle server does no work); one
+/// that a reader kept from finishing is tried again on the next tick. A
+/// log past [`RESTART_LOG_AT_PAGES`] is then started over
+/// (`WholeLog::Restart`).
 /// Writes outside the writer (a few workers' bookkeeping on the pool) do
 /// not wake it: they are copied with the next write, and their connections
 /// keep SQLite's automatic checkpoint. Durability does not depend on it: a
 /// committed transaction is in the log (WAL with `synchronous = NORMAL`);
 /// the checkpoint only moves it into the file.
-async fn checkpoint_periodically(
-    pool: AnyPool,
-    writer: Arc<ConnectionSet>,
-    wal: Arc<WalActivity>,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn checkpoint_periodically(pool: AnyPool, writer: Arc<ConnectionSet>, wal: Arc<WalActivity>) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // None until the first complete checkpoint: the log may hold writes of
     // an earlier run.
     let mut copied_up_to = None;
     loop {
-        tokio::select! {
-            _ = every.tick() => {}
-            // Told to stop, or `Db` is gone.
-            _ = stop.changed() => return,
-        }
+        every.tick().await;
         if pool.is_closed() {
             return;
         }
@@ -166,8 +145,8 @@ async fn checkpoint_periodically(
                 if log >= RESTART_LOG_AT_PAGES {
                     match checkpoint_whole_log(&writer, WholeLog::Restart).await {
                         Ok(()) => {}
-                        // Closed since the checkpoint (a second `Db::close`
-                        // did not wait for this task): nothing left to do.
+                        // Closed since the checkpoint (`Db::close`): so
+                        // is this task.
                         Err(sqlx::Error::PoolClosed) => return,
                         Err(e) => tracing::warn!(error = %e, "WAL restart failed; retrying"),
                     }
@@ -300,21 +279,16 @@ impl Db {
             Backend::Postgres => connections.clone(),
         };
         let pool = options.connect(url).await?;
-        let checkpointer = (backend == Backend::Sqlite).then(|| {
-            let (stop, stopped) = watch::channel(false);
-            let task = checkpoint_periodically(pool.clone(), writer.clone(), wal.clone(), stopped);
-            Checkpointer {
-                stop,
-                task: tokio::spawn(task),
-            }
-        });
+        if backend == Backend::Sqlite {
+            let checkpointer = checkpoint_periodically(pool.clone(), writer.clone(), wal.clone());
+            tokio::spawn(checkpointer);
+        }
         Ok(Self {
             pool,
             connections,
             writer,
             backend,
             wal,
-            checkpointer: Arc::new(Mutex::new(checkpointer)),
         })
     }
 
@@ -415,19 +389,15 @@ impl Db {
         result
     }
 
-    /// Stops the checkpointer and closes every connection, after the lent
-    /// ones came back. On SQLite the writer goes last, after a `TRUNCATE`
+    /// Closes every connection, after the lent ones came back (a
+    /// checkpoint the checkpointer is running included; with the pool
+    /// closed it stops). On SQLite the writer goes last, after a `TRUNCATE`
     /// checkpoint: the database file alone then holds every write, and can
     /// be copied on its own once the process stopped. (SQLite's own
     /// checkpoint in the last close does not always run: a pooled
     /// connection that never ran a query has no log open, and when it was
     /// the last to close, a 128 MB log stayed beside the file.)
     pub async fn close(&self) {
-        let checkpointer = self.checkpointer.lock().expect("never poisoned").take();
-        if let Some(Checkpointer { stop, task }) = checkpointer {
-            let _ = stop.send(true);
-            let _ = task.await;
-        }
         self.connections.close().await;
         self.pool.close().await;
         if self.backend == Backend::Sqlite {
