@@ -152,7 +152,7 @@ pub async fn seed(svc: &Services, plan: &Plan) -> anyhow::Result<Seeded> {
             .map(|n| signer_rows(svc, n, plan.devices))
             .collect();
         seeded.sealing += sealing.elapsed();
-        let mut tx = svc.db.begin_write().await?;
+        let mut tx = svc.db.begin_bulk_write().await?;
         for chunk in rows.chunks(SIGNERS_PER_STATEMENT) {
             let accounts: Vec<InsertAccount<'_>> = chunk
                 .iter()

@@ -55,7 +55,7 @@ pub(super) const SQLITE_LOG_SIZE_LIMIT: i64 = 128 << 20;
 pub(super) const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 
 /// The writer connection's settings: those of every connection, no
-/// automatic checkpoint, statement journals in memory and a larger cache.
+/// automatic checkpoint and statement journals in memory.
 ///
 /// SQLite runs an auto-checkpoint inside the COMMIT that finds the log past
 /// 1,000 pages, with two fsyncs, while the write lock is held and the
@@ -70,21 +70,19 @@ pub(super) const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 /// its `pwrite`s. The writer sorts nothing large, so its temporary storage
 /// can stay in memory.
 ///
-/// Nearly every write is the writer's, so its page cache stays valid from
-/// one transaction to the next (a reader's is emptied by each commit of
-/// another connection): 64 MB instead of SQLite's 2 MB keeps the index
-/// pages that random keys (ids, email, NIK digests) land on, which
-/// `seed-bulk` otherwise read back from the file for every few rows.
-/// 100,000 signers: 16-18 s with the anonymous placeholders alone
-/// (`platform::statements`), 13-16 s with the journals in memory, 8 s with
-/// this cache.
+/// The writer keeps SQLite's page cache of 2 MB. A page split
+/// (`balance_nonroot`) renumbers pages through a temporary page number at
+/// 1 GB, and the COMMIT that follows then walks the whole cache to drop
+/// pages past the end of the database (`pcache1TruncateUnsafe`, SQLite
+/// 3.46). With 64 MB that walk was a quarter of the writer's time at the
+/// login code step on 100,000 signers, and a login cost 125 µs of the
+/// writer's CPU instead of 100. A bulk load, which commits seldom, widens
+/// the cache ([`ConnectionSet::widen_cache_for_bulk_load`]).
 async fn apply_sqlite_writer_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     apply_sqlite_settings(conn).await?;
-    conn.execute(
-        "PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
-    )
-    .await
-    .map(|_| ())
+    conn.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;")
+        .await
+        .map(|_| ())
 }
 
 /// How long a PostgreSQL connection may rest (in a set or in the pool)
@@ -165,6 +163,7 @@ impl ConnectionSet {
             set: self.clone(),
             _permit: permit,
             keep: false,
+            single_use: false,
         })
     }
 
@@ -210,9 +209,27 @@ pub(super) struct LentConnection {
     set: Arc<ConnectionSet>,
     _permit: OwnedSemaphorePermit,
     keep: bool,
+    /// Closed rather than kept when it comes back (its settings were
+    /// changed for one use).
+    single_use: bool,
 }
 
 impl LentConnection {
+    /// Gives SQLite's writer a 64 MB page cache for a bulk load, which
+    /// otherwise reads back from the file the index pages that random keys
+    /// (ids, email, NIK digests) land on, every few rows (100,000 signers:
+    /// 13-16 s with 2 MB, 8 s with 64 MB). The connection is closed when it
+    /// comes back, so that serving writes get a writer with 2 MB again (see
+    /// `apply_sqlite_writer_settings`).
+    pub(super) async fn widen_cache_for_bulk_load(&mut self) -> Result<(), sqlx::Error> {
+        self.single_use = true;
+        let connection: &mut AnyConnection = self;
+        connection
+            .execute("PRAGMA cache_size = -65536")
+            .await
+            .map(|_| ())
+    }
+
     /// Keeps the connection unless `result` is an error that may have
     /// broken it.
     pub(super) fn keep_after<T>(&mut self, result: &Result<T, sqlx::Error>) {
@@ -240,6 +257,7 @@ impl Drop for LentConnection {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take()
             && self.keep
+            && !self.single_use
             && !connection.is_in_transaction()
             && !self.set.permits.is_closed()
         {

@@ -322,6 +322,21 @@ impl Db {
         Tx::begin(self.writer.lend().await?, statement).await
     }
 
+    /// A write transaction for a bulk load (`seed-bulk`): as
+    /// [`Db::begin_write`], on SQLite on a writer connection with a larger
+    /// page cache, closed afterwards
+    /// (`connections::LentConnection::widen_cache_for_bulk_load`).
+    pub async fn begin_bulk_write(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut writer = self.writer.lend().await?;
+                writer.widen_cache_for_bulk_load().await?;
+                Tx::begin(writer, Some("BEGIN IMMEDIATE")).await
+            }
+            Backend::Postgres => self.begin_write().await,
+        }
+    }
+
     /// Writes `statements` as one transaction of their own, committed only
     /// when each changed the rows it must (false otherwise: nothing
     /// written), in one round trip to the writer

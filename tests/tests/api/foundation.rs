@@ -5,7 +5,7 @@
 use app::accounts::service::{CreateError, NewAccount, create_account};
 use app::accounts::types::{AccountStatus, NewPassword, Nik, OfficialEmail, PersonName, Role};
 use app::audit::Actor;
-use app::platform::db::RESTART_LOG_AT_PAGES;
+use app::platform::db::{RESTART_LOG_AT_PAGES, Tx};
 use futures::future::join_all;
 use reqwest::StatusCode;
 use sqlx::Connection;
@@ -579,6 +579,32 @@ async fn closing_waits_for_lent_connections_and_leaves_every_write_in_the_file()
         .unwrap();
     assert_eq!(rows, 101, "every committed row is in the file");
     file.close().await.unwrap();
+    app.stop().await;
+}
+
+/// A bulk load's transaction runs on a writer with a 64 MB page cache, and
+/// the serving writes after it on one with SQLite's 2 MB again: with a
+/// large cache every commit that followed a page split walked the whole
+/// cache (a quarter of the writer's time at the login code step).
+#[tokio::test]
+async fn only_a_bulk_load_writes_with_a_large_page_cache() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let db = &app.services().db;
+    let cache_size = async |tx: &mut Tx| -> i64 {
+        sqlx::query_scalar("PRAGMA cache_size")
+            .fetch_one(&mut **tx)
+            .await
+            .unwrap()
+    };
+    let mut serving = db.begin_write().await.unwrap();
+    assert_eq!(cache_size(&mut serving).await, -2000, "a serving write");
+    serving.commit().await.unwrap();
+    let mut bulk = db.begin_bulk_write().await.unwrap();
+    assert_eq!(cache_size(&mut bulk).await, -65536, "the bulk load");
+    bulk.commit().await.unwrap();
+    let mut serving = db.begin_write().await.unwrap();
+    assert_eq!(cache_size(&mut serving).await, -2000, "a write after it");
+    serving.commit().await.unwrap();
     app.stop().await;
 }
 
