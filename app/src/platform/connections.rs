@@ -218,9 +218,11 @@ impl LentConnection {
     /// Gives SQLite's writer a 64 MB page cache for a bulk load, which
     /// otherwise reads back from the file the index pages that random keys
     /// (ids, email, NIK digests) land on, every few rows (100,000 signers:
-    /// 13-16 s with 2 MB, 8 s with 64 MB). The connection is closed when it
-    /// comes back, so that serving writes get a writer with 2 MB again (see
-    /// `apply_sqlite_writer_settings`).
+    /// 13-16 s with 2 MB, 8.5-9.2 s with 64 MB kept from one transaction to
+    /// the next). The connection is closed when it comes back, so that
+    /// serving writes get a writer with 2 MB again (see
+    /// `apply_sqlite_writer_settings`); a seed's next transaction starts
+    /// with a cold cache (9.3-10.4 s).
     pub(super) async fn widen_cache_for_bulk_load(&mut self) -> Result<(), sqlx::Error> {
         self.single_use = true;
         let connection: &mut AnyConnection = self;
