@@ -77,7 +77,7 @@ pub(super) const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 /// 3.46). With 64 MB that walk was a quarter of the writer's time at the
 /// login code step on 100,000 signers, and a login cost 125 µs of the
 /// writer's CPU instead of 100. A bulk load, which commits seldom, widens
-/// the cache ([`ConnectionSet::widen_cache_for_bulk_load`]).
+/// the cache (`LentConnection::widen_cache_for_bulk_load`).
 async fn apply_sqlite_writer_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     apply_sqlite_settings(conn).await?;
     conn.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;")
