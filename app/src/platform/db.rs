@@ -85,13 +85,13 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// The log's length (4 KB pages, 64 MB) from which the checkpointer starts
 /// it over itself (`WholeLog::Restart`). Under steady load some reader is
 /// always in the log and writes never stop, so it was never found all
-/// copied and unused: it grew without end (941 MB after 24,000 logins in the bench),
-/// every write extending the file instead of overwriting blocks it already
-/// has. Each restart holds the writer up for a millisecond or more (the
-/// busy handler's first sleep, if a reader is still in the log), which is
-/// where the code step's slowest answers came from: at 16 MB it ran several
-/// times a second, and the p99 on a million signers was 9.5-10.7 ms against
-/// 6.4-7.6 ms at 64 MB.
+/// copied and unused: it grew without end (941 MB after 24,000 logins in
+/// the bench), every write extending the file instead of overwriting
+/// blocks it already has. Each restart holds the writer up for a
+/// millisecond or more (the busy handler's first sleep, if a reader is
+/// still in the log), which is where the code step's slowest answers came
+/// from: at 16 MB it ran several times a second, and the p99 on a million
+/// signers was 9.5-10.7 ms against 6.4-7.6 ms at 64 MB.
 pub const RESTART_LOG_AT_PAGES: i32 = 16_384;
 const _: () = assert!(SQLITE_LOG_SIZE_LIMIT == 2 * RESTART_LOG_AT_PAGES as i64 * 4096);
 
@@ -99,7 +99,7 @@ const _: () = assert!(SQLITE_LOG_SIZE_LIMIT == 2 * RESTART_LOG_AT_PAGES as i64 *
 /// it (milliseconds); past that the checkpointer tries again on a later
 /// tick, so a long reader (a backup) never holds the writer up for long.
 /// (At close no reader is left.)
-const RESTART_WAITS_FOR_READERS_MS: u32 = 100;
+const WHOLE_LOG_WAITS_FOR_READERS_MS: u32 = 100;
 
 /// SQLite's checkpointer: a `PASSIVE` checkpoint (it never waits for
 /// readers or the writer) from a pooled connection every
@@ -186,7 +186,7 @@ async fn checkpoint_whole_log(
     };
     let mut conn = writer.lend().await?;
     let checkpoint = format!(
-        "PRAGMA busy_timeout = {RESTART_WAITS_FOR_READERS_MS}; PRAGMA wal_checkpoint({mode}); \
+        "PRAGMA busy_timeout = {WHOLE_LOG_WAITS_FOR_READERS_MS}; PRAGMA wal_checkpoint({mode}); \
          PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
     );
     let done = (&mut *conn).execute(checkpoint.as_str()).await;
@@ -315,11 +315,7 @@ impl Db {
     /// rows they lock. Do only database work while it is open (read first,
     /// compute first): on SQLite every other writer waits for it.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        let statement = match self.backend {
-            Backend::Sqlite => Some("BEGIN IMMEDIATE"),
-            Backend::Postgres => None,
-        };
-        Tx::begin(self.writer.lend().await?, statement).await
+        Tx::begin(self.writer.lend().await?, self.begin_statement()).await
     }
 
     /// A write transaction for a bulk load (`seed-bulk`): as
@@ -327,13 +323,19 @@ impl Db {
     /// page cache, closed afterwards
     /// (`connections::LentConnection::widen_cache_for_bulk_load`).
     pub async fn begin_bulk_write(&self) -> Result<Tx, sqlx::Error> {
+        let mut writer = self.writer.lend().await?;
+        if self.backend == Backend::Sqlite {
+            writer.widen_cache_for_bulk_load().await?;
+        }
+        Tx::begin(writer, self.begin_statement()).await
+    }
+
+    /// How a write transaction begins: SQLite's takes the write lock at
+    /// once; PostgreSQL's is sqlx's plain `BEGIN`.
+    fn begin_statement(&self) -> Option<&'static str> {
         match self.backend {
-            Backend::Sqlite => {
-                let mut writer = self.writer.lend().await?;
-                writer.widen_cache_for_bulk_load().await?;
-                Tx::begin(writer, Some("BEGIN IMMEDIATE")).await
-            }
-            Backend::Postgres => self.begin_write().await,
+            Backend::Sqlite => Some("BEGIN IMMEDIATE"),
+            Backend::Postgres => None,
         }
     }
 
