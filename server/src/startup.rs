@@ -69,7 +69,8 @@ pub async fn build_services(
         Backend::Sqlite => limits,
         Backend::Postgres => limits.shared_across_processes(),
     };
-    let accepted_codes = AcceptedCodes::start(db.clone());
+    let metrics = Arc::new(Metrics::default());
+    let accepted_codes = AcceptedCodes::start(db.clone(), metrics.clone());
     let services = Arc::new(Services {
         db,
         clock,
@@ -86,7 +87,7 @@ pub async fn build_services(
             session_max_seconds: config.session_max_hours.max(1) * 3600,
         },
         limits,
-        metrics: Metrics::default(),
+        metrics,
         tunables: RwLock::new(Arc::new(config.tunables()?)),
         face_matcher,
         mail_queued: Notify::new(),

@@ -13,12 +13,16 @@
 //! which finds the replay, the lock or the gone session and answers it.
 //! Either way the answer is sent after the commit.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use super::repo::{self, StepClaim};
 use crate::accounts::repo::{self as accounts_repo, Activation};
 use crate::audit::{self, PreparedEntry};
 use crate::ids::AccountId;
 use crate::platform::db::Db;
 use crate::platform::group_commit::GroupCommit;
+use crate::platform::metrics::Metrics;
 use crate::platform::statements::{Changes, Statement};
 
 /// One right code's write.
@@ -48,13 +52,14 @@ const MAX_BATCH: usize = 64;
 pub struct AcceptedCodes(GroupCommit<Acceptance, bool>);
 
 impl AcceptedCodes {
-    pub fn start(db: Db) -> Self {
+    /// Starts the worker; it counts its batches in `metrics`.
+    pub fn start(db: Db, metrics: Arc<Metrics>) -> Self {
         Self(GroupCommit::start(
             MAX_BATCH,
             move |batch: Vec<Acceptance>| {
-                let db = db.clone();
+                let (db, metrics) = (db.clone(), metrics.clone());
                 async move {
-                    let size = batch.len();
+                    let (size, started) = (batch.len(), Instant::now());
                     let committed = match write_batch(&db, batch).await {
                         Ok(committed) => committed,
                         Err(e) => {
@@ -62,6 +67,7 @@ impl AcceptedCodes {
                             false
                         }
                     };
+                    metrics.code_batch(size, committed, started.elapsed().as_secs_f64());
                     vec![committed; size]
                 }
             },

@@ -1,6 +1,7 @@
 //! The process's counters in the Prometheus text format (`/metrics`):
-//! requests and latency per route template, OTP checks by outcome, selfie
-//! processing time, and gauges the caller reads at scrape time (queues).
+//! requests and latency per route template, OTP checks by outcome, the
+//! batches right codes are written in, selfie processing time, and gauges
+//! the caller reads at scrape time (queues).
 //! A small registry of atomics: label sets are few and fixed by the code
 //! (route templates, methods, status codes), never by request data.
 
@@ -137,6 +138,10 @@ pub struct Metrics {
     requests: Family<AtomicU64>,
     latency: Family<Histogram>,
     otp_checks: [AtomicU64; 4],
+    /// Batches of right codes written together: rolled back, committed.
+    code_batches: [AtomicU64; 2],
+    batched_codes: AtomicU64,
+    code_batch_seconds: Histogram,
     selfie_seconds: Histogram,
 }
 
@@ -146,6 +151,9 @@ impl Default for Metrics {
             requests: Family::new(),
             latency: Family::new(),
             otp_checks: Default::default(),
+            code_batches: Default::default(),
+            batched_codes: AtomicU64::new(0),
+            code_batch_seconds: Histogram::default(),
             selfie_seconds: Histogram::default(),
         }
     }
@@ -180,6 +188,15 @@ impl Metrics {
 
     pub fn otp_check(&self, outcome: OtpOutcome) {
         self.otp_checks[outcome as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A batch of `codes` right codes written together (group commit) in
+    /// `seconds`, from taking the batch to its commit or rollback.
+    pub fn code_batch(&self, codes: usize, committed: bool, seconds: f64) {
+        self.code_batches[usize::from(committed)].fetch_add(1, Ordering::Relaxed);
+        self.batched_codes
+            .fetch_add(codes as u64, Ordering::Relaxed);
+        self.code_batch_seconds.observe(seconds);
     }
 
     /// A selfie checked and stored, from the upload's first byte.
@@ -218,6 +235,26 @@ impl Metrics {
                 self.otp_checks[outcome as usize].load(Ordering::Relaxed)
             );
         }
+        out.push_str("# HELP tpo_otp_write_batches_total Batches of right codes written together, by whether they committed (a rolled-back batch's codes are checked again one by one).\n");
+        out.push_str("# TYPE tpo_otp_write_batches_total counter\n");
+        for (committed, count) in ["false", "true"].iter().zip(&self.code_batches) {
+            let _ = writeln!(
+                out,
+                "tpo_otp_write_batches_total{{committed=\"{committed}\"}} {}",
+                count.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP tpo_otp_write_batch_codes_total Right codes in those batches (over the batches: their average size).\n");
+        out.push_str("# TYPE tpo_otp_write_batch_codes_total counter\n");
+        let _ = writeln!(
+            out,
+            "tpo_otp_write_batch_codes_total {}",
+            self.batched_codes.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP tpo_otp_write_batch_seconds Time to write one batch of right codes, from taking it to its commit.\n");
+        out.push_str("# TYPE tpo_otp_write_batch_seconds histogram\n");
+        self.code_batch_seconds
+            .render(&mut out, "tpo_otp_write_batch_seconds", "");
         out.push_str(
             "# HELP tpo_selfie_processing_seconds Time to check and store an uploaded selfie.\n",
         );
@@ -270,6 +307,22 @@ mod tests {
         assert!(text.contains(&format!(
             "tpo_http_request_duration_seconds_sum{{{route}}} 0.204\n"
         )));
+    }
+
+    #[test]
+    fn code_batches_are_counted_by_outcome_with_their_codes_and_time() {
+        let metrics = Metrics::default();
+        metrics.code_batch(5, true, 0.0004);
+        metrics.code_batch(3, true, 0.003);
+        metrics.code_batch(2, false, 0.0006);
+        let text = metrics.render(&[]);
+        assert!(text.contains("tpo_otp_write_batches_total{committed=\"true\"} 2\n"));
+        assert!(text.contains("tpo_otp_write_batches_total{committed=\"false\"} 1\n"));
+        assert!(text.contains("tpo_otp_write_batch_codes_total 10\n"));
+        assert!(text.contains("tpo_otp_write_batch_seconds_bucket{le=\"0.001\"} 2\n"));
+        assert!(text.contains("tpo_otp_write_batch_seconds_bucket{le=\"0.005\"} 3\n"));
+        assert!(text.contains("tpo_otp_write_batch_seconds_sum 0.004\n"));
+        assert!(text.contains("tpo_otp_write_batch_seconds_count 3\n"));
     }
 
     #[test]

@@ -49,8 +49,9 @@ pub struct Services {
     pub keys: Keys,
     pub settings: Settings,
     pub limits: RateLimits,
-    /// This process's counters, read by `/metrics`.
-    pub metrics: Metrics,
+    /// This process's counters, read by `/metrics` (and written by
+    /// workers started before the services exist).
+    pub metrics: Arc<Metrics>,
     /// Replaced by `settings::service::reload` every few seconds.
     pub tunables: RwLock<Arc<Tunables>>,
     /// The configured face-match adapter (`NoFaceMatcher` when none is).
