@@ -207,67 +207,64 @@ impl Metrics {
     /// Everything, with `gauges` read by the caller, in the text format.
     pub fn render(&self, gauges: &[Gauge]) -> String {
         let mut out = String::new();
-        out.push_str(
-            "# HELP tpo_http_requests_total HTTP requests answered, per route template.\n",
+        let name = "tpo_http_requests_total";
+        describe(
+            &mut out,
+            name,
+            "counter",
+            "HTTP requests answered, per route template.",
         );
-        out.push_str("# TYPE tpo_http_requests_total counter\n");
         self.requests.each(|labels, count| {
-            let _ = writeln!(
-                out,
-                "tpo_http_requests_total{{{labels}}} {}",
-                count.load(Ordering::Relaxed)
-            );
+            let _ = writeln!(out, "{name}{{{labels}}} {}", count.load(Ordering::Relaxed));
         });
-        out.push_str(
-            "# HELP tpo_http_request_duration_seconds Time to answer, per route template.\n",
+        let name = "tpo_http_request_duration_seconds";
+        describe(
+            &mut out,
+            name,
+            "histogram",
+            "Time to answer, per route template.",
         );
-        out.push_str("# TYPE tpo_http_request_duration_seconds histogram\n");
         self.latency.each(|labels, histogram| {
-            histogram.render(&mut out, "tpo_http_request_duration_seconds", labels);
+            histogram.render(&mut out, name, labels);
         });
-        out.push_str("# HELP tpo_otp_checks_total One-time code checks (login and validation API), by outcome.\n");
-        out.push_str("# TYPE tpo_otp_checks_total counter\n");
+        let name = "tpo_otp_checks_total";
+        let help = "One-time code checks (login and validation API), by outcome.";
+        describe(&mut out, name, "counter", help);
         for outcome in OtpOutcome::ALL {
-            let _ = writeln!(
-                out,
-                "tpo_otp_checks_total{{outcome=\"{}\"}} {}",
-                outcome.as_str(),
-                self.otp_checks[outcome as usize].load(Ordering::Relaxed)
-            );
+            let count = self.otp_checks[outcome as usize].load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}{{outcome=\"{}\"}} {count}", outcome.as_str());
         }
-        out.push_str("# HELP tpo_otp_write_batches_total Batches of right codes written together, by whether they committed (a rolled-back batch's codes are checked again one by one).\n");
-        out.push_str("# TYPE tpo_otp_write_batches_total counter\n");
+        let name = "tpo_otp_write_batches_total";
+        let help = "Batches of right codes written together, by whether they committed (a rolled-back batch's codes are checked again one by one).";
+        describe(&mut out, name, "counter", help);
         for (committed, count) in ["false", "true"].iter().zip(&self.code_batches) {
-            let _ = writeln!(
-                out,
-                "tpo_otp_write_batches_total{{committed=\"{committed}\"}} {}",
-                count.load(Ordering::Relaxed)
-            );
+            let count = count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}{{committed=\"{committed}\"}} {count}");
         }
-        out.push_str("# HELP tpo_otp_write_batch_codes_total Right codes in those batches (over the batches: their average size).\n");
-        out.push_str("# TYPE tpo_otp_write_batch_codes_total counter\n");
-        let _ = writeln!(
-            out,
-            "tpo_otp_write_batch_codes_total {}",
-            self.batched_codes.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP tpo_otp_write_batch_seconds Time to write one batch of right codes, from taking it to its commit.\n");
-        out.push_str("# TYPE tpo_otp_write_batch_seconds histogram\n");
-        self.code_batch_seconds
-            .render(&mut out, "tpo_otp_write_batch_seconds", "");
-        out.push_str(
-            "# HELP tpo_selfie_processing_seconds Time to check and store an uploaded selfie.\n",
-        );
-        out.push_str("# TYPE tpo_selfie_processing_seconds histogram\n");
-        self.selfie_seconds
-            .render(&mut out, "tpo_selfie_processing_seconds", "");
+        let name = "tpo_otp_write_batch_codes_total";
+        let help = "Right codes in those batches (over the batches: their average size).";
+        describe(&mut out, name, "counter", help);
+        let _ = writeln!(out, "{name} {}", self.batched_codes.load(Ordering::Relaxed));
+        let name = "tpo_otp_write_batch_seconds";
+        let help = "Time to write one batch of right codes, from taking it to its commit.";
+        describe(&mut out, name, "histogram", help);
+        self.code_batch_seconds.render(&mut out, name, "");
+        let name = "tpo_selfie_processing_seconds";
+        let help = "Time to check and store an uploaded selfie.";
+        describe(&mut out, name, "histogram", help);
+        self.selfie_seconds.render(&mut out, name, "");
         for gauge in gauges {
-            let _ = writeln!(out, "# HELP {} {}", gauge.name, gauge.help);
-            let _ = writeln!(out, "# TYPE {} gauge", gauge.name);
+            describe(&mut out, gauge.name, "gauge", gauge.help);
             let _ = writeln!(out, "{} {}", gauge.name, gauge.value);
         }
         out
     }
+}
+
+/// A series' `# HELP` and `# TYPE` lines.
+fn describe(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 #[cfg(test)]
