@@ -11,7 +11,9 @@
 //! waiting. Otherwise it is rolled back whole and each of its codes is
 //! checked again in a transaction of its own (`service::accept_code`),
 //! which finds the replay, the lock or the gone session and answers it.
-//! Either way the answer is sent after the commit.
+//! A code whose step the read already showed used never joins a batch: a
+//! replay rolls one back only when it races the login it copies. Either
+//! way the answer is sent after the commit.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -431,7 +431,12 @@ async fn accept_grouped_or_alone(
     follow_up: impl Fn(&AcceptedCode) -> FollowUp,
 ) -> Result<Option<AcceptedCode>, CodeError> {
     let matched = match_code(svc, devices, code, attempt.now)?;
-    if let (Some((device, step)), Some(group)) = (&matched, svc.workers.get::<AcceptedCodes>()) {
+    // A step the read already shows used is a replay: checked alone, it
+    // does not roll back the batch of the right codes beside it.
+    let claimable = matched
+        .as_ref()
+        .filter(|(device, step)| step_unused(device, *step));
+    if let (Some((device, step)), Some(group)) = (claimable, svc.workers.get::<AcceptedCodes>()) {
         let accepted = AcceptedCode::from(device);
         let acceptance = Acceptance {
             claim: step_claim(device, *step, attempt.now),
@@ -517,10 +522,17 @@ fn match_code(
 /// three accepted steps' codes of another device, maybe a step already
 /// used there. It must not be refused as that device's replay.
 fn claimable_first(matches: Vec<(DeviceRow, i64)>) -> Option<(DeviceRow, i64)> {
-    let unused =
-        |(device, step): &(DeviceRow, i64)| device.last_used_step.is_none_or(|last| last < *step);
-    let chosen = matches.iter().position(unused).unwrap_or(0);
+    let chosen = matches
+        .iter()
+        .position(|(device, step)| step_unused(device, *step))
+        .unwrap_or(0);
     matches.into_iter().nth(chosen)
+}
+
+/// Whether `device` has not yet passed a login at `step` or a later one
+/// (as read; the claim checks it again in its write).
+fn step_unused(device: &DeviceRow, step: i64) -> bool {
+    device.last_used_step.is_none_or(|last| last < step)
 }
 
 /// The attempt in a write transaction of its own: a right code's step
