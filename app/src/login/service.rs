@@ -332,23 +332,21 @@ pub async fn waiting_for_code(
         return Ok(None);
     };
     let digest = token_digest(cookie_value);
-    svc.db
-        .read(async |conn| {
-            let found = devices_repo::session_with_devices(conn, &digest, now).await?;
-            let Some(SessionWithDevices {
-                session,
-                account,
-                devices,
-            }) = found
-            else {
-                return Ok(None);
-            };
-            let holder = admit_session(conn, svc, session, account, Stage::AwaitingOtp, now);
-            Ok(holder
-                .await?
-                .map(|holder| WaitingForCode { holder, devices }))
-        })
-        .await
+    let found = devices_repo::session_with_devices(&svc.db, &digest, now).await?;
+    let Some(SessionWithDevices {
+        session,
+        account,
+        devices,
+    }) = found
+    else {
+        return Ok(None);
+    };
+    // Writes only to end a suspended account's session.
+    let admit = async |conn: &mut AnyConnection| {
+        admit_session(conn, svc, session, account, Stage::AwaitingOtp, now).await
+    };
+    let holder = svc.db.read(admit).await?;
+    Ok(holder.map(|holder| WaitingForCode { holder, devices }))
 }
 
 /// Step two of login: a code from any device of the account. The waiting

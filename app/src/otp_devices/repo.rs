@@ -10,7 +10,7 @@ use crate::accounts::repo::{
     AccountRow, SESSION_AND_ACCOUNT_COLUMNS, SessionRow, session_and_account,
 };
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
-use crate::platform::db::{case_by_row, column_placeholders, values_placeholders};
+use crate::platform::db::{Db, case_by_row, column_placeholders, values_placeholders};
 use crate::platform::statements::Statement;
 use crate::time::UnixTime;
 
@@ -69,7 +69,7 @@ pub struct SessionWithDevices {
 /// devices, in one query: the login code step's one read. The devices'
 /// columns are selected as `d_{column}`, NULL for an account without any.
 pub async fn session_with_devices(
-    conn: &mut AnyConnection,
+    db: &Db,
     digest: &[u8],
     now: UnixTime,
 ) -> Result<Option<SessionWithDevices>, sqlx::Error> {
@@ -86,11 +86,8 @@ pub async fn session_with_devices(
             device.join(", ")
         )
     });
-    let rows = sqlx::query(&SQL)
-        .bind(digest)
-        .bind(now)
-        .fetch_all(conn)
-        .await?;
+    let read = Statement::new(SQL.clone()).bind(digest).bind(now);
+    let rows = db.fetch_all(&read).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };

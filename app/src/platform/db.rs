@@ -15,7 +15,7 @@
 //! PostgreSQL a resting connection is pinged only when it was idle for a
 //! second or more.
 
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
@@ -32,6 +32,7 @@ use super::connections::{
     ConnectionSet, PING_IF_IDLE_FOR, Purpose, SQLITE_BUSY_TIMEOUT_MS, SQLITE_LOG_SIZE_LIMIT,
     apply_sqlite_settings,
 };
+use super::local_reads::LocalReads;
 use super::statements::{Bound, Changes, Statement, arguments, commit_checked};
 
 #[derive(Clone)]
@@ -50,6 +51,9 @@ pub struct Db {
     writer: Arc<ConnectionSet>,
     backend: Backend,
     wal: Arc<WalActivity>,
+    /// On SQLite, the hottest reads' way around the connection threads
+    /// ([`Db::fetch_all`]).
+    local_reads: Option<LocalReads>,
 }
 
 /// What SQLite's checkpointer did: its ticks and the checkpoints it ran.
@@ -241,6 +245,12 @@ impl Db {
                 "DATABASE_URL must start with sqlite: or postgres:".into(),
             ));
         };
+        let local_reads = match backend {
+            Backend::Sqlite => Some(LocalReads::new(
+                SqliteConnectOptions::from_str(url)?.get_filename(),
+            )),
+            Backend::Postgres => None,
+        };
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set it once, on one connection,
             // before the pool opens several (switching needs an exclusive lock).
@@ -289,6 +299,7 @@ impl Db {
             writer,
             backend,
             wal,
+            local_reads,
         })
     }
 
@@ -389,6 +400,23 @@ impl Db {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The rows `statement` reads, for a lookup on the hottest paths (the
+    /// login code step): on SQLite read on the calling thread
+    /// (`platform::local_reads`), which it holds meanwhile; on PostgreSQL
+    /// on a lent connection, as [`Db::read`].
+    pub async fn fetch_all(&self, statement: &Statement) -> Result<Vec<AnyRow>, sqlx::Error> {
+        match &self.local_reads {
+            Some(local) => {
+                let (sql, values) = statement.for_sqlite()?;
+                local.fetch_all(&sql, &values)
+            }
+            None => {
+                self.read(async |conn| statement.fetch_all(conn).await)
+                    .await
+            }
+        }
     }
 
     /// Runs `read` on a connection of its own, lent and taken back without

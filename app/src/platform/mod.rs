@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod face_match;
 pub mod group_commit;
+mod local_reads;
 pub mod master_key;
 pub mod metrics;
 pub mod net;

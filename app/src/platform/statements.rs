@@ -13,7 +13,7 @@
 //! the database, so that the whole transaction is one round trip.
 
 use futures_util::TryStreamExt;
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{AnyConnection, Arguments, Either, Executor, Row};
 
 /// One statement, its placeholders numbered from `$1`, and their values.
@@ -40,8 +40,7 @@ impl Statement {
     /// Runs it alone; the rows it changed.
     pub async fn execute(&self, conn: &mut AnyConnection) -> Result<u64, sqlx::Error> {
         let done = if is_sqlite(conn) {
-            let mut values = Vec::new();
-            let sql = self.anonymous(&mut values)?;
+            let (sql, values) = self.for_sqlite()?;
             conn.execute(sqlx::query_with(&sql, arguments(&values)?))
                 .await?
         } else {
@@ -49,6 +48,26 @@ impl Statement {
                 .await?
         };
         Ok(done.rows_affected())
+    }
+
+    /// The rows it reads, on `conn`.
+    pub async fn fetch_all(&self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, sqlx::Error> {
+        if is_sqlite(conn) {
+            let (sql, values) = self.for_sqlite()?;
+            conn.fetch_all(sqlx::query_with(&sql, arguments(&values)?))
+                .await
+        } else {
+            conn.fetch_all(sqlx::query_with(&self.sql, arguments(&self.values)?))
+                .await
+        }
+    }
+
+    /// The SQL and its values as SQLite binds them fastest (see
+    /// [`Statement::anonymous`]).
+    pub(super) fn for_sqlite(&self) -> Result<(String, Vec<Bound>), sqlx::Error> {
+        let mut values = Vec::new();
+        let sql = self.anonymous(&mut values)?;
+        Ok((sql, values))
     }
 
     /// The SQL with every placeholder an anonymous `?`, each placeholder's
