@@ -768,12 +768,17 @@ pub async fn move_session_to_device(
 /// `created_at` is selected as `session_created_at`: the account has a
 /// column of that name.
 pub static SESSION_AND_ACCOUNT_COLUMNS: LazyLock<String> = LazyLock::new(|| {
-    let account: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
     format!(
         "s.token_digest, s.account_id, s.device_id, s.stage, s.confirmed_until, \
          s.created_at AS session_created_at, s.expires_at, {}",
-        account.join(", ")
+        *ACCOUNT_COLUMNS_OF_A
     )
+});
+
+/// An account's columns, for a query that names the table `a`.
+pub static ACCOUNT_COLUMNS_OF_A: LazyLock<String> = LazyLock::new(|| {
+    let account: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+    account.join(", ")
 });
 
 /// The session and account of a row selected with [`SESSION_AND_ACCOUNT_COLUMNS`].

@@ -7,8 +7,9 @@ use sqlx::{AnyConnection, FromRow, Row};
 
 use super::Channel;
 use crate::accounts::repo::{
-    AccountRow, SESSION_AND_ACCOUNT_COLUMNS, SessionRow, session_and_account,
+    ACCOUNT_COLUMNS_OF_A, AccountRow, SESSION_AND_ACCOUNT_COLUMNS, SessionRow, session_and_account,
 };
+use crate::accounts::types::OfficialEmail;
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
 use crate::platform::db::{Db, case_by_row, column_placeholders, values_placeholders};
 use crate::platform::statements::Statement;
@@ -74,16 +75,11 @@ pub async fn session_with_devices(
     now: UnixTime,
 ) -> Result<Option<SessionWithDevices>, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
-        let device: Vec<String> = COLUMNS
-            .split(", ")
-            .map(|c| format!("d.{c} AS d_{c}"))
-            .collect();
         format!(
             "SELECT {}, {} FROM sessions s JOIN accounts a ON a.id = s.account_id
              LEFT JOIN otp_devices d ON d.account_id = s.account_id
              WHERE s.token_digest = $1 AND s.expires_at > $2 ORDER BY d.added_seq",
-            *SESSION_AND_ACCOUNT_COLUMNS,
-            device.join(", ")
+            *SESSION_AND_ACCOUNT_COLUMNS, *DEVICE_COLUMNS_OF_D
         )
     });
     let read = Statement::new(SQL.clone()).bind(digest).bind(now);
@@ -92,17 +88,60 @@ pub async fn session_with_devices(
         return Ok(None);
     };
     let (session, account) = session_and_account(first)?;
+    Ok(Some(SessionWithDevices {
+        session,
+        account,
+        devices: joined_devices(&rows)?,
+    }))
+}
+
+/// The signer AMS knows by `ams_id` or, failing that, the account of
+/// `email`, with its devices oldest first, in one query: the validation
+/// API's one read. Both are looked up every time, so a miss costs what a
+/// hit does.
+pub async fn signer_with_devices(
+    db: &Db,
+    ams_id: &str,
+    email: Option<&OfficialEmail>,
+) -> Result<Option<(AccountRow, Vec<DeviceRow>)>, sqlx::Error> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {}, {} FROM accounts a LEFT JOIN otp_devices d ON d.account_id = a.id
+             WHERE a.id = COALESCE((SELECT id FROM accounts WHERE ams_id = $1),
+                                   (SELECT id FROM accounts WHERE email = $2))
+             ORDER BY d.added_seq",
+            *ACCOUNT_COLUMNS_OF_A, *DEVICE_COLUMNS_OF_D
+        )
+    });
+    let read = Statement::new(SQL.clone())
+        .bind(ams_id)
+        .bind(email.map(OfficialEmail::as_str));
+    let rows = db.fetch_all(&read).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some((AccountRow::from_row(first)?, joined_devices(&rows)?)))
+}
+
+/// A device's columns as `d_{column}`, for a query that joins `otp_devices d`.
+static DEVICE_COLUMNS_OF_D: LazyLock<String> = LazyLock::new(|| {
+    let device: Vec<String> = COLUMNS
+        .split(", ")
+        .map(|c| format!("d.{c} AS d_{c}"))
+        .collect();
+    device.join(", ")
+});
+
+/// The devices of rows selected with [`DEVICE_COLUMNS_OF_D`] (NULL for an
+/// account without any).
+fn joined_devices(rows: &[AnyRow]) -> Result<Vec<DeviceRow>, sqlx::Error> {
     let mut devices = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         if row.try_get::<Option<DeviceId>, _>("d_id")?.is_some() {
             devices.push(DeviceRow::from_prefixed_row(row, "d_")?);
         }
     }
-    Ok(Some(SessionWithDevices {
-        session,
-        account,
-        devices,
-    }))
+    Ok(devices)
 }
 
 /// An account's devices, oldest first.

@@ -1,8 +1,12 @@
 //! SQL for service clients.
 
-use sqlx::AnyConnection;
+use std::sync::LazyLock;
+
+use sqlx::{AnyConnection, FromRow};
 
 use crate::ids::ServiceClientId;
+use crate::platform::db::Db;
+use crate::platform::statements::Statement;
 use crate::time::UnixTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -57,13 +61,23 @@ pub async fn find(
     conn: &mut AnyConnection,
     id: &ServiceClientId,
 ) -> Result<Option<ServiceClientRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM service_clients WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(&FIND).bind(id).fetch_optional(conn).await
 }
+
+/// [`find`] for an API call's authentication, through [`Db::fetch_all`]
+/// (on SQLite on the calling thread).
+pub async fn find_for_call(
+    db: &Db,
+    id: &ServiceClientId,
+) -> Result<Option<ServiceClientRow>, sqlx::Error> {
+    let rows = db
+        .fetch_all(&Statement::new(FIND.clone()).bind(id.as_str()))
+        .await?;
+    rows.first().map(ServiceClientRow::from_row).transpose()
+}
+
+static FIND: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS} FROM service_clients WHERE id = $1"));
 
 /// Marks the client revoked; false when it was already (or does not exist).
 pub async fn revoke(

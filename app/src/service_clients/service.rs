@@ -374,26 +374,20 @@ pub async fn authenticate(svc: &Services, token: &str) -> Result<ServiceClient, 
         return Err(AuthError::Missing);
     }
     let now = svc.now();
-    let row = svc
-        .db
-        .read(async |conn| {
-            let Some(row) = repo::find(conn, &id).await? else {
-                return Ok(None);
-            };
-            let matches: bool = token_digest(secret).ct_eq(&row.secret_digest).into();
-            if !matches || row.revoked_at.is_some() {
-                return Ok(None);
-            }
-            if row
-                .last_used_at
-                .is_none_or(|at| now.secs() - at.secs() >= LAST_USED_PRECISION_SECS)
-            {
-                repo::mark_used(conn, &row.id, now).await?;
-            }
-            Ok(Some(row))
-        })
-        .await?;
-    parse_row(row.ok_or(AuthError::Refused)?)
+    let row = repo::find_for_call(&svc.db, &id).await?;
+    let row = row.ok_or(AuthError::Refused)?;
+    let matches: bool = token_digest(secret).ct_eq(&row.secret_digest).into();
+    if !matches || row.revoked_at.is_some() {
+        return Err(AuthError::Refused);
+    }
+    if row
+        .last_used_at
+        .is_none_or(|at| now.secs() - at.secs() >= LAST_USED_PRECISION_SECS)
+    {
+        let mark = async |conn: &mut AnyConnection| repo::mark_used(conn, &row.id, now).await;
+        svc.db.read(mark).await?;
+    }
+    parse_row(row)
 }
 
 fn parse_row(row: ServiceClientRow) -> Result<ServiceClient, AuthError> {
