@@ -71,6 +71,15 @@ fn hot_queries() -> Vec<(&'static str, String, Vec<Value>)> {
             vec![Bytes(b"digest"), Int(NOW)],
         ),
         q(
+            "signer by AMS id or email, with its devices (the validation API's one read)",
+            "SELECT a.email, d.secret_sealed FROM accounts a
+             LEFT JOIN otp_devices d ON d.account_id = a.id
+             WHERE a.id = COALESCE((SELECT id FROM accounts WHERE ams_id = $1),
+                                   (SELECT id FROM accounts WHERE email = $2))
+             ORDER BY d.added_seq",
+            vec![Text("AMS-1"), Text("budi.santoso.0@kominfo.go.id")],
+        ),
+        q(
             "sessions of a device",
             "DELETE FROM sessions WHERE device_id = $1",
             vec![Text("d")],
