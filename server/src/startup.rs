@@ -218,7 +218,7 @@ impl Application {
             config.outbox_dir(),
         )?);
         let state = AppState {
-            leptos_options: leptos_options(&config, addr),
+            leptos_options: Arc::new(leptos_options(&config, addr)),
             services: services.clone(),
         };
         let shutdown = CancellationToken::new();

@@ -70,7 +70,7 @@ pub fn router(state: AppState, telegram_webhook: Option<WebhookSecret>) -> Route
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             let hydration = hydration.clone();
-            move || shell(options.clone(), hydration.clone())
+            move || shell((*options).clone(), hydration.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
