@@ -75,7 +75,13 @@ impl LocalReads {
                     open.len() - 1
                 }
             };
-            query(&open[at].connection, sql, values).map_err(driver_error)
+            let read = query(&open[at].connection, sql, values).map_err(driver_error);
+            // As the connection sets do after an I/O error: the next read
+            // opens the file afresh.
+            if let Err(sqlx::Error::Io(_)) = read {
+                open.swap_remove(at);
+            }
+            read
         })
     }
 }
@@ -164,8 +170,17 @@ fn kind_of(value: &AnyValueKind<'_>) -> AnyTypeInfoKind {
     }
 }
 
+/// A file that cannot be opened or read is an outage (`sqlx::Error::Io`,
+/// answered "try again later" as sqlx's own SQLite errors of these codes
+/// are, see `error::is_outage`); anything else is the statement's failure.
 fn driver_error(error: rusqlite::Error) -> sqlx::Error {
-    sqlx::Error::AnyDriverError(Box::new(error))
+    use rusqlite::ErrorCode::{CannotOpen, NotADatabase, SystemIoFailure};
+    match error.sqlite_error_code() {
+        Some(CannotOpen | NotADatabase | SystemIoFailure) => {
+            sqlx::Error::Io(std::io::Error::other(error))
+        }
+        _ => sqlx::Error::AnyDriverError(Box::new(error)),
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +276,22 @@ mod tests {
         drop((reads, also));
         LocalReads::new(&second).fetch_all("SELECT 1", &[]).unwrap();
         assert_eq!(open_on_this_thread(), 1, "the first database's was closed");
+    }
+
+    #[test]
+    fn a_file_that_is_no_database_is_an_outage_and_is_opened_afresh_next_time() {
+        let (path, writer) = database("not-a-database");
+        drop(writer);
+        std::fs::write(&path, vec![7u8; 8192]).unwrap();
+        let reads = LocalReads::new(&path);
+        let Err(error) = reads.fetch_all("SELECT COUNT(*) FROM t", &[]) else {
+            panic!("garbage read as a database");
+        };
+        assert_eq!(
+            crate::error::AppError::from(error),
+            crate::error::AppError::Unavailable
+        );
+        assert_eq!(open_on_this_thread(), 0, "no broken connection is kept");
     }
 
     #[test]
