@@ -403,7 +403,7 @@ impl Db {
     }
 
     /// The rows `statement` reads, for a lookup on the hottest paths (the
-    /// login code step): on SQLite read on the calling thread
+    /// login code step, the validation API): on SQLite read on the calling thread
     /// (`platform::local_reads`), which it holds meanwhile; on PostgreSQL
     /// on a lent connection, as [`Db::read`].
     pub async fn fetch_all(&self, statement: &Statement) -> Result<Vec<AnyRow>, sqlx::Error> {
