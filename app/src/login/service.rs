@@ -34,11 +34,11 @@
 //! COMMIT                                                 -- SQLite only
 //! ```
 //!
-//! as one script on SQLite, with an insert into `write_check` after each
-//! statement whose count matters, and as the parts of one `WITH … RETURNING
-//! 1` query, its own transaction, on PostgreSQL
-//! (`platform::statements::commit_checked`). The claim and the sessions
-//! must touch all N rows (every step claimed, every session still
+//! each statement in turn on SQLite, by the batch task on its own thread,
+//! its changed rows checked after each (`platform::local_sqlite`), and as
+//! the parts of one `WITH … RETURNING 1` query, its own transaction, on
+//! PostgreSQL (`platform::statements::commit_checked`). The claim and the
+//! sessions must touch all N rows (every step claimed, every session still
 //! waiting) and the locked accounts none, or the batch rolls back and each
 //! code is checked again alone in the same statements for one row, where a
 //! replay, a lock or a gone session gets its own answer. The answers (and

@@ -38,12 +38,17 @@ pub enum Backend {
 /// (a long transaction, a reader that held it) is cut back when the log
 /// starts over, rather than kept at its largest.
 pub(super) async fn apply_sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    let settings = format!(
-        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+    let settings = sqlite_settings(SQLITE_BUSY_TIMEOUT_MS);
+    conn.execute(settings.as_str()).await.map(|_| ())
+}
+
+/// The settings above as SQL, waiting `busy_timeout_ms` for a lock.
+pub(super) fn sqlite_settings(busy_timeout_ms: u32) -> String {
+    format!(
+        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {busy_timeout_ms}; \
          PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
          PRAGMA journal_size_limit = {SQLITE_LOG_SIZE_LIMIT};"
-    );
-    conn.execute(settings.as_str()).await.map(|_| ())
+    )
 }
 
 /// What SQLite cuts the log file back to (bytes) when the log starts over:
@@ -80,10 +85,12 @@ pub(super) const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 /// the cache (`LentConnection::widen_cache_for_bulk_load`).
 async fn apply_sqlite_writer_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     apply_sqlite_settings(conn).await?;
-    conn.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;")
-        .await
-        .map(|_| ())
+    conn.execute(SQLITE_WRITER_SETTINGS).await.map(|_| ())
 }
+
+/// What the writer sets beyond every connection's settings (see above).
+pub(super) const SQLITE_WRITER_SETTINGS: &str =
+    "PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;";
 
 /// How long a PostgreSQL connection may rest (in a set or in the pool)
 /// before it is pinged on its way out.

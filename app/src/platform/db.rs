@@ -32,7 +32,7 @@ use super::connections::{
     ConnectionSet, PING_IF_IDLE_FOR, Purpose, SQLITE_BUSY_TIMEOUT_MS, SQLITE_LOG_SIZE_LIMIT,
     apply_sqlite_settings,
 };
-use super::local_reads::LocalReads;
+use super::local_sqlite::{LocalReads, LocalWriter};
 use super::statements::{Bound, Changes, Statement, arguments, commit_checked};
 
 #[derive(Clone)]
@@ -54,6 +54,9 @@ pub struct Db {
     /// On SQLite, the hottest reads' way around the connection threads
     /// ([`Db::fetch_all`]).
     local_reads: Option<LocalReads>,
+    /// On SQLite, the group commit's way around the writer's thread
+    /// ([`Db::commit_checked`]).
+    local_writer: Option<Arc<LocalWriter>>,
 }
 
 /// What SQLite's checkpointer did: its ticks and the checkpoints it ran.
@@ -245,11 +248,16 @@ impl Db {
                 "DATABASE_URL must start with sqlite: or postgres:".into(),
             ));
         };
-        let local_reads = match backend {
-            Backend::Sqlite => Some(LocalReads::new(
-                SqliteConnectOptions::from_str(url)?.get_filename(),
-            )),
-            Backend::Postgres => None,
+        let (local_reads, local_writer) = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?;
+                let file = options.get_filename();
+                (
+                    Some(LocalReads::new(file)),
+                    Some(Arc::new(LocalWriter::new(file))),
+                )
+            }
+            Backend::Postgres => (None, None),
         };
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set it once, on one connection,
@@ -300,6 +308,7 @@ impl Db {
             backend,
             wal,
             local_reads,
+            local_writer,
         })
     }
 
@@ -352,14 +361,19 @@ impl Db {
 
     /// Writes `statements` as one transaction of their own, committed only
     /// when each changed the rows it must (false otherwise: nothing
-    /// written), in one round trip to the writer
-    /// (`platform::statements::commit_checked`).
+    /// written): on SQLite on the calling thread, which it holds meanwhile
+    /// (`platform::local_sqlite::LocalWriter`), while holding the writer so
+    /// that no other write transaction runs; on PostgreSQL in one round
+    /// trip (`platform::statements::commit_checked`).
     pub async fn commit_checked(
         &self,
         statements: &[(Statement, Changes)],
     ) -> Result<bool, sqlx::Error> {
         let mut writer = self.writer.lend().await?;
-        let committed = commit_checked(&mut writer, statements).await;
+        let committed = match &self.local_writer {
+            Some(local) => local.commit_checked(statements),
+            None => commit_checked(&mut writer, statements).await,
+        };
         writer.keep_after(&committed);
         committed
     }
@@ -404,7 +418,7 @@ impl Db {
 
     /// The rows `statement` reads, for a lookup on the hottest paths (the
     /// login code step, the validation API): on SQLite read on the calling thread
-    /// (`platform::local_reads`), which it holds meanwhile; on PostgreSQL
+    /// (`platform::local_sqlite`), which it holds meanwhile; on PostgreSQL
     /// on a lent connection, as [`Db::read`].
     pub async fn fetch_all(&self, statement: &Statement) -> Result<Vec<AnyRow>, sqlx::Error> {
         match &self.local_reads {
@@ -445,6 +459,9 @@ impl Db {
     pub async fn close(&self) {
         self.connections.close().await;
         self.pool.close().await;
+        if let Some(local) = &self.local_writer {
+            local.close();
+        }
         if self.backend == Backend::Sqlite {
             match checkpoint_whole_log(&self.writer, WholeLog::Truncate).await {
                 // Closed by an earlier `close`: done then.

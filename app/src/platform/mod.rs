@@ -8,7 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod face_match;
 pub mod group_commit;
-mod local_reads;
+mod local_sqlite;
 pub mod master_key;
 pub mod metrics;
 pub mod net;

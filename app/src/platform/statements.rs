@@ -8,9 +8,10 @@
 //! statements written together must touch apart rows.
 //!
 //! [`execute_checked`] runs them in the caller's transaction and compares
-//! the counts itself; [`commit_checked`] runs them as a transaction of
-//! their own, `BEGIN` and `COMMIT` included, with the counts compared in
-//! the database, so that the whole transaction is one round trip.
+//! the counts itself; [`commit_checked`] runs them on PostgreSQL as a
+//! transaction of their own, with the counts compared in the database, so
+//! that the whole transaction is one round trip (SQLite's counterpart runs
+//! on the calling thread: `platform::local_sqlite::LocalWriter`).
 
 use futures_util::TryStreamExt;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -180,7 +181,7 @@ pub enum Changes {
 }
 
 impl Changes {
-    fn allow(self, changed: u64) -> bool {
+    pub(super) fn allow(self, changed: u64) -> bool {
         match self {
             Changes::Exactly(expected) => changed == expected,
             Changes::Any => true,
@@ -220,49 +221,25 @@ pub async fn execute_checked(
         .all(|((_, changes), changed)| changes.allow(changed)))
 }
 
-/// Runs `statements` in a transaction of their own, outside any other, and
-/// commits it only when each changed the rows it must: false (nothing
-/// written) otherwise. One round trip: the checks run in the database
-/// (migration `0023_write_check`). On SQLite the script carries its own
-/// `BEGIN IMMEDIATE` and `COMMIT`, and after each statement whose count
-/// matters an insert into `write_check`, whose trigger rolls back on a
-/// mismatch; on PostgreSQL the `WITH` query is its own transaction and
-/// passes each count to `write_check()`, which fails the query on one.
+/// Runs `statements` on PostgreSQL in a transaction of their own, outside
+/// any other, and commits it only when each changed the rows it must:
+/// false (nothing written) otherwise. One round trip: the `WITH` query is
+/// its own transaction and passes each count to `write_check()` (migration
+/// `0023_write_check`), which fails the query on a mismatch. SQLite's
+/// writer runs them on the calling thread instead
+/// (`platform::local_sqlite::LocalWriter`).
 pub(super) async fn commit_checked(
     conn: &mut AnyConnection,
     statements: &[(Statement, Changes)],
 ) -> Result<bool, sqlx::Error> {
-    let sqlite = is_sqlite(conn);
-    let (sql, values) = if sqlite {
-        let (parts, values) = in_order(statements)?;
-        let mut script = vec!["BEGIN IMMEDIATE".to_string()];
-        for (part, (_, changes)) in parts.into_iter().zip(statements) {
-            script.push(part);
-            if let Changes::Exactly(expected) = changes {
-                script.push(format!(
-                    "INSERT INTO write_check VALUES (changes(), {expected})"
-                ));
-            }
-        }
-        script.push("COMMIT".to_string());
-        (script.join(";\n"), values)
-    } else {
-        let (parts, values) = joined(statements);
-        (with_query(&parts, statements, CheckedBy::Database), values)
-    };
+    let (parts, values) = joined(statements);
+    let sql = with_query(&parts, statements, CheckedBy::Database);
     let written = conn
         .execute(sqlx::query_with(&sql, arguments(&values)?))
         .await;
     match written {
         Ok(_) => Ok(true),
         Err(error) if is_write_check_failure(&error) => Ok(false),
-        // Any other failure of a SQLite script leaves its transaction open
-        // (or, past a failed COMMIT, none: that ROLLBACK's own error is
-        // the database's answer and changes nothing).
-        Err(error) if sqlite => match conn.execute("ROLLBACK").await {
-            Err(broken) if broken.as_database_error().is_none() => Err(broken),
-            _ => Err(error),
-        },
         Err(error) => Err(error),
     }
 }

@@ -1,4 +1,5 @@
-//! SQLite reads run on the thread that asks for them.
+//! SQLite on the thread that asks: the hottest reads, and the group
+//! commit's write transactions.
 //!
 //! sqlx runs each SQLite connection on a thread of its own: a read is a
 //! message to that thread and an answer back, two thread switches, and on
@@ -10,6 +11,10 @@
 //! read; only short lookups on the hottest paths come here
 //! ([`Db::fetch_all`](super::db::Db::fetch_all)).
 //!
+//! The same goes for the writer: a batch of right codes sent to sqlx's
+//! writer thread left that thread idle more than half the time, waiting
+//! for the hops there and back ([`LocalWriter`]).
+//!
 //! Rows come back as sqlx's `AnyRow`, built the way sqlx's SQLite driver
 //! builds them (each value by its own type), so the repositories' row
 //! mappings serve both paths. That needs the row's fields, which sqlx
@@ -18,7 +23,7 @@
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use rusqlite::OpenFlags;
 use rusqlite::types::ValueRef;
@@ -26,11 +31,14 @@ use sqlx::any::AnyRow;
 use sqlx_core::any::{AnyColumn, AnyTypeInfo, AnyTypeInfoKind, AnyValue, AnyValueKind};
 use sqlx_core::ext::ustr::UStr;
 
-use super::statements::Bound;
+use super::connections::{SQLITE_WRITER_SETTINGS, sqlite_settings};
+use super::statements::{Bound, Changes, Statement};
 
-/// How long a read waits for a lock. A reader of a WAL database waits only
-/// while another connection rebuilds the log's index (after a crash); the
-/// request thread is held meanwhile, so not for the writers' 15 s.
+/// How long a statement here waits for a lock: the calling thread, a
+/// request's or the group commit's, is held meanwhile, so not for the sqlx
+/// connections' 15 s. A reader of a WAL database waits only while another
+/// connection rebuilds the log's index (after a crash); the writer only
+/// while another process writes (a `seed-bulk` beside the server).
 const BUSY_TIMEOUT_MS: u32 = 2_000;
 
 /// The database one `Db` reads on the calling thread; clones share it.
@@ -98,12 +106,113 @@ fn connect(path: &Path) -> Result<rusqlite::Connection, sqlx::Error> {
     Ok(connection)
 }
 
-fn query(
+/// SQLite's writer for [`Db::commit_checked`](super::db::Db::commit_checked):
+/// a connection of its own, with the settings of sqlx's writer connection,
+/// that runs a transaction on the thread that asks. The caller holds sqlx's
+/// writer meanwhile, so that this and sqlx's write transactions take turns
+/// in order rather than through the busy handler's sleeps. In four paired
+/// runs of the login code step (20,000 signers, 8 clients) it gave 20%,
+/// 20%, 20% and -4% more logins a second than the script sent to sqlx's
+/// writer thread.
+pub struct LocalWriter {
+    path: PathBuf,
+    /// Opened at the first write; `None` again after an I/O error (opened
+    /// afresh at the next) and once closed.
+    connection: Mutex<Option<rusqlite::Connection>>,
+}
+
+impl LocalWriter {
+    pub fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            connection: Mutex::new(None),
+        }
+    }
+
+    /// Runs `statements` as one transaction, committed only when each
+    /// changed the rows it must: false (nothing written) otherwise. The
+    /// caller must hold sqlx's writer (see above).
+    pub fn commit_checked(&self, statements: &[(Statement, Changes)]) -> Result<bool, sqlx::Error> {
+        // Never contended (the caller holds the writer): the lock is what
+        // lets the connection be shared between threads.
+        let mut open = self.connection.lock().unwrap_or_else(|e| e.into_inner());
+        let connection = match open.take() {
+            Some(connection) => connection,
+            None => open_writer(&self.path)?,
+        };
+        let committed = commit_on(&connection, statements);
+        // As sqlx's writer after an I/O error or with a transaction left
+        // open (a failed COMMIT): closed, and opened afresh next time.
+        if !matches!(committed, Err(sqlx::Error::Io(_))) && connection.is_autocommit() {
+            *open = Some(connection);
+        }
+        committed
+    }
+
+    /// Closes the connection (the database is closing); a later write
+    /// would open it again.
+    pub fn close(&self) {
+        drop(
+            self.connection
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
+    }
+}
+
+fn open_writer(path: &Path) -> Result<rusqlite::Connection, sqlx::Error> {
+    // NO_MUTEX: `LocalWriter`'s lock keeps it to one thread at a time.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = rusqlite::Connection::open_with_flags(path, flags).map_err(driver_error)?;
+    connection
+        .execute_batch(&sqlite_settings(BUSY_TIMEOUT_MS))
+        .and_then(|()| connection.execute_batch(SQLITE_WRITER_SETTINGS))
+        .map_err(driver_error)?;
+    // A batch's statements differ by their number of rows: room for each
+    // kind at every batch size, so that none is compiled again.
+    connection.set_prepared_statement_cache_capacity(512);
+    Ok(connection)
+}
+
+fn commit_on(
     connection: &rusqlite::Connection,
-    sql: &str,
+    statements: &[(Statement, Changes)],
+) -> Result<bool, sqlx::Error> {
+    connection
+        .execute_batch("BEGIN IMMEDIATE")
+        .map_err(driver_error)?;
+    let written = statements
+        .iter()
+        .try_fold(true, |all_right, (statement, changes)| {
+            if !all_right {
+                return Ok(false);
+            }
+            let (sql, values) = statement.for_sqlite()?;
+            let mut prepared = connection.prepare_cached(&sql).map_err(driver_error)?;
+            bind_all(&mut prepared, &values).map_err(driver_error)?;
+            let changed = prepared.raw_execute().map_err(driver_error)?;
+            Ok(changes.allow(changed as u64))
+        });
+    let ended = match written {
+        Ok(true) => connection.execute_batch("COMMIT"),
+        _ => connection.execute_batch("ROLLBACK"),
+    };
+    match (written, ended) {
+        (Ok(committed), Ok(())) => Ok(committed),
+        // A failed statement: its own error (SQLite may have rolled back
+        // already, and then the ROLLBACK's error says only that).
+        (Err(error), _) => Err(error),
+        // A COMMIT that failed (a full disk): nothing was written.
+        (Ok(_), Err(error)) => Err(driver_error(error)),
+    }
+}
+
+/// Binds `values` to the statement's anonymous placeholders, in order.
+fn bind_all(
+    statement: &mut rusqlite::CachedStatement<'_>,
     values: &[Bound],
-) -> rusqlite::Result<Vec<AnyRow>> {
-    let mut statement = connection.prepare_cached(sql)?;
+) -> rusqlite::Result<()> {
     for (at, value) in (1..).zip(values) {
         match value {
             Bound::Text(text) => statement.raw_bind_parameter(at, text),
@@ -113,6 +222,16 @@ fn query(
             Bound::OptionalBytes(bytes) => statement.raw_bind_parameter(at, bytes),
         }?;
     }
+    Ok(())
+}
+
+fn query(
+    connection: &rusqlite::Connection,
+    sql: &str,
+    values: &[Bound],
+) -> rusqlite::Result<Vec<AnyRow>> {
+    let mut statement = connection.prepare_cached(sql)?;
+    bind_all(&mut statement, values)?;
     let names: Vec<UStr> = statement
         .column_names()
         .into_iter()
@@ -292,6 +411,79 @@ mod tests {
             crate::error::AppError::Unavailable
         );
         assert_eq!(open_on_this_thread(), 0, "no broken connection is kept");
+    }
+
+    fn names_in_t(path: &Path) -> Vec<String> {
+        let reader = rusqlite::Connection::open(path).unwrap();
+        let mut names = reader.prepare("SELECT name FROM t ORDER BY id").unwrap();
+        names
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// A statement on row `id` of `t` that must change that one row.
+    fn on_row(sql: &str, id: i64, name: &str) -> (Statement, Changes) {
+        let statement = Statement::new(sql.to_string()).bind(id).bind(name);
+        (statement, Changes::Exactly(1))
+    }
+
+    fn insert(id: i64, name: &str) -> (Statement, Changes) {
+        on_row("INSERT INTO t (id, name) VALUES ($1, $2)", id, name)
+    }
+
+    fn rename(id: i64, name: &str) -> (Statement, Changes) {
+        on_row("UPDATE t SET name = $2 WHERE id = $1", id, name)
+    }
+
+    #[test]
+    fn a_checked_transaction_commits_when_each_statement_changed_the_rows_it_must() {
+        let (path, _writer) = database("commit");
+        let writer = LocalWriter::new(&path);
+        let committed = writer.commit_checked(&[insert(3, "tiga"), rename(1, "SATU")]);
+        assert!(committed.unwrap());
+        assert_eq!(names_in_t(&path), ["SATU", "dua", "tiga"]);
+    }
+
+    #[test]
+    fn a_statement_that_changed_other_rows_rolls_the_whole_transaction_back() {
+        let (path, _writer) = database("mismatch");
+        let writer = LocalWriter::new(&path);
+        // No row 9: the rename changes none, the insert before it is undone.
+        let committed = writer.commit_checked(&[insert(3, "tiga"), rename(9, "sembilan")]);
+        assert!(!committed.unwrap());
+        assert_eq!(names_in_t(&path), ["satu", "dua"]);
+        // No transaction was left open: the next one commits.
+        assert!(writer.commit_checked(&[insert(4, "empat")]).unwrap());
+        assert_eq!(names_in_t(&path), ["satu", "dua", "empat"]);
+    }
+
+    #[test]
+    fn a_failed_statement_is_an_error_and_writes_nothing() {
+        let (path, _writer) = database("failure");
+        let writer = LocalWriter::new(&path);
+        // Row 2 exists: the second insert fails on the primary key.
+        let failed = writer.commit_checked(&[insert(3, "tiga"), insert(2, "lagi")]);
+        let Err(error) = failed else {
+            panic!("a duplicate key was written");
+        };
+        assert!(error.to_string().contains("UNIQUE"), "{error}");
+        assert_eq!(names_in_t(&path), ["satu", "dua"]);
+        assert!(writer.commit_checked(&[insert(3, "tiga")]).unwrap());
+        assert_eq!(names_in_t(&path), ["satu", "dua", "tiga"]);
+    }
+
+    #[test]
+    fn the_writer_enforces_foreign_keys_as_every_connection_does() {
+        let (path, setup) = database("foreign-keys");
+        setup
+            .execute_batch("CREATE TABLE child (t_id INTEGER NOT NULL REFERENCES t (id));")
+            .unwrap();
+        let writer = LocalWriter::new(&path);
+        let orphan = "INSERT INTO child (t_id) VALUES ($1)".to_string();
+        let failed = writer.commit_checked(&[(Statement::new(orphan).bind(7), Changes::Any)]);
+        assert!(failed.is_err(), "a child of no row was written");
     }
 
     #[test]
