@@ -72,6 +72,11 @@ const SETUP_DEVICE: &str = "Hp Uji Beban";
 const UNSPENT_SIGNERS: &str = "unspent_signers_from";
 /// How long the warm-up of a scenario with fresh inputs runs at most.
 const WARM_UP: Duration = Duration::from_secs(1);
+/// The scenarios whose target is a share of `/healthz`'s throughput: each
+/// is also compared with `/healthz` measured just before and after it.
+const TARGETS: [&str; 2] = ["otp_valid", "validate"];
+/// How long `/healthz` runs on each side of a target scenario.
+const BESIDE: Duration = Duration::from_secs(2);
 
 /// What one operation of a scenario measured.
 struct Outcome {
@@ -99,6 +104,9 @@ struct Bench {
     clock_ticks: f64,
     /// PostgreSQL's postmaster, whose processes' CPU is reported too.
     database_pid: Option<u32>,
+    /// `GET /healthz`, once the `all` phase measured it: run beside each
+    /// of the [`TARGETS`].
+    healthz: Option<Op>,
 }
 
 /// CPU seconds so far (user + system) of one process, every thread
@@ -348,7 +356,23 @@ impl Bench {
             return;
         }
         let op = make_op(self, prepare(inputs).await);
+        let beside = self.healthz.clone().filter(|_| TARGETS.contains(&key));
+        let Some(healthz) = beside else {
+            return self.scenario(key, name, op).await;
+        };
+        // The machine's pace drifts within minutes (see the drift line):
+        // the share of the `/healthz` measured around the scenario is the
+        // one a slow or fast stretch does not skew.
+        let rate = |run: Run| run.latencies.len() as f64 / run.elapsed;
+        let before = rate(self.run(&healthz, BESIDE).await);
         self.scenario(key, name, op).await;
+        let after = rate(self.run(&healthz, BESIDE).await);
+        let share = self.figures[&format!("{key}_rps")] / ((before + after) / 2.0);
+        println!(
+            "{:<8} {name}: {:.1}% of /healthz measured just before and after it ({before:.0} and {after:.0} req/s)",
+            self.label,
+            share * 100.0
+        );
     }
 
     fn save(&self) {
@@ -626,6 +650,7 @@ async fn main() {
         database_pid: std::env::var("BENCH_DATABASE_PID")
             .ok()
             .map(|pid| pid.trim().parse().expect("a process id")),
+        healthz: None,
     };
     let pool = signers_from_env();
     let password: String = env_or("BENCH_PASSWORD", String::new());
@@ -733,6 +758,7 @@ async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
     bench
         .scenario("healthz", "GET /healthz", healthz.clone())
         .await;
+    bench.healthz = Some(healthz.clone());
     let op = bench.get("/login", |body| body.windows(9).any(|w| w == b"kata sand"));
     bench
         .scenario("login_page", "GET /login (server-rendered)", op)
