@@ -201,6 +201,13 @@ struct Run {
     ran_out: bool,
 }
 
+impl Run {
+    /// Answers per second over the time actually spent.
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed
+    }
+}
+
 impl Bench {
     fn cpu_seconds(&self) -> CpuSeconds {
         let sum = |pids: &[u32]| {
@@ -283,6 +290,7 @@ impl Bench {
     /// figures under `key`. Figures are over the time actually spent.
     async fn scenario(&mut self, key: &str, name: &str, op: Op) {
         let run = self.run(&op, self.window).await;
+        let rate = run.rate();
         let Run {
             latencies,
             errors,
@@ -293,7 +301,6 @@ impl Bench {
             ran_out,
         } = run;
         let done = latencies.len() + errors;
-        let rate = latencies.len() as f64 / elapsed;
         let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
         let per_cpu = if cpu.server > 0.0 {
             latencies.len() as f64 / cpu.server
@@ -344,7 +351,7 @@ impl Bench {
         let run = self.run(&warm_up, WARM_UP.min(self.window)).await;
         // Twice the rate seen: a warm-up's first requests are slower, and
         // the shared machine's pace varies.
-        let rate = run.latencies.len() as f64 / run.elapsed;
+        let rate = run.rate();
         let needed = (rate * self.window.as_secs_f64() * 2.0) as usize + self.clients;
         let inputs = signers.take(needed.min(share.saturating_sub(share / 4)));
         signers.scenario_done(key);
@@ -363,10 +370,9 @@ impl Bench {
         // The machine's pace drifts within minutes (see the drift line):
         // the share of the `/healthz` measured around the scenario is the
         // one a slow or fast stretch does not skew.
-        let rate = |run: Run| run.latencies.len() as f64 / run.elapsed;
-        let before = rate(self.run(&healthz, BESIDE).await);
+        let before = self.run(&healthz, BESIDE).await.rate();
         self.scenario(key, name, op).await;
-        let after = rate(self.run(&healthz, BESIDE).await);
+        let after = self.run(&healthz, BESIDE).await.rate();
         let share = self.figures[&format!("{key}_rps")] / ((before + after) / 2.0);
         println!(
             "{:<8} {name}: {:.1}% of /healthz measured just before and after it ({before:.0} and {after:.0} req/s)",
