@@ -482,7 +482,7 @@ async fn waiting_sessions(svc: &Services, range: Range<usize>, device: usize) ->
             .unwrap();
         ready.push(Waiting {
             email,
-            token: token.text,
+            token,
             secret: open(&devices[chosen]),
             others,
         });

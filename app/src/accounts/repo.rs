@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
 
-use super::sessions::Stage;
+use super::sessions::{self, SessionKey, Stage};
 use super::types::{AccountStatus, OfficialEmail, Role};
 use crate::audit::Actor;
 use crate::ids::{AccountId, DeviceId};
@@ -635,6 +635,9 @@ pub async fn lock_devices(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
+    /// Selected under this name beside the account's own `id`.
+    #[sqlx(rename = "session_id")]
+    pub id: i64,
     pub token_digest: Vec<u8>,
     pub account_id: AccountId,
     pub device_id: Option<DeviceId>,
@@ -646,6 +649,15 @@ pub struct SessionRow {
     pub expires_at: UnixTime,
 }
 
+impl SessionRow {
+    pub fn key(&self) -> SessionKey {
+        SessionKey {
+            id: self.id,
+            digest: self.token_digest.clone(),
+        }
+    }
+}
+
 pub struct NewSession<'a> {
     pub account_id: &'a AccountId,
     pub device_id: Option<&'a DeviceId>,
@@ -653,17 +665,19 @@ pub struct NewSession<'a> {
     pub expires_at: UnixTime,
 }
 
-/// A session's row under a new token: `sql` takes the token's digest,
-/// account, device, stage, `now`, expiry, address and user agent as `$1`…`$8`.
-fn session_values<'q>(
-    sql: &'q str,
-    token: &'q SecretToken,
-    session: NewSession<'q>,
-    client: &'q ClientInfo,
+/// A new session's row under a new secret; returns its cookie value.
+pub async fn create_session(
+    conn: &mut AnyConnection,
+    session: NewSession<'_>,
+    client: &ClientInfo,
     now: UnixTime,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    sqlx::query(sql)
-        .bind(&token.digest)
+) -> Result<String, sqlx::Error> {
+    let secret = SecretToken::generate();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (token_digest, account_id, device_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
+    )
+        .bind(&secret.digest)
         .bind(session.account_id)
         .bind(session.device_id)
         .bind(session.stage)
@@ -671,34 +685,17 @@ fn session_values<'q>(
         .bind(session.expires_at)
         .bind(client.ip.to_string())
         .bind(client.user_agent.as_deref())
+        .fetch_one(conn)
+        .await?;
+    Ok(sessions::cookie_value(id, &secret))
 }
 
-pub async fn create_session(
-    conn: &mut AnyConnection,
-    session: NewSession<'_>,
-    client: &ClientInfo,
-    now: UnixTime,
-) -> Result<SecretToken, sqlx::Error> {
-    let token = SecretToken::generate();
-    session_values(
-        "INSERT INTO sessions (token_digest, account_id, device_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
-         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
-        &token,
-        session,
-        client,
-        now,
-    )
-    .execute(conn)
-    .await?;
-    Ok(token)
-}
-
-/// A waiting session (digest `waiting`) becoming active under a new token
-/// (digest `token_digest`) at `at`: the device whose code was accepted,
-/// when it expires, and where the request came from.
+/// A waiting session (`waiting`, as the code step read it) becoming active
+/// under a new secret (digest `token_digest`) at `at`: the device whose
+/// code was accepted, when it expires, and where the request came from.
 #[derive(Debug, Clone)]
 pub struct Activation {
-    pub waiting: Vec<u8>,
+    pub waiting: SessionKey,
     pub token_digest: Vec<u8>,
     pub device_id: DeviceId,
     pub expires_at: UnixTime,
@@ -713,22 +710,24 @@ pub struct Activation {
 /// not. At least one activation.
 pub fn activate_sessions(activations: &[Activation]) -> Statement {
     let rows = activations.len();
-    let by_waiting = |column| case_by_row("token_digest", rows, 7, 7, column);
+    let by_waiting = |column| case_by_row("id", rows, 8, 7, column);
     let sql = format!(
         "UPDATE sessions
          SET token_digest = {token}, device_id = {device}, stage = ${active},
              confirmed_until = NULL, created_at = {at}, last_seen_at = {at},
              expires_at = {expires}, ip = {ip}, user_agent = {user_agent}
-         WHERE token_digest IN ({waiting_list}) AND stage = ${waiting}",
+         WHERE id IN ({waiting_list}) AND token_digest = {waiting_digest}
+           AND stage = ${waiting}",
         token = by_waiting(1),
         device = by_waiting(2),
         at = by_waiting(3),
         expires = by_waiting(4),
         ip = by_waiting(5),
         user_agent = by_waiting(6),
-        waiting_list = column_placeholders(rows, 7, 7),
-        active = rows * 7 + 1,
-        waiting = rows * 7 + 2,
+        waiting_list = column_placeholders(rows, 8, 7),
+        waiting_digest = by_waiting(8),
+        active = rows * 8 + 1,
+        waiting = rows * 8 + 2,
     );
     let mut statement = Statement::new(sql);
     for a in activations {
@@ -739,27 +738,31 @@ pub fn activate_sessions(activations: &[Activation]) -> Statement {
             .bind(a.expires_at)
             .bind(a.ip.as_str())
             .bind(a.user_agent.clone())
-            .bind(a.waiting.as_slice());
+            .bind(a.waiting.id)
+            .bind(a.waiting.digest.as_slice());
     }
     statement
         .bind(Stage::Active.as_str())
         .bind(Stage::AwaitingOtp.as_str())
 }
 
-/// Moves the session `digest` from device `from` to device `to` (no change
-/// when it was opened with another device).
+/// Moves session `key` from device `from` to device `to` (no change when
+/// it was opened with another device).
 pub async fn move_session_to_device(
     conn: &mut AnyConnection,
-    digest: &[u8],
+    key: &SessionKey,
     from: &DeviceId,
     to: &DeviceId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET device_id = $1 WHERE token_digest = $2 AND device_id = $3")
-        .bind(to)
-        .bind(digest)
-        .bind(from)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE sessions SET device_id = $1 WHERE id = $2 AND token_digest = $3 AND device_id = $4",
+    )
+    .bind(to)
+    .bind(key.id)
+    .bind(&key.digest)
+    .bind(from)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -769,7 +772,7 @@ pub async fn move_session_to_device(
 /// column of that name.
 pub static SESSION_AND_ACCOUNT_COLUMNS: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "s.token_digest, s.account_id, s.device_id, s.stage, s.confirmed_until, \
+        "s.id AS session_id, s.token_digest, s.account_id, s.device_id, s.stage, s.confirmed_until, \
          s.created_at AS session_created_at, s.expires_at, {}",
         *ACCOUNT_COLUMNS_OF_A
     )
@@ -786,22 +789,23 @@ pub fn session_and_account(row: &AnyRow) -> Result<(SessionRow, AccountRow), sql
     Ok((SessionRow::from_row(row)?, AccountRow::from_row(row)?))
 }
 
-/// The unexpired session with this digest and its account, in one query
-/// (every signed-in request starts here).
+/// The unexpired session `key` and its account, in one query (every
+/// signed-in request starts here).
 pub async fn find_session(
     conn: &mut AnyConnection,
-    digest: &[u8],
+    key: &SessionKey,
     now: UnixTime,
 ) -> Result<Option<(SessionRow, AccountRow)>, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT {} FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_digest = $1 AND s.expires_at > $2",
+             WHERE s.id = $1 AND s.token_digest = $2 AND s.expires_at > $3",
             *SESSION_AND_ACCOUNT_COLUMNS
         )
     });
     let row = sqlx::query(&SQL)
-        .bind(digest)
+        .bind(key.id)
+        .bind(&key.digest)
         .bind(now)
         .fetch_optional(conn)
         .await?;
@@ -811,14 +815,17 @@ pub async fn find_session(
 /// Slides the idle expiry forward (never past the absolute limit the caller computed).
 pub async fn touch_session(
     conn: &mut AnyConnection,
-    digest: &[u8],
+    key: &SessionKey,
     now: UnixTime,
     expires_at: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_digest = $3")
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3 AND token_digest = $4",
+    )
         .bind(now)
         .bind(expires_at)
-        .bind(digest)
+        .bind(key.id)
+        .bind(&key.digest)
         .execute(conn)
         .await?;
     Ok(())
@@ -826,20 +833,25 @@ pub async fn touch_session(
 
 pub async fn confirm_session_until(
     conn: &mut AnyConnection,
-    digest: &[u8],
+    key: &SessionKey,
     until: UnixTime,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET confirmed_until = $1 WHERE token_digest = $2")
+    sqlx::query("UPDATE sessions SET confirmed_until = $1 WHERE id = $2 AND token_digest = $3")
         .bind(until)
-        .bind(digest)
+        .bind(key.id)
+        .bind(&key.digest)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn delete_session(conn: &mut AnyConnection, digest: &[u8]) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sessions WHERE token_digest = $1")
-        .bind(digest)
+pub async fn delete_session(
+    conn: &mut AnyConnection,
+    key: &SessionKey,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND token_digest = $2")
+        .bind(key.id)
+        .bind(&key.digest)
         .execute(conn)
         .await?;
     Ok(done.rows_affected() > 0)

@@ -6,14 +6,14 @@ use sqlx::AnyConnection;
 use super::failures::{self, Admission};
 use super::password;
 use super::repo::{self, AccountRow, InsertAccount, SessionRow, SignerColumns};
-use super::sessions::Stage;
+use super::sessions::{SessionKey, Stage};
 use super::throttle;
 use super::types::{
     AccountStatus, AmsId, NewPassword, Nik, OfficialEmail, PersonName, PhoneNumber, Role,
 };
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::ids::AccountId;
-use crate::platform::crypto::{Keys, token_digest};
+use crate::platform::crypto::Keys;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
 use crate::time::UnixTime;
@@ -381,10 +381,12 @@ pub async fn find_session(
     stage: Stage,
     now: UnixTime,
 ) -> Result<Option<SessionHolder>, sqlx::Error> {
-    let digest = token_digest(cookie_value);
+    let Some(key) = SessionKey::parse(cookie_value) else {
+        return Ok(None);
+    };
     svc.db
         .read(async |conn| {
-            let Some((session, account)) = repo::find_session(conn, &digest, now).await? else {
+            let Some((session, account)) = repo::find_session(conn, &key, now).await? else {
                 return Ok(None);
             };
             admit_session(conn, svc, session, account, stage, now).await
@@ -406,13 +408,13 @@ pub async fn admit_session(
         return Ok(None);
     }
     if account.status == AccountStatus::Suspended {
-        repo::delete_session(conn, &session.token_digest).await?;
+        repo::delete_session(conn, &session.key()).await?;
         return Ok(None);
     }
     if stage == Stage::Active {
         let expires_at = (now + svc.settings.session_idle_seconds)
             .min(session.created_at + svc.settings.session_max_seconds);
-        repo::touch_session(conn, &session.token_digest, now, expires_at).await?;
+        repo::touch_session(conn, &session.key(), now, expires_at).await?;
     }
     Ok(Some(SessionHolder { session, account }))
 }
@@ -424,12 +426,15 @@ pub async fn logout(
     now: UnixTime,
 ) -> Result<(), sqlx::Error> {
     let Some(holder) = find_session(svc, cookie_value, Stage::Active, now).await? else {
-        let mut conn = svc.db.pool().acquire().await?;
-        repo::delete_session(&mut conn, &token_digest(cookie_value)).await?;
+        // A session still waiting for its code ends too.
+        if let Some(key) = SessionKey::parse(cookie_value) {
+            let mut conn = svc.db.pool().acquire().await?;
+            repo::delete_session(&mut conn, &key).await?;
+        }
         return Ok(());
     };
     let mut tx = svc.db.begin_write().await?;
-    repo::delete_session(&mut tx, &holder.session.token_digest).await?;
+    repo::delete_session(&mut tx, &holder.session.key()).await?;
     audit::record(
         &mut tx,
         AuditEntry::new(holder.account.actor(), AuditEvent::Logout).subject(&holder.account.id),

@@ -68,7 +68,7 @@ pub async fn login_password(email: String, password: String) -> Result<(), AppEr
         call.now,
     )
     .await?;
-    current::set_session_cookie(&call, &token.text, AWAITING_OTP_SECONDS);
+    current::set_session_cookie(&call, &token, AWAITING_OTP_SECONDS);
     Ok(())
 }
 
@@ -95,7 +95,7 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
         call.now,
     )
     .await?;
-    current::set_session_cookie(&call, &token.text, call.svc.settings.session_max_seconds);
+    current::set_session_cookie(&call, &token, call.svc.settings.session_max_seconds);
     let known = DeviceCookie::issue(&account.id, call.now).encode(&call.svc.keys);
     remember_browser(&call, &known);
     leptos_axum::redirect(if account.role.is_staff() {

@@ -28,8 +28,9 @@
 //! UPDATE accounts SET otp_failures = 0, otp_locked_until = NULL
 //!   WHERE (otp_failures <> 0 OR otp_locked_until IS NOT NULL) AND <not locked> AND id IN (…);
 //! UPDATE accounts SET otp_locked_until = otp_locked_until WHERE <locked> AND id IN (…);
-//! UPDATE sessions SET token_digest = CASE token_digest WHEN <waiting> THEN <new> … END,
-//!   stage = 'active', … WHERE token_digest IN (<waiting>, …) AND stage = 'awaiting_otp';
+//! UPDATE sessions SET token_digest = CASE id WHEN <waiting id> THEN <new> … END,
+//!   stage = 'active', … WHERE id IN (<waiting id>, …)
+//!   AND token_digest = CASE id WHEN <waiting id> THEN <waiting digest> … END AND stage = 'awaiting_otp';
 //! INSERT INTO audit_log … VALUES (login_succeeded), (…), …
 //! COMMIT                                                 -- SQLite only
 //! ```
@@ -60,7 +61,7 @@ use crate::accounts::repo::{
     self as accounts_repo, AccountRow, Activation, Counter, FailureCounter,
 };
 use crate::accounts::service::{SessionHolder, admit_session};
-use crate::accounts::sessions::{self, Stage};
+use crate::accounts::sessions::{self, SessionKey, Stage};
 use crate::accounts::throttle;
 use crate::accounts::types::{AccountStatus, OfficialEmail};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
@@ -69,7 +70,7 @@ use crate::otp_devices::accepted::FollowUp;
 use crate::otp_devices::repo::{self as devices_repo, DeviceRow, SessionWithDevices};
 use crate::otp_devices::service::{self as devices, AcceptedCode, CodeBudget, CodeError};
 use crate::otp_devices::types::OtpCode;
-use crate::platform::crypto::{SecretToken, token_digest};
+use crate::platform::crypto::SecretToken;
 use crate::platform::net::rate_limit_key;
 use crate::platform::request::ClientInfo;
 use crate::platform::state::Services;
@@ -205,7 +206,7 @@ async fn admit_password(
     })
 }
 
-/// Step one of login. Returns the token of a session that waits for a code.
+/// Step one of login. Returns the cookie value of a session that waits for a code.
 pub async fn check_password(
     svc: &Services,
     email: &OfficialEmail,
@@ -213,7 +214,7 @@ pub async fn check_password(
     device_cookie: Option<&str>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<SecretToken, LoginError> {
+) -> Result<String, LoginError> {
     let mut conn = svc.db.pool().acquire().await?;
     let account = accounts_repo::find_by_email(&mut conn, email).await?;
     let cookie = usable_device_cookie(&mut conn, svc, account.as_ref(), device_cookie, now).await?;
@@ -331,8 +332,10 @@ pub async fn waiting_for_code(
     let Some(cookie_value) = cookie_value else {
         return Ok(None);
     };
-    let digest = token_digest(cookie_value);
-    let found = devices_repo::session_with_devices(&svc.db, &digest, now).await?;
+    let Some(key) = SessionKey::parse(cookie_value) else {
+        return Ok(None);
+    };
+    let found = devices_repo::session_with_devices(&svc.db, &key, now).await?;
     let Some(SessionWithDevices {
         session,
         account,
@@ -350,8 +353,8 @@ pub async fn waiting_for_code(
 }
 
 /// Step two of login: a code from any device of the account. The waiting
-/// session is replaced by an active one under a new token, in the write
-/// transaction that claimed the code (see `accept_code`).
+/// session becomes active under a new secret, in the write transaction
+/// that claimed the code (see `accept_code`); returns its cookie value.
 pub async fn check_code(
     svc: &Services,
     waiting: WaitingForCode,
@@ -359,7 +362,7 @@ pub async fn check_code(
     device_cookie: Option<&str>,
     client: &ClientInfo,
     now: UnixTime,
-) -> Result<(SecretToken, AccountRow), LoginError> {
+) -> Result<(String, AccountRow), LoginError> {
     let WaitingForCode {
         holder: waiting,
         devices,
@@ -382,7 +385,7 @@ pub async fn check_code(
     let token = SecretToken::generate();
     let activate = |accepted: &AcceptedCode| FollowUp {
         activation: Some(Activation {
-            waiting: waiting.session.token_digest.clone(),
+            waiting: waiting.session.key(),
             token_digest: token.digest.clone(),
             device_id: accepted.device_id.clone(),
             expires_at: now + svc.settings.session_idle_seconds,
@@ -404,5 +407,6 @@ pub async fn check_code(
     let accepted = devices::accept_code(svc, &attempt, devices, code, activate);
     // Gone meanwhile (a logout, a suspension): nothing is kept, the code included.
     accepted.await?.ok_or(LoginError::AccountGone)?;
-    Ok((token, waiting.account))
+    let cookie = sessions::cookie_value(waiting.session.id, &token);
+    Ok((cookie, waiting.account))
 }

@@ -100,7 +100,7 @@ pub async fn confirm_session(
     let (accepted, mut tx) = devices::verify_account_code(svc, &attempt, code).await?;
     accounts_repo::confirm_session_until(
         &mut tx,
-        &holder.session.token_digest,
+        &holder.session.key(),
         now + sessions::CONFIRMATION_SECONDS,
     )
     .await?;
@@ -183,7 +183,7 @@ pub async fn finish_self_enrollment(
             channel: Channel::AccountPage,
             actor: holder.account.actor(),
             ticket_id: None,
-            adding_session: Some(&holder.session.token_digest),
+            adding_session: Some(&holder.session.key()),
         },
         Some(client),
         now,

@@ -9,6 +9,7 @@ use super::Channel;
 use crate::accounts::repo::{
     ACCOUNT_COLUMNS_OF_A, AccountRow, SESSION_AND_ACCOUNT_COLUMNS, SessionRow, session_and_account,
 };
+use crate::accounts::sessions::SessionKey;
 use crate::accounts::types::OfficialEmail;
 use crate::ids::{AccountId, DeviceId, PendingEnrollmentId};
 use crate::platform::db::{Db, case_by_row, column_placeholders, values_placeholders};
@@ -71,18 +72,22 @@ pub struct SessionWithDevices {
 /// columns are selected as `d_{column}`, NULL for an account without any.
 pub async fn session_with_devices(
     db: &Db,
-    digest: &[u8],
+    key: &SessionKey,
     now: UnixTime,
 ) -> Result<Option<SessionWithDevices>, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT {}, {} FROM sessions s JOIN accounts a ON a.id = s.account_id
              LEFT JOIN otp_devices d ON d.account_id = s.account_id
-             WHERE s.token_digest = $1 AND s.expires_at > $2 ORDER BY d.added_seq",
+             WHERE s.id = $1 AND s.token_digest = $2 AND s.expires_at > $3
+             ORDER BY d.added_seq",
             *SESSION_AND_ACCOUNT_COLUMNS, *DEVICE_COLUMNS_OF_D
         )
     });
-    let read = Statement::new(SQL.clone()).bind(digest).bind(now);
+    let read = Statement::new(SQL.clone())
+        .bind(key.id)
+        .bind(key.digest.as_slice())
+        .bind(now);
     let rows = db.fetch_all(&read).await?;
     let Some(first) = rows.first() else {
         return Ok(None);

@@ -12,6 +12,7 @@ use super::types::{DeviceName, OtpCode};
 use super::views::{AddedDeviceView, EvictedDeviceView};
 use crate::accounts::failures::{self, Admission};
 use crate::accounts::repo::{self as accounts_repo, AccountRow, Counter, FailureCounter};
+use crate::accounts::sessions::SessionKey;
 use crate::accounts::throttle::{self, Policy};
 use crate::audit::{self, Actor, AuditEntry, AuditEvent};
 use crate::error::{AppError, internal};
@@ -138,11 +139,11 @@ pub struct NewDevice<'a> {
     pub channel: Channel,
     pub actor: Actor<'a>,
     pub ticket_id: Option<&'a TicketId>,
-    /// The signed-in session adding the device (its token digest), from
+    /// The signed-in session adding the device, from
     /// /akun: when the device it was opened with is removed to stay within
     /// the limit, it goes on with the new device, which its holder has just
     /// proved, instead of ending with the old one.
-    pub adding_session: Option<&'a [u8]>,
+    pub adding_session: Option<&'a SessionKey>,
 }
 
 /// The one way a device is added, from every channel, inside the caller's

@@ -270,6 +270,42 @@ async fn session_cookie_keeps_its_plain_name_on_http(backend: Backend) {
     app.stop().await;
 }
 
+/// The cookie names its session by number beside a secret: the code step
+/// keeps the number and replaces the secret, so the waiting cookie, or the
+/// number with any other secret, opens nothing.
+async fn a_session_cookie_opens_its_session_only_with_its_current_secret(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let (_, waiting, _) = password_step(&app, &signer).await;
+    let code = app.code(signer.secret(0), 0);
+    let cookie = |value: &str| format!("tpo_sesi={value}");
+    let response = login_step(
+        &app,
+        "login/code",
+        &[("code", &code)],
+        Some(&cookie(&waiting)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, active, _) = session_cookie(&response);
+    let (number, secret) = active.split_once('.').unwrap();
+    let (waiting_number, waiting_secret) = waiting.split_once('.').unwrap();
+    assert_eq!(number, waiting_number);
+    assert_ne!(secret, waiting_secret);
+    let account = async |value: &str| {
+        login_step(&app, "account", &[], Some(&cookie(value)))
+            .await
+            .status()
+    };
+    assert_eq!(account(&active).await, StatusCode::OK);
+    assert_eq!(account(&waiting).await, StatusCode::UNAUTHORIZED);
+    let forged = format!("{number}.{}", "A".repeat(43));
+    assert_eq!(account(&forged).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(account(secret).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(account(&active).await, StatusCode::OK);
+    app.stop().await;
+}
+
 async fn stored_nik_masks_are_shortened_by_migration_16(backend: Backend) {
     let app = spawn_app(backend).await;
     let signer = app.signer().await;
@@ -329,6 +365,7 @@ on_both_backends!(
     a_key_file_others_may_read_is_refused,
     session_cookie_is_host_prefixed_on_https,
     session_cookie_keeps_its_plain_name_on_http,
+    a_session_cookie_opens_its_session_only_with_its_current_secret,
     stored_nik_masks_are_shortened_by_migration_16,
     an_older_code_after_a_newer_login_is_expired_not_reused,
 );

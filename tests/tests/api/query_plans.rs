@@ -57,18 +57,18 @@ fn hot_queries() -> Vec<(&'static str, String, Vec<Value>)> {
             vec![Text("AMS-1")],
         ),
         q(
-            "session and its account by token digest",
+            "session and its account by the cookie's session number and digest",
             "SELECT s.stage, a.email FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_digest = $1 AND s.expires_at > $2",
-            vec![Bytes(b"digest"), Int(NOW)],
+             WHERE s.id = $1 AND s.token_digest = $2 AND s.expires_at > $3",
+            vec![Int(1), Bytes(b"digest"), Int(NOW)],
         ),
         q(
             "waiting session, its account and its devices (the code step's one read)",
             "SELECT s.stage, a.email, d.secret_sealed FROM sessions s
              JOIN accounts a ON a.id = s.account_id
              LEFT JOIN otp_devices d ON d.account_id = s.account_id
-             WHERE s.token_digest = $1 AND s.expires_at > $2 ORDER BY d.added_seq",
-            vec![Bytes(b"digest"), Int(NOW)],
+             WHERE s.id = $1 AND s.token_digest = $2 AND s.expires_at > $3 ORDER BY d.added_seq",
+            vec![Int(1), Bytes(b"digest"), Int(NOW)],
         ),
         q(
             "signer by AMS id or email, with its devices (the validation API's one read)",
@@ -134,18 +134,19 @@ fn hot_queries() -> Vec<(&'static str, String, Vec<Value>)> {
         q(
             "waiting sessions activated, two right codes written together",
             "UPDATE sessions
-             SET token_digest = CASE token_digest WHEN $7 THEN $1 WHEN $14 THEN $8 END,
-                 device_id = CASE token_digest WHEN $7 THEN $2 WHEN $14 THEN $9 END, stage = $15,
+             SET token_digest = CASE id WHEN $7 THEN $1 WHEN $15 THEN $9 END,
+                 device_id = CASE id WHEN $7 THEN $2 WHEN $15 THEN $10 END, stage = $17,
                  confirmed_until = NULL,
-                 created_at = CASE token_digest WHEN $7 THEN $3 WHEN $14 THEN $10 END,
-                 last_seen_at = CASE token_digest WHEN $7 THEN $3 WHEN $14 THEN $10 END,
-                 expires_at = CASE token_digest WHEN $7 THEN $4 WHEN $14 THEN $11 END,
-                 ip = CASE token_digest WHEN $7 THEN $5 WHEN $14 THEN $12 END,
-                 user_agent = CASE token_digest WHEN $7 THEN $6 WHEN $14 THEN $13 END
-             WHERE token_digest IN ($7, $14) AND stage = $16",
+                 created_at = CASE id WHEN $7 THEN $3 WHEN $15 THEN $11 END,
+                 last_seen_at = CASE id WHEN $7 THEN $3 WHEN $15 THEN $11 END,
+                 expires_at = CASE id WHEN $7 THEN $4 WHEN $15 THEN $12 END,
+                 ip = CASE id WHEN $7 THEN $5 WHEN $15 THEN $13 END,
+                 user_agent = CASE id WHEN $7 THEN $6 WHEN $15 THEN $14 END
+             WHERE id IN ($7, $15) AND token_digest = CASE id WHEN $7 THEN $8 WHEN $15 THEN $16 END
+               AND stage = $18",
             vec![
-                Bytes(b"new1"), Text("d1"), Int(NOW), Int(NOW + 900), Text("127.0.0.1"), Text("ua"), Bytes(b"waiting1"),
-                Bytes(b"new2"), Text("d2"), Int(NOW), Int(NOW + 900), Text("127.0.0.1"), Text("ua"), Bytes(b"waiting2"),
+                Bytes(b"new1"), Text("d1"), Int(NOW), Int(NOW + 900), Text("127.0.0.1"), Text("ua"), Int(1), Bytes(b"waiting1"),
+                Bytes(b"new2"), Text("d2"), Int(NOW), Int(NOW + 900), Text("127.0.0.1"), Text("ua"), Int(2), Bytes(b"waiting2"),
                 Text("active"), Text("awaiting_otp"),
             ],
         ),
