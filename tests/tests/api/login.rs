@@ -344,6 +344,49 @@ async fn a_login_claims_the_step_rotates_the_session_and_is_audited(backend: Bac
     app.stop().await;
 }
 
+/// The write that activates a waiting session names it by number and
+/// checks its digest too: a number that now belongs to another session
+/// (SQLite may hand out a deleted last row's number again) changes nothing,
+/// so the batch rolls back instead of activating a stranger's session.
+async fn an_activation_changes_its_session_only_while_the_digest_is_the_waiting_ones(
+    backend: Backend,
+) {
+    use app::accounts::repo::{Activation, activate_sessions};
+    use app::accounts::sessions::SessionKey;
+    use app::platform::statements::Changes;
+
+    let app = spawn_app(backend).await;
+    let signer = app.signer().await;
+    let client = app.client();
+    app.enter_password(&client, &signer).await;
+    let db = &app.services().db;
+    let (id, digest): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT id, token_digest FROM sessions WHERE account_id = $1")
+            .bind(&signer.id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    let device = app::ids::DeviceId::parse(&app.device_ids(&signer.id).await[0]).unwrap();
+    let activate = |digest: Vec<u8>| {
+        let activation = Activation {
+            waiting: SessionKey { id, digest },
+            token_digest: vec![7; 32],
+            device_id: device.clone(),
+            expires_at: app.now() + 600,
+            ip: "127.0.0.1".into(),
+            user_agent: None,
+            at: app.now(),
+        };
+        [(activate_sessions(&[activation]), Changes::Exactly(1))]
+    };
+    let active = "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND stage = 'active'";
+    assert!(!db.commit_checked(&activate(vec![9; 32])).await.unwrap());
+    assert_eq!(app.count(active, &signer.id).await, 0);
+    assert!(db.commit_checked(&activate(digest)).await.unwrap());
+    assert_eq!(app.count(active, &signer.id).await, 1);
+    app.stop().await;
+}
+
 /// Right codes arriving together are written together (group commit); a
 /// replayed code among them sends its batch back to be checked one by one,
 /// and every other signer still gets in, each with exactly its own rows.
@@ -415,4 +458,5 @@ on_both_backends!(
     a_secret_that_does_not_open_is_an_incident_not_a_wrong_code,
     a_login_claims_the_step_rotates_the_session_and_is_audited,
     signers_logging_in_at_once_each_get_their_own_session_and_entry,
+    an_activation_changes_its_session_only_while_the_digest_is_the_waiting_ones,
 );
