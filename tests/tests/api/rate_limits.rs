@@ -80,3 +80,51 @@ async fn two_processes_on_one_postgres_share_one_budget() {
     second.stop().await;
     first.stop().await;
 }
+
+/// A burst from more addresses than one statement adds (500 buckets) is
+/// flushed whole: every address's count reaches the database, and a second
+/// burst adds to the counts the first left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flush_of_many_addresses_adds_every_count() {
+    if postgres_skipped() {
+        return;
+    }
+    const ADDRESSES: usize = 1_100;
+    let app = spawn_app_with(
+        Backend::Postgres,
+        Options {
+            rate_limit_per_minute: BUDGET,
+            trusted_proxies: "127.0.0.1/32".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let client = app.client();
+    let counts = async || -> Vec<(String, i64)> {
+        sqlx::query_as(
+            "SELECT bucket, CAST(SUM(spent) AS BIGINT) FROM rate_limit_counts
+             WHERE bucket LIKE 'helpdesk:10.%' GROUP BY bucket ORDER BY bucket",
+        )
+        .fetch_all(app.services().db.pool())
+        .await
+        .unwrap()
+    };
+    for burst in 1..=2_i64 {
+        for n in 0..ADDRESSES {
+            let response = client
+                .post(format!("{}/api/helpdesk/check", app.base))
+                .header("X-Forwarded-For", format!("10.9.{}.{}", n / 250, n % 250))
+                .form(&[("email", "bukan.penanda@kominfo.go.id")])
+                .send()
+                .await
+                .expect("POST /api/helpdesk/check");
+            assert_ne!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        }
+        wait_until("the burst's counts were flushed", async || {
+            let counts = counts().await;
+            counts.len() == ADDRESSES && counts.iter().all(|(_, spent)| *spent == burst)
+        })
+        .await;
+    }
+    app.stop().await;
+}

@@ -158,11 +158,11 @@ impl SharedCounts {
 
 /// One transaction for the whole flush; the totals in the order given.
 async fn add_all(db: &Db, taken: &[Pending]) -> Result<Vec<i64>, sqlx::Error> {
+    let spending: Vec<(&str, i64, i64)> = (taken.iter())
+        .map(|p| (p.bucket.as_str(), p.window, p.spent))
+        .collect();
     let mut tx = db.begin_write().await?;
-    let mut totals = Vec::with_capacity(taken.len());
-    for pending in taken {
-        totals.push(repo::add(&mut tx, &pending.bucket, pending.window, pending.spent).await?);
-    }
+    let totals = repo::add_all(&mut tx, &spending).await?;
     tx.commit().await?;
     Ok(totals)
 }
