@@ -1,8 +1,6 @@
 //! SQL of `rate_limit_counts`: what every process spent of each budget in
 //! each one-minute window.
 
-use std::collections::HashMap;
-
 use sqlx::{AnyConnection, Row};
 
 use crate::platform::db::values_placeholders;
@@ -13,15 +11,15 @@ use crate::platform::statements::Statement;
 const BUCKETS_PER_STATEMENT: usize = 500;
 
 /// Adds each `(bucket, window_start, spent)` to its count, in the order
-/// given (the order rows are locked in), and returns each bucket's total
-/// all processes have added, in that order: one statement per 500
-/// buckets, not one round trip each (a flush after a burst from many
-/// addresses carries thousands).
+/// given (the order rows are locked in), and returns each bucket's
+/// `(bucket, window_start, total)` all processes have added: one statement
+/// per 500 buckets, not one round trip each (a flush after a burst from
+/// many addresses carries thousands).
 pub async fn add_all(
     conn: &mut AnyConnection,
     spending: &[(&str, i64, i64)],
-) -> Result<Vec<i64>, sqlx::Error> {
-    let mut totals = HashMap::with_capacity(spending.len());
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    let mut totals = Vec::with_capacity(spending.len());
     for chunk in spending.chunks(BUCKETS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO rate_limit_counts (bucket, window_start, spent) VALUES {}
@@ -34,18 +32,10 @@ pub async fn add_all(
             s.bind(*bucket).bind(*window).bind(*spent)
         });
         for row in statement.fetch_all(conn).await? {
-            let key: (String, i64) = (row.try_get(0)?, row.try_get(1)?);
-            totals.insert(key, row.try_get::<i64, _>(2)?);
+            totals.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
         }
     }
-    (spending.iter())
-        .map(|(bucket, window, _)| {
-            totals
-                .get(&(bucket.to_string(), *window))
-                .copied()
-                .ok_or_else(|| sqlx::Error::Protocol(format!("no total for bucket {bucket}")))
-        })
-        .collect()
+    Ok(totals)
 }
 
 /// Forgets the counts of windows that started before `window_start`.

@@ -137,8 +137,8 @@ impl SharedCounts {
         if !taken.is_empty() {
             match add_all(db, &taken).await {
                 Ok(totals) => {
-                    for (pending, total) in taken.iter().zip(totals) {
-                        self.settle(&pending.bucket, pending.window, total);
+                    for (bucket, window, total) in totals {
+                        self.settle(&bucket, window, total);
                     }
                 }
                 Err(e) => {
@@ -156,8 +156,8 @@ impl SharedCounts {
     }
 }
 
-/// One transaction for the whole flush; the totals in the order given.
-async fn add_all(db: &Db, taken: &[Pending]) -> Result<Vec<i64>, sqlx::Error> {
+/// One transaction for the whole flush; each bucket's total read back.
+async fn add_all(db: &Db, taken: &[Pending]) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     let spending: Vec<(&str, i64, i64)> = (taken.iter())
         .map(|p| (p.bucket.as_str(), p.window, p.spent))
         .collect();
