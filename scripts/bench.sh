@@ -5,8 +5,10 @@
 # the real `server` binary as a separate process on loopback, and the load
 # generator (tests/benches/http_load.rs) printing one line per scenario:
 # requests/s, p50, p99, errors, server CPU cores used, requests per
-# CPU-second, the share of /healthz's throughput in the same run, and the
-# cores the load generator and (PostgreSQL) the database server used.
+# CPU-second, the share of /healthz's throughput in the same run (/healthz
+# driven by wrk, which spends far less CPU per request than the project's
+# generator), and the cores the load generator and (PostgreSQL) the
+# database server used.
 # The OTP step's p99 is measured on 1,000 signers and again on
 # BENCH_SIGNERS (100,000 by default; BENCH_SIGNERS=1000000 for the
 # million, see the README for how long that takes). On PostgreSQL a second
@@ -30,7 +32,7 @@ with_site=${BENCH_SITE:-1}
 [ "$with_site" != 0 ] || lighthouse=0
 databases=${BENCH_DATABASES:-sqlite postgres}
 site=$PWD/target/site-release
-scripts/ensure-tools.sh
+scripts/ensure-tools.sh --bench
 [ "$with_site" = 0 ] || scripts/build-site.sh "$site"
 cargo build --locked --release -p server
 cargo bench --locked -p tests --bench http_load --no-run

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building (and, with --test, testing) needs, skipping what is
-# already there: the wasm target, cargo-leptos, wasm-bindgen's CLI, and for
-# tests the Node packages, Debian's Chromium, the PostgreSQL server and the
-# sqlite3 command line.
+# Installs what building (and, with --test, testing; with --bench, the
+# bench) needs, skipping what is already there: the wasm target,
+# cargo-leptos, wasm-bindgen's CLI, and for tests the Node packages and
+# Debian's packages listed below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,20 +28,31 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-if [ "${1:-}" = --test ]; then
-  if [ ! -d tests/e2e/node_modules/@playwright/test ] || [ ! -d tests/e2e/node_modules/maildev ] \
-    || [ ! -d tests/e2e/node_modules/@axe-core/playwright ]; then
-    say "installing the end-to-end test packages"
-    (cd tests/e2e && npm ci --no-audit --no-fund)
-  fi
-  missing=()
-  [ -x /usr/bin/chromium ] || missing+=(chromium)
-  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-  # `.dump` of the secrets-at-rest test and the backup drill.
-  command -v sqlite3 >/dev/null || missing+=(sqlite3)
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]} from Debian"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
-  fi
+# Debian packages: for tests, Chromium, the PostgreSQL server and the sqlite3
+# command line; for the bench, the PostgreSQL server and wrk.
+missing=()
+case "${1:-}" in
+  --test)
+    if [ ! -d tests/e2e/node_modules/@playwright/test ] || [ ! -d tests/e2e/node_modules/maildev ] \
+      || [ ! -d tests/e2e/node_modules/@axe-core/playwright ]; then
+      say "installing the end-to-end test packages"
+      (cd tests/e2e && npm ci --no-audit --no-fund)
+    fi
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    # `.dump` of the secrets-at-rest test and the backup drill.
+    command -v sqlite3 >/dev/null || missing+=(sqlite3)
+    ;;
+  --bench)
+    # Drives /healthz, the bench's reference, at far less CPU per request
+    # than the project's own generator.
+    command -v wrk >/dev/null || missing+=(wrk)
+    ;;
+esac
+case "${1:-}" in --test | --bench)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql) ;;
+esac
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
 fi

@@ -5,7 +5,11 @@
 //! (from /proc/PID/stat over the window), requests per CPU-second, the
 //! share of `/healthz`'s throughput measured in the same run, and the CPU
 //! the generator itself and (PostgreSQL) the database server used: all
-//! three share the machine.
+//! three share the machine. `/healthz`, the reference of the shares, is
+//! driven by wrk (one thread): it spends far less CPU per request than this
+//! generator, which would otherwise set the pace of the cheapest request
+//! rather than the server; this generator's own `/healthz` is printed too,
+//! as the ceiling it puts on the other scenarios.
 //!
 //! It reads the server's own settings from the environment (DATABASE_URL,
 //! TPO_DATA_DIR, TPO_SECRET_KEY) to prepare what a scenario needs directly
@@ -104,9 +108,9 @@ struct Bench {
     clock_ticks: f64,
     /// PostgreSQL's postmaster, whose processes' CPU is reported too.
     database_pid: Option<u32>,
-    /// `GET /healthz`, once the `all` phase measured it: run beside each
-    /// of the [`TARGETS`].
-    healthz: Option<Op>,
+    /// Whether the `all` phase measured `/healthz` yet: from then on it is
+    /// measured again beside each of the [`TARGETS`].
+    healthz_measured: bool,
 }
 
 /// CPU seconds so far (user + system) of one process, every thread
@@ -206,6 +210,97 @@ impl Run {
     fn rate(&self) -> f64 {
         self.latencies.len() as f64 / self.elapsed
     }
+
+    fn summary(self) -> Summary {
+        Summary {
+            rate: self.rate(),
+            p50: percentile(&self.latencies, 0.5),
+            p99: percentile(&self.latencies, 0.99),
+            answered: self.latencies.len(),
+            errors: self.errors,
+            unexpected: self.unexpected,
+            first_error: self.first_error,
+            elapsed: self.elapsed,
+            cpu: self.cpu,
+            ran_out: self.ran_out,
+        }
+    }
+}
+
+/// What a scenario's line reports, whichever generator drove it.
+struct Summary {
+    rate: f64,
+    /// Milliseconds.
+    p50: f64,
+    p99: f64,
+    answered: usize,
+    errors: usize,
+    unexpected: usize,
+    first_error: Option<String>,
+    elapsed: f64,
+    cpu: CpuUsed,
+    ran_out: bool,
+}
+
+/// A latency as wrk prints it (`412.00us`, `1.20ms`, `2.00s`), in milliseconds.
+fn wrk_milliseconds(text: &str) -> Option<f64> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else {
+        (text.strip_suffix('s')?, 1000.0)
+    };
+    Some(number.parse::<f64>().ok()? * scale)
+}
+
+/// The figures of a wrk report.
+struct WrkReport {
+    answered: usize,
+    rate: f64,
+    p50: f64,
+    p99: f64,
+    /// Answers other than 2xx or 3xx, and connection errors.
+    errors: usize,
+}
+
+/// The figures of wrk's report (run with `--latency`); `None` if it is not one.
+fn parse_wrk(report: &str) -> Option<WrkReport> {
+    let after = |label: &str| -> Option<Vec<&str>> {
+        let line = report.lines().find(|l| l.trim_start().starts_with(label))?;
+        Some(
+            line.trim_start()[label.len()..]
+                .split_whitespace()
+                .collect(),
+        )
+    };
+    // "82460 requests in 2.00s, 10.23MB read"
+    let answered = report
+        .lines()
+        .find(|l| l.contains(" requests in "))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let p50 = wrk_milliseconds(after("50%")?.first()?)?;
+    let p99 = wrk_milliseconds(after("99%")?.first()?)?;
+    // "Non-2xx or 3xx responses: N" and "Socket errors: connect N, read N, write N, timeout N".
+    let refused = after("Non-2xx or 3xx responses:")
+        .and_then(|f| f.first()?.parse().ok())
+        .unwrap_or(0);
+    let socket = after("Socket errors:").map_or(0, |fields| {
+        fields
+            .iter()
+            .filter_map(|f| f.trim_end_matches(',').parse::<usize>().ok())
+            .sum()
+    });
+    Some(WrkReport {
+        answered,
+        rate: after("Requests/sec:")?.first()?.parse().ok()?,
+        p50,
+        p99,
+        errors: refused + socket,
+    })
 }
 
 impl Bench {
@@ -290,20 +385,80 @@ impl Bench {
     /// figures under `key`. Figures are over the time actually spent.
     async fn scenario(&mut self, key: &str, name: &str, op: Op) {
         let run = self.run(&op, self.window).await;
-        let rate = run.rate();
-        let Run {
-            latencies,
+        self.report(key, name, run.summary());
+    }
+
+    /// `GET /healthz` driven by wrk for `window`: one thread, a connection
+    /// per client. The generator's CPU in its figures is wrk's.
+    async fn wrk_healthz(&self, window: Duration) -> Summary {
+        let cpu_before = self.cpu_seconds();
+        let started = Instant::now();
+        let mut wrk = std::process::Command::new("wrk")
+            .args(["-t1", "--latency"])
+            .arg(format!("-c{}", self.clients))
+            .arg(format!("-d{}s", window.as_secs().max(1)))
+            .arg(format!("{}/healthz", self.urls[0]))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("wrk (scripts/ensure-tools.sh --bench installs it)");
+        // Its CPU is read while it is a zombie: ended, not yet reaped.
+        let mut wrk_cpu = 0.0;
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let state = stat_fields(wrk.id()).and_then(|f| f.first().cloned());
+            if state.as_deref() == Some("Z") {
+                wrk_cpu = process_cpu_seconds(wrk.id(), self.clock_ticks);
+                break;
+            }
+            if state.is_none() || started.elapsed() > window * 4 + Duration::from_secs(5) {
+                let _ = wrk.kill();
+                break;
+            }
+        }
+        let output = wrk.wait_with_output().expect("wrk's report");
+        let elapsed = started.elapsed().as_secs_f64();
+        let mut cpu = self.cpu_seconds().since(&cpu_before);
+        cpu.generator = wrk_cpu;
+        let report = String::from_utf8_lossy(&output.stdout);
+        let WrkReport {
+            answered,
+            rate,
+            p50,
+            p99,
             errors,
-            first_error,
+        } = parse_wrk(&report)
+            .unwrap_or_else(|| panic!("wrk printed no report it could read:\n{report}"));
+        Summary {
+            rate,
+            p50,
+            p99,
+            answered,
+            errors,
+            unexpected: 0,
+            first_error: (errors > 0).then(|| format!("{errors} refused or failed (wrk)")),
+            elapsed,
+            cpu,
+            ran_out: false,
+        }
+    }
+
+    /// Prints a scenario's line and keeps its figures under `key`.
+    fn report(&mut self, key: &str, name: &str, run: Summary) {
+        let Summary {
+            rate,
+            p50,
+            p99,
+            answered,
+            errors,
             unexpected,
+            first_error,
             elapsed,
             cpu,
             ran_out,
         } = run;
-        let done = latencies.len() + errors;
-        let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+        let done = answered + errors;
         let per_cpu = if cpu.server > 0.0 {
-            latencies.len() as f64 / cpu.server
+            answered as f64 / cpu.server
         } else {
             0.0
         };
@@ -363,16 +518,15 @@ impl Bench {
             return;
         }
         let op = make_op(self, prepare(inputs).await);
-        let beside = self.healthz.clone().filter(|_| TARGETS.contains(&key));
-        let Some(healthz) = beside else {
+        if !(self.healthz_measured && TARGETS.contains(&key)) {
             return self.scenario(key, name, op).await;
-        };
+        }
         // The machine's pace drifts within minutes (see the drift line):
         // the share of the `/healthz` measured around the scenario is the
         // one a slow or fast stretch does not skew.
-        let before = self.run(&healthz, BESIDE).await.rate();
+        let before = self.wrk_healthz(BESIDE).await.rate;
         self.scenario(key, name, op).await;
-        let after = self.run(&healthz, BESIDE).await.rate();
+        let after = self.wrk_healthz(BESIDE).await.rate;
         let share = self.figures[&format!("{key}_rps")] / ((before + after) / 2.0);
         println!(
             "{:<8} {name}: {:.1}% of /healthz measured just before and after it ({before:.0} and {after:.0} req/s)",
@@ -656,7 +810,7 @@ async fn main() {
         database_pid: std::env::var("BENCH_DATABASE_PID")
             .ok()
             .map(|pid| pid.trim().parse().expect("a process id")),
-        healthz: None,
+        healthz_measured: false,
     };
     let pool = signers_from_env();
     let password: String = env_or("BENCH_PASSWORD", String::new());
@@ -760,11 +914,13 @@ async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
     let total = pool.end;
     // The `otp-two` phase, on PostgreSQL, spends what this one leaves.
     let mut signers = Signers::new(pool, SHARES.map(|(key, _)| key));
-    let healthz = bench.get("/healthz", |_| true);
+    let healthz = bench.wrk_healthz(bench.window).await;
+    bench.report("healthz", "GET /healthz (wrk)", healthz);
+    bench.healthz_measured = true;
+    let op = bench.get("/healthz", |_| true);
     bench
-        .scenario("healthz", "GET /healthz", healthz.clone())
+        .scenario("healthz_generator", "GET /healthz (this generator)", op)
         .await;
-    bench.healthz = Some(healthz.clone());
     let op = bench.get("/login", |body| body.windows(9).any(|w| w == b"kata sand"));
     bench
         .scenario("login_page", "GET /login (server-rendered)", op)
@@ -862,9 +1018,8 @@ async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
     // A shared virtual machine's speed drifts within minutes: /healthz
     // again, its share of the first says how far the shares measured
     // between the two can be trusted.
-    bench
-        .scenario("healthz_again", "GET /healthz again (drift)", healthz)
-        .await;
+    let again = bench.wrk_healthz(bench.window).await;
+    bench.report("healthz_again", "GET /healthz (wrk) again (drift)", again);
     bench
         .fresh(
             "ticket",
