@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL cluster on loopback for the tests.
 #   scripts/pg-cluster.sh start DIR PORT   -> prints the admin URL
 #   scripts/pg-cluster.sh stop DIR
-# PG_FSYNC=on keeps fsync (the tests turn it off for speed; the bench does not).
+# PG_FSYNC=on keeps fsync (the tests turn it off for speed; the bench does not);
+# PG_SETTINGS adds server settings ("-c name=value …").
 # Uses the Debian PostgreSQL 15 server binaries; as root it runs them as the
 # postgres user (initdb refuses root).
 set -euo pipefail
@@ -20,7 +21,7 @@ case "$cmd" in
     if [ ! -f "$dir/PG_VERSION" ]; then
       as_owner "'$bin/initdb' -D '$dir' -U postgres --auth=trust -E UTF8 --no-sync" >/dev/null
     fi
-    as_owner "'$bin/pg_ctl' -D '$dir' -l '$dir/server.log' -w -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=300\" start" >/dev/null
+    as_owner "'$bin/pg_ctl' -D '$dir' -l '$dir/server.log' -w -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=300 ${PG_SETTINGS:-}\" start" >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)
