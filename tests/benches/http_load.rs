@@ -67,6 +67,7 @@ use reqwest::StatusCode;
 use server::Config;
 use server::seed_bulk::{email_of, name_of, nik_of};
 use server::startup::build_services;
+use tests::wrk::{WrkReport, parse_wrk};
 
 /// The selfie the identity-check scenario uploads (the e2e and API tests' face).
 const FACE: &[u8] = include_bytes!("../fixtures/astronaut.jpg");
@@ -108,9 +109,6 @@ struct Bench {
     clock_ticks: f64,
     /// PostgreSQL's postmaster, whose processes' CPU is reported too.
     database_pid: Option<u32>,
-    /// Whether the `all` phase measured `/healthz` yet: from then on it is
-    /// measured again beside each of the [`TARGETS`].
-    healthz_measured: bool,
 }
 
 /// CPU seconds so far (user + system) of one process, every thread
@@ -240,67 +238,6 @@ struct Summary {
     elapsed: f64,
     cpu: CpuUsed,
     ran_out: bool,
-}
-
-/// A latency as wrk prints it (`412.00us`, `1.20ms`, `2.00s`), in milliseconds.
-fn wrk_milliseconds(text: &str) -> Option<f64> {
-    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
-        (n, 0.001)
-    } else if let Some(n) = text.strip_suffix("ms") {
-        (n, 1.0)
-    } else {
-        (text.strip_suffix('s')?, 1000.0)
-    };
-    Some(number.parse::<f64>().ok()? * scale)
-}
-
-/// The figures of a wrk report.
-struct WrkReport {
-    answered: usize,
-    rate: f64,
-    p50: f64,
-    p99: f64,
-    /// Answers other than 2xx or 3xx, and connection errors.
-    errors: usize,
-}
-
-/// The figures of wrk's report (run with `--latency`); `None` if it is not one.
-fn parse_wrk(report: &str) -> Option<WrkReport> {
-    let after = |label: &str| -> Option<Vec<&str>> {
-        let line = report.lines().find(|l| l.trim_start().starts_with(label))?;
-        Some(
-            line.trim_start()[label.len()..]
-                .split_whitespace()
-                .collect(),
-        )
-    };
-    // "82460 requests in 2.00s, 10.23MB read"
-    let answered = report
-        .lines()
-        .find(|l| l.contains(" requests in "))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    let p50 = wrk_milliseconds(after("50%")?.first()?)?;
-    let p99 = wrk_milliseconds(after("99%")?.first()?)?;
-    // "Non-2xx or 3xx responses: N" and "Socket errors: connect N, read N, write N, timeout N".
-    let refused = after("Non-2xx or 3xx responses:")
-        .and_then(|f| f.first()?.parse().ok())
-        .unwrap_or(0);
-    let socket = after("Socket errors:").map_or(0, |fields| {
-        fields
-            .iter()
-            .filter_map(|f| f.trim_end_matches(',').parse::<usize>().ok())
-            .sum()
-    });
-    Some(WrkReport {
-        answered,
-        rate: after("Requests/sec:")?.first()?.parse().ok()?,
-        p50,
-        p99,
-        errors: refused + socket,
-    })
 }
 
 impl Bench {
@@ -521,7 +458,8 @@ impl Bench {
             return;
         }
         let op = make_op(self, prepare(inputs).await);
-        if !(self.healthz_measured && TARGETS.contains(&key)) {
+        // Once the `all` phase measured `/healthz`, it runs again beside each target.
+        if !(self.figures.contains_key("healthz_rps") && TARGETS.contains(&key)) {
             return self.scenario(key, name, op).await;
         }
         // The machine's pace drifts within minutes (see the drift line):
@@ -813,7 +751,6 @@ async fn main() {
         database_pid: std::env::var("BENCH_DATABASE_PID")
             .ok()
             .map(|pid| pid.trim().parse().expect("a process id")),
-        healthz_measured: false,
     };
     let pool = signers_from_env();
     let password: String = env_or("BENCH_PASSWORD", String::new());
@@ -919,7 +856,6 @@ async fn all_scenarios(bench: &mut Bench, pool: Range<usize>, password: &str) {
     let mut signers = Signers::new(pool, SHARES.map(|(key, _)| key));
     let healthz = bench.wrk_healthz(bench.window).await;
     bench.report("healthz", "GET /healthz (wrk)", healthz);
-    bench.healthz_measured = true;
     let op = bench.get("/healthz", |_| true);
     bench
         .scenario("healthz_generator", "GET /healthz (this generator)", op)
