@@ -212,6 +212,9 @@ pub async fn seed(svc: &Services, plan: &Plan) -> anyhow::Result<Seeded> {
         seeded.devices += devices.len();
         next = upto;
     }
+    svc.db
+        .refresh_statistics(&["accounts", "otp_devices", "audit_log"])
+        .await?;
     seeded.elapsed = started.elapsed();
     Ok(seeded)
 }

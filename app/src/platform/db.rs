@@ -378,6 +378,20 @@ impl Db {
         committed
     }
 
+    /// Gathers the query planner's statistics on `tables` after a bulk
+    /// load. PostgreSQL's planner otherwise knows nothing of the new rows
+    /// until autovacuum analyzes them, a minute or more later and then
+    /// beside whatever load follows. SQLite's planner does without (its
+    /// plans on the hot paths are checked by the query plan test): nothing
+    /// to do there. The names are the caller's constants, never input.
+    pub async fn refresh_statistics(&self, tables: &[&'static str]) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres && !tables.is_empty() {
+            let analyze = format!("ANALYZE {}", tables.join(", "));
+            sqlx::query(&analyze).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// `/readyz`: the database answers a query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
