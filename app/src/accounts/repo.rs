@@ -857,12 +857,16 @@ pub async fn delete_session(
     Ok(done.rows_affected() > 0)
 }
 
-/// Ends every session opened with `device_id`; returns how many.
+/// Ends every session opened with `device_id`, a device of `account_id`
+/// (found through the account's index: the device has none); returns how
+/// many.
 pub async fn delete_sessions_for_device(
     conn: &mut AnyConnection,
+    account_id: &AccountId,
     device_id: &DeviceId,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sessions WHERE device_id = $1")
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND device_id = $2")
+        .bind(account_id)
         .bind(device_id)
         .execute(conn)
         .await?;

@@ -276,9 +276,15 @@ fn with_ticket<'a>(entry: AuditEntry<'a>, ticket_id: Option<&'a TicketId>) -> Au
     }
 }
 
+/// Removes `device` and ends the sessions its codes opened. The device
+/// goes first: on PostgreSQL a login activating a session with it holds
+/// the device's row until it commits, so the sessions are looked for only
+/// once no login can still be opening one (no foreign key does it, see
+/// migration 0026).
 async fn remove_in_tx(conn: &mut AnyConnection, device: &DeviceRow) -> Result<(), sqlx::Error> {
-    accounts_repo::delete_sessions_for_device(conn, &device.id).await?;
-    repo::delete(conn, &device.id).await
+    repo::delete(conn, &device.id).await?;
+    accounts_repo::delete_sessions_for_device(conn, &device.account_id, &device.id).await?;
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -82,8 +82,8 @@ fn hot_queries() -> Vec<(&'static str, String, Vec<Value>)> {
         ),
         q(
             "sessions of a device",
-            "DELETE FROM sessions WHERE device_id = $1",
-            vec![Text("d")],
+            "DELETE FROM sessions WHERE account_id = $1 AND device_id = $2",
+            vec![Text("a"), Text("d")],
         ),
         q(
             "sessions of an account",
