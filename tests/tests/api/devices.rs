@@ -205,11 +205,7 @@ async fn adding_on_the_account_page_at_the_limit_evicts_the_oldest_and_ends_its_
         StatusCode::UNAUTHORIZED,
         "evicted device's session ended"
     );
-    // Its row is gone too: no session names a device that is no more.
-    let orphaned =
-        "SELECT COUNT(*) FROM sessions s WHERE s.account_id = $1 AND s.device_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM otp_devices d WHERE d.id = s.device_id)";
-    assert_eq!(app.count(orphaned, &signer.id).await, 0);
+    assert_eq!(app.sessions_of_gone_devices(&signer.id).await, 0);
     assert_eq!(app.call(&client, "account", &[]).await.0, StatusCode::OK);
     assert_eq!(
         app.mail_count("device_added", &signer.email).await,
@@ -412,6 +408,7 @@ async fn removing_the_session_device_logs_out(backend: Backend) {
         app.call(&client, "account", &[]).await.0,
         StatusCode::UNAUTHORIZED
     );
+    assert_eq!(app.sessions_of_gone_devices(&signer.id).await, 0);
     app.stop().await;
 }
 

@@ -23,6 +23,15 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Sessions of `account_id` naming a device it no longer has: none may
+    /// be left once a device is removed (no foreign key sees to it).
+    pub async fn sessions_of_gone_devices(&self, account_id: &str) -> i64 {
+        let sql = "SELECT COUNT(*) FROM sessions s
+                   WHERE s.account_id = $1 AND s.device_id IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM otp_devices d WHERE d.id = s.device_id)";
+        self.count(sql, account_id).await
+    }
+
     pub async fn device_ids(&self, account_id: &str) -> Vec<String> {
         sqlx::query_scalar("SELECT id FROM otp_devices WHERE account_id = $1 ORDER BY added_seq")
             .bind(account_id)
