@@ -779,50 +779,64 @@ async fn main() {
         "otp-two" => {
             let unspent = bench.figures.get(UNSPENT_SIGNERS).map(|&n| n as usize);
             let unspent = unspent.unwrap_or(pool.start).max(pool.start)..pool.end;
-            let mut signers = Signers::new(unspent, [OTP_ONE, OTP_TWO, OTP_TWO_EACH]);
             let clients = bench.clients;
             let (urls, pids) = (bench.urls.clone(), bench.pids.clone());
             let processes = urls.len();
-            // First the one process alone, just before: what the processes
-            // together are compared with, since the machine's pace drifts
-            // within minutes and the `all` phase's figure is minutes old.
-            // Then the one process's clients shared out, then as many again
-            // for each process: on one machine the first measures what the
-            // split costs, the second what a second process adds.
+            // The one process alone, then its clients shared out between
+            // the processes (what the split costs), then as many again for
+            // each process (what a second process adds): each pair of
+            // figures taken a few seconds apart, since the machine's pace
+            // drifts within minutes, and in rounds whose median ratio is
+            // the one a slow or fast stretch does not decide.
             let runs = [
                 (OTP_ONE, 1, clients),
                 (OTP_TWO, processes, clients),
                 (OTP_TWO_EACH, processes, clients * processes),
             ];
-            for (key, processes_now, clients_now) in runs {
-                let name = format!(
-                    "login code step, {processes_now} process{} × {} clients",
-                    if processes_now == 1 { "" } else { "es" },
-                    clients_now / processes_now
-                );
-                bench.urls = urls[..processes_now].to_vec();
-                bench.pids = pids[..processes_now].to_vec();
-                bench.clients = clients_now;
-                bench
-                    .fresh(
-                        key,
-                        &name,
-                        &mut signers,
-                        async |range| waiting_sessions(&svc, range, 2).await,
-                        |bench, ready| code_step(bench, ready, true),
-                    )
-                    .await;
+            let mut signers = Signers::new(
+                unspent,
+                (0..TWO_PROCESS_ROUNDS).flat_map(|_| runs.map(|(key, _, _)| key)),
+            );
+            let mut ratios = vec![Vec::new(); runs.len() - 1];
+            for round in 1..=TWO_PROCESS_ROUNDS {
+                let mut rates = Vec::new();
+                for (key, processes_now, clients_now) in runs {
+                    let name = format!(
+                        "login code step, {processes_now} process{} × {} clients ({round}/{TWO_PROCESS_ROUNDS})",
+                        if processes_now == 1 { "" } else { "es" },
+                        clients_now / processes_now
+                    );
+                    bench.urls = urls[..processes_now].to_vec();
+                    bench.pids = pids[..processes_now].to_vec();
+                    bench.clients = clients_now;
+                    bench
+                        .fresh(
+                            key,
+                            &name,
+                            &mut signers,
+                            async |range| waiting_sessions(&svc, range, 2).await,
+                            |bench, ready| code_step(bench, ready, true),
+                        )
+                        .await;
+                    rates.push(bench.figures.remove(&format!("{key}_rps")));
+                }
+                if let [Some(one), together @ ..] = rates.as_slice() {
+                    for (ratios, together) in ratios.iter_mut().zip(together) {
+                        ratios.extend(together.map(|together| together / one));
+                    }
+                }
             }
             (bench.urls, bench.pids, bench.clients) = (urls, pids, clients);
-            let figure = |key: &str| bench.figures.get(&format!("{key}_rps")).copied();
-            let one = figure(OTP_ONE).unwrap_or(0.0);
-            for (key, _, clients_now) in &runs[1..] {
-                let together = figure(key).unwrap_or(0.0);
+            for ((_, _, clients_now), mut ratios) in runs[1..].iter().zip(ratios) {
+                ratios.sort_by(f64::total_cmp);
+                let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}×")).collect();
+                let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
                 println!(
-                    "{:<8} {processes} processes × {} clients on one database: {together:.0} req/s together, {:.2}× one process × {clients} clients just before ({one:.0} req/s)",
+                    "{:<8} {processes} processes × {} clients on one database: {median:.2}× one process × {clients} clients just before, median of {} rounds ({})",
                     bench.label,
                     clients_now / processes,
-                    together / one
+                    ratios.len(),
+                    shown.join(", ")
                 );
             }
         }
@@ -852,6 +866,8 @@ const SHARES: [(&str, usize); 10] = [
     (OTP_TWO_EACH, 3),
 ];
 const OTP_ONE: &str = "otp_one";
+/// How many times the `otp-two` phase measures one process and then two.
+const TWO_PROCESS_ROUNDS: usize = 3;
 const OTP_TWO: &str = "otp_two";
 const OTP_TWO_EACH: &str = "otp_two_each";
 
