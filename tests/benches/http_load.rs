@@ -866,10 +866,10 @@ const SHARES: [(&str, usize); 10] = [
     (OTP_TWO_EACH, 3),
 ];
 const OTP_ONE: &str = "otp_one";
-/// How many times the `otp-two` phase measures one process and then two.
-const TWO_PROCESS_ROUNDS: usize = 3;
 const OTP_TWO: &str = "otp_two";
 const OTP_TWO_EACH: &str = "otp_two_each";
+/// How many times the `otp-two` phase measures one process and then two.
+const TWO_PROCESS_ROUNDS: usize = 3;
 
 fn shares(key: &str) -> usize {
     SHARES
