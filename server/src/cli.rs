@@ -210,12 +210,24 @@ pub enum Command {
     },
 }
 
-/// The `server` binary: logs to stderr, runs the command line, and exits
-/// non-zero with the error in Indonesian.
-#[tokio::main]
-pub async fn main() -> std::process::ExitCode {
+/// The `server` binary: logs to stderr, runs the command line on a runtime
+/// of `TPO_WORKER_THREADS` threads, and exits non-zero with the error in
+/// Indonesian.
+pub fn main() -> std::process::ExitCode {
     crate::telemetry::init();
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    let ran = load_config(&cli).and_then(|config| {
+        let mut runtime = tokio::runtime::Builder::new_multi_thread();
+        if let Some(threads) = config.worker_threads {
+            runtime.worker_threads(threads.get());
+        }
+        let runtime = runtime
+            .enable_all()
+            .build()
+            .context("starting the runtime")?;
+        runtime.block_on(run_with(cli, config))
+    });
+    match ran {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("Galat: {error:#}");
@@ -224,8 +236,16 @@ pub async fn main() -> std::process::ExitCode {
     }
 }
 
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    Config::load(cli.config.as_deref()).context("reading configuration")
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref()).context("reading configuration")?;
+    let config = load_config(&cli)?;
+    run_with(cli, config).await
+}
+
+async fn run_with(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => serve(config).await,
         Command::Migrate => {

@@ -2,6 +2,7 @@
 //! variables (`TPO_*`, and `DATABASE_URL`). Every key is listed in the README.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use app::tunables::Tunables;
@@ -17,6 +18,9 @@ pub struct Config {
     /// `sqlite://…` or `postgres://…`; empty means a SQLite file in `data_dir`.
     pub database_url: String,
     pub database_max_connections: u32,
+    /// Threads running requests; none: one per core. Processes sharing a
+    /// machine each take their share of its cores.
+    pub worker_threads: Option<NonZeroUsize>,
     /// Where the SQLite file, the generated key and the mail folder live.
     pub data_dir: PathBuf,
     /// The address people reach the site at, used in mail links.
@@ -72,6 +76,7 @@ impl Default for Config {
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             database_url: String::new(),
             database_max_connections: 10,
+            worker_threads: None,
             data_dir: PathBuf::from("data"),
             public_base_url: String::new(),
             brand: "BSrE".into(),

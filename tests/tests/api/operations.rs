@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, Options, TestApp, spawn_app_with};
+use crate::helpers::{Backend, Options, TestApp, free_port, spawn_app_with, wait_until};
 use crate::on_both_backends;
 
 /// The app behind a proxy on loopback (so a test can speak for any client
@@ -180,6 +180,59 @@ async fn a_server_on_every_interface_needs_its_public_address() {
     assert!(
         stderr.contains("Galat: TPO_PUBLIC_BASE_URL wajib diisi")
             && stderr.contains("0.0.0.0:3999"),
+        "{stderr}"
+    );
+}
+
+/// Processes sharing a machine each take their share of its cores: the
+/// runtime runs as many request threads as `TPO_WORKER_THREADS` says, and
+/// a count that cannot be one is refused at start.
+#[tokio::test]
+async fn the_worker_threads_setting_sizes_the_runtime() {
+    let data = std::env::temp_dir().join(format!("tpo-threads-{}", std::process::id()));
+    let server = |threads: &str, port: u16| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tpo-drill-server"));
+        command
+            .arg("run")
+            .env_remove("DATABASE_URL")
+            .env_remove("TPO_PUBLIC_BASE_URL")
+            .env("TPO_DATA_DIR", &data)
+            .env("TPO_BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("TPO_WORKER_THREADS", threads)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        command
+    };
+    for threads in [1, 3] {
+        let port = free_port();
+        let mut child = server(&threads.to_string(), port).spawn().unwrap();
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        wait_until(format!("the server with {threads} threads"), async || {
+            reqwest::get(&ready)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        })
+        .await;
+        let tasks = format!("/proc/{}/task", child.id().unwrap());
+        let workers = (std::fs::read_dir(&tasks).unwrap())
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .filter(|name| name.trim() == "tokio-rt-worker")
+            .count();
+        child.kill().await.unwrap();
+        assert_eq!(workers, threads);
+    }
+    let refused = server("0", free_port()).output();
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(30), refused)
+        .await
+        .expect("the server stops at once")
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Galat: reading configuration") && stderr.contains("WORKER_THREADS"),
         "{stderr}"
     );
 }
