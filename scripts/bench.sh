@@ -11,9 +11,10 @@
 # database server used.
 # The OTP step's p99 is measured on 1,000 signers and again on
 # BENCH_SIGNERS (100,000 by default; BENCH_SIGNERS=1000000 for the
-# million, see the README for how long that takes). On PostgreSQL a second
-# process joins the first for the OTP step, driven by BENCH_CLIENTS in all
-# and then by BENCH_CLIENTS each. Then the page weight
+# million, see the README for how long that takes). On PostgreSQL two more
+# processes, each with half the cores (TPO_WORKER_THREADS), take the OTP
+# step together, driven by BENCH_CLIENTS in all and then by BENCH_CLIENTS
+# each, and are compared with the first process alone. Then the page weight
 # (scripts/page-weight.sh) and Lighthouse (scripts/lighthouse.sh;
 # BENCH_LIGHTHOUSE=0 skips it) on the signer pages of the same release
 # build, and the selfie pipeline's criterion bench (BENCH_SELFIE=0 skips it).
@@ -68,9 +69,9 @@ loadgen() { # PHASE
   cargo bench --locked -q -p tests --bench http_load -- "$1"
 }
 
-start_server() { # sets $port and $pid
+start_server() { # [ENV=VALUE…]; sets $port and $pid
   port=$(python3 scripts/free-port.py)
-  TPO_BIND_ADDR=127.0.0.1:$port "$server" run >>"$TPO_DATA_DIR/server-$port.log" 2>&1 &
+  env "$@" TPO_BIND_ADDR=127.0.0.1:$port "$server" run >>"$TPO_DATA_DIR/server-$port.log" 2>&1 &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 100); do
@@ -102,10 +103,14 @@ run_on() { # LABEL DATABASE_URL
   fi
   BENCH_SIGNERS=$small..$signers loadgen all
   if [ "$1" = postgres ]; then
-    start_server
-    export BENCH_URLS="http://127.0.0.1:$first_port,http://127.0.0.1:$port"
-    export BENCH_PIDS="$first_pid,$pid"
-    BENCH_SIGNERS=$small..$signers loadgen otp-two
+    # Two processes sharing this machine, each with half its cores, against
+    # the first one alone with all of them.
+    local share=$(( $(nproc) / 2 )) urls="http://127.0.0.1:$first_port" all_pids=$first_pid
+    for _ in 1 2; do
+      start_server TPO_WORKER_THREADS=$(( share > 0 ? share : 1 ))
+      urls+=",http://127.0.0.1:$port" all_pids+=",$pid"
+    done
+    BENCH_URLS=$urls BENCH_PIDS=$all_pids BENCH_SIGNERS=$small..$signers loadgen otp-two
   fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true

@@ -34,8 +34,9 @@
 //!   between phases; BENCH_SECONDS (8), BENCH_CLIENTS (8), BENCH_LABEL.
 //!
 //! Phases: `otp-small` (the OTP step on a small database), `all` (every
-//! scenario), `otp-two` (the OTP step through two processes at once, with
-//! BENCH_CLIENTS in all and then BENCH_CLIENTS each).
+//! scenario), `otp-two` (the OTP step through the first process alone, then
+//! through the others at once, with BENCH_CLIENTS in all and then
+//! BENCH_CLIENTS each).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -781,7 +782,11 @@ async fn main() {
             let unspent = unspent.unwrap_or(pool.start).max(pool.start)..pool.end;
             let clients = bench.clients;
             let (urls, pids) = (bench.urls.clone(), bench.pids.clone());
-            let processes = urls.len();
+            // The first server alone, with the machine's every core; the
+            // others each with their share of them (TPO_WORKER_THREADS),
+            // as processes sharing a machine are run.
+            let (alone, together) = (0..1, 1..urls.len());
+            let processes = together.len();
             // The one process alone, then its clients shared out between
             // the processes (what the split costs), then as many again for
             // each process (what a second process adds): each pair of
@@ -789,25 +794,26 @@ async fn main() {
             // drifts within minutes, and in rounds whose median ratio is
             // the one a slow or fast stretch does not decide.
             let runs = [
-                (OTP_ONE, 1, clients),
-                (OTP_TWO, processes, clients),
-                (OTP_TWO_EACH, processes, clients * processes),
+                (OTP_ONE, alone, clients),
+                (OTP_TWO, together.clone(), clients),
+                (OTP_TWO_EACH, together, clients * processes),
             ];
             let mut signers = Signers::new(
                 unspent,
-                (0..TWO_PROCESS_ROUNDS).flat_map(|_| runs.map(|(key, _, _)| key)),
+                (0..TWO_PROCESS_ROUNDS).flat_map(|_| runs.clone().map(|(key, _, _)| key)),
             );
             let mut ratios = vec![Vec::new(); runs.len() - 1];
             for round in 1..=TWO_PROCESS_ROUNDS {
                 let mut rates = Vec::new();
-                for (key, processes_now, clients_now) in runs {
+                for (key, servers, clients_now) in runs.clone() {
+                    let processes_now = servers.len();
                     let name = format!(
                         "login code step, {processes_now} process{} × {} clients ({round}/{TWO_PROCESS_ROUNDS})",
                         if processes_now == 1 { "" } else { "es" },
                         clients_now / processes_now
                     );
-                    bench.urls = urls[..processes_now].to_vec();
-                    bench.pids = pids[..processes_now].to_vec();
+                    bench.urls = urls[servers.clone()].to_vec();
+                    bench.pids = pids[servers].to_vec();
                     bench.clients = clients_now;
                     bench
                         .fresh(
