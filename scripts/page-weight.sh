@@ -18,6 +18,10 @@ fi
 if [ -z "${TPO_SERVER_BIN:-}" ]; then
   cargo build --locked -p server
 fi
+# A fresh SQLite database in the work directory, never one named by the
+# caller's environment: `make bench` leaves DATABASE_URL on its PostgreSQL,
+# whose thousands of tickets pushed this run's out of the review queue.
+unset DATABASE_URL TPO_DATABASE_URL
 work=$(mktemp -d /tmp/tpo-weight.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 touch "$work/rows.jsonl"
