@@ -79,5 +79,10 @@ async fn gauges(svc: &Services) -> Result<Vec<Gauge>, sqlx::Error> {
             help: "Telegram bot replies waiting to be sent.",
             value: replies as f64,
         },
+        Gauge {
+            name: "tpo_runtime_worker_threads",
+            help: "Threads running requests (TPO_WORKER_THREADS, else one per core).",
+            value: tokio::runtime::Handle::current().metrics().num_workers() as f64,
+        },
     ])
 }

@@ -185,8 +185,9 @@ async fn a_server_on_every_interface_needs_its_public_address() {
 }
 
 /// Processes sharing a machine each take their share of its cores: the
-/// runtime runs as many request threads as `TPO_WORKER_THREADS` says, and
-/// a count that cannot be one is refused at start.
+/// runtime runs as many request threads as `TPO_WORKER_THREADS` says
+/// (`/metrics` shows them), and a count that cannot be one is refused at
+/// start.
 #[tokio::test]
 async fn the_worker_threads_setting_sizes_the_runtime() {
     let data = std::env::temp_dir().join(format!("tpo-threads-{}", std::process::id()));
@@ -215,13 +216,15 @@ async fn the_worker_threads_setting_sizes_the_runtime() {
                 .is_ok_and(|r| r.status().is_success())
         })
         .await;
-        let tasks = format!("/proc/{}/task", child.id().unwrap());
-        let workers = (std::fs::read_dir(&tasks).unwrap())
-            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-            .filter(|name| name.trim() == "tokio-rt-worker")
-            .count();
+        // Read from the runtime: the OS threads' names do not tell its
+        // workers from its blocking pool's threads.
+        let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"));
+        let metrics = metrics.await.unwrap().text().await.unwrap();
         child.kill().await.unwrap();
-        assert_eq!(workers, threads);
+        assert_eq!(
+            sample(&metrics, "tpo_runtime_worker_threads"),
+            threads as f64
+        );
     }
     let refused = server("0", free_port()).output();
     let refused = tokio::time::timeout(std::time::Duration::from_secs(30), refused)
