@@ -1,6 +1,10 @@
 //! Operations: `/metrics` for the allowed addresses, and the request id
 //! every answer carries.
 
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 use crate::helpers::{Backend, Options, TestApp, free_port, spawn_app_with, wait_until};
@@ -155,28 +159,42 @@ on_both_backends!(
     every_answer_carries_a_request_id,
 );
 
+/// The real `server run` on a SQLite database in `data`, with `settings`.
+fn server_run(data: &Path, settings: &[(&str, &str)]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tpo-drill-server"));
+    command
+        .arg("run")
+        .env_remove("DATABASE_URL")
+        .env_remove("TPO_PUBLIC_BASE_URL")
+        .env("TPO_DATA_DIR", data)
+        .env("RUST_LOG", "error")
+        .envs(settings.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// What a server that must refuse to start wrote to stderr; fails when it
+/// serves instead (it would not stop) or exits successfully.
+async fn refused_start(mut command: tokio::process::Command) -> String {
+    let output = tokio::time::timeout(Duration::from_secs(30), command.output())
+        .await
+        .expect("the server stops at once instead of serving")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{stderr}");
+    stderr
+}
+
 /// An operator who binds the server to every interface and forgets its
 /// public address is told so at start, before any mail goes out with a
 /// link to `http://0.0.0.0:…` that no signer can open.
 #[tokio::test]
 async fn a_server_on_every_interface_needs_its_public_address() {
     let data = std::env::temp_dir().join(format!("tpo-public-url-{}", std::process::id()));
-    let started = tokio::process::Command::new(env!("CARGO_BIN_EXE_tpo-drill-server"))
-        .arg("run")
-        .env_remove("TPO_PUBLIC_BASE_URL")
-        .env_remove("DATABASE_URL")
-        .env("TPO_DATA_DIR", &data)
-        .env("TPO_BIND_ADDR", "0.0.0.0:3999")
-        .env("RUST_LOG", "error")
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(std::time::Duration::from_secs(30), started)
-        .await
-        .expect("the server stops at once instead of serving")
-        .unwrap();
+    let stderr = refused_start(server_run(&data, &[("TPO_BIND_ADDR", "0.0.0.0:3999")])).await;
     let _ = std::fs::remove_dir_all(&data);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
     assert!(
         stderr.contains("Galat: TPO_PUBLIC_BASE_URL wajib diisi")
             && stderr.contains("0.0.0.0:3999"),
@@ -192,19 +210,11 @@ async fn a_server_on_every_interface_needs_its_public_address() {
 async fn the_worker_threads_setting_sizes_the_runtime() {
     let data = std::env::temp_dir().join(format!("tpo-threads-{}", std::process::id()));
     let server = |threads: &str, port: u16| {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tpo-drill-server"));
-        command
-            .arg("run")
-            .env_remove("DATABASE_URL")
-            .env_remove("TPO_PUBLIC_BASE_URL")
-            .env("TPO_DATA_DIR", &data)
-            .env("TPO_BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("TPO_WORKER_THREADS", threads)
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true);
-        command
+        let bind = format!("127.0.0.1:{port}");
+        server_run(
+            &data,
+            &[("TPO_BIND_ADDR", &bind), ("TPO_WORKER_THREADS", threads)],
+        )
     };
     for threads in [1, 3] {
         let port = free_port();
@@ -226,14 +236,8 @@ async fn the_worker_threads_setting_sizes_the_runtime() {
             threads as f64
         );
     }
-    let refused = server("0", free_port()).output();
-    let refused = tokio::time::timeout(std::time::Duration::from_secs(30), refused)
-        .await
-        .expect("the server stops at once")
-        .unwrap();
+    let stderr = refused_start(server("0", free_port())).await;
     let _ = std::fs::remove_dir_all(&data);
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success(), "{stderr}");
     assert!(
         stderr.contains("Galat: reading configuration") && stderr.contains("WORKER_THREADS"),
         "{stderr}"
